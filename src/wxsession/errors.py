@@ -1,0 +1,203 @@
+"""Every error wxsession raises, each with a stable machine code, an HTTP status and a message.
+
+The codes are part of the public contract: the JavaScript SDK and client apps branch on them,
+so a code never changes meaning once released. Foreign exceptions (httpx, redis, SQLAlchemy)
+are translated at the boundary where they occur (``raise SessionStoreUnavailable() from exc``).
+
+The tree::
+
+    WxSessionError
+    ├── ClientError                         4xx: the request can be fixed by the client
+    │   ├── InvalidRequest                  400 INVALID_REQUEST
+    │   ├── ValidationFailed                422 VALIDATION_ERROR
+    │   ├── PayloadTooLarge                 413 PAYLOAD_TOO_LARGE
+    │   ├── AuthenticationError             401
+    │   │   ├── SessionMissing              401 SESSION_MISSING
+    │   │   ├── SessionInvalid              401 SESSION_INVALID
+    │   │   ├── SessionExpired              401 SESSION_EXPIRED
+    │   │   ├── WeChatCodeInvalid           401 WECHAT_CODE_INVALID
+    │   │   └── WeChatCodeUsed              401 WECHAT_CODE_USED
+    │   ├── PermissionDenied                403
+    │   │   ├── RegistrationRequired        403 REGISTRATION_REQUIRED
+    │   │   ├── AccountDisabled             403 ACCOUNT_DISABLED
+    │   │   └── WeChatUserBlocked           403 WECHAT_USER_BLOCKED
+    │   ├── NotFound                        404 NOT_FOUND
+    │   ├── AlreadyRegistered               409 ALREADY_REGISTERED
+    │   └── RateLimited                     429 RATE_LIMITED
+    └── ServerError                         5xx: nothing the client can fix by changing the request
+        ├── InternalError                   500 INTERNAL_ERROR
+        ├── WeChatMisconfigured             502 WECHAT_MISCONFIGURED (bad appid/secret: operator's fix)
+        ├── WeChatError                     502 WECHAT_ERROR (an errcode we do not know)
+        └── ServiceUnavailable              503
+            ├── WeChatUnavailable           503 WECHAT_UNAVAILABLE
+            ├── SessionStoreUnavailable     503 SESSION_STORE_UNAVAILABLE
+            └── DatabaseUnavailable         503 DATABASE_UNAVAILABLE
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+
+class WxSessionError(Exception):
+    """Root of every wxsession error. Subclasses fix ``code``, ``status`` and a default message."""
+
+    code: ClassVar[str] = "INTERNAL_ERROR"
+    status: ClassVar[int] = 500
+    default_message: ClassVar[str] = "Internal error."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        details: Any = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.headers: dict[str, str] = dict(headers or {})
+        self.details = details
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON body every error response carries: ``{"error": {"code", "message"}}``."""
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details is not None:
+            body["details"] = self.details
+        return {"error": body}
+
+
+class ClientError(WxSessionError):
+    status = 400
+
+
+class InvalidRequest(ClientError):
+    code = "INVALID_REQUEST"
+    status = 400
+    default_message = "The request is malformed."
+
+
+class ValidationFailed(ClientError):
+    code = "VALIDATION_ERROR"
+    status = 422
+    default_message = "The request body or parameters are invalid."
+
+
+class PayloadTooLarge(ClientError):
+    code = "PAYLOAD_TOO_LARGE"
+    status = 413
+    default_message = "The request body is too large."
+
+
+class AuthenticationError(ClientError):
+    status = 401
+
+
+class SessionMissing(AuthenticationError):
+    code = "SESSION_MISSING"
+    default_message = "No session was sent with the request. Log in first."
+
+
+class SessionInvalid(AuthenticationError):
+    code = "SESSION_INVALID"
+    default_message = "The session is not valid. Log in again."
+
+
+class SessionExpired(AuthenticationError):
+    code = "SESSION_EXPIRED"
+    default_message = "The session has expired. Log in again."
+
+
+class WeChatCodeInvalid(AuthenticationError):
+    code = "WECHAT_CODE_INVALID"
+    default_message = "The login code is invalid or expired. Call wx.login() again."
+
+
+class WeChatCodeUsed(AuthenticationError):
+    code = "WECHAT_CODE_USED"
+    default_message = "The login code was already used. Call wx.login() again."
+
+
+class PermissionDenied(ClientError):
+    status = 403
+
+
+class RegistrationRequired(PermissionDenied):
+    code = "REGISTRATION_REQUIRED"
+    default_message = "Complete registration (POST /v1/auth/register) before using this route."
+
+
+class AccountDisabled(PermissionDenied):
+    code = "ACCOUNT_DISABLED"
+    default_message = "This account is disabled."
+
+
+class WeChatUserBlocked(PermissionDenied):
+    code = "WECHAT_USER_BLOCKED"
+    default_message = "WeChat refused this login for the user's safety."
+
+
+class NotFound(ClientError):
+    code = "NOT_FOUND"
+    status = 404
+    default_message = "Not found."
+
+
+class AlreadyRegistered(ClientError):
+    code = "ALREADY_REGISTERED"
+    status = 409
+    default_message = "This session's user is already registered."
+
+
+class RateLimited(ClientError):
+    code = "RATE_LIMITED"
+    status = 429
+    default_message = "Too many requests. Try again later."
+
+    def __init__(self, message: str | None = None, *, retry_after: int | None = None) -> None:
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        super().__init__(message, headers=headers)
+
+
+class ServerError(WxSessionError):
+    status = 500
+
+
+class InternalError(ServerError):
+    code = "INTERNAL_ERROR"
+    default_message = "Internal error."
+
+
+class WeChatMisconfigured(ServerError):
+    code = "WECHAT_MISCONFIGURED"
+    status = 502
+    default_message = "The server's WeChat credentials were refused. The operator must fix them."
+
+
+class WeChatError(ServerError):
+    code = "WECHAT_ERROR"
+    status = 502
+    default_message = "WeChat answered with an unexpected error."
+
+
+class ServiceUnavailable(ServerError):
+    status = 503
+    default_message = "A dependency is unavailable. Try again shortly."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 1) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after)})
+
+
+class WeChatUnavailable(ServiceUnavailable):
+    code = "WECHAT_UNAVAILABLE"
+    default_message = "WeChat is unavailable or busy. Try again shortly."
+
+
+class SessionStoreUnavailable(ServiceUnavailable):
+    code = "SESSION_STORE_UNAVAILABLE"
+    default_message = "The session store is unavailable. Try again shortly."
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "DATABASE_UNAVAILABLE"
+    default_message = "The user database is unavailable. Try again shortly."

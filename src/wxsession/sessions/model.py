@@ -1,0 +1,55 @@
+"""What a session is: the server-side record behind one token."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import orjson
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """The state kept server-side for one session token (the "3rd_session").
+
+    ``subject`` (openid) and ``session_key`` are secrets of the server: they are never
+    rendered to a client. ``user_id`` is ``None`` while a session waits for explicit
+    registration; the identity fields then say who will be registered.
+    """
+
+    public_id: str
+    user_id: str | None
+    provider: str
+    app_id: str
+    subject: str = field(repr=False)
+    union_id: str | None = field(repr=False)
+    session_key: str | None = field(repr=False)
+    created_at: float
+    last_seen: float
+    expires_at: float
+    absolute_expires_at: float
+    user_agent: str | None = None
+    ip: str | None = None
+
+    @property
+    def registered(self) -> bool:
+        return self.user_id is not None
+
+    def is_expired(self, now: float) -> bool:
+        return now >= self.expires_at or now >= self.absolute_expires_at
+
+    def touched(self, now: float, idle_ttl: int) -> SessionRecord:
+        """The record after a use at ``now``: idle expiry slides, never past the absolute one."""
+        return replace(
+            self,
+            last_seen=now,
+            expires_at=min(now + idle_ttl, self.absolute_expires_at),
+        )
+
+    def to_bytes(self) -> bytes:
+        return orjson.dumps(asdict(self))
+
+    @classmethod
+    def from_bytes(cls, data: bytes | str) -> SessionRecord:
+        fields: dict[str, Any] = orjson.loads(data)
+        return cls(**fields)
