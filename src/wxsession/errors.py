@@ -26,7 +26,7 @@ The tree::
     │   └── RateLimited                     429 RATE_LIMITED
     └── ServerError                         5xx: nothing the client can fix by changing the request
         ├── InternalError                   500 INTERNAL_ERROR
-        ├── WeChatMisconfigured             502 WECHAT_MISCONFIGURED (bad appid/secret: operator's fix)
+        ├── WeChatMisconfigured             502 WECHAT_MISCONFIGURED (appid/secret refused)
         ├── WeChatError                     502 WECHAT_ERROR (an errcode we do not know)
         └── ServiceUnavailable              503
             ├── WeChatUnavailable           503 WECHAT_UNAVAILABLE

@@ -19,6 +19,10 @@ DEV_SECRET = "dev-secret-not-for-production"  # noqa: S105 - the local emulator'
 CarrierName = Literal["header", "cookie", "query", "body"]
 
 
+def _default_carriers() -> list[CarrierName]:
+    return ["header"]
+
+
 class ConfigurationError(Exception):
     """Raised when settings are invalid; the message names each offending variable."""
 
@@ -46,7 +50,7 @@ class Settings(BaseSettings):
     registration: Literal["auto", "explicit"] = "auto"
 
     # Where the session token travels, in order of precedence.
-    carriers: Annotated[list[CarrierName], NoDecode] = Field(default_factory=lambda: ["header"])
+    carriers: Annotated[list[CarrierName], NoDecode] = Field(default_factory=_default_carriers)
     header_name: str = "Authorization"
     query_param: str = "session_id"
     body_field: str = "session_id"

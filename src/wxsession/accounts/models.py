@@ -1,0 +1,56 @@
+"""SQL tables for users and their identities (SQLAlchemy 2 declarative)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from wxsession.db import Base
+
+
+def new_user_id() -> str:
+    return secrets.token_hex(16)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class User(Base):
+    """A person. Every way they sign in is an :class:`IdentityRow` pointing here."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_user_id)
+    nickname: Mapped[str | None] = mapped_column(String(64))
+    avatar_url: Mapped[str | None] = mapped_column(String(1024))
+    disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IdentityRow(Base):
+    """One sign-in identity: unique on (provider, app_id, subject), bound to one user.
+
+    The unique constraint, not a read-then-write, is what keeps parallel first logins of the
+    same openid from creating two users.
+    """
+
+    __tablename__ = "identities"
+    __table_args__ = (
+        UniqueConstraint(
+            "provider", "app_id", "subject", name="uq_identities_provider_app_subject"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    provider: Mapped[str] = mapped_column(String(32))
+    app_id: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(128))
+    union_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

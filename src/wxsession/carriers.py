@@ -1,0 +1,145 @@
+"""Carriers: where a session token travels between client and server.
+
+A mini program has no cookies, so the default is a header (``Authorization: Bearer <token>``);
+a custom header, a query parameter, a JSON body field and a cookie (web/H5) can be enabled.
+Enabled carriers are tried in the configured order and the first one that finds a token wins.
+Carriers only read; they never judge a token (that is the session manager's job).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from wxsession.settings import Settings
+
+MAX_CARRIED_LENGTH = 512  # far above a real token; longer values are not even copied around
+
+
+class RequestView(Protocol):
+    """The few request features carriers read. Starlette's ``Request`` satisfies it."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def query_params(self) -> Mapping[str, str]: ...
+    @property
+    def cookies(self) -> Mapping[str, str]: ...
+    async def json(self) -> Any: ...
+
+
+class Carrier(Protocol):
+    name: str
+
+    async def extract(self, request: RequestView) -> str | None: ...
+
+
+def _clip(value: str | None) -> str | None:
+    """Empty means absent; an oversized value is cut so it fails the shape check cheaply."""
+    if not value:
+        return None
+    return value[: MAX_CARRIED_LENGTH + 1]
+
+
+class HeaderCarrier:
+    """``Authorization: Bearer <token>``, or the raw value of a custom header."""
+
+    name = "header"
+
+    def __init__(self, header_name: str = "Authorization") -> None:
+        self.header_name = header_name
+        self._bearer = header_name.lower() == "authorization"
+
+    async def extract(self, request: RequestView) -> str | None:
+        value = request.headers.get(self.header_name)
+        if value is None:
+            return None
+        if self._bearer:
+            scheme, _, credentials = value.partition(" ")
+            if scheme.lower() != "bearer":
+                return None
+            value = credentials.strip()
+        return _clip(value)
+
+
+class QueryCarrier:
+    """``?session_id=<token>``. Off by default: URLs end up in logs, history and referrers."""
+
+    name = "query"
+
+    def __init__(self, param: str = "session_id") -> None:
+        self.param = param
+
+    async def extract(self, request: RequestView) -> str | None:
+        return _clip(request.query_params.get(self.param))
+
+
+class BodyCarrier:
+    """A field of a JSON object body, for clients that cannot set headers."""
+
+    name = "body"
+    _METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+    def __init__(self, field: str = "session_id") -> None:
+        self.field = field
+
+    async def extract(self, request: RequestView) -> str | None:
+        if request.method not in self._METHODS:
+            return None
+        if "json" not in request.headers.get("content-type", ""):
+            return None
+        try:
+            body = await request.json()
+        except ValueError:
+            return None
+        value = body.get(self.field) if isinstance(body, dict) else None
+        return _clip(value) if isinstance(value, str) else None
+
+
+class CookieCarrier:
+    """A cookie for web/H5 clients: Secure, HttpOnly and SameSite=Lax unless configured."""
+
+    name = "cookie"
+
+    def __init__(
+        self, cookie_name: str = "wxsession", *, secure: bool = True, samesite: str = "lax"
+    ):
+        self.cookie_name = cookie_name
+        self.secure = secure
+        self.samesite = samesite
+
+    async def extract(self, request: RequestView) -> str | None:
+        return _clip(request.cookies.get(self.cookie_name))
+
+
+class CarrierChain:
+    """The enabled carriers in order of precedence."""
+
+    def __init__(self, carriers: Sequence[Carrier]) -> None:
+        self.carriers = tuple(carriers)
+        self.cookie: CookieCarrier | None = next(
+            (c for c in self.carriers if isinstance(c, CookieCarrier)), None
+        )
+
+    async def extract(self, request: RequestView) -> str | None:
+        for carrier in self.carriers:
+            token = await carrier.extract(request)
+            if token is not None:
+                return token
+        return None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CarrierChain:
+        build: dict[str, Carrier] = {
+            "header": HeaderCarrier(settings.header_name),
+            "query": QueryCarrier(settings.query_param),
+            "body": BodyCarrier(settings.body_field),
+            "cookie": CookieCarrier(
+                settings.cookie_name,
+                secure=settings.cookie_secure,
+                samesite=settings.cookie_samesite,
+            ),
+        }
+        return cls([build[name] for name in settings.carriers])

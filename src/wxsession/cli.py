@@ -1,0 +1,195 @@
+"""The ``wxsession`` command: serve, emulator, demo, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from wxsession.settings import ConfigurationError, Settings, load_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.handler(args)
+    except ConfigurationError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wxsession", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the HTTP service")
+    serve.add_argument("--host", help="bind address (default WXSESSION_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default WXSESSION_PORT or 8000)")
+    serve.set_defaults(handler=_serve)
+
+    emulator = commands.add_parser("emulator", help="run the local WeChat API emulator")
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=8081)
+    emulator.add_argument(
+        "--app",
+        action="append",
+        default=[],
+        metavar="APPID:SECRET",
+        help="register a mini program (repeatable); with none, any appid/secret pair is accepted",
+    )
+    emulator.add_argument("--unionid", action="store_true", help="issue unionids")
+    emulator.set_defaults(handler=_emulator)
+
+    demo = commands.add_parser("demo", help="walk the whole login flow against the emulator")
+    demo.set_defaults(handler=_demo)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(required=True, metavar="ACTION")
+    upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
+    upgrade.set_defaults(handler=_db_upgrade)
+    return parser
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from wxsession.server.app import create_app
+
+    overrides: dict[str, Any] = {}
+    if args.host:
+        overrides["host"] = args.host
+    if args.port:
+        overrides["port"] = args.port
+    settings = load_settings(**overrides)
+    _configure_logging(settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        log_level=settings.log_level,
+        log_config=None,
+    )
+    return 0
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    from wxsession.wechat.emulator import parse_app_option, serve_emulator
+
+    try:
+        apps = dict(parse_app_option(option) for option in args.app)
+    except ValueError as exc:
+        print(f"--app: {exc}", file=sys.stderr)
+        return 2
+    _configure_logging("info")
+    serve_emulator(host=args.host, port=args.port, apps=apps, unionid=args.unionid)
+    return 0
+
+
+def _db_upgrade(_: argparse.Namespace) -> int:
+    from wxsession import migrate
+    from wxsession.db import create_engine
+
+    settings = load_settings()
+
+    async def run() -> str | None:
+        engine = create_engine(settings.database_url)
+        try:
+            await migrate.upgrade(engine)
+            return await migrate.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    revision = asyncio.run(run())
+    print(f"database is at revision {revision}")
+    return 0
+
+
+def _demo(_: argparse.Namespace) -> int:
+    from wxsession.server.app import create_app
+    from wxsession.server.background import serve_in_thread
+
+    with tempfile.TemporaryDirectory() as workdir:
+        settings = Settings(
+            appid=None,
+            secret=None,
+            database_url=f"sqlite+aiosqlite:///{Path(workdir) / 'demo.db'}",
+            session_store="sql",
+        )
+        with (
+            serve_in_thread(create_app(settings)) as base_url,
+            httpx.Client(base_url=base_url, timeout=10) as http,
+        ):
+            _walk(http, base_url)
+    return 0
+
+
+def _walk(http: httpx.Client, base_url: str) -> None:
+    print(f"wxsession demo: a dev-mode server is running at {base_url} (emulator inside).\n")
+    code = _step(
+        http,
+        "1. The mini program calls wx.login() and gets a one-time code",
+        "POST",
+        "/_emulator/login",
+        json={"user": "alice"},
+    )["code"]
+    login = _step(
+        http,
+        "2. It sends the code to our server, which exchanges it at WeChat "
+        "(jscode2session) and issues our own session",
+        "POST",
+        "/v1/auth/wechat/login",
+        json={"code": code},
+    )
+    auth = {"Authorization": f"Bearer {login['session_id']}"}
+    _step(
+        http,
+        "3. Every later request carries the session id; the server checks it",
+        "GET",
+        "/v1/me",
+        headers=auth,
+    )
+    _step(
+        http,
+        "4. A code works once: replaying it is refused",
+        "POST",
+        "/v1/auth/wechat/login",
+        json={"code": code},
+    )
+    _step(http, "5. Logout ends the session server-side", "POST", "/v1/auth/logout", headers=auth)
+    _step(
+        http, "6. The same request with the ended session is refused", "GET", "/v1/me", headers=auth
+    )
+    print("openid and session_key stayed on the server: no response above contains them.")
+
+
+def _step(http: httpx.Client, title: str, method: str, path: str, **kwargs: Any) -> Any:
+    response = http.request(method, path, **kwargs)
+    body = response.json() if response.content else None
+    shown = dict(body) if isinstance(body, dict) else body
+    if isinstance(shown, dict) and "session_id" in shown:
+        shown["session_id"] = shown["session_id"][:8] + "…"
+    print(f"{title}\n   {method} {path} → {response.status_code}")
+    if shown is not None:
+        print("   " + json.dumps(shown, ensure_ascii=False, default=str))
+    print()
+    return body
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

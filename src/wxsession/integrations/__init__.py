@@ -1,0 +1,1 @@
+"""Thin adapters that bring wxsession sessions into other web frameworks."""

@@ -1,0 +1,65 @@
+"""Bringing the SQL schema up to date with Alembic, from inside an async application.
+
+Alembic's command API is synchronous; we run it on an async connection through
+``run_sync`` and hand the connection to ``env.py``, so the same code path serves ``serve``
+(auto-migrate at start), ``wxsession db upgrade`` and the tests. On PostgreSQL a
+transaction-scoped advisory lock serialises instances that start at the same time.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+_ADVISORY_LOCK_ID = 0x77785345  # "wxSE"
+
+
+def target_metadata() -> MetaData:
+    """The metadata of every table, with their modules imported so the tables are registered."""
+    import wxsession.accounts.models
+    import wxsession.sessions.sql  # noqa: F401
+    from wxsession.db import Base
+
+    return Base.metadata
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(files("wxsession") / "migrations"))
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def upgrade(engine: AsyncEngine) -> None:
+    """Apply every pending migration."""
+    async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ADVISORY_LOCK_ID}
+            )
+        await connection.run_sync(_upgrade_sync)
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    async with engine.connect() as connection:
+        return await connection.run_sync(_current_sync)
+
+
+def _upgrade_sync(connection: Connection) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def _current_sync(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()

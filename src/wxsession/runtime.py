@@ -1,0 +1,103 @@
+"""The composition root: builds every part from Settings once, and closes them in order.
+
+``Runtime.open`` is what ``create_app``'s lifespan uses, and what a user's own app uses to
+get wxsession's services without our HTTP routes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from wxsession import migrate
+from wxsession.accounts.repository import AccountRepository
+from wxsession.auth import AuthService
+from wxsession.carriers import CarrierChain
+from wxsession.clock import Clock, system_clock
+from wxsession.db import create_engine
+from wxsession.providers.wechat import WeChatMiniProgramProvider
+from wxsession.sessions.factory import open_store
+from wxsession.sessions.manager import SessionManager
+from wxsession.sessions.store import SessionStore
+from wxsession.settings import DEV_APPID, DEV_SECRET, Settings
+from wxsession.wechat.client import WeChatClient, make_http_client
+from wxsession.wechat.emulator import Emulator, create_emulator_app
+
+log = logging.getLogger("wxsession")
+
+EMULATOR_BASE_URL = "http://wechat-emulator.invalid"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    store: SessionStore
+    sessions: SessionManager
+    accounts: AccountRepository
+    auth: AuthService
+    carriers: CarrierChain
+    http: httpx.AsyncClient
+
+    @classmethod
+    @asynccontextmanager
+    async def open(
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock = system_clock,
+        emulator: Emulator | None = None,
+    ) -> AsyncIterator[Runtime]:
+        """Open engine, store and HTTP client; in dev mode WeChat is ``emulator``, in-process."""
+        engine = create_engine(settings.database_url)
+        if settings.auto_migrate:
+            await migrate.upgrade(engine)
+        store = open_store(settings.session_store, engine)
+        if settings.dev_mode:
+            emulator = emulator or dev_emulator()
+            transport = httpx.ASGITransport(app=create_emulator_app(emulator))
+            http = make_http_client(settings.wechat_timeout, transport=transport)
+            base_url = EMULATOR_BASE_URL
+        else:
+            http = make_http_client(settings.wechat_timeout)
+            base_url = settings.wechat_api_base
+        wechat = WeChatClient(
+            http, settings.effective_appid, settings.effective_secret, base_url=base_url
+        )
+        sessions = SessionManager(
+            store,
+            idle_ttl=settings.session_ttl,
+            max_age=settings.session_max_age,
+            touch_interval=settings.session_touch_interval,
+            clock=clock,
+        )
+        accounts = AccountRepository(engine)
+        providers = {"wechat": WeChatMiniProgramProvider(wechat, settings.effective_appid)}
+        auth = AuthService(
+            providers, accounts, sessions, auto_register=settings.registration == "auto"
+        )
+        try:
+            yield cls(
+                settings=settings,
+                engine=engine,
+                store=store,
+                sessions=sessions,
+                accounts=accounts,
+                auth=auth,
+                carriers=CarrierChain.from_settings(settings),
+                http=http,
+            )
+        finally:
+            await http.aclose()
+            await store.close()
+            await engine.dispose()
+
+
+def dev_emulator() -> Emulator:
+    """The emulator dev mode serves: it knows the fixed dev app and defaults logins to it."""
+    return Emulator({DEV_APPID: DEV_SECRET}, default_appid=DEV_APPID)

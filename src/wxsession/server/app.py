@@ -1,0 +1,67 @@
+"""``create_app``: the wxsession HTTP service as a FastAPI application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from wxsession.clock import Clock, system_clock
+from wxsession.runtime import Runtime, dev_emulator
+from wxsession.server.errors import install_error_handlers
+from wxsession.server.middleware import AccessLog, BodySizeLimit
+from wxsession.server.routes import router
+from wxsession.settings import Settings, load_settings
+from wxsession.wechat.emulator import Emulator, emulator_routes
+
+log = logging.getLogger("wxsession")
+
+DEV_MODE_BANNER = """
+==============================================================================
+ wxsession is running in DEV MODE: no WXSESSION_APPID / WXSESSION_SECRET set.
+ WeChat is the built-in emulator, and its routes (/_emulator/login, ...) are
+ served on this port. Never expose a dev-mode server to real users.
+==============================================================================""".strip("\n")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock = system_clock,
+    emulator: Emulator | None = None,
+) -> FastAPI:
+    """Build the service. In dev mode the WeChat emulator runs in-process (also reachable on
+    this app's own port); pass ``emulator`` to share one with tests."""
+    settings = settings or load_settings()
+    if settings.dev_mode:
+        emulator = emulator or dev_emulator()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.dev_mode:
+            log.warning("\n%s", DEV_MODE_BANNER)
+        async with Runtime.open(settings, clock=clock, emulator=emulator) as runtime:
+            app.state.wxsession = runtime
+            yield
+
+    app = FastAPI(
+        title="wxsession",
+        version="0.1.0",
+        summary="Login state for WeChat mini programs: a code in, a server-side session out.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(router)
+
+    @app.get("/healthz", tags=["ops"], summary="The process is up")
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    if settings.dev_mode and emulator is not None:
+        app.router.routes.extend(emulator_routes(emulator))
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessLog)
+    return app

@@ -1,0 +1,67 @@
+"""Rendering every failure as ``{"error": {"code", "message"}}`` with a fitting status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from wxsession.errors import InternalError, InvalidRequest, ValidationFailed, WxSessionError
+
+log = logging.getLogger("wxsession.server")
+
+_HTTP_CODES = {
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+def error_response(error: WxSessionError) -> JSONResponse:
+    headers = {"Cache-Control": "no-store", **error.headers}
+    return JSONResponse(error.to_dict(), status_code=error.status, headers=headers)
+
+
+async def _wxsession_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, WxSessionError)
+    if exc.status >= 500:
+        log.warning("request failed: %s", exc.code)
+    return error_response(exc)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if any(error.get("type") == "json_invalid" for error in errors):
+        return error_response(InvalidRequest("The body is not valid JSON."))
+    # Echo where and why, never the submitted values (they may be secrets).
+    fields = [
+        {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", ""))}
+        for error in errors
+    ]
+    return error_response(ValidationFailed(details=fields))
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
+    body: dict[str, Any] = {"error": {"code": code, "message": str(exc.detail)}}
+    headers = dict(exc.headers or {})
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled %s", type(exc).__name__, exc_info=exc)
+    return error_response(InternalError())
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(WxSessionError, _wxsession_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,81 @@
+"""Pure ASGI middleware: a request-body size cap and an access log without query strings."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from fastapi import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from wxsession.errors import PayloadTooLarge
+from wxsession.server.errors import error_response
+
+access_log = logging.getLogger("wxsession.access")
+
+
+def _too_large() -> HTTPException:
+    return HTTPException(status_code=413, detail=PayloadTooLarge.default_message)
+
+
+class BodySizeLimit:
+    """Refuse bodies over ``max_bytes`` with 413 before the app reads them whole."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length" and (not value.isdigit() or int(value) > self.max_bytes):
+                await error_response(PayloadTooLarge())(scope, receive, send)
+                return
+        received = 0
+
+        async def limited_receive() -> Message:
+            # A body without Content-Length (chunked) is counted as it arrives; the exception
+            # surfaces where the app reads the body and is rendered as 413 there.
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _too_large()
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+class AccessLog:
+    """One line per request: method, path (never the query string, which may carry a token),
+    status and duration."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            access_log.info(
+                "%s %s %d %.1fms",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - start) * 1000,
+            )

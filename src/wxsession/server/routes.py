@@ -1,0 +1,124 @@
+"""The HTTP API routes (JSON, versioned under /v1)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response, status
+
+from wxsession.accounts.models import User
+from wxsession.accounts.repository import Profile
+from wxsession.auth import LoginResult
+from wxsession.carriers import CarrierChain
+from wxsession.server.dependencies import (
+    RuntimeDep,
+    TokenDep,
+    any_session,
+    current_user,
+    device_of,
+)
+from wxsession.server.schemas import ErrorOut, LoginOut, RegisterIn, UserOut, WeChatLoginIn
+from wxsession.sessions.manager import ActiveSession, SessionManager
+
+router = APIRouter(prefix="/v1")
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorOut} for code in statuses}
+
+
+def _user_out(user: User) -> UserOut:
+    return UserOut(
+        id=user.id, nickname=user.nickname, avatar_url=user.avatar_url, created_at=user.created_at
+    )
+
+
+def _login_out(
+    result: LoginResult, response: Response, sessions: SessionManager, carriers: CarrierChain
+) -> LoginOut:
+    response.headers["Cache-Control"] = "no-store"
+    expires_in = sessions.expires_in(result.session.record)
+    cookie = carriers.cookie
+    if cookie is not None:
+        response.set_cookie(
+            cookie.cookie_name,
+            result.session.token,
+            max_age=expires_in,
+            httponly=True,
+            secure=cookie.secure,
+            samesite=cookie.samesite,  # type: ignore[arg-type]
+        )
+    return LoginOut(
+        session_id=result.session.token,
+        expires_in=expires_in,
+        registered=result.registered,
+        user=_user_out(result.user) if result.user else None,
+    )
+
+
+@router.post(
+    "/auth/wechat/login",
+    response_model=LoginOut,
+    tags=["auth"],
+    summary="Exchange a wx.login() code for a session",
+    responses=_errors(400, 401, 403, 422, 429, 502, 503),
+)
+async def wechat_login(
+    body: WeChatLoginIn,
+    request: Request,
+    response: Response,
+    runtime: RuntimeDep,
+    presented: TokenDep,
+) -> LoginOut:
+    result = await runtime.auth.login(
+        "wechat", {"code": body.code}, device=device_of(request), presented_token=presented
+    )
+    return _login_out(result, response, runtime.sessions, runtime.carriers)
+
+
+@router.post(
+    "/auth/register",
+    response_model=LoginOut,
+    status_code=status.HTTP_201_CREATED,
+    tags=["auth"],
+    summary="Complete registration of a pending session (explicit registration mode)",
+    responses=_errors(401, 409, 422, 503),
+)
+async def register(
+    body: RegisterIn,
+    request: Request,
+    response: Response,
+    runtime: RuntimeDep,
+    active: Annotated[ActiveSession, Depends(any_session)],
+) -> LoginOut:
+    profile = Profile(nickname=body.nickname, avatar_url=body.avatar_url)
+    result = await runtime.auth.register(active, profile, device_of(request))
+    return _login_out(result, response, runtime.sessions, runtime.carriers)
+
+
+@router.post(
+    "/auth/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["auth"],
+    summary="End the current session for good",
+    responses=_errors(401, 503),
+)
+async def logout(
+    runtime: RuntimeDep, active: Annotated[ActiveSession, Depends(any_session)]
+) -> Response:
+    await runtime.auth.logout(active)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    if runtime.carriers.cookie is not None:
+        response.delete_cookie(runtime.carriers.cookie.cookie_name)
+    return response
+
+
+@router.get(
+    "/me",
+    response_model=UserOut,
+    tags=["me"],
+    summary="The signed-in user",
+    responses=_errors(401, 403, 503),
+)
+async def me(user: Annotated[User, Depends(current_user)]) -> UserOut:
+    return _user_out(user)

@@ -1,0 +1,51 @@
+"""A user's own FastAPI app protects its routes with our dependencies, on the same stores."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import httpx
+from fastapi import Depends, FastAPI
+
+from tests.server.conftest import Service
+from wxsession.accounts.models import User
+from wxsession.integrations.fastapi import (
+    current_user,
+    install_error_handlers,
+    optional_session,
+    wxsession_lifespan,
+)
+from wxsession.server.background import serve_in_thread
+from wxsession.sessions.manager import ActiveSession
+
+
+def _orders_app(service: Service) -> FastAPI:
+    app = FastAPI(lifespan=wxsession_lifespan(service.settings))
+    install_error_handlers(app)
+
+    @app.get("/orders")
+    async def orders(user: Annotated[User, Depends(current_user)]) -> dict[str, str]:
+        return {"owner": user.id}
+
+    @app.get("/greeting")
+    async def greeting(
+        session: Annotated[ActiveSession | None, Depends(optional_session)],
+    ) -> dict[str, bool]:
+        return {"signed_in": session is not None}
+
+    return app
+
+
+def test_sessions_from_the_service_protect_the_users_app(service: Service) -> None:
+    login = service.login("zoe").json()
+    token = login["session_id"]
+    with serve_in_thread(_orders_app(service)) as url, httpx.Client(base_url=url) as client:
+        auth = {"Authorization": f"Bearer {token}"}
+        assert client.get("/orders", headers=auth).json() == {"owner": login["user"]["id"]}
+        assert client.get("/greeting").json() == {"signed_in": False}
+        assert client.get("/greeting", headers=auth).json() == {"signed_in": True}
+        refused = client.get("/orders")
+        assert refused.status_code == 401
+        assert refused.json()["error"]["code"] == "SESSION_MISSING"
+        service.post("/v1/auth/logout", token)
+        assert client.get("/orders", headers=auth).json()["error"]["code"] == "SESSION_INVALID"

@@ -1,0 +1,78 @@
+"""Settings: defaults, environment parsing, and errors that name the variable."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from wxsession.settings import ConfigurationError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("WXSESSION_"):
+            monkeypatch.delenv(name)
+
+
+def test_embedded_defaults() -> None:
+    settings = load_settings()
+    assert settings.dev_mode
+    assert settings.session_ttl == 7200
+    assert settings.session_max_age == 30 * 86400
+    assert settings.session_store == "sql"
+    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.wechat_api_base == "https://api.weixin.qq.com"
+    assert settings.registration == "auto"
+    assert settings.carriers == ["header"]
+
+
+def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WXSESSION_APPID", "wx0123456789abcdef")
+    monkeypatch.setenv("WXSESSION_SECRET", "s3cret")
+    monkeypatch.setenv("WXSESSION_SESSION_STORE", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("WXSESSION_CARRIERS", "cookie, header")
+    monkeypatch.setenv("WXSESSION_REGISTRATION", "explicit")
+    settings = load_settings()
+    assert not settings.dev_mode
+    assert settings.carriers == ["cookie", "header"]
+    assert settings.registration == "explicit"
+    assert "s3cret" not in repr(settings)
+    assert settings.effective_secret.get_secret_value() == "s3cret"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("WXSESSION_SESSION_TTL", "abc"),
+        ("WXSESSION_SESSION_TTL", "5"),
+        ("WXSESSION_SESSION_STORE", "memcached://x"),
+        ("WXSESSION_DATABASE_URL", "mysql://x"),
+        ("WXSESSION_REGISTRATION", "sometimes"),
+        ("WXSESSION_CARRIERS", "header,carrier-pigeon"),
+        ("WXSESSION_CARRIERS", "header,header"),
+        ("WXSESSION_WECHAT_API_BASE", "ftp://x"),
+    ],
+)
+def test_bad_values_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings()
+    assert name in str(caught.value)
+    assert value not in str(caught.value)  # values are not echoed: they may be secrets
+
+
+def test_appid_without_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WXSESSION_APPID", "wx0123456789abcdef")
+    with pytest.raises(ConfigurationError, match="WXSESSION_SECRET"):
+        load_settings()
+
+
+def test_max_age_below_ttl_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WXSESSION_SESSION_TTL", "7200")
+    monkeypatch.setenv("WXSESSION_SESSION_MAX_AGE", "3600")
+    with pytest.raises(ConfigurationError, match="WXSESSION_SESSION_MAX_AGE"):
+        load_settings()
