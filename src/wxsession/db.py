@@ -6,6 +6,7 @@ gets WAL and a busy timeout so concurrent writers wait instead of failing.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import event
@@ -20,6 +21,9 @@ class Base(DeclarativeBase):
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url`` with the settings each backend needs."""
     if url.startswith("sqlite"):
+        # aiosqlite logs every statement with its parameters at DEBUG, and parameters include
+        # openids: keep that logger above DEBUG whatever the application's logging says.
+        logging.getLogger("aiosqlite").setLevel(logging.INFO)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

@@ -13,7 +13,7 @@ def test_default_ignores_query_and_cookie(service: Service) -> None:
     token = service.session_for("sam")
     via_query = service.http.get("/v1/me", params={"session_id": token})
     assert via_query.json()["error"]["code"] == "SESSION_MISSING"
-    via_cookie = service.http.get("/v1/me", cookies={"wxsession": token})
+    via_cookie = service.http.get("/v1/me", headers={"Cookie": f"wxsession={token}"})
     assert via_cookie.json()["error"]["code"] == "SESSION_MISSING"
     assert "set-cookie" not in service.login("sam").headers
 
@@ -52,8 +52,8 @@ def test_cookie_carrier_for_web_clients(make_service: Any) -> None:
     assert "secure" in lowered
     assert "samesite=lax" in lowered
     with httpx.Client(base_url=service.url) as browser:
-        assert browser.get("/v1/me", cookies={"wxsession": token}).status_code == 200
-        logout = browser.post("/v1/auth/logout", cookies={"wxsession": token})
+        assert browser.get("/v1/me", headers={"Cookie": f"wxsession={token}"}).status_code == 200
+        logout = browser.post("/v1/auth/logout", headers={"Cookie": f"wxsession={token}"})
         assert logout.status_code == 204
         assert 'wxsession=""' in logout.headers["set-cookie"]
 
@@ -63,7 +63,7 @@ def test_precedence_follows_configured_order(make_service: Any) -> None:
     good = service.session_for("xia")
     # The header wins over the cookie: a bad header is not rescued by a good cookie.
     response = service.http.get(
-        "/v1/me", headers={"Authorization": "Bearer " + "b" * 43}, cookies={"wxsession": good}
+        "/v1/me", headers={"Authorization": "Bearer " + "b" * 43, "Cookie": f"wxsession={good}"}
     )
     assert response.json()["error"]["code"] == "SESSION_INVALID"
-    assert service.http.get("/v1/me", cookies={"wxsession": good}).status_code == 200
+    assert service.http.get("/v1/me", headers={"Cookie": f"wxsession={good}"}).status_code == 200

@@ -102,7 +102,7 @@ def test_unknown_route_and_method_are_json_errors(service: Service) -> None:
     ("authorization", "code"),
     [
         (None, "SESSION_MISSING"),
-        ("Bearer ", "SESSION_MISSING"),
+        ("Bearer", "SESSION_MISSING"),
         ("Basic dXNlcjpwYXNz", "SESSION_MISSING"),
         ("Bearer abc", "SESSION_INVALID"),
         ("Bearer " + "A" * 10_000, "SESSION_INVALID"),

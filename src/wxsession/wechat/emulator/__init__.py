@@ -1,0 +1,28 @@
+"""A local stand-in for WeChat's server API, speaking its wire format over real HTTP.
+
+Used by dev mode, by ``wxsession emulator`` and by the test suite, so the whole login flow
+runs without WeChat and without mocks. ``Emulator`` holds the state; ``create_emulator_app``
+serves it.
+"""
+
+from wxsession.wechat.emulator.app import (
+    create_emulator_app,
+    emulator_routes,
+    parse_app_option,
+    run_emulator,
+    serve_emulator,
+)
+from wxsession.wechat.emulator.state import CODE_TTL, Answer, Emulator, Faults, Issued
+
+__all__ = [
+    "CODE_TTL",
+    "Answer",
+    "Emulator",
+    "Faults",
+    "Issued",
+    "create_emulator_app",
+    "emulator_routes",
+    "parse_app_option",
+    "run_emulator",
+    "serve_emulator",
+]

@@ -1,0 +1,171 @@
+"""The emulator over HTTP: WeChat's wire format, plus ``/_emulator/*`` control routes.
+
+A plain Starlette app, so it can run alone (``wxsession emulator``), be mounted into the
+dev-mode server, or sit behind ``httpx.ASGITransport``. Nothing here logs a secret or a code:
+there is no access log, and the one log line names the path and the errcode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from wxsession.wechat.emulator.state import Emulator
+
+log = logging.getLogger("wxsession.emulator")
+
+MAX_CONTROL_BODY = 16 * 1024
+_FAULT_FIELDS: Mapping[str, tuple[type, ...]] = {
+    "latency_ms": (int,),
+    "errcode": (int, type(None)),
+    "count": (int,),
+    "body": (str, type(None)),
+    "status": (int,),
+}
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class BadRequest(Exception):
+    """A control request the emulator refuses with 400 and ``{"error": message}``."""
+
+
+def emulator_routes(emulator: Emulator) -> list[Route]:
+    """The emulator's routes, to serve alone or to add to another app."""
+
+    async def jscode2session(request: Request) -> Response:
+        latency, forced = emulator.begin_call()
+        if latency:
+            await asyncio.sleep(latency)
+        query = request.query_params
+        answer = forced or emulator.answer_code2session(
+            query.get("appid"), query.get("secret"), query.get("js_code")
+        )
+        log.debug("%s status=%d errcode=%s", request.url.path, answer.status, answer.errcode)
+        return Response(answer.body, status_code=answer.status, media_type=answer.media_type)
+
+    async def login(request: Request) -> Response:
+        data = await _json_object(request)
+        unknown = set(data) - {"appid", "user"}
+        if unknown:
+            raise BadRequest(f"unknown fields: {', '.join(sorted(unknown))}")
+        try:
+            code = emulator.issue_code(data.get("appid"), data.get("user", ""))
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+        return JSONResponse({"code": code})
+
+    async def faults(request: Request) -> Response:
+        if request.method == "DELETE":
+            emulator.reset_faults()
+        elif request.method == "POST":
+            options = _fault_options(await _json_object(request))
+            try:
+                emulator.set_faults(**options)
+            except ValueError as exc:
+                raise BadRequest(str(exc)) from None
+        return JSONResponse(emulator.faults.to_dict())
+
+    async def health(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    return [
+        Route("/sns/jscode2session", jscode2session, methods=["GET"]),
+        Route("/_emulator/login", _refusing_bad_requests(login), methods=["POST"]),
+        Route(
+            "/_emulator/faults", _refusing_bad_requests(faults), methods=["GET", "POST", "DELETE"]
+        ),
+        Route("/_emulator/health", health, methods=["GET"]),
+    ]
+
+
+def create_emulator_app(emulator: Emulator) -> Starlette:
+    """The emulator as a standalone ASGI app."""
+    return Starlette(routes=emulator_routes(emulator))
+
+
+def _refusing_bad_requests(endpoint: Endpoint) -> Endpoint:
+    async def guarded(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except BadRequest as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+
+    return guarded
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    body = await request.body()
+    if len(body) > MAX_CONTROL_BODY:
+        raise BadRequest("body too large")
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise BadRequest("body must be JSON") from None
+    if not isinstance(data, dict):
+        raise BadRequest("body must be a JSON object")
+    return data
+
+
+def _fault_options(data: Mapping[str, Any]) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for name, value in data.items():
+        allowed = _FAULT_FIELDS.get(name)
+        if allowed is None:
+            raise BadRequest(f"unknown field {name!r}; known: {', '.join(_FAULT_FIELDS)}")
+        if isinstance(value, bool) or not isinstance(value, allowed):
+            raise BadRequest(f"{name} has the wrong type")
+        options[name] = value
+    return options
+
+
+def parse_app_option(option: str) -> tuple[str, str]:
+    """``"APPID:SECRET"`` → ``(appid, secret)``; the message never repeats the value."""
+    appid, sep, secret = option.partition(":")
+    appid, secret = appid.strip(), secret.strip()
+    if not sep or not appid or not secret:
+        raise ValueError("expected APPID:SECRET, e.g. wx1234567890abcdef:my-app-secret")
+    if any(char.isspace() for char in appid):
+        raise ValueError("the appid must not contain spaces")
+    return appid, secret
+
+
+def _config(host: str, port: int, apps: Mapping[str, str], unionid: bool) -> uvicorn.Config:
+    emulator = Emulator(apps, unionid=unionid)
+    if apps:
+        log.info("WeChat emulator: apps %s", ", ".join(sorted(apps)))
+    else:
+        log.info("WeChat emulator: no apps registered, any appid/secret pair is accepted")
+    return uvicorn.Config(
+        create_emulator_app(emulator),
+        host=host,
+        port=port,
+        access_log=False,  # the query string holds the secret and the code
+        log_config=None,  # keep the caller's logging setup
+        lifespan="off",
+    )
+
+
+async def run_emulator(
+    host: str, port: int, apps: Mapping[str, str], unionid: bool = False
+) -> None:
+    """Serve the emulator on ``host:port`` until cancelled or signalled."""
+    await uvicorn.Server(_config(host, port, apps, unionid)).serve()
+
+
+def serve_emulator(host: str, port: int, apps: Mapping[str, str], unionid: bool = False) -> None:
+    """Blocking form of :func:`run_emulator`, for the ``wxsession emulator`` command."""
+    server = uvicorn.Server(_config(host, port, apps, unionid))
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
+        server.run()

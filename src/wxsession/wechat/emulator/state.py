@@ -1,0 +1,291 @@
+"""The emulator's memory: registered apps, issued codes, users' ids and injected faults.
+
+Pure Python and thread-safe: the ASGI app calls it from uvicorn's loop while tests call it
+from their own thread (to issue codes, set faults or read what was issued).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+CODE_TTL = 300.0
+"""WeChat documents a login code as valid for about five minutes."""
+
+MAX_USER_LENGTH = 64
+MAX_LATENCY_MS = 60_000
+
+ERRMSGS: Mapping[int, str] = {
+    -1: "system error",
+    40013: "invalid appid",
+    40029: "invalid code",
+    40125: "invalid appsecret",
+    40163: "code been used",
+    40226: "high risk user",
+    41002: "appid missing",
+    41004: "appsecret missing",
+    41008: "missing code",
+    45011: "api minute-quota reach limit  mustslower  retry next minute",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    """What a successful jscode2session gave out for a user, as the server received it."""
+
+    appid: str
+    user: str
+    openid: str = field(repr=False)
+    session_key: str = field(repr=False)
+    unionid: str | None = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Faults:
+    """Injected misbehaviour. ``count`` is how many more calls get the override (if any)."""
+
+    latency_ms: int = 0
+    errcode: int | None = None
+    count: int = 0
+    body: str | None = None
+    status: int = 200
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One HTTP answer of the WeChat API: status, body text, and the errcode for logging."""
+
+    status: int
+    body: str
+    errcode: int | None = None
+    media_type: str = "text/plain"
+
+
+@dataclass(slots=True)
+class _Code:
+    appid: str
+    user: str
+    expires_at: float
+    used: bool = False
+
+
+class Emulator:
+    """Plays WeChat for jscode2session: ``issue_code`` is ``wx.login()``, ``exchange`` is
+    the server API. With no ``apps`` configured, any appid/secret pair is accepted."""
+
+    def __init__(
+        self,
+        apps: Mapping[str, str] | None = None,
+        *,
+        default_appid: str | None = None,
+        unionid: bool = False,
+        clock: Callable[[], float] = time.time,
+        seed: str = "wxsession-emulator",
+    ) -> None:
+        self.apps: Mapping[str, str] = dict(apps or {})
+        if default_appid is not None and self.apps and default_appid not in self.apps:
+            raise ValueError("default_appid must be one of the registered apps")
+        self.default_appid = default_appid
+        self.unionid = unionid
+        self.clock = clock
+        self._seed = seed.encode()
+        self._lock = threading.Lock()
+        self._codes: dict[str, _Code] = {}
+        self._issued: dict[tuple[str, str], Issued] = {}
+        self._latest: dict[str, Issued] = {}
+        self._session_keys: dict[tuple[str, str], str] = {}
+        self._faults = Faults()
+
+    # -- wx.login() ---------------------------------------------------------------------
+
+    def issue_code(self, appid: str | None, user: str) -> str:
+        """A fresh one-time code for ``user`` of ``appid`` (or of the default app)."""
+        appid = self._resolve_appid(appid)
+        if not isinstance(user, str) or not 0 < len(user) <= MAX_USER_LENGTH:
+            raise ValueError(f"user must be a string of 1 to {MAX_USER_LENGTH} characters")
+        code = secrets.token_urlsafe(24)
+        with self._lock:
+            now = self.clock()
+            self._prune(now)
+            self._codes[code] = _Code(appid, user, now + CODE_TTL)
+        return code
+
+    def _resolve_appid(self, appid: str | None) -> str:
+        if appid is None:
+            if self.default_appid is not None:
+                return self.default_appid
+            if len(self.apps) == 1:
+                return next(iter(self.apps))
+            raise ValueError("appid is required: the emulator has no single default app")
+        if not isinstance(appid, str) or not appid:
+            raise ValueError("appid must be a non-empty string")
+        if self.apps and appid not in self.apps:
+            raise ValueError(f"unknown appid {appid!r}: it is not registered on this emulator")
+        return appid
+
+    def _prune(self, now: float) -> None:
+        # Codes are stored in issue order, so the expired ones are at the front.
+        while self._codes:
+            oldest = next(iter(self._codes))
+            if self._codes[oldest].expires_at > now:
+                break
+            del self._codes[oldest]
+
+    # -- jscode2session -----------------------------------------------------------------
+
+    def exchange(self, appid: str | None, secret: str | None, code: str | None) -> dict[str, Any]:
+        """WeChat's answer to jscode2session: the session, or ``{"errcode", "errmsg"}``."""
+        if not appid:
+            return self._error(41002)
+        if not secret:
+            return self._error(41004)
+        if not code:
+            return self._error(41008)
+        if self.apps:
+            if appid not in self.apps:
+                return self._error(40013)
+            if not hmac.compare_digest(self.apps[appid].encode(), secret.encode()):
+                return self._error(40125)
+        with self._lock:
+            issued = self._codes.get(code)
+            if issued is None or issued.appid != appid or issued.expires_at <= self.clock():
+                return self._error(40029)
+            if issued.used:
+                return self._error(40163)
+            issued.used = True
+            result = self._issue(appid, issued.user)
+        answer = {"session_key": result.session_key, "openid": result.openid}
+        if result.unionid is not None:
+            answer["unionid"] = result.unionid
+        return answer
+
+    def _issue(self, appid: str, user: str) -> Issued:
+        """Record a fresh session_key for the user; the caller holds the lock."""
+        openid = self.openid_for(appid, user)
+        issued = Issued(
+            appid=appid,
+            user=user,
+            openid=openid,
+            session_key=base64.b64encode(secrets.token_bytes(16)).decode(),
+            unionid=self.unionid_for(user) if self.unionid else None,
+        )
+        self._issued[appid, user] = issued
+        self._latest[user] = issued
+        self._session_keys[appid, openid] = issued.session_key
+        return issued
+
+    def answer_code2session(
+        self, appid: str | None, secret: str | None, code: str | None
+    ) -> Answer:
+        """The real jscode2session answer, as WeChat sends it: HTTP 200 even for errcodes."""
+        result = self.exchange(appid, secret, code)
+        errcode = result.get("errcode")
+        return Answer(200, json.dumps(result), errcode if isinstance(errcode, int) else None)
+
+    def _error(self, errcode: int) -> dict[str, Any]:
+        return {
+            "errcode": errcode,
+            "errmsg": f"{ERRMSGS.get(errcode, 'error')}, rid: {self._rid()}",
+        }
+
+    def _rid(self) -> str:
+        return f"{int(self.clock()) & 0xFFFFFFFF:08x}-{secrets.token_hex(4)}-{secrets.token_hex(4)}"
+
+    # -- stable ids and what was issued ----------------------------------------------------
+
+    def openid_for(self, appid: str, user: str) -> str:
+        """The user's openid in ``appid``: stable, and different in every other app."""
+        return "o" + self._derive(b"openid", appid, user)
+
+    def unionid_for(self, user: str) -> str:
+        """The user's unionid: the same in every app (one Open Platform account)."""
+        return "o" + self._derive(b"unionid", user)
+
+    def _derive(self, label: bytes, *parts: str) -> str:
+        message = b"\x00".join([label, *(part.encode() for part in parts)])
+        digest = hmac.new(self._seed, message, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode()[:27]
+
+    def issued_for(self, user: str, appid: str | None = None) -> Issued:
+        """The newest session given out for ``user`` (in ``appid``, or in any app)."""
+        with self._lock:
+            found = self._latest.get(user) if appid is None else self._issued.get((appid, user))
+        if found is None:
+            raise KeyError(f"no session was issued for user {user!r}")
+        return found
+
+    def session_key_for(self, appid: str, openid: str) -> str | None:
+        """The newest session_key of ``openid``: the one that decrypts what it sends next."""
+        with self._lock:
+            return self._session_keys.get((appid, openid))
+
+    # -- faults -----------------------------------------------------------------------------
+
+    @property
+    def faults(self) -> Faults:
+        with self._lock:
+            return self._faults
+
+    def set_faults(
+        self,
+        latency_ms: int = 0,
+        errcode: int | None = None,
+        count: int = 1,
+        body: str | None = None,
+        status: int = 200,
+    ) -> Faults:
+        """Replace the faults: ``errcode``, ``body`` or ``status`` answer the next ``count``
+        calls instead of the real exchange (which then does not consume the code)."""
+        if not 0 <= latency_ms <= MAX_LATENCY_MS:
+            raise ValueError(f"latency_ms must be between 0 and {MAX_LATENCY_MS}")
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        if not 200 <= status <= 599:
+            raise ValueError("status must be an HTTP status between 200 and 599")
+        if errcode is not None and body is not None:
+            raise ValueError("set errcode or body, not both")
+        overrides = errcode is not None or body is not None or status != 200
+        faults = Faults(latency_ms, errcode, count if overrides else 0, body, status)
+        with self._lock:
+            self._faults = faults
+        return faults
+
+    def reset_faults(self) -> None:
+        with self._lock:
+            self._faults = Faults()
+
+    def begin_call(self) -> tuple[float, Answer | None]:
+        """Latency (seconds) and forced answer, if any, for one WeChat API call.
+
+        Decided when the call arrives, so a slow call still in flight (its client long gone)
+        never takes a fault that was set for a later one.
+        """
+        with self._lock:
+            faults = self._faults
+            latency = faults.latency_ms / 1000
+            if faults.count <= 0:
+                return latency, None
+            remaining = faults.count - 1
+            self._faults = (
+                replace(faults, count=remaining)
+                if remaining
+                else Faults(latency_ms=faults.latency_ms)
+            )
+        if faults.body is not None:
+            return latency, Answer(faults.status, faults.body)
+        if faults.errcode is not None:
+            error = self._error(faults.errcode)
+            return latency, Answer(faults.status, json.dumps(error), faults.errcode)
+        page = f"<html><body><h1>{faults.status}</h1></body></html>"
+        return latency, Answer(faults.status, page, media_type="text/html")

@@ -1,0 +1,74 @@
+"""Fixtures shared by the whole suite.
+
+Real servers
+    ``redis_server`` and ``postgres_server`` start once per test session, and only when a
+    test asks for them (directly or through the ``*_url`` fixtures). ``REDIS_URL`` and
+    ``DATABASE_URL`` (a ``postgresql+asyncpg://`` URL) point them at external servers
+    instead. A server that cannot start is an error, never a skip.
+
+Per-test URLs
+    ``redis_url``: the Redis URL, its database emptied (FLUSHDB) before the test, so a test
+    may count keys. With ``REDIS_URL`` set, that database is flushed: do not point it at
+    data you want to keep.
+    ``postgres_url``: a new, empty PostgreSQL database for this test, dropped afterwards.
+    ``sqlite_url``: a SQLite file under the test's ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.support.servers import PostgresProcess, RedisProcess
+
+# --- real servers (session scope) ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisProcess]:
+    server = RedisProcess.from_env()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresProcess]:
+    server = PostgresProcess.from_env()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+# --- per-test database URLs ---------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisProcess) -> str:
+    client = redis.Redis.from_url(redis_server.url, socket_timeout=5)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+    return redis_server.url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresProcess) -> Iterator[str]:
+    name = f"wxs_test_{uuid.uuid4().hex[:16]}"
+    url = postgres_server.create_database(name)
+    yield url
+    postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'wxsession.db'}"

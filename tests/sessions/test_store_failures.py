@@ -1,0 +1,147 @@
+"""Fail closed, fail fast: a store whose server is gone raises SessionStoreUnavailable.
+
+Never ``None`` ("no such session", which a client would answer by logging in again) and never
+a hang. Each test runs its own server, since it stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.sessions import make_record, new_key
+from tests.support.servers import PostgresProcess, RedisProcess
+from wxsession.db import create_engine
+from wxsession.errors import SessionStoreUnavailable
+from wxsession.sessions.redis import RedisSessionStore
+from wxsession.sessions.sql import SqlSessionStore, sessions_table
+from wxsession.sessions.store import SessionStore
+
+FAST = 3.0  # seconds; the Redis client's budget is about 2 x 1 s
+
+
+def every_call(store: SessionStore, key: str) -> dict[str, Callable[[], Awaitable[object]]]:
+    """One call of each store method on ``key`` (an existing session of 'alice')."""
+    now = time.time()
+    record = make_record("alice", now)
+    return {
+        "create": lambda: store.create(new_key()[1], record, now),
+        "get": lambda: store.get(key),
+        "touch": lambda: store.touch(key, record.touched(now + 60, 1800), now + 60),
+        "delete": lambda: store.delete(key),
+        "list_for_user": lambda: store.list_for_user("alice"),
+        "delete_for_user": lambda: store.delete_for_user("alice"),
+        "ping": lambda: store.ping(),
+    }
+
+
+async def assert_all_unavailable(store: SessionStore, key: str) -> None:
+    for name, call in every_call(store, key).items():
+        started = time.monotonic()
+        with pytest.raises(SessionStoreUnavailable) as caught:
+            await call()
+        elapsed = time.monotonic() - started
+        assert elapsed < FAST, f"{name} took {elapsed:.1f} s to fail"
+        assert caught.value.__cause__ is not None, f"{name} lost the original error"
+        assert caught.value.status == 503
+
+
+# --- Redis ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisProcess]:
+    server = RedisProcess()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def redis_store(own_redis: RedisProcess) -> AsyncIterator[RedisSessionStore]:
+    store = RedisSessionStore.from_url(own_redis.url)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+async def test_redis_down_every_call_fails_fast_then_recovers(
+    own_redis: RedisProcess, redis_store: RedisSessionStore
+) -> None:
+    now = time.time()
+    _, key = new_key()
+    await redis_store.create(key, make_record("alice", now), now)  # pooled connections exist
+
+    own_redis.stop()
+    await assert_all_unavailable(redis_store, key)
+
+    own_redis.restart()  # same port, empty (no persistence): the old pool must reconnect
+    assert await redis_store.get(key) is None  # an answer from Redis, so None is the truth
+    _, fresh = new_key()
+    record = make_record("alice", now)
+    await redis_store.create(fresh, record, now)
+    assert await redis_store.get(fresh) == record
+    assert [k for k, _ in await redis_store.list_for_user("alice")] == [fresh]
+    assert await redis_store.touch(fresh, record.touched(now + 60, 1800), now + 60)
+    assert await redis_store.delete_for_user("alice") == 1
+
+
+async def test_hung_redis_times_out_instead_of_blocking(
+    own_redis: RedisProcess, redis_store: RedisSessionStore
+) -> None:
+    _, key = new_key()
+    await redis_store.ping()
+    own_redis.pause()
+    try:
+        started = time.monotonic()
+        with pytest.raises(SessionStoreUnavailable):
+            await redis_store.get(key)
+        assert time.monotonic() - started < FAST
+    finally:
+        own_redis.resume()
+    assert await redis_store.get(key) is None
+
+
+# --- SQL ------------------------------------------------------------------------------------
+
+
+async def test_sqlite_that_cannot_open_its_file_is_unavailable(tmp_path: Path) -> None:
+    threads_before = set(threading.enumerate())
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}")
+    try:
+        await assert_all_unavailable(SqlSessionStore(engine), new_key()[1])
+    finally:
+        await engine.dispose()
+        # aiosqlite stops a failed connection's worker thread without waiting for it; let
+        # those threads finish while this loop still runs, or they report to a closed loop.
+        for thread in set(threading.enumerate()) - threads_before:
+            await asyncio.to_thread(thread.join, 5)
+
+
+async def test_postgres_down_every_call_fails_fast() -> None:
+    server = PostgresProcess()
+    server.start()
+    try:
+        engine = create_engine(server.create_database("wxs_down"))
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(sessions_table.create)
+            store = SqlSessionStore(engine)
+            now = time.time()
+            _, key = new_key()
+            await store.create(key, make_record("alice", now), now)  # pooled connection exists
+
+            server.stop()
+            await assert_all_unavailable(store, key)
+        finally:
+            await engine.dispose()
+    finally:
+        server.stop()

@@ -1,0 +1,24 @@
+"""The WeChat emulator on a real loopback port, for tests that talk HTTP to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+
+from wxsession.server.background import serve_in_thread
+from wxsession.wechat.emulator import Emulator, create_emulator_app
+
+
+@contextmanager
+def running_emulator(
+    apps: Mapping[str, str] | None = None,
+    *,
+    unionid: bool = False,
+    clock: Callable[[], float] | None = None,
+    default_appid: str | None = None,
+) -> Iterator[tuple[str, Emulator]]:
+    """Serve a fresh emulator under uvicorn until the block ends; yields (base_url, it)."""
+    options = {"clock": clock} if clock is not None else {}
+    emulator = Emulator(apps, default_appid=default_appid, unionid=unionid, **options)
+    with serve_in_thread(create_emulator_app(emulator)) as base_url:
+        yield base_url, emulator
