@@ -3,7 +3,7 @@ secret (openid, unionid, session_key) can leak into them by accident."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -33,6 +33,12 @@ class UserOut(Strict):
     nickname: str | None
     avatar_url: str | None
     created_at: datetime
+
+    @field_validator("created_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        """SQLite hands timestamps back without a zone; they were written in UTC."""
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class LoginOut(Strict):

@@ -119,4 +119,4 @@ class SessionManager:
 
     def expires_in(self, record: SessionRecord) -> int:
         """Seconds until the session lapses if unused (what clients are told)."""
-        return max(0, int(min(record.expires_at, record.absolute_expires_at) - self.clock()))
+        return max(0, round(min(record.expires_at, record.absolute_expires_at) - self.clock()))
