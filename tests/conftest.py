@@ -6,6 +6,8 @@ Real servers
     ``DATABASE_URL`` (a ``postgresql+asyncpg://`` URL) point them at external servers
     instead. A server that cannot start is an error, never a skip.
 
+``own_redis`` is a private Redis for one test, which may stop and restart it.
+
 Per-test URLs
     ``redis_url``: the Redis URL, its database emptied (FLUSHDB) before the test, so a test
     may count keys. With ``REDIS_URL`` set, that database is flushed: do not point it at
@@ -43,6 +45,17 @@ def postgres_server() -> Iterator[PostgresProcess]:
     server = PostgresProcess.from_env()
     try:
         server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisProcess]:
+    """A Redis of the test's own, for tests that stop, pause or restart it."""
+    server = RedisProcess()
+    server.start()
+    try:
         yield server
     finally:
         server.stop()

@@ -11,9 +11,23 @@ from pathlib import Path
 
 import httpx
 
+from wxsession.migrate import head_revision
 from wxsession.server.background import free_port
 
 ENV_WITHOUT_WXSESSION = {k: v for k, v in os.environ.items() if not k.startswith("WXSESSION_")}
+
+
+def run_cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``wxsession ARGS`` in a fresh process with only ``env`` as WXSESSION_* settings."""
+    return subprocess.run(
+        [sys.executable, "-m", "wxsession.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**ENV_WITHOUT_WXSESSION, **env},
+        cwd=cwd,
+        check=False,
+    )
 
 
 def test_serve_on_defaults_walks_with_plain_http(tmp_path: Path) -> None:
@@ -59,15 +73,8 @@ def _wait_until_up(http: httpx.Client, server: subprocess.Popen[str]) -> None:
     raise TimeoutError("wxsession serve did not come up within 30 s")
 
 
-def test_demo_command_shows_the_flow() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "wxsession.cli", "demo"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=ENV_WITHOUT_WXSESSION,
-        check=False,
-    )
+def test_demo_command_shows_the_flow(tmp_path: Path) -> None:
+    result = run_cli("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout
     assert "POST /v1/auth/wechat/login → 200" in lines
@@ -80,48 +87,24 @@ def test_demo_command_shows_the_flow() -> None:
 
 
 def test_bad_setting_stops_start_with_the_variable_named(tmp_path: Path) -> None:
-    env = {**ENV_WITHOUT_WXSESSION, "WXSESSION_SESSION_TTL": "two hours"}
-    result = subprocess.run(
-        [sys.executable, "-m", "wxsession.cli", "serve", "--port", "1"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        cwd=tmp_path,
-        check=False,
-    )
+    result = run_cli("serve", "--port", "1", cwd=tmp_path, WXSESSION_SESSION_TTL="two hours")
     assert result.returncode == 2
     assert "WXSESSION_SESSION_TTL" in result.stderr
 
 
 def test_half_configured_credentials_are_refused(tmp_path: Path) -> None:
-    env = {**ENV_WITHOUT_WXSESSION, "WXSESSION_APPID": "wx0123456789abcdef"}
-    result = subprocess.run(
-        [sys.executable, "-m", "wxsession.cli", "serve"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        cwd=tmp_path,
-        check=False,
-    )
+    result = run_cli("serve", cwd=tmp_path, WXSESSION_APPID="wx0123456789abcdef")
     assert result.returncode == 2
     assert "WXSESSION_SECRET" in result.stderr
 
 
 def test_db_upgrade_command_creates_the_schema(tmp_path: Path) -> None:
     database = tmp_path / "users.db"
-    env = {**ENV_WITHOUT_WXSESSION, "WXSESSION_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
-    result = subprocess.run(
-        [sys.executable, "-m", "wxsession.cli", "db", "upgrade"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        check=False,
+    result = run_cli(
+        "db", "upgrade", cwd=tmp_path, WXSESSION_DATABASE_URL=f"sqlite+aiosqlite:///{database}"
     )
     assert result.returncode == 0, result.stderr
-    assert "revision 0001" in result.stdout
+    assert f"revision {head_revision()}" in result.stdout
     with sqlite3.connect(database) as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     assert {"users", "identities", "sessions", "alembic_version"} <= tables

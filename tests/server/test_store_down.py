@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.server.conftest import APPID, SECRET
 from tests.support.emulator import running_emulator
@@ -14,17 +12,6 @@ from tests.support.servers import RedisProcess
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
 from wxsession.settings import Settings
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisProcess]:
-    """A Redis of this test's own, since the test stops it."""
-    redis = RedisProcess()
-    redis.start()
-    try:
-        yield redis
-    finally:
-        redis.stop()
 
 
 def test_redis_down_is_503_never_a_pass(own_redis: RedisProcess, tmp_path: Path) -> None:
