@@ -113,6 +113,12 @@ class CookieCarrier:
     async def extract(self, request: RequestView) -> str | None:
         return _clip(request.cookies.get(self.cookie_name))
 
+    def attributes(self) -> dict[str, Any]:
+        """Attributes for both setting and clearing the cookie (a clearing ``Set-Cookie`` must
+        match them, or browsers keep the old one). No ``Domain``: host-only, so a sibling
+        subdomain never receives it."""
+        return {"path": "/", "httponly": True, "secure": self.secure, "samesite": self.samesite}
+
 
 class CarrierChain:
     """The enabled carriers in order of precedence."""

@@ -1,4 +1,4 @@
-"""The ``wxsession`` command: serve, emulator, demo, db upgrade."""
+"""The ``wxsession`` command: serve, emulator, demo, db upgrade, config check."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import signal
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from wxsession.logging_setup import configure_logging
 from wxsession.settings import ConfigurationError, Settings, load_settings
 
 
@@ -58,6 +60,17 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
     upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
     upgrade.set_defaults(handler=_db_upgrade)
+
+    from wxsession.admin import add_admin_parser
+
+    add_admin_parser(commands)
+
+    config = commands.add_parser("config", help="inspect the configuration")
+    config_commands = config.add_subparsers(required=True, metavar="ACTION")
+    check = config_commands.add_parser(
+        "check", help="print the effective settings (secrets masked); explain invalid values"
+    )
+    check.set_defaults(handler=_config_check)
     return parser
 
 
@@ -76,7 +89,10 @@ def _serve(args: argparse.Namespace) -> int:
     if args.port:
         overrides["port"] = args.port
     settings = load_settings(**overrides)
-    _configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
+    # uvicorn finishes in-flight requests on SIGTERM, closes the pools in the lifespan, then
+    # re-raises the signal; this handler makes that (or an early SIGTERM) a clean exit 0.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -84,8 +100,19 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=False,
         log_level=settings.log_level,
         log_config=None,
+        timeout_graceful_shutdown=settings.shutdown_timeout,
     )
     return 0
+
+
+def _exit_cleanly(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _config_check(_: argparse.Namespace) -> int:
+    from wxsession.config_check import check
+
+    return check(sys.stdout)
 
 
 def _emulator(args: argparse.Namespace) -> int:

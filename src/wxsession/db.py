@@ -19,7 +19,12 @@ class Base(DeclarativeBase):
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for ``url`` with the settings each backend needs."""
+    """An async engine for ``url`` with the settings each backend needs.
+
+    ``hide_parameters``: SQLAlchemy puts statement parameters (openids among them) into its
+    exception messages, which end up in error logs; with it, they never do.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         # aiosqlite logs every statement with its parameters at DEBUG, and parameters include
         # openids: keep that logger above DEBUG whatever the application's logging says.

@@ -46,6 +46,8 @@ class WxSessionError(Exception):
     code: ClassVar[str] = "INTERNAL_ERROR"
     status: ClassVar[int] = 500
     default_message: ClassVar[str] = "Internal error."
+    wechat_errcode: int | None = None
+    """The WeChat errcode behind this error, if any: for metrics and logs, never rendered."""
 
     def __init__(
         self,

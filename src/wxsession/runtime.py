@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,9 +20,11 @@ from wxsession.auth import AuthService
 from wxsession.carriers import CarrierChain
 from wxsession.clock import Clock, system_clock
 from wxsession.db import create_engine
+from wxsession.metrics import Metrics
 from wxsession.providers.wechat import WeChatMiniProgramProvider
 from wxsession.sessions.factory import open_store
 from wxsession.sessions.manager import SessionManager
+from wxsession.sessions.revocation import RevocationCache
 from wxsession.sessions.store import SessionStore
 from wxsession.settings import DEV_APPID, DEV_SECRET, Settings
 from wxsession.wechat.client import WeChatClient, make_http_client
@@ -43,6 +45,7 @@ class Runtime:
     auth: AuthService
     carriers: CarrierChain
     http: httpx.AsyncClient
+    metrics: Metrics = field(default_factory=Metrics)
 
     @classmethod
     @asynccontextmanager
@@ -54,6 +57,7 @@ class Runtime:
         emulator: Emulator | None = None,
     ) -> AsyncIterator[Runtime]:
         """Open engine, store and HTTP client; in dev mode WeChat is ``emulator``, in-process."""
+        metrics = Metrics()  # per runtime: apps in one process never share a registry
         engine = create_engine(settings.database_url)
         if settings.auto_migrate:
             await migrate.upgrade(engine)
@@ -67,19 +71,30 @@ class Runtime:
             http = make_http_client(settings.wechat_timeout)
             base_url = settings.wechat_api_base
         wechat = WeChatClient(
-            http, settings.effective_appid, settings.effective_secret, base_url=base_url
+            http,
+            settings.effective_appid,
+            settings.effective_secret,
+            base_url=base_url,
+            metrics=metrics,
         )
+        accounts = AccountRepository(engine)
         sessions = SessionManager(
             store,
             idle_ttl=settings.session_ttl,
             max_age=settings.session_max_age,
             touch_interval=settings.session_touch_interval,
             clock=clock,
+            metrics=metrics,
+            max_sessions=settings.max_sessions_per_user,
+            revocations=RevocationCache(accounts, ttl=settings.revocation_cache_seconds),
         )
-        accounts = AccountRepository(engine)
         providers = {"wechat": WeChatMiniProgramProvider(wechat, settings.effective_appid)}
         auth = AuthService(
-            providers, accounts, sessions, auto_register=settings.registration == "auto"
+            providers,
+            accounts,
+            sessions,
+            auto_register=settings.registration == "auto",
+            metrics=metrics,
         )
         try:
             yield cls(
@@ -91,6 +106,7 @@ class Runtime:
                 auth=auth,
                 carriers=CarrierChain.from_settings(settings),
                 http=http,
+                metrics=metrics,
             )
         finally:
             await http.aclose()

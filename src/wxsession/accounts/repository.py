@@ -7,11 +7,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from wxsession.accounts.models import IdentityRow, User
+from wxsession.accounts.models import IdentityRow, User, utcnow
 from wxsession.db import sessionmaker
 from wxsession.errors import DatabaseUnavailable
 from wxsession.providers.base import Identity
@@ -66,6 +66,68 @@ class AccountRepository:
             if existing is None:  # the winner's row vanished again: surface as a conflict
                 raise
             return existing
+
+    async def session_epoch(self, user_id: str) -> int | None:
+        """The user's revocation point (``None`` if the user is gone)."""
+        async with self._transaction() as session:
+            epoch: int | None = await session.scalar(
+                select(User.session_epoch).where(User.id == user_id)
+            )
+            return epoch
+
+    async def raise_session_epoch(self, user_id: str) -> int | None:
+        """End every session issued to the user so far (at the validation level); returns the
+        new epoch, or ``None`` if there is no such user."""
+        return await self._revoke(user_id)
+
+    async def set_disabled(self, user_id: str, disabled: bool) -> int | None:
+        """Disable (or enable) a user; disabling also raises the revocation point in the same
+        statement, so no session of theirs survives. Returns the epoch, ``None`` if no user."""
+        if disabled:
+            return await self._revoke(user_id, disabled=True)
+        async with self._transaction() as session:
+            statement: Any = (
+                update(User)
+                .where(User.id == user_id)
+                .values(disabled=False)
+                .returning(User.session_epoch)
+            )
+            epoch: int | None = (await session.execute(statement)).scalar_one_or_none()
+            return epoch
+
+    async def delete_user(self, user_id: str) -> bool:
+        """Delete a user and their identities; their sessions then resolve to 401."""
+        async with self._transaction() as session:
+            await session.execute(delete(IdentityRow).where(IdentityRow.user_id == user_id))
+            result: Any = await session.execute(delete(User).where(User.id == user_id))
+            return bool(result.rowcount)
+
+    async def find_by_subject(
+        self, provider: str, subject: str, app_id: str | None = None
+    ) -> list[User]:
+        """Users bound to ``subject`` at ``provider`` (in any app unless ``app_id``)."""
+        statement: Any = (
+            select(User)
+            .join(IdentityRow, IdentityRow.user_id == User.id)
+            .where(IdentityRow.provider == provider, IdentityRow.subject == subject)
+        )
+        if app_id is not None:
+            statement = statement.where(IdentityRow.app_id == app_id)
+        async with self._transaction() as session:
+            return list((await session.execute(statement)).scalars().unique())
+
+    async def _revoke(self, user_id: str, **values: Any) -> int | None:
+        async with self._transaction() as session:
+            statement: Any = (
+                update(User)
+                .where(User.id == user_id)
+                .values(
+                    session_epoch=User.session_epoch + 1, sessions_revoked_at=utcnow(), **values
+                )
+                .returning(User.session_epoch)
+            )
+            epoch: int | None = (await session.execute(statement)).scalar_one_or_none()
+            return epoch
 
     async def find_or_register(self, identity: Identity, *, auto: bool) -> User | None:
         """The identity's user; an unknown one is registered when ``auto``, else ``None``."""

@@ -1,26 +1,34 @@
-"""Protect routes of your own FastAPI app with wxsession sessions.
+"""Protect routes of your own FastAPI app with wxsession sessions, and serve our auth routes.
 
 ::
 
-    from wxsession.integrations.fastapi import current_user, wxsession_lifespan
+    from fastapi import Depends, FastAPI
+    from wxsession.integrations import fastapi as wxs
 
-    app = FastAPI(lifespan=wxsession_lifespan())
-    install_error_handlers(app)  # wxsession errors as {"error": {"code", "message"}}
+    app = FastAPI()
+    wxs.setup(app)                 # runtime on app.state.wxsession + error rendering
+    app.include_router(wxs.router) # /v1/auth/wechat/login, /v1/auth/logout, /v1/me, ...
 
     @app.get("/orders")
-    async def orders(user = Depends(current_user)): ...
+    async def orders(user = Depends(wxs.current_user)): ...
 
-The app reads the same stores as the wxsession service (same ``WXSESSION_*`` settings), so
-a session issued there is honoured here.
+``setup`` wraps the app's own lifespan (yours still runs, inside ours, and can use
+``app.state.wxsession``). If you prefer to compose lifespans yourself, pass
+``lifespan=wxsession_lifespan(settings)`` to ``FastAPI`` and call ``install_error_handlers``.
+
+The app reads the same stores as the wxsession service (same ``WXSESSION_*`` settings), so a
+session issued there is honoured here, and one issued here is honoured there.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
+from wxsession.clock import Clock, system_clock
 from wxsession.runtime import Runtime
 from wxsession.server.dependencies import (
     current_user,
@@ -29,6 +37,9 @@ from wxsession.server.dependencies import (
     require_session,
 )
 from wxsession.server.errors import install_error_handlers
+from wxsession.server.introspection_routes import router as introspection_router
+from wxsession.server.routes import router as auth_router
+from wxsession.server.session_routes import router as session_router
 from wxsession.settings import Settings, load_settings
 
 __all__ = [
@@ -37,8 +48,17 @@ __all__ = [
     "install_error_handlers",
     "optional_session",
     "require_session",
+    "router",
+    "setup",
     "wxsession_lifespan",
 ]
+
+router = APIRouter()
+"""The service's own routes (login, register, logout, me, the user's sessions,
+introspection), the same router objects ``create_app`` mounts, to mount as-is."""
+router.include_router(auth_router)
+router.include_router(session_router)
+router.include_router(introspection_router)
 
 
 def wxsession_lifespan(
@@ -53,3 +73,23 @@ def wxsession_lifespan(
             yield
 
     return lifespan
+
+
+def setup(app: FastAPI, settings: Settings | None = None, *, clock: Clock = system_clock) -> None:
+    """Install error rendering, and open the runtime around the app's existing lifespan.
+
+    Settings are read here, once (``settings``, else the ``WXSESSION_*`` environment), so a
+    bad configuration fails at import of the app rather than at its first request.
+    """
+    settings = settings or load_settings()
+    install_error_handlers(app)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(asgi_app: Any) -> AsyncIterator[Any]:
+        async with Runtime.open(settings, clock=clock) as runtime:
+            app.state.wxsession = runtime
+            async with inner(asgi_app) as state:
+                yield state
+
+    app.router.lifespan_context = lifespan

@@ -7,13 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 
 from wxsession.clock import Clock, system_clock
 from wxsession.runtime import Runtime, dev_emulator
 from wxsession.server.errors import install_error_handlers
+from wxsession.server.introspection_routes import router as introspection_router
 from wxsession.server.middleware import AccessLog, BodySizeLimit
+from wxsession.server.ops_routes import router as ops_router
 from wxsession.server.routes import router
+from wxsession.server.session_routes import router as session_router
 from wxsession.settings import Settings, load_settings
 from wxsession.wechat.emulator import Emulator, emulator_routes
 
@@ -55,10 +57,9 @@ def create_app(
     )
     install_error_handlers(app)
     app.include_router(router)
-
-    @app.get("/healthz", tags=["ops"], summary="The process is up")
-    async def healthz() -> JSONResponse:
-        return JSONResponse({"status": "ok"})
+    app.include_router(session_router)
+    app.include_router(introspection_router)
+    app.include_router(ops_router)
 
     if settings.dev_mode and emulator is not None:
         app.router.routes.extend(emulator_routes(emulator))

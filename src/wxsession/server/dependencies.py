@@ -15,8 +15,8 @@ from fastapi import Depends, Request
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.security.base import SecurityBase
 
+from wxsession import guard
 from wxsession.accounts.models import User
-from wxsession.errors import AccountDisabled, RegistrationRequired, SessionInvalid, SessionMissing
 from wxsession.runtime import Runtime
 from wxsession.sessions.manager import ActiveSession, Device
 
@@ -55,34 +55,23 @@ def device_of(request: Request) -> Device:
 
 async def optional_session(runtime: RuntimeDep, token: TokenDep) -> ActiveSession | None:
     """The caller's session if one was sent; a bad one is still an error, never anonymous."""
-    if token is None:
-        return None
-    return await runtime.sessions.resolve(token)
+    return await guard.optional_session(runtime, token)
 
 
 async def any_session(runtime: RuntimeDep, token: TokenDep) -> ActiveSession:
     """A live session, registered or still pending registration."""
-    if token is None:
-        raise SessionMissing()
-    return await runtime.sessions.resolve(token)
+    return await guard.any_session(runtime, token)
 
 
 async def require_session(
     active: Annotated[ActiveSession, Depends(any_session)],
 ) -> ActiveSession:
     """A live session of a registered user (403 REGISTRATION_REQUIRED while pending)."""
-    if not active.record.registered:
-        raise RegistrationRequired()
-    return active
+    return guard.require_registered(active)
 
 
 async def current_user(
     runtime: RuntimeDep, active: Annotated[ActiveSession, Depends(require_session)]
 ) -> User:
     """The signed-in user's row. A user that is gone or disabled ends the session."""
-    assert active.record.user_id is not None
-    user = await runtime.accounts.get_user(active.record.user_id)
-    if user is None or user.disabled:
-        await runtime.sessions.end(active)
-        raise SessionInvalid() if user is None else AccountDisabled()
-    return user
+    return await guard.load_user(runtime, active)

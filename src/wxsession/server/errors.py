@@ -10,7 +10,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wxsession.errors import InternalError, InvalidRequest, ValidationFailed, WxSessionError
+from wxsession.errors import (
+    DatabaseUnavailable,
+    InternalError,
+    InvalidRequest,
+    SessionStoreUnavailable,
+    ValidationFailed,
+    WxSessionError,
+)
 
 log = logging.getLogger("wxsession.server")
 
@@ -27,10 +34,20 @@ def error_response(error: WxSessionError) -> JSONResponse:
     return JSONResponse(error.to_dict(), status_code=error.status, headers=headers)
 
 
-async def _wxsession_error(_: Request, exc: Exception) -> JSONResponse:
+_STORE_OF: dict[type[WxSessionError], str] = {
+    SessionStoreUnavailable: "session",
+    DatabaseUnavailable: "database",
+}
+
+
+async def _wxsession_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, WxSessionError)
     if exc.status >= 500:
         log.warning("request failed: %s", exc.code)
+        store = _STORE_OF.get(type(exc))
+        runtime = getattr(request.app.state, "wxsession", None)
+        if store is not None and runtime is not None:
+            runtime.metrics.store_error(store)
     return error_response(exc)
 
 

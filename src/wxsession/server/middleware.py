@@ -9,6 +9,7 @@ from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wxsession.errors import PayloadTooLarge
+from wxsession.logging_setup import new_request_id, request_id
 from wxsession.server.errors import error_response
 
 access_log = logging.getLogger("wxsession.access")
@@ -51,7 +52,11 @@ class BodySizeLimit:
 
 class AccessLog:
     """One line per request: method, path (never the query string, which may carry a token),
-    status and duration."""
+    status and duration; and the request id every log line of the request carries.
+
+    The id is an incoming ``X-Request-Id`` when well formed (a proxy's), else a fresh one; it
+    is returned in the response's ``X-Request-Id`` header.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -62,20 +67,35 @@ class AccessLog:
             return
         start = time.perf_counter()
         status = 500
+        incoming = next(
+            (value for name, value in scope["headers"] if name == b"x-request-id"), None
+        )
+        rid = new_request_id(incoming.decode("latin-1") if incoming is not None else None)
+        request_id.set(rid)  # this request's task (and context) only: nothing to reset
 
         async def recording_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", rid.encode("ascii")))
+                message = {**message, "headers": headers}
             await send(message)
 
         try:
             await self.app(scope, receive, recording_send)
         finally:
+            duration_ms = round((time.perf_counter() - start) * 1000, 1)
             access_log.info(
                 "%s %s %d %.1fms",
                 scope["method"],
                 scope["path"],
                 status,
-                (time.perf_counter() - start) * 1000,
+                duration_ms,
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": duration_ms,
+                },
             )

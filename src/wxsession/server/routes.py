@@ -41,12 +41,7 @@ def _login_out(
     cookie = carriers.cookie
     if cookie is not None:
         response.set_cookie(
-            cookie.cookie_name,
-            result.session.token,
-            max_age=expires_in,
-            httponly=True,
-            secure=cookie.secure,
-            samesite=cookie.samesite,  # type: ignore[arg-type]
+            cookie.cookie_name, result.session.token, max_age=expires_in, **cookie.attributes()
         )
     return LoginOut(
         session_id=result.session.token,
@@ -104,12 +99,13 @@ async def register(
     responses=_errors(401, 503),
 )
 async def logout(
-    runtime: RuntimeDep, active: Annotated[ActiveSession, Depends(any_session)]
+    request: Request, runtime: RuntimeDep, active: Annotated[ActiveSession, Depends(any_session)]
 ) -> Response:
-    await runtime.auth.logout(active)
+    await runtime.auth.logout(active, device_of(request))
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     if runtime.carriers.cookie is not None:
-        response.delete_cookie(runtime.carriers.cookie.cookie_name)
+        cookie = runtime.carriers.cookie
+        response.delete_cookie(cookie.cookie_name, **cookie.attributes())
     return response
 
 

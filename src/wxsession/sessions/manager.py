@@ -5,6 +5,10 @@ Expiry is decided here from the record's timestamps and the injected clock: an i
 path to one store round trip, a use renews the record only when ``touch_interval`` seconds
 have passed since the last renewal; the effective idle timeout is therefore between
 ``idle_ttl - touch_interval`` and ``idle_ttl``.
+
+A registered user's session is also checked against the user's revocation point (see
+:mod:`wxsession.sessions.revocation`), and a user keeps at most ``max_sessions`` live
+sessions: a login beyond that ends the oldest ones.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from dataclasses import dataclass
 from wxsession import tokens
 from wxsession.clock import Clock, system_clock
 from wxsession.errors import SessionExpired, SessionInvalid
+from wxsession.metrics import Metrics
 from wxsession.providers.base import Identity
 from wxsession.sessions.model import SessionRecord
+from wxsession.sessions.revocation import RevocationCache
 from wxsession.sessions.store import SessionStore
 
 MAX_USER_AGENT = 256
@@ -35,6 +41,8 @@ class IssuedSession:
 
     token: str
     record: SessionRecord
+    evicted: tuple[SessionRecord, ...] = ()
+    """Older sessions of the same user ended to respect ``max_sessions``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +63,32 @@ class SessionManager:
         max_age: int,
         touch_interval: int,
         clock: Clock = system_clock,
+        metrics: Metrics | None = None,
+        max_sessions: int | None = None,
+        revocations: RevocationCache | None = None,
     ) -> None:
         self.store = store
+        self.metrics = metrics or Metrics()
         self.idle_ttl = idle_ttl
         self.max_age = max_age
         self.touch_interval = touch_interval
         self.clock = clock
+        self.max_sessions = max_sessions
+        self.revocations = revocations
 
     async def create(
-        self, identity: Identity, user_id: str | None, device: Device | None = None
+        self,
+        identity: Identity,
+        user_id: str | None,
+        device: Device | None = None,
+        *,
+        epoch: int = 0,
     ) -> IssuedSession:
-        """Issue a new token for ``identity`` (bound to ``user_id``, or pending registration)."""
+        """Issue a new token for ``identity`` (bound to ``user_id``, or pending registration).
+
+        ``epoch`` is the user's revocation point as read at login. Beyond ``max_sessions`` the
+        user's oldest sessions are ended (see :attr:`IssuedSession.evicted`).
+        """
         device = device or Device()
         now = self.clock()
         absolute = now + self.max_age
@@ -83,13 +106,21 @@ class SessionManager:
             absolute_expires_at=absolute,
             user_agent=(device.user_agent or None) and device.user_agent[:MAX_USER_AGENT],
             ip=device.ip,
+            epoch=epoch,
         )
         token = tokens.new_token()
-        await self.store.create(tokens.storage_key(token), record, now)
-        return IssuedSession(token=token, record=record)
+        key = tokens.storage_key(token)
+        await self.store.create(key, record, now)
+        evicted: list[SessionRecord] = []
+        if user_id is not None and self.max_sessions is not None:
+            evicted = await self._evict_beyond_limit(user_id, key)
+        return IssuedSession(token=token, record=record, evicted=tuple(evicted))
 
     async def resolve(self, token: str) -> ActiveSession:
         """The live session behind ``token``, renewed if due; raises on anything else."""
+        return await self.metrics.observe_validation(self._resolve(token))
+
+    async def _resolve(self, token: str) -> ActiveSession:
         if not tokens.is_well_formed(token):
             raise SessionInvalid()
         key = tokens.storage_key(token)
@@ -100,6 +131,9 @@ class SessionManager:
         if record.is_expired(now):
             await self.store.delete(key)
             raise SessionExpired()
+        if not await self._within_revocation_point(record):
+            await self.store.delete(key)  # a survivor of a lost delete: finish the job
+            raise SessionInvalid()
         if now - record.last_seen >= self.touch_interval:
             record = record.touched(now, self.idle_ttl)
             if not await self.store.touch(key, record, now):
@@ -116,6 +150,64 @@ class SessionManager:
 
     async def end_all_for_user(self, user_id: str) -> int:
         return await self.store.delete_for_user(user_id)
+
+    async def revoke_all(self, user_id: str) -> int:
+        """Log the user out everywhere: raise the revocation point first (so a session whose
+        delete is lost stays dead), then delete every record. Returns how many were deleted."""
+        if self.revocations is not None:
+            await self.revocations.revoke(user_id)
+        return await self.store.delete_for_user(user_id)
+
+    async def list_active(self, user_id: str) -> list[tuple[str, SessionRecord]]:
+        """The user's live sessions, oldest first, with their store keys."""
+        now = self.clock()
+        found = await self.store.list_for_user(user_id)
+        floor = 0
+        if self.revocations is not None:
+            epoch = await self.revocations.epoch(user_id)
+            if epoch is None:
+                return []  # the user is gone: none of their sessions is live
+            floor = epoch
+        return [(k, r) for k, r in found if not r.is_expired(now) and r.epoch >= floor]
+
+    async def end_by_public_id(self, user_id: str, public_id: str) -> SessionRecord | None:
+        """End one of the user's own sessions, named by its public id; ``None`` if the user
+        has no such session (another user's id is "not found" too)."""
+        for key, record in await self.list_active(user_id):
+            if record.public_id == public_id:
+                return record if await self.store.delete(key) else None
+        return None
+
+    async def end_others(self, active: ActiveSession) -> list[SessionRecord]:
+        """End every session of the user except ``active``; returns the ended records."""
+        user_id = active.record.user_id
+        if user_id is None:
+            return []
+        ended = []
+        for key, record in await self.store.list_for_user(user_id):
+            if key != active.key and await self.store.delete(key):
+                ended.append(record)
+        return ended
+
+    async def _evict_beyond_limit(self, user_id: str, new_key: str) -> list[SessionRecord]:
+        assert self.max_sessions is not None
+        live = await self.list_active(user_id)
+        excess = len(live) - self.max_sessions
+        evicted: list[SessionRecord] = []
+        for key, record in (item for item in live if item[0] != new_key):
+            if len(evicted) >= excess:
+                break
+            if await self.store.delete(key):
+                evicted.append(record)
+        return evicted
+
+    async def _within_revocation_point(self, record: SessionRecord) -> bool:
+        """False when the user is gone or revoked every session issued before ``record``'s
+        epoch. Pending sessions have no user and nothing to check."""
+        if record.user_id is None or self.revocations is None:
+            return True
+        epoch = await self.revocations.epoch(record.user_id)
+        return epoch is not None and record.epoch >= epoch
 
     def expires_in(self, record: SessionRecord) -> int:
         """Seconds until the session lapses if unused (what clients are told)."""

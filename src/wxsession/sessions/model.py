@@ -30,6 +30,9 @@ class SessionRecord:
     absolute_expires_at: float
     user_agent: str | None = None
     ip: str | None = None
+    epoch: int = 0
+    """The user's session epoch when this session was issued; a revocation point (log out
+    everywhere, disable) raises the user's epoch in SQL, and older records are refused."""
 
     @property
     def registered(self) -> bool:

@@ -11,12 +11,14 @@ import asyncio
 import logging
 import re
 import threading
+import time
 from collections.abc import Mapping
 
 import httpx
 from pydantic import SecretStr
 
-from wxsession.errors import WeChatError, WeChatUnavailable
+from wxsession.errors import WeChatError, WeChatUnavailable, WxSessionError
+from wxsession.metrics import Metrics
 from wxsession.settings import WECHAT_API_BASE
 from wxsession.wechat.protocol import Code2Session, code2session_request, parse_code2session
 
@@ -55,6 +57,7 @@ class WeChatClient:
         base_url: str = WECHAT_API_BASE,
         *,
         timeout: float | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         """``timeout`` bounds a whole call; by default the largest of ``http``'s timeouts.
 
@@ -66,6 +69,7 @@ class WeChatClient:
         self._secret = secret
         self._base_url = base_url.rstrip("/")
         self._timeout = timeout if timeout is not None else _overall(http.timeout)
+        self._metrics = metrics or Metrics()
         install_log_filter()
 
     async def code2session(self, code: str) -> Code2Session:
@@ -75,6 +79,19 @@ class WeChatClient:
         and if WeChat consumed it before the answer was lost, a retry can only come back as
         "code already used". The client holds the only remedy: call ``wx.login()`` again.
         """
+        start = time.perf_counter()
+        outcome = "cancelled"
+        try:
+            answer = await self._code2session(code)
+            outcome = "0"
+            return answer
+        except WxSessionError as exc:
+            outcome = _outcome(exc)
+            raise
+        finally:
+            self._metrics.wechat_call("jscode2session", outcome, time.perf_counter() - start)
+
+    async def _code2session(self, code: str) -> Code2Session:
         request = code2session_request(self.appid, self._secret.get_secret_value(), code)
         try:
             async with asyncio.timeout(self._timeout):
@@ -103,6 +120,13 @@ class WeChatClient:
                     log.warning("WeChat jscode2session answer exceeds %d bytes", MAX_BODY_BYTES)
                     raise WeChatError()
             return response.status_code, bytes(body)
+
+
+def _outcome(error: WxSessionError) -> str:
+    """The metrics label for a failed call: WeChat's errcode, or why there was none."""
+    if error.wechat_errcode is not None:
+        return str(error.wechat_errcode)
+    return "unavailable" if isinstance(error, WeChatUnavailable) else "bad_response"
 
 
 def _overall(timeout: httpx.Timeout) -> float | None:

@@ -75,6 +75,7 @@ def error_for(errcode: int, errmsg: str) -> WxSessionError:
     """
     make_error, level = _MAPPING.get(errcode, _UNKNOWN)
     error = make_error()
+    error.wechat_errcode = errcode
     hint = "; check WXSESSION_APPID and WXSESSION_SECRET" if level >= logging.ERROR else ""
     log.log(
         level,

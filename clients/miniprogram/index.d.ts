@@ -1,0 +1,125 @@
+// Types for wxsession-miniprogram (index.js).
+
+/**
+ * The platform object: `wx`, `uni`, or `Taro`. Only these members are used, callback style:
+ * `login({ success({ code }), fail })`, `request({ url, method, data, header, success({
+ * statusCode, data, header }), fail })`, the three storage calls, and (only with
+ * `checkSession: true`, if present) `checkSession({ success, fail })`. Parameters are loose
+ * so that each platform's own typings (e.g. miniprogram-api-typings' `Wx`) are accepted.
+ */
+export interface PlatformApi {
+  login(options: any): unknown;
+  request(options: any): unknown;
+  getStorageSync(key: string): any;
+  setStorageSync(key: string, value: any): unknown;
+  removeStorageSync(key: string): unknown;
+  checkSession?(options: any): unknown;
+}
+
+export interface ClientOptions {
+  /** The wxsession server, e.g. `https://api.example.com` (no trailing path needed). */
+  baseURL: string;
+  /** `wx` (the default, when a global `wx` exists), `uni` or `Taro`. */
+  api?: PlatformApi;
+  /** Storage key of the session. Default `'wxsession'`. */
+  storageKey?: string;
+  /**
+   * Header carrying the session. `'Authorization'` (default) sends `Bearer <id>`; any other
+   * name sends the raw id (match the server's `WXSESSION_HEADER_NAME`).
+   */
+  header?: string;
+  /** Default `'/v1/auth/wechat/login'`. */
+  loginPath?: string;
+  /** Default `'/v1/auth/logout'`. */
+  logoutPath?: string;
+  /** Default `'/v1/auth/register'`. */
+  registerPath?: string;
+  /**
+   * Call `api.checkSession` before reusing a stored session (once per client and session);
+   * when WeChat says its session lapsed, log in again. Default `false`.
+   */
+  checkSession?: boolean;
+  /** Clock in milliseconds, for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** The same options as wx.request, with `url` relative to `baseURL`. */
+export interface RequestOptions {
+  url: string;
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD' | 'OPTIONS' | string;
+  data?: any;
+  header?: Record<string, string>;
+  /** Anything else (timeout, dataType, responseType, …) is passed to `api.request` as is. */
+  [option: string]: any;
+}
+
+export interface Response<T = any> {
+  statusCode: number;
+  data: T;
+  header: Record<string, string>;
+}
+
+/** What is kept in storage. */
+export interface StoredSession {
+  sessionId: string;
+  /** Local estimate (ms since epoch) of the idle timeout, moved along by successful use. */
+  expiresAt?: number;
+  /** The server's idle timeout in seconds, as reported at login. */
+  expiresIn?: number;
+  /** `false` while a session waits for registration (explicit registration mode). */
+  registered: boolean;
+}
+
+export interface User {
+  id: string;
+  nickname: string | null;
+  avatar_url: string | null;
+  created_at: string;
+}
+
+/** What `login()` and `register()` resolve with. */
+export interface Session extends StoredSession {
+  user: User | null;
+}
+
+/**
+ * Error codes: the server's (`SESSION_EXPIRED`, `WECHAT_CODE_USED`, `RATE_LIMITED`,
+ * `WECHAT_UNAVAILABLE`, …, shared verbatim) plus the SDK's own `NETWORK_ERROR` (api.request
+ * called `fail`), `WX_LOGIN_FAILED` (api.login called `fail`), and `LOGIN_FAILED` /
+ * `LOGOUT_FAILED` / `REGISTER_FAILED` for an answer without a wxsession error code.
+ */
+export interface WxSessionError extends Error {
+  name: 'WxSessionError';
+  code: string;
+  /** The HTTP status, when the server answered. */
+  statusCode?: number;
+  /** The response body, when the server answered. */
+  data?: any;
+  /** What `api.request` / `api.login` passed to `fail`. */
+  cause?: unknown;
+}
+
+export interface Client {
+  /** Log in now (wx.login → POST code → store); concurrent callers share one login. */
+  login(): Promise<Session>;
+  /**
+   * Send a request with the session (logging in first if there is none). Resolves for any
+   * HTTP status; on 401 SESSION_MISSING/INVALID/EXPIRED logs in again once and retries once.
+   */
+  request<T = any>(options: RequestOptions): Promise<Response<T>>;
+  /** End the session on the server and clear storage (storage is cleared in every case). */
+  logout(): Promise<void>;
+  /** The stored session, or `null`. */
+  session(): StoredSession | null;
+  /** Complete a pending session (explicit registration mode); stores the fresh session. */
+  register(profile?: { nickname?: string; avatar_url?: string }): Promise<Session>;
+}
+
+/** The 401 codes that make the client log in again and retry once. */
+export declare const SESSION_CODES: readonly [
+  'SESSION_MISSING',
+  'SESSION_INVALID',
+  'SESSION_EXPIRED',
+];
+
+export declare function createClient(options: ClientOptions): Client;

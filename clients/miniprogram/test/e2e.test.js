@@ -1,0 +1,221 @@
+'use strict';
+// End-to-end: the SDK against the real wxsession server and WeChat emulator, over real HTTP.
+// tests/clients/test_miniprogram_sdk.py starts them and sets the variables below; run alone
+// (plain `node --test`), this file skips itself.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+
+const { createClient } = require('..');
+
+const { WXSESSION_URL, WXSESSION_HEADER_URL, EMULATOR_URL, CONTROL_URL, APPID } = process.env;
+const skip = !(WXSESSION_URL && WXSESSION_HEADER_URL && EMULATOR_URL && CONTROL_URL && APPID)
+  ? 'needs WXSESSION_URL, WXSESSION_HEADER_URL, EMULATOR_URL, CONTROL_URL, APPID (see pytest)'
+  : false;
+
+async function postJSON(url, body) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  assert.ok(res.ok, `${url} answered ${res.status}`);
+  return res.json();
+}
+
+/**
+ * An `api` object like `wx` for one simulated user: `login` asks the emulator for a code,
+ * `request` does real HTTP with fetch, storage lives in memory. Counts what it does.
+ */
+function httpApi(user) {
+  const storage = new Map();
+  const api = {
+    storage,
+    logins: 0,
+    loginPosts: 0,
+    /** The error codes the server answered, in order. */
+    errors: [],
+    login({ success, fail }) {
+      api.logins += 1;
+      postJSON(`${EMULATOR_URL}/_emulator/login`, { appid: APPID, user }).then(
+        ({ code }) => success({ code, errMsg: 'login:ok' }),
+        (err) => fail({ errMsg: `login:fail ${err.message}` })
+      );
+    },
+    request({ url, method = 'GET', data, header = {}, success, fail }) {
+      if (url.endsWith('/v1/auth/wechat/login')) api.loginPosts += 1;
+      const init = { method, headers: Object.assign({}, header) };
+      let target = url;
+      if (method === 'GET' && data) {
+        target += `?${new URLSearchParams(data)}`;
+      } else if (data !== undefined) {
+        init.body = typeof data === 'string' ? data : JSON.stringify(data);
+        init.headers['content-type'] = 'application/json';
+      }
+      fetch(target, init)
+        .then(async (res) => {
+          const text = await res.text();
+          let body = text;
+          try {
+            body = JSON.parse(text);
+          } catch (_) {
+            // not JSON (e.g. the empty 204 body): wx.request hands back the text too
+          }
+          if (body && body.error) api.errors.push(body.error.code);
+          return { statusCode: res.status, data: body, header: Object.fromEntries(res.headers) };
+        })
+        .then(success, (err) => fail({ errMsg: `request:fail ${err.message}` }));
+    },
+    getStorageSync: (key) => (storage.has(key) ? storage.get(key) : ''),
+    setStorageSync: (key, value) => storage.set(key, value),
+    removeStorageSync: (key) => storage.delete(key),
+  };
+  return api;
+}
+
+function clientFor(user, options = {}) {
+  const api = httpApi(user);
+  return { api, client: createClient(Object.assign({ baseURL: WXSESSION_URL, api }, options)) };
+}
+
+async function advanceServerClock(seconds) {
+  await postJSON(`${CONTROL_URL}/advance`, { seconds });
+}
+
+test('first login, then a protected call', { skip }, async () => {
+  const { api, client } = clientFor('e2e-first');
+  const session = await client.login();
+  assert.match(session.sessionId, /^\S{20,}$/);
+  assert.equal(session.registered, true);
+  assert.equal(typeof session.user.id, 'string');
+  assert.equal(session.expiresIn, 7200);
+  const me = await client.request({ url: '/v1/me' });
+  assert.equal(me.statusCode, 200);
+  assert.equal(me.data.id, session.user.id);
+  assert.equal(api.logins, 1);
+  assert.equal(api.loginPosts, 1);
+});
+
+test('a first request logs in by itself', { skip }, async () => {
+  const { api, client } = clientFor('e2e-lazy');
+  const me = await client.request({ url: '/v1/me' });
+  assert.equal(me.statusCode, 200);
+  assert.equal(api.loginPosts, 1);
+  assert.equal(client.session().sessionId.length > 20, true);
+});
+
+test('a custom header carries the session to a server configured for it', { skip }, async () => {
+  // That server runs with WXSESSION_HEADER_NAME=X-Session-Id.
+  const { api, client } = clientFor('e2e-header', {
+    baseURL: WXSESSION_HEADER_URL,
+    header: 'X-Session-Id',
+  });
+  const me = await client.request({ url: '/v1/me' });
+  assert.equal(me.statusCode, 200);
+  assert.equal(api.loginPosts, 1);
+  await client.logout();
+  assert.equal(client.session(), null);
+});
+
+test('a custom header needs the server configured for it: the default server refuses it', {
+  skip,
+}, async () => {
+  // The test server reads Authorization only, so a raw X-Session-Id is "missing": the SDK
+  // logs in once more, retries once, and returns the 401 instead of looping.
+  const { api, client } = clientFor('e2e-header', { header: 'X-Session-Id' });
+  const me = await client.request({ url: '/v1/me' });
+  assert.equal(me.statusCode, 401);
+  assert.equal(me.data.error.code, 'SESSION_MISSING');
+  assert.equal(api.loginPosts, 2);
+});
+
+test('expiry forced on the server: 20 concurrent requests share exactly one re-login', {
+  skip,
+}, async () => {
+  const { api, client } = clientFor('e2e-expiry');
+  const first = await client.login();
+  assert.equal((await client.request({ url: '/v1/me' })).statusCode, 200);
+  await advanceServerClock(7200 + 1); // past the idle timeout, on the server's clock only
+
+  const results = await Promise.all(
+    Array.from({ length: 20 }, () => client.request({ url: '/v1/me' }))
+  );
+  for (const res of results) {
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.data.id, first.user.id); // the same user, a new session
+  }
+  assert.equal(api.logins, 2);
+  assert.equal(api.loginPosts, 2); // the first login and exactly one re-login
+  assert.notEqual(client.session().sessionId, first.sessionId);
+  // The server did say so: expired (first), then invalid (the record is gone by then).
+  assert.equal(api.errors.length, 20);
+  assert.ok(api.errors.includes('SESSION_EXPIRED'), api.errors.join());
+  assert.ok(api.errors.every((code) => /^SESSION_(EXPIRED|INVALID)$/.test(code)));
+  // The old session is dead on the server.
+  const direct = await fetch(`${WXSESSION_URL}/v1/me`, {
+    headers: { Authorization: `Bearer ${first.sessionId}` },
+  });
+  assert.equal(direct.status, 401);
+});
+
+test('logout ends the session on the server and clears storage', { skip }, async () => {
+  const { api, client } = clientFor('e2e-logout');
+  const { sessionId } = await client.login();
+  await client.logout();
+  assert.equal(client.session(), null);
+  assert.equal(api.storage.size, 0);
+  const after = await fetch(`${WXSESSION_URL}/v1/me`, {
+    headers: { Authorization: `Bearer ${sessionId}` },
+  });
+  assert.equal(after.status, 401);
+  assert.equal((await after.json()).error.code, 'SESSION_INVALID');
+  // Logging out again is a no-op, and a new request logs in anew.
+  await client.logout();
+  assert.equal((await client.request({ url: '/v1/me' })).statusCode, 200);
+  assert.equal(api.loginPosts, 2);
+});
+
+test('WeChat rate limit (45011) injected through the emulator surfaces, then clears', {
+  skip,
+}, async () => {
+  const { api, client } = clientFor('e2e-ratelimit');
+  await postJSON(`${EMULATOR_URL}/_emulator/faults`, { errcode: 45011, count: 2 });
+  try {
+    for (let i = 0; i < 2; i += 1) {
+      await assert.rejects(client.request({ url: '/v1/me' }), (err) => {
+        assert.equal(err.code, 'RATE_LIMITED');
+        assert.equal(err.statusCode, 429);
+        assert.equal(err.data.error.code, 'RATE_LIMITED');
+        return true;
+      });
+    }
+    assert.equal(api.loginPosts, 2); // one per call: never retried, never looped
+    assert.equal(client.session(), null);
+    assert.equal((await client.request({ url: '/v1/me' })).statusCode, 200);
+  } finally {
+    await fetch(`${EMULATOR_URL}/_emulator/faults`, { method: 'DELETE' });
+  }
+});
+
+test('WeChat busy (-1) during a re-login: the error surfaces once, no loop', { skip }, async () => {
+  const { api, client } = clientFor('e2e-busy');
+  await client.login();
+  await advanceServerClock(7200 + 1);
+  await postJSON(`${EMULATOR_URL}/_emulator/faults`, { errcode: -1, count: 1 });
+  try {
+    await assert.rejects(client.request({ url: '/v1/me' }), {
+      code: 'WECHAT_UNAVAILABLE',
+      statusCode: 503,
+    });
+    assert.equal(api.loginPosts, 2);
+    assert.equal(client.session(), null); // the expired session was dropped
+    assert.equal((await client.request({ url: '/v1/me' })).statusCode, 200);
+    assert.equal(api.loginPosts, 3);
+  } finally {
+    await fetch(`${EMULATOR_URL}/_emulator/faults`, { method: 'DELETE' });
+  }
+});
+
+test('a server that cannot be reached gives NETWORK_ERROR', { skip }, async () => {
+  const { client } = clientFor('e2e-down', { baseURL: 'http://127.0.0.1:9' });
+  await assert.rejects(client.login(), { code: 'NETWORK_ERROR' });
+});

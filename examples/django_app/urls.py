@@ -1,0 +1,6 @@
+from __future__ import annotations
+
+from django.urls import path
+from examples.django_app import views
+
+urlpatterns = [path("orders", views.orders)]

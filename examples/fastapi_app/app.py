@@ -1,0 +1,26 @@
+"""A tiny FastAPI shop whose /orders route is protected by wxsession sessions.
+
+Run: ``uvicorn examples.fastapi_app.app:create_app --factory`` (settings from WXSESSION_*).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, FastAPI
+
+from wxsession.accounts.models import User
+from wxsession.integrations import fastapi as wxs
+from wxsession.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    app = FastAPI(title="orders (FastAPI)")
+    wxs.setup(app, settings)
+    app.include_router(wxs.router)  # login / logout / me / introspection on this app too
+
+    @app.get("/orders")
+    async def orders(user: Annotated[User, Depends(wxs.current_user)]) -> dict[str, object]:
+        return {"user_id": user.id, "orders": []}
+
+    return app

@@ -1,0 +1,239 @@
+"""Operator actions on users and their sessions, behind ``wxsession admin``.
+
+Find a user (by id, or by provider + subject), list and revoke their sessions, disable,
+enable or delete them. It runs against the same database and session store as the service
+(the ``WXSESSION_*`` settings). Revoking all sessions, disabling and deleting raise the user's
+revocation point in SQL, so running servers refuse the old sessions even if a store delete is
+lost (within their revocation cache window, ``WXSESSION_REVOCATION_CACHE_SECONDS``).
+Output is one JSON object per line; it names sessions by public id, never token or store key,
+and users by id, never openid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from wxsession import migrate
+from wxsession.accounts.models import User
+from wxsession.accounts.repository import AccountRepository
+from wxsession.audit import event as audit_event
+from wxsession.db import create_engine
+from wxsession.logging_setup import configure_logging
+from wxsession.sessions.factory import open_store
+from wxsession.sessions.manager import SessionManager
+from wxsession.sessions.model import SessionRecord
+from wxsession.sessions.revocation import RevocationCache
+from wxsession.settings import Settings, load_settings
+
+ACTOR = "admin-cli"
+
+
+@dataclass
+class Admin:
+    accounts: AccountRepository
+    sessions: SessionManager
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, settings: Settings) -> AsyncIterator[Admin]:
+        engine = create_engine(settings.database_url)
+        try:
+            if settings.auto_migrate:
+                await migrate.upgrade(engine)
+            store = open_store(settings.session_store, engine)
+            try:
+                accounts = AccountRepository(engine)
+                sessions = SessionManager(
+                    store,
+                    idle_ttl=settings.session_ttl,
+                    max_age=settings.session_max_age,
+                    touch_interval=settings.session_touch_interval,
+                    revocations=RevocationCache(accounts, ttl=0),
+                )
+                yield cls(accounts, sessions)
+            finally:
+                await store.close()
+        finally:
+            await engine.dispose()
+
+    async def find(
+        self,
+        user_id: str | None = None,
+        provider: str | None = None,
+        subject: str | None = None,
+        app_id: str | None = None,
+    ) -> list[User]:
+        if user_id is not None:
+            user = await self.accounts.get_user(user_id)
+            return [] if user is None else [user]
+        if provider is None or subject is None:
+            raise ValueError("give a user id, or a provider and a subject")
+        return await self.accounts.find_by_subject(provider, subject, app_id)
+
+    async def list_sessions(self, user_id: str) -> list[SessionRecord]:
+        return [record for _, record in await self.sessions.list_active(user_id)]
+
+    async def revoke(self, user_id: str, public_id: str | None = None) -> int:
+        """End one session (by public id) or all of them behind a revocation point."""
+        if public_id is not None:
+            ended = await self.sessions.end_by_public_id(user_id, public_id)
+            if ended is None:
+                return 0
+            audit_event("session_revoked", user=user_id, actor=ACTOR, public_id=public_id)
+            return 1
+        count = await self.sessions.revoke_all(user_id)
+        audit_event("sessions_revoked", user=user_id, actor=ACTOR, ended=count)
+        return count
+
+    async def disable(self, user_id: str) -> bool:
+        """Disable the user and end all of their sessions at once."""
+        if await self.accounts.set_disabled(user_id, True) is None:
+            return False
+        ended = await self.sessions.end_all_for_user(user_id)
+        audit_event("user_disabled", user=user_id, actor=ACTOR, ended=ended)
+        return True
+
+    async def enable(self, user_id: str) -> bool:
+        if await self.accounts.set_disabled(user_id, False) is None:
+            return False
+        audit_event("user_enabled", user=user_id, actor=ACTOR)
+        return True
+
+    async def delete(self, user_id: str) -> bool:
+        """Delete the user; their sessions go too (and would resolve to 401 regardless)."""
+        if not await self.accounts.delete_user(user_id):
+            return False
+        ended = await self.sessions.end_all_for_user(user_id)
+        audit_event("user_deleted", user=user_id, actor=ACTOR, ended=ended)
+        return True
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+def add_admin_parser(commands: Any) -> None:
+    """Register ``wxsession admin …`` on the top-level subparsers."""
+    admin = commands.add_parser("admin", help="find users, list and revoke their sessions")
+    actions = admin.add_subparsers(required=True, metavar="ACTION")
+
+    find = actions.add_parser("find", help="find a user by id, or by provider and subject")
+    find.add_argument("--user", help="user id")
+    find.add_argument("--provider", help="login provider, e.g. wechat")
+    find.add_argument("--subject", help="the provider's subject (for WeChat, the openid)")
+    find.add_argument("--app-id", help="only identities of this app")
+    find.set_defaults(handler=_run(_find))
+
+    sessions = actions.add_parser("sessions", help="list a user's live sessions")
+    sessions.add_argument("user")
+    sessions.set_defaults(handler=_run(_sessions))
+
+    revoke = actions.add_parser("revoke", help="end one session, or all of a user's sessions")
+    revoke.add_argument("user")
+    revoke.add_argument("--session", help="a session's public id (default: all)")
+    revoke.set_defaults(handler=_run(_revoke))
+
+    for name, helptext in (
+        ("disable", "disable a user and end all of their sessions"),
+        ("enable", "enable a disabled user again"),
+        ("delete", "delete a user, their identities and sessions"),
+    ):
+        action = actions.add_parser(name, help=helptext)
+        action.add_argument("user")
+        action.set_defaults(handler=_run(_user_action(name)))
+
+
+Handler = Callable[[Admin, argparse.Namespace], Awaitable[int]]
+
+
+def _run(handler: Handler) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        settings = load_settings()
+        if not logging.getLogger().handlers:  # leave an embedding program's logging alone
+            # Audit lines of admin acts go to stderr (stdout carries the JSON results).
+            configure_logging(settings.log_level, settings.log_format, stream=sys.stderr)
+
+        async def main() -> int:
+            async with Admin.open(settings) as admin:
+                return await handler(admin, args)
+
+        return asyncio.run(main())
+
+    return run
+
+
+async def _find(admin: Admin, args: argparse.Namespace) -> int:
+    try:
+        users = await admin.find(args.user, args.provider, args.subject, args.app_id)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for user in users:
+        _print(_user_json(user))
+    return 0 if users else 1
+
+
+async def _sessions(admin: Admin, args: argparse.Namespace) -> int:
+    for record in await admin.list_sessions(args.user):
+        _print(_session_json(record))
+    return 0
+
+
+async def _revoke(admin: Admin, args: argparse.Namespace) -> int:
+    if not await admin.find(args.user):
+        print(f"no such user: {args.user}", file=sys.stderr)
+        return 1
+    count = await admin.revoke(args.user, args.session)
+    _print({"user": args.user, "ended": count})
+    return 0 if count or args.session is None else 1
+
+
+def _user_action(name: str) -> Handler:
+    async def act(admin: Admin, args: argparse.Namespace) -> int:
+        done: bool = await getattr(admin, name)(args.user)
+        if not done:
+            print(f"no such user: {args.user}", file=sys.stderr)
+            return 1
+        _print({"user": args.user, "action": name})
+        return 0
+
+    return act
+
+
+def _user_json(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "nickname": user.nickname,
+        "disabled": user.disabled,
+        "created_at": _iso(user.created_at),
+        "sessions_revoked_at": _iso(user.sessions_revoked_at),
+    }
+
+
+def _session_json(record: SessionRecord) -> dict[str, Any]:
+    return {
+        "id": record.public_id,
+        "provider": record.provider,
+        "user_agent": record.user_agent,
+        "ip": record.ip,
+        "created_at": _iso(datetime.fromtimestamp(record.created_at, UTC)),
+        "last_seen": _iso(datetime.fromtimestamp(record.last_seen, UTC)),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
+def _print(data: dict[str, Any]) -> None:
+    print(json.dumps(data, ensure_ascii=False))

@@ -1,0 +1,61 @@
+"""The session checks every framework adapter applies, written once.
+
+FastAPI's dependencies, the sync facade behind Flask and Django, and the introspection routes
+all call these coroutines, so "no token", "pending registration" and "user gone or disabled"
+mean the same error with the same status everywhere. No web framework is imported here.
+"""
+
+from __future__ import annotations
+
+from wxsession.accounts.models import User
+from wxsession.carriers import RequestView
+from wxsession.errors import AccountDisabled, RegistrationRequired, SessionInvalid, SessionMissing
+from wxsession.runtime import Runtime
+from wxsession.sessions.manager import ActiveSession
+
+
+async def optional_session(runtime: Runtime, token: str | None) -> ActiveSession | None:
+    """The session behind ``token`` if one was sent; a bad one is an error, never anonymous."""
+    if token is None:
+        return None
+    return await runtime.sessions.resolve(token)
+
+
+async def any_session(runtime: Runtime, token: str | None) -> ActiveSession:
+    """A live session, registered or still pending registration."""
+    if token is None:
+        raise SessionMissing()
+    return await runtime.sessions.resolve(token)
+
+
+def require_registered(active: ActiveSession) -> ActiveSession:
+    """``active`` if its user is registered; 403 REGISTRATION_REQUIRED while pending."""
+    if not active.record.registered:
+        raise RegistrationRequired()
+    return active
+
+
+async def load_user(runtime: Runtime, active: ActiveSession) -> User:
+    """The signed-in user's row. A user that is gone or disabled ends the session."""
+    require_registered(active)
+    assert active.record.user_id is not None
+    user = await runtime.accounts.get_user(active.record.user_id)
+    if user is None or user.disabled:
+        await runtime.sessions.end(active)
+        raise SessionInvalid() if user is None else AccountDisabled()
+    return user
+
+
+async def authenticate(
+    runtime: Runtime, request: RequestView, *, optional: bool = False, registered: bool = True
+) -> ActiveSession | None:
+    """Find the token through the configured carriers and check it, in one call.
+
+    ``optional``: no token gives ``None`` (a bad token is still an error). ``registered``:
+    a pending session is refused with 403.
+    """
+    token = await runtime.carriers.extract(request)
+    if optional and token is None:
+        return None
+    active = await any_session(runtime, token)
+    return require_registered(active) if registered else active

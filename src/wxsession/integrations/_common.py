@@ -1,0 +1,14 @@
+"""What the sync adapters share: the error response every framework sends, byte for byte."""
+
+from __future__ import annotations
+
+import orjson
+
+from wxsession.errors import WxSessionError
+
+
+def error_parts(error: WxSessionError) -> tuple[int, bytes, dict[str, str]]:
+    """Status, JSON body and headers for ``error``: the same as the FastAPI server sends
+    (``{"error": {"code", "message"}}``, ``Cache-Control: no-store``, ``Retry-After`` on 503)."""
+    headers = {"Cache-Control": "no-store", "Content-Type": "application/json", **error.headers}
+    return error.status, orjson.dumps(error.to_dict()), headers

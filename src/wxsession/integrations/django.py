@@ -1,0 +1,152 @@
+"""Protect views of a Django project with wxsession sessions.
+
+::
+
+    # settings.py
+    MIDDLEWARE = [..., "wxsession.integrations.django.WxSessionMiddleware"]
+    WXSESSION = {"session_store": "redis://127.0.0.1:6379/0",      # optional overrides;
+                 "database_url": "postgresql+asyncpg://..."}       # the rest: WXSESSION_* env
+
+    # views.py
+    from wxsession.integrations.django import login_required
+
+    @login_required
+    def orders(request):
+        return JsonResponse({"owner": request.wxsession.user.id})
+
+Settings are read once, when Django builds the middleware (once per process): the keys of
+the ``WXSESSION`` dict (lower-case ``Settings`` field names) over the ``WXSESSION_*``
+environment the wxsession service reads. ``WXSESSION_TIMEOUT`` (Django setting, seconds,
+default 5) bounds each check. The checks run in the shared async code through
+:class:`~wxsession.sync.SyncRuntime`; errors are rendered as the service renders them.
+Sync views only: an async view should call the async ``wxsession.guard`` functions itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from django.conf import settings as django_settings
+from django.http import HttpRequest, HttpResponse
+
+from wxsession.accounts.models import User
+from wxsession.errors import SessionMissing, WxSessionError
+from wxsession.integrations._common import error_parts
+from wxsession.sessions.manager import ActiveSession
+from wxsession.settings import load_settings
+from wxsession.sync import DEFAULT_TIMEOUT, Headers, RequestSnapshot, SyncRuntime
+
+__all__ = [
+    "RequestSession",
+    "WxSessionMiddleware",
+    "close_runtimes",
+    "login_required",
+    "render_error",
+]
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+_opened: list[SyncRuntime] = []
+_opened_lock = threading.Lock()
+
+
+class RequestSession:
+    """``request.wxsession``: the request's session and user, each checked once, on demand
+    (a view that never asks costs no store round trip)."""
+
+    _UNSET: Any = object()
+
+    def __init__(self, runtime: SyncRuntime, request: HttpRequest) -> None:
+        self._runtime = runtime
+        self._request = request
+        self._session: ActiveSession | None = self._UNSET
+        self._user: User | None = None
+
+    @property
+    def session(self) -> ActiveSession | None:
+        """The session, or ``None`` without a token (a bad token raises 401)."""
+        if self._session is self._UNSET:
+            self._session = self._runtime.authenticate(self._snapshot(), optional=True)
+        return self._session
+
+    def require(self) -> ActiveSession:
+        """A live session of a registered user, else 401/403/503."""
+        if self._session is self._UNSET or self._session is None:
+            self._session = self._runtime.authenticate(self._snapshot())
+        assert self._session is not None
+        return self._session
+
+    @property
+    def user(self) -> User:
+        """The signed-in user's row, loaded once (401 SESSION_MISSING without a session)."""
+        if self._user is None:
+            active = self.session
+            if active is None:
+                raise SessionMissing()
+            self._user = self._runtime.load_user(active)
+        return self._user
+
+    def _snapshot(self) -> RequestSnapshot:
+        request = self._request
+        return RequestSnapshot(
+            method=request.method or "GET",
+            headers=Headers(dict(request.headers.items())),
+            query_params={key: request.GET[key] for key in request.GET},
+            cookies=dict(request.COOKIES),
+            body=request.body if self._runtime.wants_body else b"",
+        )
+
+
+class WxSessionMiddleware:
+    """Opens the runtime once, gives each request ``request.wxsession``, renders our errors."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        overrides = dict(getattr(django_settings, "WXSESSION", {}))
+        timeout = float(getattr(django_settings, "WXSESSION_TIMEOUT", DEFAULT_TIMEOUT))
+        self.runtime = SyncRuntime(load_settings(**overrides), timeout=timeout).start()
+        with _opened_lock:
+            _opened.append(self.runtime)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.wxsession = RequestSession(self.runtime, request)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, WxSessionError):
+            return None
+        return render_error(exception)
+
+
+def render_error(error: WxSessionError) -> HttpResponse:
+    status, body, headers = error_parts(error)
+    return HttpResponse(body, status=status, headers=headers)
+
+
+def login_required(view: V) -> V:
+    """Let the view run only for a live session of a registered user (else 401/403/503)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        session: RequestSession | None = getattr(request, "wxsession", None)
+        if session is None:
+            raise RuntimeError("add wxsession.integrations.django.WxSessionMiddleware")
+        try:
+            session.require()
+        except WxSessionError as error:
+            return render_error(error)
+        return view(request, *args, **kwargs)
+
+    return cast(V, wrapper)
+
+
+def close_runtimes() -> None:
+    """Close every runtime the middleware opened (tests, autoreload; also done at exit)."""
+    with _opened_lock:
+        runtimes = list(_opened)
+        _opened.clear()
+    for runtime in runtimes:
+        runtime.close()

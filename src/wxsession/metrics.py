@@ -1,0 +1,131 @@
+"""Prometheus metrics: what operators graph and alert on, and nothing that names a user.
+
+Each :class:`Metrics` owns its own ``CollectorRegistry`` (not the process-global default), so
+several apps in one process (tests, or a user's app next to ours) never collide on metric
+names. Labels are bounded sets: provider names we configured, our error codes, WeChat
+endpoint names and errcodes, store kinds. Never a user id, openid, token or IP.
+
+The per-request path (:meth:`Metrics.observe_validation`) costs one ``perf_counter`` pair, a
+histogram observation and a counter increment on a pre-bound child: microseconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable
+from typing import TypeVar
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.exposition import generate_latest
+
+T = TypeVar("T")
+
+OK = "ok"
+UNKNOWN_PROVIDER = "unknown"
+
+_FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+"""Validation is one store round trip: sub-millisecond to a few milliseconds."""
+
+_SLOW_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+"""Logins and WeChat calls cross the internet: tens of milliseconds to the WeChat timeout."""
+
+
+def result_of(exc: Exception) -> str:
+    """The label for a failure: our stable error code, or ``INTERNAL_ERROR`` for the rest."""
+    code = getattr(exc, "code", None)
+    return code if isinstance(code, str) else "INTERNAL_ERROR"
+
+
+class Metrics:
+    """The service's metrics, registered on a registry of their own."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        r = self.registry
+        self.logins = Counter(
+            "wxsession_logins",
+            "Login attempts by provider and result (ok, or the error code).",
+            ["provider", "result"],
+            registry=r,
+        )
+        self.login_seconds = Histogram(
+            "wxsession_login_duration_seconds",
+            "Time to complete a login, WeChat exchange and account lookup included.",
+            ["provider"],
+            buckets=_SLOW_BUCKETS,
+            registry=r,
+        )
+        self.validations = Counter(
+            "wxsession_session_validations",
+            "Session checks by result (ok, or the error code).",
+            ["result"],
+            registry=r,
+        )
+        self.validation_seconds = Histogram(
+            "wxsession_session_validation_duration_seconds",
+            "Time to resolve a session token (the per-request hot path).",
+            buckets=_FAST_BUCKETS,
+            registry=r,
+        )
+        self.wechat_calls = Counter(
+            "wxsession_wechat_requests",
+            "Calls to WeChat's server API by endpoint and errcode (0 is success; "
+            "'unavailable' (unreachable, timeout, HTTP error) or 'bad_response' when no "
+            "errcode came back).",
+            ["endpoint", "errcode"],
+            registry=r,
+        )
+        self.wechat_seconds = Histogram(
+            "wxsession_wechat_request_duration_seconds",
+            "Latency of calls to WeChat's server API.",
+            ["endpoint"],
+            buckets=_SLOW_BUCKETS,
+            registry=r,
+        )
+        self.store_errors = Counter(
+            "wxsession_store_errors",
+            "Requests that failed because a backend did not answer (store: session or database).",
+            ["store"],
+            registry=r,
+        )
+        self._validation_ok = self.validations.labels(OK)
+
+    async def observe_validation(self, resolving: Awaitable[T]) -> T:
+        """Await a session resolution, counting its result and timing it."""
+        start = time.perf_counter()
+        try:
+            resolved = await resolving
+        except Exception as exc:
+            self.validations.labels(result_of(exc)).inc()
+            raise
+        finally:
+            self.validation_seconds.observe(time.perf_counter() - start)
+        self._validation_ok.inc()
+        return resolved
+
+    async def observe_login(self, provider: str, logging_in: Awaitable[T]) -> T:
+        """Await a login through ``provider`` (a configured name, or ``unknown``)."""
+        start = time.perf_counter()
+        try:
+            result = await logging_in
+        except Exception as exc:
+            self.logins.labels(provider, result_of(exc)).inc()
+            raise
+        finally:
+            self.login_seconds.labels(provider).observe(time.perf_counter() - start)
+        self.logins.labels(provider, OK).inc()
+        return result
+
+    def wechat_call(self, endpoint: str, errcode: str, seconds: float) -> None:
+        """Record one WeChat API call and how it ended."""
+        self.wechat_calls.labels(endpoint, errcode).inc()
+        self.wechat_seconds.labels(endpoint).observe(seconds)
+
+    def store_error(self, store: str) -> None:
+        self.store_errors.labels(store).inc()
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of every metric on this registry."""
+        return generate_latest(self.registry)

@@ -1,0 +1,99 @@
+"""Routes for operators and orchestrators, outside the versioned API: liveness, readiness,
+metrics.
+
+``/healthz`` answers as long as the process serves HTTP (a liveness probe must not fail
+because Redis is down: restarting us would not fix Redis). ``/readyz`` answers 200 only when
+this instance can serve logins: the session store and the database answer, and the schema is
+at the migration head. A load balancer or Kubernetes readiness probe takes the instance out
+of rotation while it says 503. Each check is bounded in time, so a hung backend makes the
+probe fail rather than hang.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from wxsession import migrate
+from wxsession.runtime import Runtime
+
+log = logging.getLogger("wxsession.ops")
+
+CHECK_TIMEOUT = 2.0
+"""Seconds each readiness check may take; below Kubernetes' default probe timeout budget."""
+
+router = APIRouter(tags=["ops"])
+
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+@functools.cache
+def _head_revision() -> str | None:
+    """The migration head shipped with this code: read from disk once, it cannot change."""
+    return migrate.head_revision()
+
+
+async def _bounded(check: Awaitable[Any]) -> Any:
+    async with asyncio.timeout(CHECK_TIMEOUT):
+        return await check
+
+
+async def _readiness(runtime: Runtime) -> dict[str, str]:
+    """Each check's verdict: ``ok``, or why not (a word, never a message that could hold a
+    DSN or password)."""
+    checks: dict[str, str] = {}
+    try:
+        await _bounded(runtime.store.ping())
+        checks["store"] = "ok"
+    except Exception as exc:
+        log.warning("readiness: session store check failed: %s", type(exc).__name__)
+        checks["store"] = "unavailable"
+    try:
+        current = await _bounded(migrate.current_revision(runtime.engine))
+        checks["database"] = "ok"
+    except Exception as exc:
+        log.warning("readiness: database check failed: %s", type(exc).__name__)
+        checks["database"] = "unavailable"
+        checks["migrations"] = "unknown"
+        return checks
+    head = _head_revision()
+    if current == head:
+        checks["migrations"] = "ok"
+    else:
+        log.warning("readiness: database at revision %s, code expects %s", current, head)
+        checks["migrations"] = "pending"
+    return checks
+
+
+@router.get("/healthz", summary="Liveness: the process is up")
+async def healthz() -> JSONResponse:
+    return JSONResponse({"status": "ok"}, headers=_NO_STORE)
+
+
+@router.get(
+    "/readyz",
+    summary="Readiness: session store and database answer, migrations are current",
+    responses={503: {"description": "Not ready; `checks` names what failed"}},
+)
+async def readyz(request: Request) -> JSONResponse:
+    runtime: Runtime | None = getattr(request.app.state, "wxsession", None)
+    if runtime is None:
+        return JSONResponse({"status": "starting", "checks": {}}, 503, headers=_NO_STORE)
+    checks = await _readiness(runtime)
+    ready = all(verdict == "ok" for verdict in checks.values())
+    body = {"status": "ready" if ready else "unavailable", "checks": checks}
+    return JSONResponse(body, status_code=200 if ready else 503, headers=_NO_STORE)
+
+
+@router.get("/metrics", summary="Prometheus metrics (text exposition format)")
+async def metrics(request: Request) -> Response:
+    runtime: Runtime | None = getattr(request.app.state, "wxsession", None)
+    if runtime is None:
+        return Response(status_code=503)
+    return Response(runtime.metrics.render(), media_type=runtime.metrics.content_type)

@@ -1,0 +1,146 @@
+"""A user's own sessions: list them, end one, end the others, log out everywhere.
+
+Sessions are named by their ``public_id`` only: never the token, never its store key. Every
+lookup is scoped to the caller's user, so another user's session id is simply "not found".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request, Response, status
+from pydantic import Field
+
+from wxsession.audit import event as audit_event
+from wxsession.errors import NotFound
+from wxsession.runtime import Runtime
+from wxsession.server.dependencies import RuntimeDep, any_session, device_of, require_session
+from wxsession.server.schemas import ErrorOut, Strict
+from wxsession.sessions.manager import ActiveSession
+from wxsession.sessions.model import SessionRecord
+
+router = APIRouter(prefix="/v1")
+
+SessionDep = Annotated[ActiveSession, Depends(require_session)]
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (401, 403, 503)}
+
+
+class SessionOut(Strict):
+    id: str = Field(description="The session's public id (for DELETE /v1/sessions/{id}).")
+    provider: str
+    user_agent: str | None
+    ip: str | None
+    created_at: datetime
+    last_seen: datetime
+    current: bool = Field(description="True for the session that made this request.")
+
+
+class SessionListOut(Strict):
+    sessions: list[SessionOut] = Field(description="Live sessions, oldest first.")
+
+
+class EndedOut(Strict):
+    ended: int = Field(description="How many sessions were ended.")
+
+
+def _out(record: SessionRecord, active: ActiveSession) -> SessionOut:
+    return SessionOut(
+        id=record.public_id,
+        provider=record.provider,
+        user_agent=record.user_agent,
+        ip=record.ip,
+        created_at=datetime.fromtimestamp(record.created_at, UTC),
+        last_seen=datetime.fromtimestamp(record.last_seen, UTC),
+        current=record.public_id == active.record.public_id,
+    )
+
+
+def _user_id(active: ActiveSession) -> str:
+    assert active.record.user_id is not None  # require_session guarantees it
+    return active.record.user_id
+
+
+@router.get(
+    "/sessions",
+    response_model=SessionListOut,
+    tags=["sessions"],
+    summary="The signed-in user's live sessions",
+    responses=_ERRORS,
+)
+async def list_sessions(runtime: RuntimeDep, active: SessionDep) -> SessionListOut:
+    found = await runtime.sessions.list_active(_user_id(active))
+    return SessionListOut(sessions=[_out(record, active) for _, record in found])
+
+
+@router.delete(
+    "/sessions/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["sessions"],
+    summary="End one of the signed-in user's sessions (404 if it is not theirs)",
+    responses={**_ERRORS, 404: {"model": ErrorOut}},
+)
+async def end_session(
+    request: Request,
+    runtime: RuntimeDep,
+    active: SessionDep,
+    session_id: Annotated[str, Path(min_length=1, max_length=64)],
+) -> Response:
+    user_id = _user_id(active)
+    ended = await runtime.sessions.end_by_public_id(user_id, session_id)
+    if ended is None:
+        raise NotFound("No such session.")
+    audit_event(
+        "session_revoked",
+        user=user_id,
+        ip=device_of(request).ip,
+        session=active.fingerprint,
+        public_id=ended.public_id,
+    )
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    if ended.public_id == active.record.public_id:
+        _clear_cookie(response, runtime)
+    return response
+
+
+@router.delete(
+    "/sessions",
+    response_model=EndedOut,
+    tags=["sessions"],
+    summary="End every session of the signed-in user except the current one",
+    responses=_ERRORS,
+)
+async def end_other_sessions(request: Request, runtime: RuntimeDep, active: SessionDep) -> EndedOut:
+    ended = await runtime.sessions.end_others(active)
+    audit_event(
+        "sessions_revoked",
+        user=_user_id(active),
+        ip=device_of(request).ip,
+        session=active.fingerprint,
+        ended=len(ended),
+    )
+    return EndedOut(ended=len(ended))
+
+
+@router.post(
+    "/auth/logout-all",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["auth"],
+    summary="Log out everywhere: end every session of the user, this one included",
+    responses=_ERRORS,
+)
+async def logout_all(
+    request: Request,
+    runtime: RuntimeDep,
+    active: Annotated[ActiveSession, Depends(any_session)],
+) -> Response:
+    await runtime.auth.logout_everywhere(active, device_of(request))
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    _clear_cookie(response, runtime)
+    return response
+
+
+def _clear_cookie(response: Response, runtime: Runtime) -> None:
+    cookie = runtime.carriers.cookie
+    if cookie is not None:
+        response.delete_cookie(cookie.cookie_name, **cookie.attributes())

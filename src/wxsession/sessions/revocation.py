@@ -1,0 +1,73 @@
+"""The per-user revocation point, checked on the hot path without SQL on every request.
+
+Each user row holds a ``session_epoch``; each session record carries the epoch it was issued
+under. "Log out everywhere", disabling a user and (later) a password change raise the epoch in
+SQL, so a record issued before stays dead even if its store key survives a lost delete, a
+replica promotion or a restore. The epoch is an integer, not a timestamp: it does not depend on
+the clocks of several server instances agreeing.
+
+Reading SQL on every request is what the design forbids, so each process caches a user's
+epoch for ``ttl`` seconds. The accepted window: a revocation made by *another* process (or the
+admin CLI) is honoured here at most ``ttl`` seconds late, and only for a record whose store key
+survived the delete that came with the revocation. A revocation made through this process
+updates its cache at once. A user that no longer exists has no epoch: their sessions are
+refused.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+MAX_ENTRIES = 50_000
+"""Cached users per process; the cache is cleared when full (a cheap, bounded policy)."""
+
+
+class EpochSource(Protocol):
+    """Where epochs live (``AccountRepository``): read one, or raise one and return it."""
+
+    async def session_epoch(self, user_id: str) -> int | None: ...
+
+    async def raise_session_epoch(self, user_id: str) -> int | None: ...
+
+
+class RevocationCache:
+    """A user's current session epoch, read through a short-lived in-process cache."""
+
+    def __init__(
+        self,
+        source: EpochSource,
+        *,
+        ttl: float = 5.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.source = source
+        self.ttl = ttl
+        self._monotonic = monotonic
+        self._entries: dict[str, tuple[int | None, float]] = {}
+
+    async def epoch(self, user_id: str) -> int | None:
+        """The user's epoch (``None``: the user is gone), from the cache if fresh enough."""
+        cached = self._entries.get(user_id)
+        now = self._monotonic()
+        if cached is not None and now < cached[1]:
+            return cached[0]
+        epoch = await self.source.session_epoch(user_id)
+        self._remember(user_id, epoch, now)
+        return epoch
+
+    async def revoke(self, user_id: str) -> int | None:
+        """Raise the user's epoch in SQL (ending every session issued so far) and cache it."""
+        epoch = await self.source.raise_session_epoch(user_id)
+        self._remember(user_id, epoch, self._monotonic())
+        return epoch
+
+    def forget(self, user_id: str) -> None:
+        """Drop a cached entry (after the user row changed in a way the epoch does not show)."""
+        self._entries.pop(user_id, None)
+
+    def _remember(self, user_id: str, epoch: int | None, now: float) -> None:
+        if len(self._entries) >= MAX_ENTRIES:
+            self._entries.clear()
+        self._entries[user_id] = (epoch, now + self.ttl)

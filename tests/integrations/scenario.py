@@ -1,0 +1,69 @@
+"""The one scenario every framework adapter must pass, against a real service and store.
+
+Each framework's test wraps its own test client in a ``Get`` (path, headers) -> ``Reply``, so
+the same assertions prove the same behaviour: same statuses, same error bodies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tests.integrations.conftest import bearer
+from tests.server.conftest import Service
+from tests.support.servers import RedisProcess
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+    headers: Any  # each client's own case-insensitive headers (werkzeug, httpx, Django)
+
+
+Get = Callable[[str, Mapping[str, str]], Reply]
+
+
+def assert_error(reply: Reply, status: int, code: str) -> None:
+    assert reply.status == status, reply.body
+    assert set(reply.body) == {"error"}
+    assert reply.body["error"]["code"] == code
+    assert reply.body["error"]["message"]
+    assert reply.headers["cache-control"] == "no-store"
+    assert reply.headers["content-type"].startswith("application/json")
+
+
+def protects_orders(get: Get, service: Service) -> None:
+    """Valid → 200 with the user; none → 401 SESSION_MISSING; junk and logged out → 401."""
+    login = service.login("zoe").json()
+    token = login["session_id"]
+
+    ok = get("/orders", bearer(token))
+    assert ok.status == 200, ok.body
+    assert ok.body == {"user_id": login["user"]["id"], "orders": []}
+
+    assert_error(get("/orders", {}), 401, "SESSION_MISSING")
+    assert_error(get("/orders", {"Authorization": "Basic Zm9vOmJhcg=="}), 401, "SESSION_MISSING")
+    assert_error(get("/orders", bearer("not-a-token")), 401, "SESSION_INVALID")
+
+    other = service.session_for("yan")
+    assert service.post("/v1/auth/logout", token).status_code == 204
+    assert_error(get("/orders", bearer(token)), 401, "SESSION_INVALID")
+    assert get("/orders", bearer(other)).status == 200  # only that session ended
+
+
+def fails_closed(get: Get, service: Service, redis: RedisProcess) -> None:
+    """The store stopped: 503 SESSION_STORE_UNAVAILABLE with Retry-After, never a pass."""
+    token = service.session_for("una")
+    assert get("/orders", bearer(token)).status == 200
+    redis.stop()
+    reply = get("/orders", bearer(token))
+    assert_error(reply, 503, "SESSION_STORE_UNAVAILABLE")
+    assert int(reply.headers["retry-after"]) >= 1
+
+
+def refuses_pending(get: Get, service: Service) -> None:
+    """Explicit registration: a live but pending session is 403 REGISTRATION_REQUIRED."""
+    token = service.session_for("pat")
+    assert_error(get("/orders", bearer(token)), 403, "REGISTRATION_REQUIRED")

@@ -1,0 +1,99 @@
+"""examples/flask_app with Flask's test client, on the service's Redis and database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from examples.flask_app.app import create_app
+from flask import Flask
+
+from tests.integrations.conftest import bearer
+from tests.integrations.scenario import (
+    Get,
+    Reply,
+    assert_error,
+    fails_closed,
+    protects_orders,
+    refuses_pending,
+)
+from tests.server.conftest import Service
+from tests.support.servers import RedisProcess
+from wxsession.integrations.flask import WxSession, current_user, optional_session
+from wxsession.settings import Settings
+from wxsession.sync import SyncRuntime
+
+
+@contextmanager
+def flask_client(app: Flask) -> Iterator[Get]:
+    client = app.test_client()
+
+    def get(path: str, headers: Mapping[str, str]) -> Reply:
+        response = client.get(path, headers=dict(headers))
+        return Reply(response.status_code, response.get_json(), response.headers)
+
+    try:
+        yield get
+    finally:
+        runtime = app.extensions["wxsession"]
+        assert isinstance(runtime, SyncRuntime)
+        runtime.close()
+
+
+def test_protects_its_route(service: Service) -> None:
+    with flask_client(create_app(service.settings)) as get:
+        protects_orders(get, service)
+
+
+def test_refuses_a_pending_session(make_service: Any) -> None:
+    service: Service = make_service(registration="explicit")
+    with flask_client(create_app(service.settings)) as get:
+        refuses_pending(get, service)
+
+
+def test_fails_closed_when_redis_stops(down_service: tuple[Service, RedisProcess]) -> None:
+    service, redis = down_service
+    with flask_client(create_app(service.settings)) as get:
+        fails_closed(get, service, redis)
+
+
+def test_optional_session_and_lazy_user_on_an_open_route(service: Service) -> None:
+    """``optional_session()`` is None without a token; ``current_user`` without one is 401."""
+    app = Flask(__name__)
+    extension = WxSession(settings=service.settings)
+    extension.init_app(app)
+
+    @app.get("/greeting")
+    def greeting() -> dict[str, object]:
+        return {"signed_in": optional_session() is not None}
+
+    @app.get("/whoami")
+    def whoami() -> dict[str, object]:
+        return {"user_id": current_user.id}
+
+    login = service.login("ivy").json()
+    client = app.test_client()
+    try:
+        assert client.get("/greeting").get_json() == {"signed_in": False}
+        auth = bearer(login["session_id"])
+        assert client.get("/greeting", headers=auth).get_json() == {"signed_in": True}
+        assert client.get("/whoami", headers=auth).get_json() == {"user_id": login["user"]["id"]}
+        reply = client.get("/whoami")
+        assert_error(
+            Reply(reply.status_code, reply.get_json(), reply.headers), 401, "SESSION_MISSING"
+        )
+    finally:
+        extension.close()
+
+
+def test_bad_settings_fail_at_init_app() -> None:
+    app = Flask(__name__)
+    settings = Settings(database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    try:
+        WxSession(app, settings=settings, timeout=1)
+    except OSError:
+        pass  # connection refused, raised at start-up rather than at the first request
+    else:
+        raise AssertionError("init_app opened a runtime on an unreachable database")
+    assert "wxsession" not in app.extensions

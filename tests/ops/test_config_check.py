@@ -1,0 +1,84 @@
+"""`wxsession config check`: the effective settings with secrets masked, or why they are wrong."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wxsession import cli
+
+ENV_WITHOUT_WXSESSION = {k: v for k, v in os.environ.items() if not k.startswith("WXSESSION_")}
+SECRET = "s3cret-app-secret-9a8b7c6d"
+DB_PASSWORD = "pg-pass-4e5f6a"
+REDIS_PASSWORD = "redis-pass-1a2b3c"
+
+
+def _check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wxsession.cli", "config", "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**ENV_WITHOUT_WXSESSION, **env},
+        cwd=tmp_path,
+        check=False,
+    )
+
+
+def test_prints_effective_settings_with_secrets_masked(tmp_path: Path) -> None:
+    result = _check(
+        tmp_path,
+        WXSESSION_APPID="wx5e1f0c3a9b7d2e46",
+        WXSESSION_SECRET=SECRET,
+        WXSESSION_DATABASE_URL=f"postgresql+asyncpg://wxs:{DB_PASSWORD}@db.internal/wxs",
+        WXSESSION_SESSION_STORE=f"redis://:{REDIS_PASSWORD}@cache.internal:6379/0",
+        WXSESSION_SESSION_TTL="3600",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    for secret in (SECRET, DB_PASSWORD, REDIS_PASSWORD):
+        assert secret not in out + result.stderr
+    assert "* WXSESSION_SECRET" in out and "********" in out
+    assert "postgresql+asyncpg://wxs:***@db.internal/wxs" in out
+    assert "redis://:***@cache.internal:6379/0" in out
+    assert any(
+        line.split()[:3] == ["*", "WXSESSION_SESSION_TTL", "3600"] for line in out.splitlines()
+    )
+    # Defaults are shown too, unmarked.
+    assert any(line.split() == ["WXSESSION_LOG_FORMAT", "json"] for line in out.splitlines())
+    assert "The configuration is valid." in out
+
+
+def test_explains_each_invalid_value(tmp_path: Path) -> None:
+    result = _check(
+        tmp_path,
+        WXSESSION_SESSION_TTL="two hours",
+        WXSESSION_DATABASE_URL="mysql://root:hunter2@db/wxs",
+        WXSESSION_LOG_FORMAT="xml",
+        WXSESSION_SESION_TTL="60",
+    )
+    assert result.returncode == 2
+    out = result.stdout
+    assert "hunter2" not in out
+    assert "WXSESSION_SESSION_TTL='two hours': Input should be a valid integer" in out
+    assert "WXSESSION_DATABASE_URL='mysql://root:***@db/wxs': must start with" in out
+    assert "WXSESSION_LOG_FORMAT='xml': Input should be 'json' or 'text'" in out
+    assert "WXSESSION_SESION_TTL is not a wxsession setting" in out
+
+
+def test_a_rule_across_settings_is_explained_without_the_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in [k for k in os.environ if k.startswith("WXSESSION_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("WXSESSION_APPID", "wx5e1f0c3a9b7d2e46")
+    monkeypatch.setenv("WXSESSION_SECRET", SECRET)
+    monkeypatch.setenv("WXSESSION_SESSION_MAX_AGE", "60")  # shorter than the idle timeout
+    assert cli.main(["config", "check"]) == 2
+    out = capsys.readouterr().out
+    assert SECRET not in out
+    assert "WXSESSION_SESSION_MAX_AGE must be at least WXSESSION_SESSION_TTL" in out

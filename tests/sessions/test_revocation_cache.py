@@ -1,0 +1,58 @@
+"""The revocation point's in-process cache, over a real (SQLite) user database."""
+
+from __future__ import annotations
+
+from wxsession import migrate
+from wxsession.accounts.repository import AccountRepository
+from wxsession.db import create_engine
+from wxsession.providers.base import Identity
+from wxsession.sessions.revocation import RevocationCache
+
+
+class CountingSource:
+    """The real repository, counting how often the cache goes to SQL."""
+
+    def __init__(self, accounts: AccountRepository) -> None:
+        self.accounts = accounts
+        self.reads = 0
+
+    async def session_epoch(self, user_id: str) -> int | None:
+        self.reads += 1
+        return await self.accounts.session_epoch(user_id)
+
+    async def raise_session_epoch(self, user_id: str) -> int | None:
+        return await self.accounts.raise_session_epoch(user_id)
+
+
+async def test_cache_window_own_revocations_and_gone_users(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    try:
+        await migrate.upgrade(engine)
+        accounts = AccountRepository(engine)
+        user = await accounts.register(Identity("wechat", "wxapp", "openid-1", None, None))
+        now = [0.0]
+        source = CountingSource(accounts)
+        here = RevocationCache(source, ttl=5, monotonic=lambda: now[0])
+        elsewhere = RevocationCache(accounts, ttl=5)  # another process on the same database
+
+        assert await here.epoch(user.id) == 0
+        assert await here.epoch(user.id) == 0
+        assert source.reads == 1  # one SQL read per user per window, not per request
+
+        assert await elsewhere.revoke(user.id) == 1
+        now[0] = 4.9
+        assert await here.epoch(user.id) == 0  # the accepted window: up to ttl seconds late
+        now[0] = 5.0
+        assert await here.epoch(user.id) == 1
+
+        assert await here.revoke(user.id) == 2  # this process's own revocation: at once
+        assert await here.epoch(user.id) == 2
+        stored = await accounts.get_user(user.id)
+        assert stored is not None and stored.sessions_revoked_at is not None
+
+        assert await accounts.delete_user(user.id)
+        now[0] = 20.0
+        assert await here.epoch(user.id) is None  # a gone user: nothing of theirs is valid
+        assert await here.revoke("no-such-user") is None
+    finally:
+        await engine.dispose()
