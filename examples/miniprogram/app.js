@@ -1,6 +1,6 @@
-// The SDK is copied in (libs/wxsession.js is clients/miniprogram/index.js, kept identical by
-// clients/miniprogram/test/example.test.js): DevTools cannot require files outside the project.
-const { createClient } = require('./libs/wxsession');
+// The SDK comes in as an npm package (package.json: file:../../clients/miniprogram); after
+// `npm install`, DevTools' Tools → Build npm puts it in miniprogram_npm/ where require finds it.
+const { createClient } = require('wxsession-miniprogram');
 const config = require('./config');
 
 /**

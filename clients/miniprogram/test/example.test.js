@@ -1,5 +1,5 @@
 'use strict';
-// The example mini program (examples/miniprogram) ships a copy of the SDK and runs with it.
+// The example mini program (examples/miniprogram) runs with the SDK as its npm dependency.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -10,11 +10,20 @@ const { fakeApi, loginAnswer } = require('./fake-api');
 const SDK = path.join(__dirname, '..', 'index.js');
 const EXAMPLE = path.join(__dirname, '..', '..', '..', 'examples', 'miniprogram');
 
-test('the example carries an identical copy of the SDK', () => {
-  const copy = fs.readFileSync(path.join(EXAMPLE, 'libs', 'wxsession.js'), 'utf8');
-  const fix = 'cp clients/miniprogram/index.js examples/miniprogram/libs/wxsession.js';
-  assert.equal(copy, fs.readFileSync(SDK, 'utf8'), `the copy drifted; run: ${fix}`);
+test('the example depends on this SDK package by path', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(EXAMPLE, 'package.json'), 'utf8'));
+  const spec = pkg.dependencies['wxsession-miniprogram'];
+  assert.equal(path.resolve(EXAMPLE, spec.replace(/^file:/, '')), path.dirname(SDK));
 });
+
+/** What `npm install` does for the example: node_modules/wxsession-miniprogram → the SDK. */
+function installSdkLink() {
+  const link = path.join(EXAMPLE, 'node_modules', 'wxsession-miniprogram');
+  if (!fs.existsSync(link)) {
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    fs.symlinkSync(path.dirname(SDK), link, 'dir');
+  }
+}
 
 test('app.json lists pages that exist, with their four files', () => {
   const app = JSON.parse(fs.readFileSync(path.join(EXAMPLE, 'app.json'), 'utf8'));
@@ -50,6 +59,7 @@ test('the example app logs in through the dev emulator and shows the user', asyn
     Page: (config) => (pageConfig = config),
     getApp: () => app,
   });
+  installSdkLink();
   try {
     require(path.join(EXAMPLE, 'app.js'));
     require(path.join(EXAMPLE, 'pages', 'index', 'index.js'));
