@@ -22,16 +22,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from wxsession import migrate
 from wxsession.accounts.models import User
 from wxsession.accounts.repository import AccountRepository
 from wxsession.audit import event as audit_event
-from wxsession.db import create_engine
 from wxsession.logging_setup import configure_logging
-from wxsession.sessions.factory import open_store
+from wxsession.runtime import open_storage
 from wxsession.sessions.manager import SessionManager
 from wxsession.sessions.model import SessionRecord
-from wxsession.sessions.revocation import RevocationCache
 from wxsession.settings import Settings, load_settings
 
 ACTOR = "admin-cli"
@@ -45,25 +42,8 @@ class Admin:
     @classmethod
     @asynccontextmanager
     async def open(cls, settings: Settings) -> AsyncIterator[Admin]:
-        engine = create_engine(settings.database_url)
-        try:
-            if settings.auto_migrate:
-                await migrate.upgrade(engine)
-            store = open_store(settings.session_store, engine)
-            try:
-                accounts = AccountRepository(engine)
-                sessions = SessionManager(
-                    store,
-                    idle_ttl=settings.session_ttl,
-                    max_age=settings.session_max_age,
-                    touch_interval=settings.session_touch_interval,
-                    revocations=RevocationCache(accounts, ttl=0),
-                )
-                yield cls(accounts, sessions)
-            finally:
-                await store.close()
-        finally:
-            await engine.dispose()
+        async with open_storage(settings, revocation_cache_seconds=0) as storage:
+            yield cls(storage.accounts, storage.sessions)
 
     async def find(
         self,

@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -58,60 +59,96 @@ class Runtime:
     ) -> AsyncIterator[Runtime]:
         """Open engine, store and HTTP client; in dev mode WeChat is ``emulator``, in-process."""
         metrics = Metrics()  # per runtime: apps in one process never share a registry
-        engine = create_engine(settings.database_url)
+        async with open_storage(settings, clock=clock, metrics=metrics) as storage:
+            engine, store, accounts, sessions = storage
+            if settings.dev_mode:
+                emulator = emulator or dev_emulator()
+                transport = httpx.ASGITransport(app=create_emulator_app(emulator))
+                http = make_http_client(settings.wechat_timeout, transport=transport)
+                base_url = EMULATOR_BASE_URL
+            else:
+                http = make_http_client(settings.wechat_timeout)
+                base_url = settings.wechat_api_base
+            wechat = WeChatClient(
+                http,
+                settings.effective_appid,
+                settings.effective_secret,
+                base_url=base_url,
+                metrics=metrics,
+            )
+            providers = {"wechat": WeChatMiniProgramProvider(wechat, settings.effective_appid)}
+            auth = AuthService(
+                providers,
+                accounts,
+                sessions,
+                auto_register=settings.registration == "auto",
+                metrics=metrics,
+            )
+            try:
+                yield cls(
+                    settings=settings,
+                    engine=engine,
+                    store=store,
+                    sessions=sessions,
+                    accounts=accounts,
+                    auth=auth,
+                    carriers=CarrierChain.from_settings(settings),
+                    http=http,
+                    metrics=metrics,
+                )
+            finally:
+                await http.aclose()
+
+
+class Storage(NamedTuple):
+    """The stateful half of wxsession: database, session store, and the rules over them."""
+
+    engine: AsyncEngine
+    store: SessionStore
+    accounts: AccountRepository
+    sessions: SessionManager
+
+
+@asynccontextmanager
+async def open_storage(
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    metrics: Metrics | None = None,
+    revocation_cache_seconds: float | None = None,
+) -> AsyncIterator[Storage]:
+    """Open the database (migrated when ``auto_migrate``) and the session store; close both.
+
+    The service and the admin CLI share it; the CLI passes ``revocation_cache_seconds=0`` so
+    it always reads the revocation point fresh.
+    """
+    engine = create_engine(settings.database_url)
+    try:
         if settings.auto_migrate:
             await migrate.upgrade(engine)
         store = open_store(settings.session_store, engine)
-        if settings.dev_mode:
-            emulator = emulator or dev_emulator()
-            transport = httpx.ASGITransport(app=create_emulator_app(emulator))
-            http = make_http_client(settings.wechat_timeout, transport=transport)
-            base_url = EMULATOR_BASE_URL
-        else:
-            http = make_http_client(settings.wechat_timeout)
-            base_url = settings.wechat_api_base
-        wechat = WeChatClient(
-            http,
-            settings.effective_appid,
-            settings.effective_secret,
-            base_url=base_url,
-            metrics=metrics,
-        )
-        accounts = AccountRepository(engine)
-        sessions = SessionManager(
-            store,
-            idle_ttl=settings.session_ttl,
-            max_age=settings.session_max_age,
-            touch_interval=settings.session_touch_interval,
-            clock=clock,
-            metrics=metrics,
-            max_sessions=settings.max_sessions_per_user,
-            revocations=RevocationCache(accounts, ttl=settings.revocation_cache_seconds),
-        )
-        providers = {"wechat": WeChatMiniProgramProvider(wechat, settings.effective_appid)}
-        auth = AuthService(
-            providers,
-            accounts,
-            sessions,
-            auto_register=settings.registration == "auto",
-            metrics=metrics,
-        )
         try:
-            yield cls(
-                settings=settings,
-                engine=engine,
-                store=store,
-                sessions=sessions,
-                accounts=accounts,
-                auth=auth,
-                carriers=CarrierChain.from_settings(settings),
-                http=http,
-                metrics=metrics,
+            accounts = AccountRepository(engine)
+            cache_seconds = (
+                settings.revocation_cache_seconds
+                if revocation_cache_seconds is None
+                else revocation_cache_seconds
             )
+            sessions = SessionManager(
+                store,
+                idle_ttl=settings.session_ttl,
+                max_age=settings.session_max_age,
+                touch_interval=settings.session_touch_interval,
+                clock=clock,
+                metrics=metrics,
+                max_sessions=settings.max_sessions_per_user,
+                revocations=RevocationCache(accounts, ttl=cache_seconds),
+            )
+            yield Storage(engine, store, accounts, sessions)
         finally:
-            await http.aclose()
             await store.close()
-            await engine.dispose()
+    finally:
+        await engine.dispose()
 
 
 def dev_emulator() -> Emulator:

@@ -4,29 +4,20 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli
 from wxsession import cli
 
-ENV_WITHOUT_WXSESSION = {k: v for k, v in os.environ.items() if not k.startswith("WXSESSION_")}
 SECRET = "s3cret-app-secret-9a8b7c6d"
 DB_PASSWORD = "pg-pass-4e5f6a"
 REDIS_PASSWORD = "redis-pass-1a2b3c"
 
 
 def _check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "wxsession.cli", "config", "check"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**ENV_WITHOUT_WXSESSION, **env},
-        cwd=tmp_path,
-        check=False,
-    )
+    return run_cli("config", "check", cwd=tmp_path, **env)
 
 
 def test_prints_effective_settings_with_secrets_masked(tmp_path: Path) -> None:

@@ -3,51 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-from wxsession.server.background import free_port
-
-ENV_WITHOUT_WXSESSION = {k: v for k, v in os.environ.items() if not k.startswith("WXSESSION_")}
-
-
-@contextmanager
-def serving(tmp_path: Path, **env: str) -> Iterator[tuple[subprocess.Popen[str], httpx.Client]]:
-    """A dev-mode `wxsession serve` (emulator on the same port), its output captured."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "wxsession.cli", "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env={**ENV_WITHOUT_WXSESSION, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
-            deadline = time.monotonic() + 30
-            while True:
-                assert server.poll() is None, "wxsession serve exited early"
-                try:
-                    if http.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, "wxsession serve did not come up"
-                    time.sleep(0.05)
-            yield server, http
-    finally:
-        if server.poll() is None:
-            server.kill()
-        server.wait(timeout=10)
+from tests.support.cli import serving
 
 
 def test_sigterm_lets_the_in_flight_login_finish(tmp_path: Path) -> None:

@@ -2,75 +2,30 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
-
+from tests.support.cli import run_cli, serving
 from wxsession.migrate import head_revision
-from wxsession.server.background import free_port
-
-ENV_WITHOUT_WXSESSION = {k: v for k, v in os.environ.items() if not k.startswith("WXSESSION_")}
-
-
-def run_cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run ``wxsession ARGS`` in a fresh process with only ``env`` as WXSESSION_* settings."""
-    return subprocess.run(
-        [sys.executable, "-m", "wxsession.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**ENV_WITHOUT_WXSESSION, **env},
-        cwd=cwd,
-        check=False,
-    )
 
 
 def test_serve_on_defaults_walks_with_plain_http(tmp_path: Path) -> None:
     """The README's curl walk against a real `wxsession serve` on its embedded defaults:
     emulator code → login → /v1/me → logout → 401."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "wxsession.cli", "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=ENV_WITHOUT_WXSESSION,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
-            _wait_until_up(http, server)
-            code = http.post("/_emulator/login", json={"user": "dev-user"}).json()["code"]
-            login = http.post("/v1/auth/wechat/login", json={"code": code})
-            assert login.status_code == 200
-            auth = {"Authorization": f"Bearer {login.json()['session_id']}"}
-            assert http.get("/v1/me", headers=auth).status_code == 200
-            assert http.post("/v1/auth/logout", headers=auth).status_code == 204
-            assert http.get("/v1/me", headers=auth).status_code == 401
-            # The emulator's routes are not part of the documented API.
-            assert "/_emulator/login" not in http.get("/openapi.json").json()["paths"]
-    finally:
+    with serving(tmp_path) as (server, http):
+        code = http.post("/_emulator/login", json={"user": "dev-user"}).json()["code"]
+        login = http.post("/v1/auth/wechat/login", json={"code": code})
+        assert login.status_code == 200
+        auth = {"Authorization": f"Bearer {login.json()['session_id']}"}
+        assert http.get("/v1/me", headers=auth).status_code == 200
+        assert http.post("/v1/auth/logout", headers=auth).status_code == 204
+        assert http.get("/v1/me", headers=auth).status_code == 401
+        # The emulator's routes are not part of the documented API.
+        assert "/_emulator/login" not in http.get("/openapi.json").json()["paths"]
         server.terminate()
         output, _ = server.communicate(timeout=20)
     assert "DEV MODE" in output
     assert (tmp_path / "wxsession.db").exists()
-
-
-def _wait_until_up(http: httpx.Client, server: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "wxsession serve exited early"
-        try:
-            if http.get("/healthz").status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise TimeoutError("wxsession serve did not come up within 30 s")
 
 
 def test_demo_command_shows_the_flow(tmp_path: Path) -> None:
