@@ -45,3 +45,11 @@ def test_fingerprint_is_stable_short_and_unrelated_to_the_storage_key() -> None:
     assert len(tokens.fingerprint(token)) == 12
     assert tokens.fingerprint(token) not in tokens.storage_key(token)
     assert tokens.fingerprint(token) != tokens.fingerprint(tokens.new_token())
+
+
+def test_public_ids_are_distinct_hex_that_a_command_line_takes_as_a_value() -> None:
+    ids = {tokens.new_public_id() for _ in range(2_000)}
+    assert len(ids) == 2_000
+    for public_id in ids:
+        assert len(public_id) == 24
+        int(public_id, 16)  # hex: never a leading "-" that argparse would read as an option

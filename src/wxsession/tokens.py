@@ -46,5 +46,8 @@ def fingerprint(token: str) -> str:
 
 
 def new_public_id() -> str:
-    """An id for showing and managing a session without revealing its token."""
-    return secrets.token_urlsafe(12)
+    """An id for showing and managing a session without revealing its token.
+
+    Hex, so it never starts with ``-`` (which command lines would read as an option).
+    """
+    return secrets.token_hex(12)
