@@ -9,8 +9,17 @@ The tree::
     WxSessionError
     ├── ClientError                         4xx: the request can be fixed by the client
     │   ├── InvalidRequest                  400 INVALID_REQUEST
+    │   ├── WeChatReloginRequired           400 WECHAT_RELOGIN_REQUIRED (no usable session_key)
+    │   ├── WeChatDataError                 400: data WeChat signed or encrypted is refused
+    │   │   ├── WeChatSignatureInvalid      400 WECHAT_SIGNATURE_INVALID
+    │   │   ├── WeChatDataMalformed         400 WECHAT_DATA_MALFORMED (base64, lengths)
+    │   │   ├── WeChatDecryptFailed         400 WECHAT_DECRYPT_FAILED (padding: wrong key)
+    │   │   ├── WeChatDataInvalid           400 WECHAT_DATA_INVALID (not a JSON object)
+    │   │   ├── WeChatWatermarkMismatch     400 WECHAT_WATERMARK_MISMATCH (another app's data)
+    │   │   └── WeChatDataStale             400 WECHAT_DATA_STALE (watermark too old)
     │   ├── ValidationFailed                422 VALIDATION_ERROR
     │   ├── PayloadTooLarge                 413 PAYLOAD_TOO_LARGE
+    │   ├── WeChatPhoneCodeInvalid          400 WECHAT_PHONE_CODE_INVALID
     │   ├── AuthenticationError             401
     │   │   ├── SessionMissing              401 SESSION_MISSING
     │   │   ├── SessionInvalid              401 SESSION_INVALID
@@ -28,6 +37,7 @@ The tree::
         ├── InternalError                   500 INTERNAL_ERROR
         ├── WeChatMisconfigured             502 WECHAT_MISCONFIGURED (appid/secret refused)
         ├── WeChatError                     502 WECHAT_ERROR (an errcode we do not know)
+        │   └── WeChatAccessTokenRejected   502 WECHAT_ERROR (40001/42001 after one refresh)
         └── ServiceUnavailable              503
             ├── WeChatUnavailable           503 WECHAT_UNAVAILABLE
             ├── SessionStoreUnavailable     503 SESSION_STORE_UNAVAILABLE
@@ -77,6 +87,67 @@ class InvalidRequest(ClientError):
     code = "INVALID_REQUEST"
     status = 400
     default_message = "The request is malformed."
+
+
+class WeChatReloginRequired(ClientError):
+    code = "WECHAT_RELOGIN_REQUIRED"
+    status = 400
+    default_message = (
+        "The server holds no usable session_key for this user. "
+        "Call wx.login(), log in again, then retry."
+    )
+
+
+class WeChatDataError(ClientError):
+    """Signed or encrypted data from the client that we refuse. Every way such data can be
+    wrong is one of these (400), never a 500: it is client input, however garbled."""
+
+    status = 400
+
+
+class WeChatSignatureInvalid(WeChatDataError):
+    code = "WECHAT_SIGNATURE_INVALID"
+    default_message = (
+        "signature does not match rawData and the session_key of your newest login. "
+        "If you called wx.login() since, log in again and retry."
+    )
+
+
+class WeChatDataMalformed(WeChatDataError):
+    code = "WECHAT_DATA_MALFORMED"
+    default_message = "encryptedData or iv is not valid base64 of the expected length."
+
+
+class WeChatDecryptFailed(WeChatDataError):
+    code = "WECHAT_DECRYPT_FAILED"
+    default_message = (
+        "encryptedData does not decrypt with the session_key of your newest login. "
+        "Call wx.login(), log in again, then retry."
+    )
+
+
+class WeChatDataInvalid(WeChatDataError):
+    code = "WECHAT_DATA_INVALID"
+    default_message = "The decrypted data is not the JSON object WeChat sends."
+
+
+class WeChatWatermarkMismatch(WeChatDataError):
+    code = "WECHAT_WATERMARK_MISMATCH"
+    default_message = "The data's watermark does not name this mini program."
+
+
+class WeChatDataStale(WeChatDataError):
+    code = "WECHAT_DATA_STALE"
+    default_message = "The data's watermark is too old. Fetch it from WeChat again."
+
+
+class WeChatPhoneCodeInvalid(ClientError):
+    code = "WECHAT_PHONE_CODE_INVALID"
+    status = 400
+    default_message = (
+        "The phone number code is invalid, expired or used. Ask the user to tap the "
+        "getPhoneNumber button again."
+    )
 
 
 class ValidationFailed(ClientError):
@@ -180,6 +251,11 @@ class WeChatError(ServerError):
     code = "WECHAT_ERROR"
     status = 502
     default_message = "WeChat answered with an unexpected error."
+
+
+class WeChatAccessTokenRejected(WeChatError):
+    """WeChat refused our access token (40001, 42001). Internally the signal to refresh the
+    token once and retry; seen by a client only if the fresh token is refused too."""
 
 
 class ServiceUnavailable(ServerError):

@@ -28,6 +28,7 @@ from wxsession.sessions.manager import SessionManager
 from wxsession.sessions.revocation import RevocationCache
 from wxsession.sessions.store import SessionStore
 from wxsession.settings import DEV_APPID, DEV_SECRET, Settings
+from wxsession.wechat.access_token import AccessTokenManager, SqlTokenCache
 from wxsession.wechat.client import WeChatClient, make_http_client
 from wxsession.wechat.emulator import Emulator, create_emulator_app
 
@@ -47,6 +48,8 @@ class Runtime:
     carriers: CarrierChain
     http: httpx.AsyncClient
     metrics: Metrics = field(default_factory=Metrics)
+    wechat: WeChatClient | None = None
+    access_tokens: AccessTokenManager | None = None
 
     @classmethod
     @asynccontextmanager
@@ -75,6 +78,13 @@ class Runtime:
                 settings.effective_secret,
                 base_url=base_url,
                 metrics=metrics,
+                token_endpoint=settings.wechat_token_endpoint,
+            )
+            access_tokens = AccessTokenManager(
+                SqlTokenCache(engine),
+                settings.effective_appid,
+                wechat.fetch_access_token,
+                clock=clock,
             )
             providers = {"wechat": WeChatMiniProgramProvider(wechat, settings.effective_appid)}
             auth = AuthService(
@@ -95,6 +105,8 @@ class Runtime:
                     carriers=CarrierChain.from_settings(settings),
                     http=http,
                     metrics=metrics,
+                    wechat=wechat,
+                    access_tokens=access_tokens,
                 )
             finally:
                 await http.aclose()

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     secret: SecretStr | None = None
     wechat_api_base: str = WECHAT_API_BASE
     wechat_timeout: float = Field(default=5.0, gt=0, le=60)
+    # Where the access token comes from: stable_token (shared-safe) or the older cgi-bin/token.
+    wechat_token_endpoint: Literal["stable_token", "token"] = "stable_token"  # noqa: S105
+    # Refuse decrypted open data whose watermark.timestamp is further than this from now
+    # (seconds); unset: no time check.
+    wechat_data_max_age: int | None = Field(default=None, ge=1, le=30 * 86400)
 
     # Storage.
     database_url: str = "sqlite+aiosqlite:///./wxsession.db"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wxsession.db import Base
@@ -27,6 +27,8 @@ class User(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_user_id)
     nickname: Mapped[str | None] = mapped_column(String(64))
     avatar_url: Mapped[str | None] = mapped_column(String(1024))
+    # Set only from WeChat's getuserphonenumber answer (POST /v1/me/phone): verified.
+    phone_number: Mapped[str | None] = mapped_column(String(32))
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # The revocation point: sessions issued under a lower epoch are refused (see
@@ -57,4 +59,19 @@ class IdentityRow(Base):
     app_id: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(128))
     union_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    # The newest session_key of this identity (WeChat), replaced on every login; a secret of
+    # the server, read only to check or decrypt the user's open data. Never rendered.
+    session_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AccessTokenRow(Base):
+    """The cached WeChat access token of one appid, and the lease of whoever refreshes it."""
+
+    __tablename__ = "wechat_access_tokens"
+
+    appid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    access_token: Mapped[str | None] = mapped_column(String(512))
+    expires_at: Mapped[float | None] = mapped_column(Float)
+    lock_owner: Mapped[str | None] = mapped_column(String(64))
+    lock_until: Mapped[float | None] = mapped_column(Float)

@@ -130,11 +130,60 @@ class AccountRepository:
             return epoch
 
     async def find_or_register(self, identity: Identity, *, auto: bool) -> User | None:
-        """The identity's user; an unknown one is registered when ``auto``, else ``None``."""
+        """The identity's user; an unknown one is registered when ``auto``, else ``None``.
+
+        A known identity's stored session_key is replaced by this login's (registration
+        writes it with the row), so the newest key is always the one on record.
+        """
         user = await self.find_user(identity)
         if user is None and auto:
             user = await self.register(identity)
+        elif user is not None and identity.session_key is not None:
+            await self.record_session_key(identity)
         return user
+
+    async def record_session_key(self, identity: Identity) -> None:
+        """Store ``identity.session_key`` as the newest key of that identity."""
+        async with self._transaction() as session:
+            await session.execute(
+                update(IdentityRow)
+                .where(
+                    IdentityRow.provider == identity.provider,
+                    IdentityRow.app_id == identity.app_id,
+                    IdentityRow.subject == identity.subject,
+                )
+                .values(session_key=identity.session_key)
+            )
+
+    async def session_key(
+        self, user_id: str, provider: str, app_id: str, subject: str
+    ) -> str | None:
+        """The newest session_key of the user's identity at ``(provider, app_id, subject)``;
+        ``None`` if there is none (no such identity, or one from before keys were kept)."""
+        async with self._transaction() as session:
+            key: str | None = await session.scalar(
+                select(IdentityRow.session_key).where(
+                    IdentityRow.user_id == user_id,
+                    IdentityRow.provider == provider,
+                    IdentityRow.app_id == app_id,
+                    IdentityRow.subject == subject,
+                )
+            )
+            return key
+
+    async def update_profile(self, user_id: str, values: dict[str, str | None]) -> User | None:
+        """Set the given fields (``nickname``, ``avatar_url``, ``phone_number``); the updated
+        user, or ``None`` if the user is gone."""
+        names = ("nickname", "avatar_url", "phone_number")
+        allowed = {name: values[name] for name in names if name in values}
+        async with self._transaction() as session:
+            user = await session.get(User, user_id)
+            if user is None:
+                return None
+            for name, value in allowed.items():
+                setattr(user, name, value)
+            await session.flush()
+            return user
 
 
 def _identity_row(identity: Identity, user_id: str) -> IdentityRow:
@@ -144,6 +193,7 @@ def _identity_row(identity: Identity, user_id: str) -> IdentityRow:
         app_id=identity.app_id,
         subject=identity.subject,
         union_id=identity.union_id,
+        session_key=identity.session_key,
     )
 
 

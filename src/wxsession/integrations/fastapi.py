@@ -40,6 +40,7 @@ from wxsession.server.errors import install_error_handlers
 from wxsession.server.introspection_routes import router as introspection_router
 from wxsession.server.routes import router as auth_router
 from wxsession.server.session_routes import router as session_router
+from wxsession.server.wechat_routes import router as wechat_router
 from wxsession.settings import Settings, load_settings
 
 __all__ = [
@@ -58,6 +59,7 @@ router = APIRouter()
 introspection), the same router objects ``create_app`` mounts, to mount as-is."""
 router.include_router(auth_router)
 router.include_router(session_router)
+router.include_router(wechat_router)
 router.include_router(introspection_router)
 
 

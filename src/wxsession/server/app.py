@@ -16,6 +16,7 @@ from wxsession.server.middleware import AccessLog, BodySizeLimit
 from wxsession.server.ops_routes import router as ops_router
 from wxsession.server.routes import router
 from wxsession.server.session_routes import router as session_router
+from wxsession.server.wechat_routes import router as wechat_router
 from wxsession.settings import Settings, load_settings
 from wxsession.wechat.emulator import Emulator, emulator_routes
 
@@ -58,6 +59,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(session_router)
+    app.include_router(wechat_router)
     app.include_router(introspection_router)
     app.include_router(ops_router)
 

@@ -10,6 +10,7 @@ from wxsession.accounts.models import User
 from wxsession.accounts.repository import Profile
 from wxsession.auth import LoginResult
 from wxsession.carriers import CarrierChain
+from wxsession.errors import SessionInvalid
 from wxsession.server.dependencies import (
     RuntimeDep,
     TokenDep,
@@ -17,7 +18,14 @@ from wxsession.server.dependencies import (
     current_user,
     device_of,
 )
-from wxsession.server.schemas import ErrorOut, LoginOut, RegisterIn, UserOut, WeChatLoginIn
+from wxsession.server.schemas import (
+    ErrorOut,
+    LoginOut,
+    ProfileIn,
+    RegisterIn,
+    UserOut,
+    WeChatLoginIn,
+)
 from wxsession.sessions.manager import ActiveSession, SessionManager
 
 router = APIRouter(prefix="/v1")
@@ -118,3 +126,20 @@ async def logout(
 )
 async def me(user: Annotated[User, Depends(current_user)]) -> UserOut:
     return _user_out(user)
+
+
+@router.put(
+    "/me/profile",
+    response_model=UserOut,
+    tags=["me"],
+    summary="Set the signed-in user's nickname and avatar (from WeChat's fill-in components)",
+    responses=_errors(401, 403, 422, 503),
+)
+async def put_profile(
+    body: ProfileIn, runtime: RuntimeDep, user: Annotated[User, Depends(current_user)]
+) -> UserOut:
+    values = {name: getattr(body, name) for name in body.model_fields_set}
+    updated = await runtime.accounts.update_profile(user.id, values)
+    if updated is None:  # deleted between the session check and the update
+        raise SessionInvalid()
+    return _user_out(updated)

@@ -4,8 +4,9 @@ secret (openid, unionid, session_key) can leak into them by accident."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Strict(BaseModel):
@@ -16,16 +17,50 @@ class WeChatLoginIn(Strict):
     code: str = Field(min_length=1, max_length=128, description="The code from wx.login().")
 
 
-class RegisterIn(Strict):
+class ProfileFields(Strict):
+    """Nickname and avatar as WeChat's fill-in components give them (``type="nickname"``,
+    ``open-type="chooseAvatar"`` then uploaded): bounded, printable, and an https URL with a
+    host, so a stored profile cannot carry a ``javascript:`` or plain-http link."""
+
     nickname: str | None = Field(default=None, min_length=1, max_length=64)
     avatar_url: str | None = Field(default=None, max_length=1024)
+
+    @field_validator("nickname")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if not value or not value.isprintable():
+            raise ValueError("nickname must be printable text, not only spaces")
+        return value
 
     @field_validator("avatar_url")
     @classmethod
     def _https_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("https://"):
-            raise ValueError("avatar_url must be an https:// URL")
+        if value is None:
+            return None
+        parsed = urlsplit(value)
+        if parsed.scheme != "https" or not parsed.hostname or not value.isprintable():
+            raise ValueError("avatar_url must be an https:// URL with a host")
+        if any(char.isspace() for char in value):
+            raise ValueError("avatar_url must not contain spaces")
         return value
+
+
+class RegisterIn(ProfileFields):
+    pass
+
+
+class ProfileIn(ProfileFields):
+    """``PUT /v1/me/profile``: the fields sent are set (``null`` clears one); fields left
+    out keep their value. At least one is required."""
+
+    @model_validator(mode="after")
+    def _something(self) -> ProfileIn:
+        if not self.model_fields_set:
+            raise ValueError("send nickname, avatar_url or both")
+        return self
 
 
 class UserOut(Strict):

@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from wxsession.errors import WeChatError, WeChatUnavailable, WxSessionError
 from wxsession.metrics import Metrics
 from wxsession.settings import WECHAT_API_BASE
+from wxsession.wechat import api
 from wxsession.wechat.protocol import Code2Session, code2session_request, parse_code2session
 
 log = logging.getLogger("wxsession.wechat")
@@ -58,6 +59,7 @@ class WeChatClient:
         *,
         timeout: float | None = None,
         metrics: Metrics | None = None,
+        token_endpoint: str = "stable_token",  # noqa: S107 (an endpoint name)
     ) -> None:
         """``timeout`` bounds a whole call; by default the largest of ``http``'s timeouts.
 
@@ -70,7 +72,58 @@ class WeChatClient:
         self._base_url = base_url.rstrip("/")
         self._timeout = timeout if timeout is not None else _overall(http.timeout)
         self._metrics = metrics or Metrics()
+        self._token_endpoint = token_endpoint
         install_log_filter()
+
+    async def fetch_access_token(self) -> api.AccessToken:
+        """A token from ``cgi-bin/stable_token`` (or ``cgi-bin/token`` if so configured).
+        Callers go through :class:`~wxsession.wechat.access_token.AccessTokenManager`."""
+        secret = self._secret.get_secret_value()
+        if self._token_endpoint == "token":  # noqa: S105
+            request = api.token_request(self.appid, secret)
+        else:
+            request = api.stable_token_request(self.appid, secret)
+        status, body = await self._send(request, request.path.rsplit("/", 1)[-1])
+        return api.parse_access_token(status, body)
+
+    async def get_phone_number(self, access_token: str, code: str) -> api.PhoneNumber:
+        """The phone number behind a ``getPhoneNumber`` button's ``code``."""
+        request = api.phone_number_request(access_token, code)
+        status, body = await self._send(request, "getuserphonenumber")
+        return api.parse_phone_number(status, body, self.appid)
+
+    async def check_session(self, access_token: str, openid: str, session_key: str) -> bool:
+        """Whether WeChat still accepts ``session_key`` for ``openid``."""
+        request = api.check_session_request(access_token, openid, session_key)
+        status, body = await self._send(request, "checksession")
+        return api.parse_check_session(status, body)
+
+    async def _send(self, request: api.ApiRequest, endpoint: str) -> tuple[int, bytes]:
+        """One call, bounded by the overall timeout; failures to reach WeChat are 503.
+        Metrics count it by endpoint and errcode-or-transport outcome."""
+        start = time.perf_counter()
+        outcome = "sent"
+        try:
+            async with asyncio.timeout(self._timeout):
+                async with self._http.stream(
+                    request.method,
+                    self._base_url + request.path,
+                    params=request.params,
+                    json=request.body,
+                ) as response:
+                    body = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        body += chunk
+                        if len(body) > MAX_BODY_BYTES:
+                            outcome = "bad_response"
+                            raise WeChatError()
+                    return response.status_code, bytes(body)
+        except (httpx.HTTPError, TimeoutError) as exc:
+            outcome = "unavailable"
+            log.warning("WeChat %s unreachable: %s", endpoint, type(exc).__name__)
+            raise WeChatUnavailable() from exc
+        finally:
+            self._metrics.wechat_call(endpoint, outcome, time.perf_counter() - start)
 
     async def code2session(self, code: str) -> Code2Session:
         """Exchange a ``wx.login()`` code for openid, session_key and (maybe) unionid.

@@ -31,10 +31,11 @@ _ERRMSG_LOG_LIMIT = 200
 
 
 class WeChatErrcode(IntEnum):
-    """The errcodes jscode2session is known to answer with."""
+    """The errcodes jscode2session and the token-authenticated APIs are known to answer with."""
 
     SYSTEM_BUSY = -1
     OK = 0
+    INVALID_CREDENTIAL = 40001
     INVALID_APPID = 40013
     INVALID_CODE = 40029
     INVALID_APPSECRET = 40125
@@ -43,7 +44,11 @@ class WeChatErrcode(IntEnum):
     APPID_MISSING = 41002
     APPSECRET_MISSING = 41004
     CODE_MISSING = 41008
+    ACCESS_TOKEN_EXPIRED = 42001
+    DAILY_LIMIT = 45009
     RATE_LIMITED = 45011
+    IP_NOT_WHITELISTED = 40164
+    INVALID_SIGNATURE = 87009
 
 
 _Mapped = tuple[Callable[[], WxSessionError], int]
@@ -63,6 +68,8 @@ _MAPPING: Mapping[int, _Mapped] = {
     WeChatErrcode.INVALID_APPSECRET: (WeChatMisconfigured, logging.ERROR),
     WeChatErrcode.APPID_MISSING: (WeChatMisconfigured, logging.ERROR),
     WeChatErrcode.APPSECRET_MISSING: (WeChatMisconfigured, logging.ERROR),
+    WeChatErrcode.IP_NOT_WHITELISTED: (WeChatMisconfigured, logging.ERROR),
+    WeChatErrcode.DAILY_LIMIT: (WeChatUnavailable, logging.ERROR),
 }
 _UNKNOWN: _Mapped = (WeChatError, logging.WARNING)
 

@@ -77,12 +77,76 @@ def emulator_routes(emulator: Emulator) -> list[Route]:
                 raise BadRequest(str(exc)) from None
         return JSONResponse(emulator.faults.to_dict())
 
+    async def answer(request: Request, produce: Callable[[], dict[str, Any]]) -> Response:
+        latency, forced = emulator.begin_call()
+        if latency:
+            await asyncio.sleep(latency)
+        if forced is not None:
+            return Response(forced.body, status_code=forced.status, media_type=forced.media_type)
+        result = produce()
+        log.debug("%s errcode=%s", request.url.path, result.get("errcode", 0))
+        return Response(json.dumps(result), media_type="text/plain")
+
+    async def stable_token(request: Request) -> Response:
+        data = await _json_or_empty(request)
+        return await answer(
+            request,
+            lambda: emulator.access_token(
+                data.get("appid"),
+                data.get("secret"),
+                stable=True,
+                force_refresh=data.get("force_refresh") is True,
+            ),
+        )
+
+    async def token(request: Request) -> Response:
+        query = request.query_params
+        return await answer(
+            request,
+            lambda: emulator.access_token(query.get("appid"), query.get("secret"), stable=False),
+        )
+
+    async def phone_number(request: Request) -> Response:
+        data = await _json_or_empty(request)
+        token = request.query_params.get("access_token")
+        return await answer(request, lambda: emulator.phone_number(token, data.get("code")))
+
+    async def check_session(request: Request) -> Response:
+        q = request.query_params
+        return await answer(
+            request,
+            lambda: emulator.check_session(
+                q.get("access_token"), q.get("openid"), q.get("signature"), q.get("sig_method")
+            ),
+        )
+
+    async def phone_code(request: Request) -> Response:
+        data = await _json_object(request)
+        unknown = set(data) - {"appid", "user", "phone", "country_code"}
+        if unknown:
+            raise BadRequest(f"unknown fields: {', '.join(sorted(unknown))}")
+        try:
+            code = emulator.issue_phone_code(
+                data.get("appid"),
+                str(data.get("user", "")),
+                str(data.get("phone", "13800138000")),
+                data.get("country_code", "86"),
+            )
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+        return JSONResponse({"code": code})
+
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     return [
         Route("/sns/jscode2session", jscode2session, methods=["GET"]),
+        Route("/cgi-bin/stable_token", stable_token, methods=["POST"]),
+        Route("/cgi-bin/token", token, methods=["GET"]),
+        Route("/wxa/business/getuserphonenumber", phone_number, methods=["POST"]),
+        Route("/wxa/checksession", check_session, methods=["GET"]),
         Route("/_emulator/login", _refusing_bad_requests(login), methods=["POST"]),
+        Route("/_emulator/phone-code", _refusing_bad_requests(phone_code), methods=["POST"]),
         Route(
             "/_emulator/faults", _refusing_bad_requests(faults), methods=["GET", "POST", "DELETE"]
         ),
@@ -116,6 +180,15 @@ async def _json_object(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadRequest("body must be a JSON object")
     return data
+
+
+async def _json_or_empty(request: Request) -> dict[str, Any]:
+    """A WeChat API body as WeChat would read it: anything but a JSON object counts as empty,
+    so the answer is the errcode for the missing field."""
+    try:
+        return await _json_object(request)
+    except BadRequest:
+        return {}
 
 
 def _fault_options(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from wxsession.wechat import crypto
+
 CODE_TTL = 300.0
 """WeChat documents a login code as valid for about five minutes."""
 
@@ -32,7 +34,10 @@ ERRMSGS: Mapping[int, str] = {
     40226: "high risk user",
     41002: "appid missing",
     41004: "appsecret missing",
+    40001: "invalid credential, access_token is invalid or not latest",
     41008: "missing code",
+    42001: "access_token expired",
+    87009: "invalid signature",
     45011: "api minute-quota reach limit  mustslower  retry next minute",
 }
 
@@ -106,6 +111,11 @@ class Emulator:
         self._latest: dict[str, Issued] = {}
         self._session_keys: dict[tuple[str, str], str] = {}
         self._faults = Faults()
+        self._tokens: dict[str, tuple[str, float]] = {}  # access token -> (appid, expires_at)
+        self._stable: dict[str, str] = {}  # appid -> its stable token
+        self._phone_codes: dict[str, tuple[str, str, str, str | int]] = {}
+        self.token_fetches = 0
+        """How many access tokens were asked for (stable_token and token): tests count it."""
 
     # -- wx.login() ---------------------------------------------------------------------
 
@@ -229,6 +239,146 @@ class Emulator:
         """The newest session_key of ``openid``: the one that decrypts what it sends next."""
         with self._lock:
             return self._session_keys.get((appid, openid))
+
+    # -- open data (what the client receives from wx.getXxx and forwards) ------------------
+
+    def _current_key(self, appid: str, openid: str) -> str:
+        key = self.session_key_for(appid, openid)
+        if key is None:
+            raise KeyError("no session_key was issued for this openid in this app")
+        return key
+
+    def encrypt_for(self, appid: str, openid: str, payload: Mapping[str, Any]) -> tuple[str, str]:
+        """``(encryptedData, iv)`` as WeChat hands them to the client: ``payload`` plus a
+        watermark (unless it brings its own), AES-128-CBC under the newest session_key."""
+        data = dict(payload)
+        data.setdefault("watermark", {"appid": appid, "timestamp": int(self.clock())})
+        iv = secrets.token_bytes(16)
+        plaintext = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        encrypted = crypto.encrypt(plaintext, self._current_key(appid, openid), iv)
+        return encrypted, base64.b64encode(iv).decode("ascii")
+
+    def sign(self, appid: str, openid: str, raw_data: str) -> str:
+        """The ``signature`` WeChat gives next to ``rawData``, under the newest session_key."""
+        return crypto.sign(raw_data, self._current_key(appid, openid))
+
+    def rotate_session_key(self, appid: str, openid: str) -> str:
+        """Give the user a new session_key without telling the server: what a ``wx.login()``
+        whose code never reaches the server (or ``resetusersessionkey``) does."""
+        with self._lock:
+            if (appid, openid) not in self._session_keys:
+                raise KeyError("no session_key was issued for this openid in this app")
+            key = base64.b64encode(secrets.token_bytes(16)).decode()
+            self._session_keys[appid, openid] = key
+            return key
+
+    # -- access token, phone number, checksession --------------------------------------------
+
+    def _credentials_error(self, appid: object, secret: object) -> dict[str, Any] | None:
+        if not isinstance(appid, str) or not appid:
+            return self._error(41002)
+        if not isinstance(secret, str) or not secret:
+            return self._error(41004)
+        if self.apps:
+            if appid not in self.apps:
+                return self._error(40013)
+            if not hmac.compare_digest(self.apps[appid].encode(), secret.encode()):
+                return self._error(40125)
+        return None
+
+    def access_token(
+        self, appid: object, secret: object, *, stable: bool, force_refresh: bool = False
+    ) -> dict[str, Any]:
+        """``cgi-bin/stable_token`` (``stable``) or ``cgi-bin/token``. A stable token is the
+        same for every caller until its last five minutes, as WeChat documents."""
+        error = self._credentials_error(appid, secret)
+        if error is not None:
+            return error
+        assert isinstance(appid, str)
+        with self._lock:
+            self.token_fetches += 1
+            now = self.clock()
+            current = self._stable.get(appid)
+            if stable and current is not None and not force_refresh:
+                _, expires_at = self._tokens[current]
+                if expires_at - now > 300:
+                    return {"access_token": current, "expires_in": int(expires_at - now)}
+            token = secrets.token_urlsafe(48)
+            self._tokens[token] = (appid, now + 7200)
+            if stable:
+                self._stable[appid] = token
+            return {"access_token": token, "expires_in": 7200}
+
+    def expire_access_tokens(self) -> None:
+        """Every access token given out so far is expired from now on (42001)."""
+        with self._lock:
+            now = self.clock()
+            self._tokens = {t: (appid, min(exp, now)) for t, (appid, exp) in self._tokens.items()}
+
+    def _token_error(self, token: str | None) -> tuple[str | None, dict[str, Any] | None]:
+        found = self._tokens.get(token or "")
+        if found is None:
+            return None, self._error(40001)
+        appid, expires_at = found
+        if expires_at <= self.clock():
+            return None, self._error(42001)
+        return appid, None
+
+    def issue_phone_code(
+        self,
+        appid: str | None,
+        user: str,
+        phone: str = "13800138000",
+        country_code: str | int = "86",
+    ) -> str:
+        """The ``code`` a getPhoneNumber button gives the client (one use, five minutes)."""
+        appid = self._resolve_appid(appid)
+        code = secrets.token_hex(16)
+        with self._lock:
+            self._phone_codes[code] = (appid, user, phone, country_code)
+        return code
+
+    def phone_number(self, access_token: str | None, code: object) -> dict[str, Any]:
+        """``wxa/business/getuserphonenumber``."""
+        with self._lock:
+            appid, error = self._token_error(access_token)
+            if error is not None:
+                return error
+            found = self._phone_codes.pop(code, None) if isinstance(code, str) else None
+            if found is None or found[0] != appid:
+                return self._error(40029)
+        appid, _user, phone, country = found
+        return {
+            "errcode": 0,
+            "errmsg": "ok",
+            "phone_info": {
+                "phoneNumber": f"+{country} {phone}",
+                "purePhoneNumber": phone,
+                "countryCode": country,
+                "watermark": {"appid": appid, "timestamp": int(self.clock())},
+            },
+        }
+
+    def check_session(
+        self,
+        access_token: str | None,
+        openid: str | None,
+        signature: str | None,
+        method: str | None,
+    ) -> dict[str, Any]:
+        """``wxa/checksession``: errcode 0 if ``signature`` is hmac_sha256("", key) of the
+        openid's newest session_key, 87009 otherwise."""
+        with self._lock:
+            appid, error = self._token_error(access_token)
+            if error is not None:
+                return error
+            key = self._session_keys.get((appid or "", openid or ""))
+        if method != "hmac_sha256" or key is None or signature is None:
+            return self._error(87009)
+        expected = hmac.new(key.encode(), b"", hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected.encode(), signature.encode()):
+            return self._error(87009)
+        return {"errcode": 0, "errmsg": "ok"}
 
     # -- faults -----------------------------------------------------------------------------
 

@@ -1,0 +1,161 @@
+"""Open data the mini program got from WeChat: check a signature, decrypt encryptedData.
+
+Only the server holds the user's session_key, so only it can prove that ``rawData`` came from
+WeChat or read ``encryptedData``. Both routes use the newest key on record for the caller's
+identity (written by every login), never the one in the presented session, which may be
+older. Field names are WeChat's own (``rawData``, ``encryptedData``), so a client forwards
+what ``wx.getXxx`` returned as is.
+
+``POST /v1/me/phone`` and ``GET /v1/wechat/session-key`` call WeChat with the shared access
+token (:mod:`wxsession.wechat.access_token`). See docs/wechat-data.md.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import Field
+
+from wxsession.errors import SessionInvalid, WeChatReloginRequired
+from wxsession.runtime import Runtime
+from wxsession.server.dependencies import RuntimeDep, require_session
+from wxsession.server.schemas import ErrorOut, Strict
+from wxsession.sessions.manager import ActiveSession
+from wxsession.wechat import crypto
+from wxsession.wechat.access_token import AccessTokenManager
+from wxsession.wechat.client import WeChatClient
+
+router = APIRouter(prefix="/v1", tags=["wechat"])
+
+SessionDep = Annotated[ActiveSession, Depends(require_session)]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut} for code in (400, 401, 403, 422, 503)
+}
+_WECHAT_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut} for code in (400, 401, 403, 422, 502, 503)
+}
+_MAX_FIELD = 48 * 1024  # base64 of crypto.MAX_CIPHERTEXT_BYTES, with room to spare
+
+
+class VerifyIn(Strict):
+    rawData: str = Field(min_length=1, max_length=_MAX_FIELD, description="As WeChat gave it.")
+    signature: str = Field(min_length=1, max_length=64, description="sha1 hex from WeChat.")
+
+
+class VerifyOut(Strict):
+    valid: bool = Field(description="Always true: a signature that does not match is a 400.")
+
+
+class PhoneIn(Strict):
+    code: str = Field(
+        min_length=1, max_length=128, description="The code from the getPhoneNumber button."
+    )
+
+
+class PhoneOut(Strict):
+    phone_number: str = Field(description='With the country code, e.g. "+86 13800138000".')
+    pure_phone_number: str
+    country_code: str = Field(description="Always text, though WeChat sometimes sends a number.")
+
+
+class SessionKeyOut(Strict):
+    valid: bool = Field(description="False: call wx.login() and log in again.")
+
+
+class DecryptIn(Strict):
+    encryptedData: str = Field(min_length=1, max_length=_MAX_FIELD)
+    iv: str = Field(min_length=1, max_length=64)
+
+
+async def _newest_session_key(runtime: Runtime, active: ActiveSession) -> str:
+    record = active.record
+    assert record.user_id is not None  # require_session guarantees it
+    key = await runtime.accounts.session_key(
+        record.user_id, record.provider, record.app_id, record.subject
+    )
+    if key is None:
+        raise WeChatReloginRequired()
+    return key
+
+
+@router.post(
+    "/wechat/verify",
+    response_model=VerifyOut,
+    summary="Check that rawData is signed with the user's session_key (sha1)",
+    responses=_ERRORS,
+)
+async def verify(body: VerifyIn, runtime: RuntimeDep, active: SessionDep) -> VerifyOut:
+    crypto.verify_signature(
+        body.rawData, body.signature, await _newest_session_key(runtime, active)
+    )
+    return VerifyOut(valid=True)
+
+
+@router.post(
+    "/wechat/decrypt",
+    response_model=dict[str, Any],
+    summary="Decrypt encryptedData with the user's session_key and check its watermark",
+    description=(
+        "Returns the decrypted JSON object as WeChat encrypted it (it is the caller's own "
+        "data), after checking that `watermark.appid` is this mini program's and, when "
+        "`WXSESSION_WECHAT_DATA_MAX_AGE` is set, that `watermark.timestamp` is recent."
+    ),
+    responses=_ERRORS,
+)
+async def decrypt(body: DecryptIn, runtime: RuntimeDep, active: SessionDep) -> dict[str, Any]:
+    key = await _newest_session_key(runtime, active)
+    return crypto.decrypt(
+        body.encryptedData,
+        body.iv,
+        key,
+        appid=active.record.app_id,
+        max_age=runtime.settings.wechat_data_max_age,
+        now=runtime.sessions.clock(),
+    )
+
+
+def _wechat(runtime: Runtime) -> tuple[WeChatClient, AccessTokenManager]:
+    if runtime.wechat is None or runtime.access_tokens is None:
+        raise RuntimeError("this runtime has no WeChat client")
+    return runtime.wechat, runtime.access_tokens
+
+
+@router.post(
+    "/me/phone",
+    response_model=PhoneOut,
+    tags=["me"],
+    summary="Exchange a getPhoneNumber code for the user's verified phone number, and store it",
+    responses=_WECHAT_ERRORS,
+)
+async def phone(body: PhoneIn, runtime: RuntimeDep, active: SessionDep) -> PhoneOut:
+    client, tokens = _wechat(runtime)
+    found = await tokens.call(lambda token: client.get_phone_number(token, body.code))
+    assert active.record.user_id is not None
+    updated = await runtime.accounts.update_profile(
+        active.record.user_id, {"phone_number": found.phone_number}
+    )
+    if updated is None:
+        raise SessionInvalid()
+    return PhoneOut(
+        phone_number=found.phone_number,
+        pure_phone_number=found.pure_phone_number,
+        country_code=found.country_code,
+    )
+
+
+@router.get(
+    "/wechat/session-key",
+    response_model=SessionKeyOut,
+    summary="Whether WeChat still accepts the user's newest session_key (wxa/checksession)",
+    responses=_WECHAT_ERRORS,
+)
+async def session_key_health(runtime: RuntimeDep, active: SessionDep) -> SessionKeyOut:
+    client, tokens = _wechat(runtime)
+    try:
+        key = await _newest_session_key(runtime, active)
+    except WeChatReloginRequired:
+        return SessionKeyOut(valid=False)
+    openid = active.record.subject
+    valid = await tokens.call(lambda token: client.check_session(token, openid, key))
+    return SessionKeyOut(valid=valid)
