@@ -19,6 +19,8 @@ EVENTS = frozenset(
         "login_failed",
         "registered",
         "logout",
+        "password_changed",
+        "password_change_failed",
         "logout_all",
         "session_revoked",
         "sessions_revoked",

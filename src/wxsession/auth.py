@@ -12,10 +12,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from wxsession import tokens
+from wxsession.accounts.login_names import PASSWORD_APP_ID, PASSWORD_PROVIDER
 from wxsession.accounts.models import User
+from wxsession.accounts.passwords import PasswordHasher, check_new_password
 from wxsession.accounts.repository import AccountRepository, Profile
 from wxsession.audit import event as audit_event
-from wxsession.errors import AccountDisabled, AlreadyRegistered, NotFound
+from wxsession.errors import (
+    AccountDisabled,
+    AlreadyRegistered,
+    CurrentPasswordIncorrect,
+    InvalidCredentials,
+    NotFound,
+    PasswordNotSet,
+    SessionInvalid,
+)
 from wxsession.metrics import UNKNOWN_PROVIDER, Metrics
 from wxsession.providers.base import Identity, Provider
 from wxsession.sessions.manager import ActiveSession, Device, IssuedSession, SessionManager
@@ -25,6 +35,11 @@ def _fingerprint(token: str | None) -> str | None:
     """A presented token named for the audit log (only if it has our shape: junk is not
     worth a name and must not be echoed)."""
     return tokens.fingerprint(token) if token and tokens.is_well_formed(token) else None
+
+
+def _password_identity(name: str) -> Identity:
+    """``name`` is already normalised (see :mod:`wxsession.accounts.login_names`)."""
+    return Identity(provider=PASSWORD_PROVIDER, app_id=PASSWORD_APP_ID, subject=name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +61,10 @@ class AuthService:
         *,
         auto_register: bool,
         metrics: Metrics | None = None,
+        passwords: PasswordHasher | None = None,
     ) -> None:
         self.metrics = metrics or sessions.metrics
+        self.passwords = passwords or PasswordHasher()
         self.providers = dict(providers)
         self.accounts = accounts
         self.sessions = sessions
@@ -119,6 +136,93 @@ class AuthService:
             session=active.fingerprint,
         )
         await self.sessions.end(active)
+        return await self._start(identity, user, device, None)
+
+    async def register_password(self, name: str, password: str, device: Device) -> LoginResult:
+        """Create a password account named ``name`` (normalised) and start its first session.
+
+        The policy check comes before any hashing; a taken name is 409 ``IDENTITY_TAKEN``.
+        """
+        check_new_password(password)
+        identity = _password_identity(name)
+        user = await self.accounts.register_with_password(
+            identity, await self.passwords.hash(password)
+        )
+        audit_event("registered", user=user.id, provider=PASSWORD_PROVIDER, ip=device.ip)
+        return await self._start(identity, user, device, None)
+
+    async def password_login(
+        self, name: str, password: str, *, device: Device, presented_token: str | None = None
+    ) -> LoginResult:
+        """Sign in with a name and password. An unknown name verifies against a dummy hash,
+        so it costs the same and answers the same 401 as a wrong password."""
+        return await self.metrics.observe_login(
+            PASSWORD_PROVIDER, self._password_login(name, password, device, presented_token)
+        )
+
+    async def _password_login(
+        self, name: str, password: str, device: Device, presented_token: str | None
+    ) -> LoginResult:
+        identity = _password_identity(name)
+        found = await self.accounts.password_login(identity)
+        stored = found[1] if found else await self.passwords.dummy_hash()
+        if not await self.passwords.verify(stored, password) or found is None:
+            audit_event(  # the log may name the user; the response never does
+                "login_failed",
+                level=logging.WARNING,
+                user=found[0].id if found else None,
+                provider=PASSWORD_PROVIDER,
+                reason=InvalidCredentials.code,
+                ip=device.ip,
+                presented=_fingerprint(presented_token),
+            )
+            raise InvalidCredentials()
+        user = found[0]
+        if self.passwords.needs_rehash(stored):
+            await self.accounts.set_password_hash(user.id, await self.passwords.hash(password))
+        return await self._start(identity, user, device, presented_token)
+
+    async def change_password(
+        self, active: ActiveSession, current: str, new: str, device: Device
+    ) -> LoginResult:
+        """Set a new password after checking the current one, then end every other session
+        of the user behind the revocation point and issue the caller a fresh session."""
+        user_id = active.record.user_id
+        assert user_id is not None  # routes require a registered session
+        check_new_password(new)
+        stored = await self.accounts.password_hash(user_id)
+        if stored is None:
+            raise PasswordNotSet()
+        if not await self.passwords.verify(stored, current):
+            audit_event(
+                "password_change_failed",
+                level=logging.WARNING,
+                user=user_id,
+                reason=CurrentPasswordIncorrect.code,
+                ip=device.ip,
+                session=active.fingerprint,
+            )
+            raise CurrentPasswordIncorrect()
+        await self.accounts.set_password_hash(user_id, await self.passwords.hash(new))
+        ended = await self.sessions.revoke_all(user_id)
+        audit_event(
+            "password_changed",
+            user=user_id,
+            ip=device.ip,
+            session=active.fingerprint,
+            ended=max(ended - 1, 0),
+        )
+        user = await self.accounts.get_user(user_id)
+        if user is None:  # deleted meanwhile
+            raise SessionInvalid()
+        record = active.record
+        identity = Identity(
+            provider=record.provider,
+            app_id=record.app_id,
+            subject=record.subject,
+            union_id=record.union_id,
+            session_key=record.session_key,
+        )
         return await self._start(identity, user, device, None)
 
     async def logout(self, active: ActiveSession, device: Device | None = None) -> None:

@@ -20,10 +20,17 @@ The tree::
     │   ├── ValidationFailed                422 VALIDATION_ERROR
     │   ├── PayloadTooLarge                 413 PAYLOAD_TOO_LARGE
     │   ├── WeChatPhoneCodeInvalid          400 WECHAT_PHONE_CODE_INVALID
+    │   ├── PasswordRejected                400: a new password the policy refuses
+    │   │   ├── PasswordTooShort            400 PASSWORD_TOO_SHORT
+    │   │   ├── PasswordTooLong             400 PASSWORD_TOO_LONG
+    │   │   └── PasswordTooCommon           400 PASSWORD_TOO_COMMON
+    │   ├── CurrentPasswordIncorrect        400 CURRENT_PASSWORD_INCORRECT (password change)
+    │   ├── PasswordNotSet                  400 PASSWORD_NOT_SET (password change, no password)
     │   ├── AuthenticationError             401
     │   │   ├── SessionMissing              401 SESSION_MISSING
     │   │   ├── SessionInvalid              401 SESSION_INVALID
     │   │   ├── SessionExpired              401 SESSION_EXPIRED
+    │   │   ├── InvalidCredentials          401 INVALID_CREDENTIALS (unknown user or wrong password)
     │   │   ├── WeChatCodeInvalid           401 WECHAT_CODE_INVALID
     │   │   └── WeChatCodeUsed              401 WECHAT_CODE_USED
     │   ├── PermissionDenied                403
@@ -32,6 +39,7 @@ The tree::
     │   │   └── WeChatUserBlocked           403 WECHAT_USER_BLOCKED
     │   ├── NotFound                        404 NOT_FOUND
     │   ├── AlreadyRegistered               409 ALREADY_REGISTERED
+    │   ├── IdentityTaken                   409 IDENTITY_TAKEN
     │   └── RateLimited                     429 RATE_LIMITED
     └── ServerError                         5xx: nothing the client can fix by changing the request
         ├── InternalError                   500 INTERNAL_ERROR
@@ -150,6 +158,41 @@ class WeChatPhoneCodeInvalid(ClientError):
     )
 
 
+class PasswordRejected(ClientError):
+    """A new password (registration or change) that the policy refuses; nothing was stored."""
+
+    status = 400
+
+
+class PasswordTooShort(PasswordRejected):
+    code = "PASSWORD_TOO_SHORT"
+    default_message = "The password is too short."
+
+
+class PasswordTooLong(PasswordRejected):
+    code = "PASSWORD_TOO_LONG"
+    default_message = "The password is too long."
+
+
+class PasswordTooCommon(PasswordRejected):
+    code = "PASSWORD_TOO_COMMON"
+    default_message = "This password is one of the most common ones. Choose another."
+
+
+class CurrentPasswordIncorrect(ClientError):
+    """Not a 401: the session is fine, and clients log in again on 401."""
+
+    code = "CURRENT_PASSWORD_INCORRECT"
+    status = 400
+    default_message = "The current password is not correct. The password was not changed."
+
+
+class PasswordNotSet(ClientError):
+    code = "PASSWORD_NOT_SET"
+    status = 400
+    default_message = "This account has no password to change."
+
+
 class ValidationFailed(ClientError):
     code = "VALIDATION_ERROR"
     status = 422
@@ -179,6 +222,14 @@ class SessionInvalid(AuthenticationError):
 class SessionExpired(AuthenticationError):
     code = "SESSION_EXPIRED"
     default_message = "The session has expired. Log in again."
+
+
+class InvalidCredentials(AuthenticationError):
+    """Unknown user and wrong password alike: the same code and message, so a response never
+    tells whether an account exists."""
+
+    code = "INVALID_CREDENTIALS"
+    default_message = "The username, phone or password is not correct."
 
 
 class WeChatCodeInvalid(AuthenticationError):
@@ -220,6 +271,12 @@ class AlreadyRegistered(ClientError):
     code = "ALREADY_REGISTERED"
     status = 409
     default_message = "This session's user is already registered."
+
+
+class IdentityTaken(ClientError):
+    code = "IDENTITY_TAKEN"
+    status = 409
+    default_message = "This username or phone number is already taken."
 
 
 class RateLimited(ClientError):

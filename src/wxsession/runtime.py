@@ -16,6 +16,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wxsession import migrate
+from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
 from wxsession.auth import AuthService
 from wxsession.carriers import CarrierChain
@@ -59,8 +60,11 @@ class Runtime:
         *,
         clock: Clock = system_clock,
         emulator: Emulator | None = None,
+        password_hasher: PasswordHasher | None = None,
     ) -> AsyncIterator[Runtime]:
-        """Open engine, store and HTTP client; in dev mode WeChat is ``emulator``, in-process."""
+        """Open engine, store and HTTP client; in dev mode WeChat is ``emulator``, in-process.
+
+        ``password_hasher`` replaces the one built from settings (tests count its work)."""
         metrics = Metrics()  # per runtime: apps in one process never share a registry
         async with open_storage(settings, clock=clock, metrics=metrics) as storage:
             engine, store, accounts, sessions = storage
@@ -93,6 +97,8 @@ class Runtime:
                 sessions,
                 auto_register=settings.registration == "auto",
                 metrics=metrics,
+                passwords=password_hasher
+                or PasswordHasher(concurrency=settings.password_hash_concurrency),
             )
             try:
                 yield cls(

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # How long a process may trust its cached copy of a user's revocation point (seconds).
     revocation_cache_seconds: float = Field(default=5.0, ge=0, le=60)
 
+    # Password accounts: at most this many Argon2id hashes (19 MiB each) run at once.
+    password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+
     # Where the session token travels, in order of precedence.
     carriers: Annotated[list[CarrierName], NoDecode] = Field(default_factory=_default_carriers)
     header_name: str = "Authorization"

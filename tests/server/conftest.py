@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from tests.support.clock import MovableClock
 from tests.support.emulator import running_emulator
+from wxsession.accounts.passwords import PasswordHasher
 from wxsession.db import create_engine
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
@@ -93,10 +94,11 @@ def backend(request: pytest.FixtureRequest, tmp_path: Any) -> dict[str, str]:
 
 @pytest.fixture
 def make_service(backend: dict[str, str]) -> Iterator[Any]:
-    """Start servers with extra settings: ``make_service(registration="explicit")``."""
+    """Start servers with extra settings: ``make_service(registration="explicit")``; a
+    ``password_hasher`` replaces the server's own (to count its work)."""
     stack: list[Any] = []
 
-    def start(**overrides: Any) -> Service:
+    def start(*, password_hasher: PasswordHasher | None = None, **overrides: Any) -> Service:
         clock = MovableClock()
         emulator_cm = running_emulator({APPID: SECRET}, clock=clock)
         emulator_url, emulator = emulator_cm.__enter__()
@@ -110,7 +112,9 @@ def make_service(backend: dict[str, str]) -> Iterator[Any]:
             **overrides,
         }
         settings = Settings(**options)
-        server_cm = serve_in_thread(create_app(settings, clock=clock))
+        server_cm = serve_in_thread(
+            create_app(settings, clock=clock, password_hasher=password_hasher)
+        )
         url = server_cm.__enter__()
         stack.append(server_cm)
         return Service(url, emulator, emulator_url, clock, settings)

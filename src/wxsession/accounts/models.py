@@ -65,6 +65,22 @@ class IdentityRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class PasswordRow(Base):
+    """A user's password hash (Argon2id, in PHC form with its salt and parameters).
+
+    Its own table, one row per user, so no query of users or identities can carry it into a
+    response by accident; it is read only to verify a password.
+    """
+
+    __tablename__ = "passwords"
+
+    user_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    hash: Mapped[str] = mapped_column(String(256))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class AccessTokenRow(Base):
     """The cached WeChat access token of one appid, and the lease of whoever refreshes it."""
 

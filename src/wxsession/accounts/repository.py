@@ -11,9 +11,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from wxsession.accounts.models import IdentityRow, User, utcnow
+from wxsession.accounts.models import IdentityRow, PasswordRow, User, utcnow
 from wxsession.db import sessionmaker
-from wxsession.errors import DatabaseUnavailable
+from wxsession.errors import DatabaseUnavailable, IdentityTaken
 from wxsession.providers.base import Identity
 
 
@@ -67,6 +67,57 @@ class AccountRepository:
                 raise
             return existing
 
+    async def register_with_password(self, identity: Identity, password_hash: str) -> User:
+        """Create a user with a password sign-in name and its hash, in one transaction.
+
+        A taken name is :class:`IdentityTaken` (409): unlike a WeChat first login, a second
+        registration of a name is someone else, never the same person to hand the user to.
+        """
+        try:
+            async with self._transaction() as session:
+                user = User()
+                session.add(user)
+                await session.flush()
+                session.add(_identity_row(identity, user.id))
+                session.add(PasswordRow(user_id=user.id, hash=password_hash))
+                await session.flush()
+                return user
+        except IntegrityError as exc:
+            raise IdentityTaken() from exc
+
+    async def password_login(self, identity: Identity) -> tuple[User, str] | None:
+        """The user a password sign-in name belongs to and their hash; ``None`` if either is
+        missing (callers must then do the same hashing work anyway)."""
+        statement: Any = (
+            select(User, PasswordRow.hash)
+            .join(IdentityRow, IdentityRow.user_id == User.id)
+            .join(PasswordRow, PasswordRow.user_id == User.id)
+            .where(
+                IdentityRow.provider == identity.provider,
+                IdentityRow.app_id == identity.app_id,
+                IdentityRow.subject == identity.subject,
+            )
+        )
+        async with self._transaction() as session:
+            row = (await session.execute(statement)).one_or_none()
+            return None if row is None else (row[0], row[1])
+
+    async def password_hash(self, user_id: str) -> str | None:
+        async with self._transaction() as session:
+            found: str | None = await session.scalar(
+                select(PasswordRow.hash).where(PasswordRow.user_id == user_id)
+            )
+            return found
+
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        """Replace the user's hash (a rehash or a password change)."""
+        async with self._transaction() as session:
+            await session.execute(
+                update(PasswordRow)
+                .where(PasswordRow.user_id == user_id)
+                .values(hash=password_hash, changed_at=utcnow())
+            )
+
     async def session_epoch(self, user_id: str) -> int | None:
         """The user's revocation point (``None`` if the user is gone)."""
         async with self._transaction() as session:
@@ -99,6 +150,7 @@ class AccountRepository:
         """Delete a user and their identities; their sessions then resolve to 401."""
         async with self._transaction() as session:
             await session.execute(delete(IdentityRow).where(IdentityRow.user_id == user_id))
+            await session.execute(delete(PasswordRow).where(PasswordRow.user_id == user_id))
             result: Any = await session.execute(delete(User).where(User.id == user_id))
             return bool(result.rowcount)
 

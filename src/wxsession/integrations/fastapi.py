@@ -38,6 +38,7 @@ from wxsession.server.dependencies import (
 )
 from wxsession.server.errors import install_error_handlers
 from wxsession.server.introspection_routes import router as introspection_router
+from wxsession.server.password_routes import router as password_router
 from wxsession.server.routes import router as auth_router
 from wxsession.server.session_routes import router as session_router
 from wxsession.server.wechat_routes import router as wechat_router
@@ -58,6 +59,7 @@ router = APIRouter()
 """The service's own routes (login, register, logout, me, the user's sessions,
 introspection), the same router objects ``create_app`` mounts, to mount as-is."""
 router.include_router(auth_router)
+router.include_router(password_router)
 router.include_router(session_router)
 router.include_router(wechat_router)
 router.include_router(introspection_router)

@@ -8,12 +8,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from wxsession.accounts.passwords import PasswordHasher
 from wxsession.clock import Clock, system_clock
 from wxsession.runtime import Runtime, dev_emulator
 from wxsession.server.errors import install_error_handlers
 from wxsession.server.introspection_routes import router as introspection_router
 from wxsession.server.middleware import AccessLog, BodySizeLimit
 from wxsession.server.ops_routes import router as ops_router
+from wxsession.server.password_routes import router as password_router
 from wxsession.server.routes import router
 from wxsession.server.session_routes import router as session_router
 from wxsession.server.wechat_routes import router as wechat_router
@@ -35,9 +37,11 @@ def create_app(
     *,
     clock: Clock = system_clock,
     emulator: Emulator | None = None,
+    password_hasher: PasswordHasher | None = None,
 ) -> FastAPI:
     """Build the service. In dev mode the WeChat emulator runs in-process (also reachable on
-    this app's own port); pass ``emulator`` to share one with tests."""
+    this app's own port); pass ``emulator`` to share one with tests, ``password_hasher`` to
+    watch the password hashing work."""
     settings = settings or load_settings()
     if settings.dev_mode:
         emulator = emulator or dev_emulator()
@@ -46,7 +50,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.dev_mode:
             log.warning("\n%s", DEV_MODE_BANNER)
-        async with Runtime.open(settings, clock=clock, emulator=emulator) as runtime:
+        async with Runtime.open(
+            settings, clock=clock, emulator=emulator, password_hasher=password_hasher
+        ) as runtime:
             app.state.wxsession = runtime
             yield
 
@@ -58,6 +64,7 @@ def create_app(
     )
     install_error_handlers(app)
     app.include_router(router)
+    app.include_router(password_router)
     app.include_router(session_router)
     app.include_router(wechat_router)
     app.include_router(introspection_router)

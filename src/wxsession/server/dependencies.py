@@ -75,3 +75,7 @@ async def current_user(
 ) -> User:
     """The signed-in user's row. A user that is gone or disabled ends the session."""
     return await guard.load_user(runtime, active)
+
+
+SessionDep = Annotated[ActiveSession, Depends(require_session)]
+"""A route parameter for the caller's live session of a registered user."""

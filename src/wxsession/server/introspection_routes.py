@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 
 from wxsession.server.dependencies import RuntimeDep, any_session, require_session
-from wxsession.server.schemas import ErrorOut
+from wxsession.server.schemas import error_responses
 from wxsession.sessions.manager import ActiveSession
 
 router = APIRouter(prefix="/v1/session", tags=["introspection"])
@@ -33,7 +33,7 @@ class IntrospectOut(BaseModel):
     "/introspect",
     response_model=IntrospectOut,
     summary="Who holds this session, and for how long (for other services)",
-    responses={401: {"model": ErrorOut}, 503: {"model": ErrorOut}},
+    responses=error_responses(401, 503),
 )
 async def introspect(
     response: Response,
@@ -55,9 +55,7 @@ async def introspect(
     summary="nginx auth_request: 200 with X-User-Id, or 401/403",
     responses={
         200: {"description": "A live session of a registered user; see `X-User-Id`."},
-        401: {"model": ErrorOut},
-        403: {"model": ErrorOut},
-        503: {"model": ErrorOut},
+        **error_responses(401, 403, 503),
     },
 )
 async def auth_request(active: Annotated[ActiveSession, Depends(require_session)]) -> Response:

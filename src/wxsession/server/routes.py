@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
@@ -19,20 +19,16 @@ from wxsession.server.dependencies import (
     device_of,
 )
 from wxsession.server.schemas import (
-    ErrorOut,
     LoginOut,
     ProfileIn,
     RegisterIn,
     UserOut,
     WeChatLoginIn,
+    error_responses,
 )
 from wxsession.sessions.manager import ActiveSession, SessionManager
 
 router = APIRouter(prefix="/v1")
-
-
-def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ErrorOut} for code in statuses}
 
 
 def _user_out(user: User) -> UserOut:
@@ -41,7 +37,7 @@ def _user_out(user: User) -> UserOut:
     )
 
 
-def _login_out(
+def login_out(
     result: LoginResult, response: Response, sessions: SessionManager, carriers: CarrierChain
 ) -> LoginOut:
     response.headers["Cache-Control"] = "no-store"
@@ -64,7 +60,7 @@ def _login_out(
     response_model=LoginOut,
     tags=["auth"],
     summary="Exchange a wx.login() code for a session",
-    responses=_errors(400, 401, 403, 422, 429, 502, 503),
+    responses=error_responses(400, 401, 403, 422, 429, 502, 503),
 )
 async def wechat_login(
     body: WeChatLoginIn,
@@ -76,7 +72,7 @@ async def wechat_login(
     result = await runtime.auth.login(
         "wechat", {"code": body.code}, device=device_of(request), presented_token=presented
     )
-    return _login_out(result, response, runtime.sessions, runtime.carriers)
+    return login_out(result, response, runtime.sessions, runtime.carriers)
 
 
 @router.post(
@@ -85,7 +81,7 @@ async def wechat_login(
     status_code=status.HTTP_201_CREATED,
     tags=["auth"],
     summary="Complete registration of a pending session (explicit registration mode)",
-    responses=_errors(401, 409, 422, 503),
+    responses=error_responses(401, 409, 422, 503),
 )
 async def register(
     body: RegisterIn,
@@ -96,7 +92,7 @@ async def register(
 ) -> LoginOut:
     profile = Profile(nickname=body.nickname, avatar_url=body.avatar_url)
     result = await runtime.auth.register(active, profile, device_of(request))
-    return _login_out(result, response, runtime.sessions, runtime.carriers)
+    return login_out(result, response, runtime.sessions, runtime.carriers)
 
 
 @router.post(
@@ -104,7 +100,7 @@ async def register(
     status_code=status.HTTP_204_NO_CONTENT,
     tags=["auth"],
     summary="End the current session for good",
-    responses=_errors(401, 503),
+    responses=error_responses(401, 503),
 )
 async def logout(
     request: Request, runtime: RuntimeDep, active: Annotated[ActiveSession, Depends(any_session)]
@@ -122,7 +118,7 @@ async def logout(
     response_model=UserOut,
     tags=["me"],
     summary="The signed-in user",
-    responses=_errors(401, 403, 503),
+    responses=error_responses(401, 403, 503),
 )
 async def me(user: Annotated[User, Depends(current_user)]) -> UserOut:
     return _user_out(user)
@@ -133,7 +129,7 @@ async def me(user: Annotated[User, Depends(current_user)]) -> UserOut:
     response_model=UserOut,
     tags=["me"],
     summary="Set the signed-in user's nickname and avatar (from WeChat's fill-in components)",
-    responses=_errors(401, 403, 422, 503),
+    responses=error_responses(401, 403, 422, 503),
 )
 async def put_profile(
     body: ProfileIn, runtime: RuntimeDep, user: Annotated[User, Depends(current_user)]

@@ -4,6 +4,7 @@ secret (openid, unionid, session_key) can leak into them by accident."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -91,3 +92,8 @@ class ErrorBody(Strict):
 
 class ErrorOut(Strict):
     error: ErrorBody
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error statuses, each with the error body."""
+    return {status: {"model": ErrorOut} for status in statuses}

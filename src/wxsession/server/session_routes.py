@@ -7,7 +7,7 @@ lookup is scoped to the caller's user, so another user's session id is simply "n
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 from pydantic import Field
@@ -15,15 +15,19 @@ from pydantic import Field
 from wxsession.audit import event as audit_event
 from wxsession.errors import NotFound
 from wxsession.runtime import Runtime
-from wxsession.server.dependencies import RuntimeDep, any_session, device_of, require_session
-from wxsession.server.schemas import ErrorOut, Strict
+from wxsession.server.dependencies import (
+    RuntimeDep,
+    SessionDep,
+    any_session,
+    device_of,
+)
+from wxsession.server.schemas import Strict, error_responses
 from wxsession.sessions.manager import ActiveSession
 from wxsession.sessions.model import SessionRecord
 
 router = APIRouter(prefix="/v1")
 
-SessionDep = Annotated[ActiveSession, Depends(require_session)]
-_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (401, 403, 503)}
+_ERRORS = error_responses(401, 403, 503)
 
 
 class SessionOut(Strict):
@@ -78,7 +82,7 @@ async def list_sessions(runtime: RuntimeDep, active: SessionDep) -> SessionListO
     status_code=status.HTTP_204_NO_CONTENT,
     tags=["sessions"],
     summary="End one of the signed-in user's sessions (404 if it is not theirs)",
-    responses={**_ERRORS, 404: {"model": ErrorOut}},
+    responses=error_responses(401, 403, 404, 503),
 )
 async def end_session(
     request: Request,

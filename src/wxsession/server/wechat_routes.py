@@ -12,15 +12,15 @@ token (:mod:`wxsession.wechat.access_token`). See docs/wechat-data.md.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import Field
 
 from wxsession.errors import SessionInvalid, WeChatReloginRequired
 from wxsession.runtime import Runtime
-from wxsession.server.dependencies import RuntimeDep, require_session
-from wxsession.server.schemas import ErrorOut, Strict
+from wxsession.server.dependencies import RuntimeDep, SessionDep
+from wxsession.server.schemas import Strict, error_responses
 from wxsession.sessions.manager import ActiveSession
 from wxsession.wechat import crypto
 from wxsession.wechat.access_token import AccessTokenManager
@@ -28,13 +28,8 @@ from wxsession.wechat.client import WeChatClient
 
 router = APIRouter(prefix="/v1", tags=["wechat"])
 
-SessionDep = Annotated[ActiveSession, Depends(require_session)]
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut} for code in (400, 401, 403, 422, 503)
-}
-_WECHAT_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut} for code in (400, 401, 403, 422, 502, 503)
-}
+_ERRORS = error_responses(400, 401, 403, 422, 503)
+_WECHAT_ERRORS = error_responses(400, 401, 403, 422, 502, 503)
 _MAX_FIELD = 48 * 1024  # base64 of crypto.MAX_CIPHERTEXT_BYTES, with room to spare
 
 

@@ -1,7 +1,7 @@
 """The per-user revocation point, checked on the hot path without SQL on every request.
 
 Each user row holds a ``session_epoch``; each session record carries the epoch it was issued
-under. "Log out everywhere", disabling a user and (later) a password change raise the epoch in
+under. "Log out everywhere", disabling a user and a password change raise the epoch in
 SQL, so a record issued before stays dead even if its store key survives a lost delete, a
 replica promotion or a restore. The epoch is an integer, not a timestamp: it does not depend on
 the clocks of several server instances agreeing.

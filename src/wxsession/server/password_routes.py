@@ -1,0 +1,116 @@
+"""Password accounts over HTTP: register, log in, change the password.
+
+Bodies name the account by ``username`` or ``phone`` (exactly one), normalised by
+:mod:`wxsession.accounts.login_names` (a malformed one is 422). The password field carries
+no length limit here on purpose: the policy's own 400 codes (``PASSWORD_TOO_SHORT`` …) say
+more than a 422, and the body size limit (413) already stops a huge one before any hashing.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response, status
+from pydantic import Field, field_validator, model_validator
+
+from wxsession.accounts.login_names import normalise_phone, normalise_username
+from wxsession.server.dependencies import (
+    RuntimeDep,
+    SessionDep,
+    TokenDep,
+    device_of,
+)
+from wxsession.server.routes import login_out
+from wxsession.server.schemas import LoginOut, Strict, error_responses
+
+router = APIRouter(prefix="/v1")
+
+
+class PasswordAccountIn(Strict):
+    username: str | None = Field(
+        default=None, max_length=64, description="3 to 32 letters, digits, '_', '.', '-'."
+    )
+    phone: str | None = Field(
+        default=None, max_length=32, description="E.164 (+8613800138000) or a CN mobile."
+    )
+    password: str = Field(description="8 to 128 characters, used exactly as typed.")
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_username(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_phone(value)
+
+    @model_validator(mode="after")
+    def _one_name(self) -> PasswordAccountIn:
+        if (self.username is None) == (self.phone is None):
+            raise ValueError("send exactly one of username and phone")
+        return self
+
+    @property
+    def name(self) -> str:
+        name = self.username or self.phone
+        assert name is not None  # _one_name
+        return name
+
+
+class PasswordChangeIn(Strict):
+    current_password: str
+    new_password: str = Field(description="8 to 128 characters, not a common password.")
+
+
+@router.post(
+    "/auth/password/register",
+    response_model=LoginOut,
+    status_code=status.HTTP_201_CREATED,
+    tags=["auth"],
+    summary="Create a password account (username or phone) and sign in",
+    responses=error_responses(400, 409, 413, 422, 503),
+)
+async def password_register(
+    body: PasswordAccountIn, request: Request, response: Response, runtime: RuntimeDep
+) -> LoginOut:
+    result = await runtime.auth.register_password(body.name, body.password, device_of(request))
+    return login_out(result, response, runtime.sessions, runtime.carriers)
+
+
+@router.post(
+    "/auth/password/login",
+    response_model=LoginOut,
+    tags=["auth"],
+    summary="Sign in with a username or phone and a password",
+    responses=error_responses(401, 403, 413, 422, 503),
+)
+async def password_login(
+    body: PasswordAccountIn,
+    request: Request,
+    response: Response,
+    runtime: RuntimeDep,
+    presented: TokenDep,
+) -> LoginOut:
+    result = await runtime.auth.password_login(
+        body.name, body.password, device=device_of(request), presented_token=presented
+    )
+    return login_out(result, response, runtime.sessions, runtime.carriers)
+
+
+@router.post(
+    "/me/password",
+    response_model=LoginOut,
+    tags=["me"],
+    summary="Change the password: ends every other session, returns a fresh one for this device",
+    responses=error_responses(400, 401, 403, 413, 422, 503),
+)
+async def change_password(
+    body: PasswordChangeIn,
+    request: Request,
+    response: Response,
+    runtime: RuntimeDep,
+    active: SessionDep,
+) -> LoginOut:
+    result = await runtime.auth.change_password(
+        active, body.current_password, body.new_password, device_of(request)
+    )
+    return login_out(result, response, runtime.sessions, runtime.carriers)
