@@ -117,16 +117,9 @@ class AuthService:
         self, active: ActiveSession, profile: Profile, device: Device
     ) -> LoginResult:
         """Complete explicit registration for a pending session; issues a fresh session."""
-        record = active.record
-        if record.registered:
+        if active.record.registered:
             raise AlreadyRegistered()
-        identity = Identity(
-            provider=record.provider,
-            app_id=record.app_id,
-            subject=record.subject,
-            union_id=record.union_id,
-            session_key=record.session_key,
-        )
+        identity = active.record.identity()
         user = await self.accounts.register(identity, profile)
         audit_event(
             "registered",
@@ -215,15 +208,7 @@ class AuthService:
         user = await self.accounts.get_user(user_id)
         if user is None:  # deleted meanwhile
             raise SessionInvalid()
-        record = active.record
-        identity = Identity(
-            provider=record.provider,
-            app_id=record.app_id,
-            subject=record.subject,
-            union_id=record.union_id,
-            session_key=record.session_key,
-        )
-        return await self._start(identity, user, device, None)
+        return await self._start(active.record.identity(), user, device, None)
 
     async def logout(self, active: ActiveSession, device: Device | None = None) -> None:
         await self.sessions.end(active)

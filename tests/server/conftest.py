@@ -72,6 +72,19 @@ class Service:
 
         return asyncio.run(run())
 
+    def sql_execute(self, statement: str) -> None:
+        """Change the service's own database directly (to stage what a test needs)."""
+
+        async def run() -> None:
+            engine = create_engine(self.settings.database_url)
+            try:
+                async with engine.begin() as connection:
+                    await connection.execute(text(statement))
+            finally:
+                await engine.dispose()
+
+        asyncio.run(run())
+
     def get(self, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return self.http.get(path, headers=headers, **kwargs)

@@ -3,7 +3,6 @@ backends. Argon2id runs at its real parameters, so each test keeps its hash coun
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import threading
@@ -12,11 +11,9 @@ from typing import Any
 import argon2
 import httpx
 import pytest
-from sqlalchemy import text
 
 from tests.server.conftest import Service
 from wxsession.accounts.passwords import MEMORY_COST_KIB, TIME_COST, PasswordHasher
-from wxsession.db import create_engine
 
 REGISTER = "/v1/auth/password/register"
 LOGIN = "/v1/auth/password/login"
@@ -37,18 +34,6 @@ def _token(response: httpx.Response) -> str:
 def _code(response: httpx.Response) -> str:
     code: str = response.json()["error"]["code"]
     return code
-
-
-def _sql(service: Service, statement: str) -> None:
-    async def run() -> None:
-        engine = create_engine(service.settings.database_url)
-        try:
-            async with engine.begin() as connection:
-                await connection.execute(text(statement))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
 
 
 def _stored_hash(service: Service, name: str) -> str:
@@ -158,7 +143,7 @@ def test_v2_4_passwords_are_argon2id_at_owasp_parameters_with_unique_salts(
 def test_v2_4_outdated_hash_is_replaced_on_the_next_login(service: Service) -> None:
     assert _register(service, username="legacy").status_code == 201
     weak = argon2.PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(GOOD)
-    _sql(service, f"UPDATE passwords SET hash = '{weak}'")  # noqa: S608 - a hash we made
+    service.sql_execute(f"UPDATE passwords SET hash = '{weak}'")  # noqa: S608 - a hash we made
     login = service.post(LOGIN, json={"username": "legacy", "password": GOOD})
     assert login.status_code == 200
     stored = _stored_hash(service, "legacy")

@@ -4,7 +4,6 @@ Every case runs on a real server, on SQLite and on Redis + PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 from typing import Any
@@ -12,10 +11,8 @@ from typing import Any
 import httpx
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from sqlalchemy import text
 
 from tests.server.conftest import APPID, Service
-from wxsession.db import create_engine
 from wxsession.wechat import crypto
 
 RAW = json.dumps({"nickName": "微信用户", "gender": 0, "language": "zh_CN"}, ensure_ascii=False)
@@ -30,18 +27,6 @@ def code(response: httpx.Response) -> str:
     assert response.status_code == 400, response.text
     found: str = response.json()["error"]["code"]
     return found
-
-
-def sql_execute(service: Service, statement: str) -> None:
-    async def run() -> None:
-        engine = create_engine(service.settings.database_url)
-        try:
-            async with engine.begin() as connection:
-                await connection.execute(text(statement))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
 
 
 def test_verify_a_signature_from_wechat(service: Service) -> None:
@@ -186,7 +171,7 @@ def test_a_key_wechat_rotated_asks_for_a_new_login(service: Service) -> None:
 def test_no_session_key_on_record_asks_for_a_new_login(service: Service) -> None:
     token = service.session_for("amy")
     signature = service.emulator.sign(APPID, openid(service, "amy"), RAW)
-    sql_execute(service, "UPDATE identities SET session_key = NULL")  # a row from before 0003
+    service.sql_execute("UPDATE identities SET session_key = NULL")  # a row from before 0003
     for path, body in [
         ("/v1/wechat/verify", {"rawData": RAW, "signature": signature}),
         ("/v1/wechat/decrypt", {"encryptedData": "AAAA", "iv": "AAAA"}),

@@ -7,6 +7,8 @@ from typing import Any
 
 import orjson
 
+from wxsession.providers.base import Identity
+
 
 @dataclass(frozen=True, slots=True)
 class SessionRecord:
@@ -37,6 +39,16 @@ class SessionRecord:
     @property
     def registered(self) -> bool:
         return self.user_id is not None
+
+    def identity(self) -> Identity:
+        """The identity this session was issued for (to register it, or re-issue for it)."""
+        return Identity(
+            provider=self.provider,
+            app_id=self.app_id,
+            subject=self.subject,
+            union_id=self.union_id,
+            session_key=self.session_key,
+        )
 
     def is_expired(self, now: float) -> bool:
         return now >= self.expires_at or now >= self.absolute_expires_at
