@@ -400,8 +400,9 @@ def test_bad_login_requests_are_400(wx: Wx, content: bytes) -> None:
     assert isinstance(response.json()["error"], str)
 
 
-def test_user_of_64_characters_is_accepted(wx: Wx) -> None:
-    wx.login("u" * 64)
+def test_user_of_64_characters_is_accepted(wx: Wx, emulator: Emulator) -> None:
+    answer = wx.exchange(wx.login("u" * 64)).json()
+    assert answer["openid"] == emulator.openid_for(APP_A, "u" * 64)
 
 
 def test_health(wx: Wx) -> None:
