@@ -21,13 +21,9 @@ from wxsession.errors import (
     WeChatUserBlocked,
     WxSessionError,
 )
+from wxsession.providers.http import DropQueryStrings, install_log_filter
 from wxsession.server.background import free_port
-from wxsession.wechat.client import (
-    DropQueryStrings,
-    WeChatClient,
-    install_log_filter,
-    make_http_client,
-)
+from wxsession.wechat.client import WeChatClient, make_http_client
 from wxsession.wechat.emulator import Emulator, create_emulator_app
 
 APPID = "wx5e1f0c3a9b7d2e46"

@@ -33,24 +33,6 @@ def served() -> Iterator[tuple[str, Emulator]]:
         yield pair
 
 
-@pytest.fixture
-def url(served: tuple[str, Emulator]) -> Iterator[str]:
-    yield served[0]
-    served[1].reset_faults()
-
-
-@pytest.fixture
-def emulator(served: tuple[str, Emulator], url: str) -> Emulator:
-    return served[1]
-
-
-@pytest.fixture(scope="module")
-def http() -> Iterator[httpx.Client]:
-    """One pooled client for the module: building a client per call costs ~20 ms."""
-    with httpx.Client(timeout=5) as client:
-        yield client
-
-
 @dataclass
 class Wx:
     """Plays the mini program (wx.login) and our server (jscode2session) against one URL."""
@@ -315,6 +297,7 @@ def test_faults_over_http(wx: Wx) -> None:
         "count": 0,
         "body": None,
         "status": 200,
+        "path": None,
     }
     set_ = wx.http.post(f"{wx.url}/_emulator/faults", json={"errcode": 45011, "count": 3})
     assert set_.status_code == 200

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
+
+from wxsession.errors import InvalidRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,6 +16,8 @@ class Identity:
     ``(provider, app_id, subject)`` is the unique key of an identity: the same openid string
     from another appid is another person. ``session_key`` is the provider's per-login secret
     (WeChat's session_key), kept server-side only; ``repr`` hides it and the subject.
+    ``nickname`` and ``avatar_url`` are what the platform says about the user (the WeChat App's
+    userinfo), already checked; they fill a user's profile when the login registers one.
     """
 
     provider: str
@@ -21,6 +25,8 @@ class Identity:
     subject: str = field(repr=False)
     union_id: str | None = field(default=None, repr=False)
     session_key: str | None = field(default=None, repr=False)
+    nickname: str | None = field(default=None, repr=False)
+    avatar_url: str | None = field(default=None, repr=False)
 
 
 class Provider(Protocol):
@@ -29,3 +35,24 @@ class Provider(Protocol):
     name: str
 
     async def exchange(self, proof: Mapping[str, Any]) -> Identity: ...
+
+
+def code_from(proof: Mapping[str, Any], source: str, max_length: int) -> str:
+    """``proof["code"]`` if it is well formed, else 400 ``INVALID_REQUEST``: junk is refused
+    before the platform is called, so it never spends the platform's quota."""
+    code = proof.get("code")
+    if not is_well_formed_code(code, max_length):
+        raise InvalidRequest(
+            f"'code' must be the string from {source}: 1 to {max_length} "
+            "printable ASCII characters without spaces."
+        )
+    return code
+
+
+def is_well_formed_code(code: object, max_length: int) -> TypeGuard[str]:
+    """A non-empty string of at most ``max_length`` visible ASCII characters (``!`` to ``~``)."""
+    return (
+        isinstance(code, str)
+        and 0 < len(code) <= max_length
+        and all("!" <= char <= "~" for char in code)
+    )

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeGuard
+from typing import Any
 
-from wxsession.errors import InvalidRequest
-from wxsession.providers.base import Identity
+from wxsession.providers.base import Identity, code_from
 from wxsession.wechat.client import WeChatClient
 
 MAX_CODE_LENGTH = 128
@@ -23,14 +22,8 @@ class WeChatMiniProgramProvider:
         self.app_id = app_id
 
     async def exchange(self, proof: Mapping[str, Any]) -> Identity:
-        """Exchange ``proof["code"]``; a malformed code is refused before WeChat is called,
-        so junk never spends WeChat's per-minute quota."""
-        code = proof.get("code")
-        if not is_well_formed_code(code):
-            raise InvalidRequest(
-                f"'code' must be the string from wx.login(): 1 to {MAX_CODE_LENGTH} "
-                "printable ASCII characters without spaces."
-            )
+        """Exchange ``proof["code"]`` (a malformed code never reaches WeChat)."""
+        code = code_from(proof, "wx.login()", MAX_CODE_LENGTH)
         session = await self.client.code2session(code)
         return Identity(
             provider=self.name,
@@ -39,12 +32,3 @@ class WeChatMiniProgramProvider:
             union_id=session.unionid,
             session_key=session.session_key,
         )
-
-
-def is_well_formed_code(code: object) -> TypeGuard[str]:
-    """A non-empty string of at most 128 visible ASCII characters (``!`` to ``~``)."""
-    return (
-        isinstance(code, str)
-        and 0 < len(code) <= MAX_CODE_LENGTH
-        and all("!" <= char <= "~" for char in code)
-    )

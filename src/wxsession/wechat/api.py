@@ -23,6 +23,7 @@ from wxsession.errors import (
     WeChatUnavailable,
     WxSessionError,
 )
+from wxsession.platforms.wire import PlatformRequest
 from wxsession.wechat.codes import WeChatErrcode, error_for
 
 STABLE_TOKEN_PATH = "/cgi-bin/stable_token"  # noqa: S105 (a path, not a secret)
@@ -32,16 +33,6 @@ CHECK_SESSION_PATH = "/wxa/checksession"
 
 TOKEN_REJECTED = frozenset({WeChatErrcode.INVALID_CREDENTIAL, WeChatErrcode.ACCESS_TOKEN_EXPIRED})
 """Errcodes that mean "this access token is no good": refresh it once and retry."""
-
-
-@dataclass(frozen=True, slots=True)
-class ApiRequest:
-    """One call to WeChat: method, path under the API base, query and (for POST) JSON body."""
-
-    method: str
-    path: str
-    params: Mapping[str, str] = field(default_factory=dict, repr=False)  # may hold secrets
-    body: Mapping[str, Any] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +50,9 @@ class PhoneNumber:
     country_code: str
 
 
-def stable_token_request(appid: str, secret: str, *, force_refresh: bool = False) -> ApiRequest:
+def stable_token_request(
+    appid: str, secret: str, *, force_refresh: bool = False
+) -> PlatformRequest:
     """``POST /cgi-bin/stable_token``: the same token while it is valid, so several servers
     asking do not invalidate each other's copy."""
     body = {
@@ -68,13 +61,13 @@ def stable_token_request(appid: str, secret: str, *, force_refresh: bool = False
         "secret": secret,
         "force_refresh": force_refresh,
     }
-    return ApiRequest("POST", STABLE_TOKEN_PATH, body=body)
+    return PlatformRequest("POST", STABLE_TOKEN_PATH, body=body)
 
 
-def token_request(appid: str, secret: str) -> ApiRequest:
+def token_request(appid: str, secret: str) -> PlatformRequest:
     """``GET /cgi-bin/token``: the older call; every call issues a new token."""
     params = {"grant_type": "client_credential", "appid": appid, "secret": secret}
-    return ApiRequest("GET", TOKEN_PATH, params=params)
+    return PlatformRequest("GET", TOKEN_PATH, params=params)
 
 
 def parse_access_token(status: int, body: bytes) -> AccessToken:
@@ -88,8 +81,8 @@ def parse_access_token(status: int, body: bytes) -> AccessToken:
     return AccessToken(token=token, expires_in=expires_in)
 
 
-def phone_number_request(access_token: str, code: str) -> ApiRequest:
-    return ApiRequest("POST", PHONE_PATH, {"access_token": access_token}, {"code": code})
+def phone_number_request(access_token: str, code: str) -> PlatformRequest:
+    return PlatformRequest("POST", PHONE_PATH, {"access_token": access_token}, {"code": code})
 
 
 def parse_phone_number(status: int, body: bytes, appid: str) -> PhoneNumber:
@@ -120,14 +113,14 @@ def session_key_signature(session_key: str) -> str:
     return hmac.new(session_key.encode("utf-8"), b"", hashlib.sha256).hexdigest()
 
 
-def check_session_request(access_token: str, openid: str, session_key: str) -> ApiRequest:
+def check_session_request(access_token: str, openid: str, session_key: str) -> PlatformRequest:
     params = {
         "access_token": access_token,
         "openid": openid,
         "signature": session_key_signature(session_key),
         "sig_method": "hmac_sha256",
     }
-    return ApiRequest("GET", CHECK_SESSION_PATH, params)
+    return PlatformRequest("GET", CHECK_SESSION_PATH, params)
 
 
 def parse_check_session(status: int, body: bytes) -> bool:

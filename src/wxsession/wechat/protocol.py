@@ -8,22 +8,14 @@ with plain bytes.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
 from wxsession.errors import WeChatError, WeChatUnavailable
+from wxsession.platforms.wire import PlatformRequest
 from wxsession.wechat.codes import error_for
 
 CODE2SESSION_PATH = "/sns/jscode2session"
-
-
-@dataclass(frozen=True, slots=True)
-class Request:
-    """A GET request to WeChat: path under the API base URL, and its query parameters."""
-
-    path: str
-    params: Mapping[str, str] = field(repr=False)  # holds the AppSecret and the code
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +28,10 @@ class Code2Session:
     unionid: str | None = field(default=None, repr=False)
 
 
-def code2session_request(appid: str, secret: str, code: str) -> Request:
-    """The request that exchanges a ``wx.login()`` code."""
-    return Request(
+def code2session_request(appid: str, secret: str, code: str) -> PlatformRequest:
+    """The request that exchanges a ``wx.login()`` code (the query holds the AppSecret)."""
+    return PlatformRequest(
+        "GET",
         CODE2SESSION_PATH,
         {
             "appid": appid,

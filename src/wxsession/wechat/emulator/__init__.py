@@ -6,16 +6,28 @@ serves it.
 """
 
 from wxsession.wechat.emulator.app import (
+    DOUYIN_PREFIX,
+    QQ_PREFIX,
     create_emulator_app,
     emulator_routes,
     parse_app_option,
     run_emulator,
     serve_emulator,
 )
-from wxsession.wechat.emulator.state import CODE_TTL, Answer, Emulator, Faults, Issued
+from wxsession.wechat.emulator.state import (
+    CODE_TTL,
+    PLATFORMS,
+    Answer,
+    Emulator,
+    Faults,
+    Issued,
+)
 
 __all__ = [
     "CODE_TTL",
+    "DOUYIN_PREFIX",
+    "PLATFORMS",
+    "QQ_PREFIX",
     "Answer",
     "Emulator",
     "Faults",

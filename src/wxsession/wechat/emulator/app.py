@@ -1,5 +1,10 @@
 """The emulator over HTTP: WeChat's wire format, plus ``/_emulator/*`` control routes.
 
+WeChat's host (mini program and mobile App) is served at the root; QQ's (``api.q.qq.com``)
+under :data:`QQ_PREFIX` and Douyin's (``developer.toutiao.com``) under :data:`DOUYIN_PREFIX`,
+since QQ's login path is the same as WeChat's. Point each API base setting at the matching
+URL (``http://host:port/qq`` for QQ).
+
 A plain Starlette app, so it can run alone (``wxsession emulator``), be mounted into the
 dev-mode server, or sit behind ``httpx.ASGITransport``. Nothing here logs a secret or a code:
 there is no access log, and the one log line names the path and the errcode.
@@ -25,12 +30,15 @@ from wxsession.wechat.emulator.state import Emulator
 log = logging.getLogger("wxsession.emulator")
 
 MAX_CONTROL_BODY = 16 * 1024
+QQ_PREFIX = "/qq"
+DOUYIN_PREFIX = "/douyin"
 _FAULT_FIELDS: Mapping[str, tuple[type, ...]] = {
     "latency_ms": (int,),
     "errcode": (int, type(None)),
     "count": (int,),
     "body": (str, type(None)),
     "status": (int,),
+    "path": (str, type(None)),
 }
 
 
@@ -45,7 +53,7 @@ def emulator_routes(emulator: Emulator) -> list[Route]:
     """The emulator's routes, to serve alone or to add to another app."""
 
     async def jscode2session(request: Request) -> Response:
-        latency, forced = emulator.begin_call()
+        latency, forced = emulator.begin_call(request.url.path)
         if latency:
             await asyncio.sleep(latency)
         query = request.query_params
@@ -57,11 +65,13 @@ def emulator_routes(emulator: Emulator) -> list[Route]:
 
     async def login(request: Request) -> Response:
         data = await _json_object(request)
-        unknown = set(data) - {"appid", "user"}
+        unknown = set(data) - {"appid", "user", "platform"}
         if unknown:
             raise BadRequest(f"unknown fields: {', '.join(sorted(unknown))}")
         try:
-            code = emulator.issue_code(data.get("appid"), data.get("user", ""))
+            code = emulator.issue_code(
+                data.get("appid"), data.get("user", ""), data.get("platform")
+            )
         except ValueError as exc:
             raise BadRequest(str(exc)) from None
         return JSONResponse({"code": code})
@@ -77,15 +87,52 @@ def emulator_routes(emulator: Emulator) -> list[Route]:
                 raise BadRequest(str(exc)) from None
         return JSONResponse(emulator.faults.to_dict())
 
-    async def answer(request: Request, produce: Callable[[], dict[str, Any]]) -> Response:
-        latency, forced = emulator.begin_call()
+    async def answer(
+        request: Request,
+        produce: Callable[[], dict[str, Any]],
+        *,
+        douyin: bool = False,
+        media_type: str = "text/plain",
+    ) -> Response:
+        latency, forced = emulator.begin_call(request.url.path, douyin=douyin)
         if latency:
             await asyncio.sleep(latency)
         if forced is not None:
             return Response(forced.body, status_code=forced.status, media_type=forced.media_type)
         result = produce()
-        log.debug("%s errcode=%s", request.url.path, result.get("errcode", 0))
-        return Response(json.dumps(result), media_type="text/plain")
+        code = result.get("err_no" if douyin else "errcode", 0)
+        log.debug("%s errcode=%s", request.url.path, code)
+        return Response(json.dumps(result), media_type=media_type)
+
+    async def app_access_token(request: Request) -> Response:
+        q = request.query_params
+        return await answer(
+            request,
+            lambda: emulator.app_access_token(q.get("appid"), q.get("secret"), q.get("code")),
+        )
+
+    async def app_userinfo(request: Request) -> Response:
+        q = request.query_params
+        return await answer(
+            request, lambda: emulator.app_userinfo(q.get("access_token"), q.get("openid"))
+        )
+
+    async def qq_jscode2session(request: Request) -> Response:
+        q = request.query_params
+        return await answer(
+            request,
+            lambda: emulator.qq_exchange(q.get("appid"), q.get("secret"), q.get("js_code")),
+            media_type="application/json",
+        )
+
+    async def douyin_jscode2session(request: Request) -> Response:
+        data = await _json_or_empty(request)
+        return await answer(
+            request,
+            lambda: emulator.douyin_exchange(data),
+            douyin=True,
+            media_type="application/json",
+        )
 
     async def stable_token(request: Request) -> Response:
         data = await _json_or_empty(request)
@@ -145,6 +192,12 @@ def emulator_routes(emulator: Emulator) -> list[Route]:
         Route("/cgi-bin/token", token, methods=["GET"]),
         Route("/wxa/business/getuserphonenumber", phone_number, methods=["POST"]),
         Route("/wxa/checksession", check_session, methods=["GET"]),
+        Route("/sns/oauth2/access_token", app_access_token, methods=["GET"]),
+        Route("/sns/userinfo", app_userinfo, methods=["GET"]),
+        Route(f"{QQ_PREFIX}/sns/jscode2session", qq_jscode2session, methods=["GET"]),
+        Route(
+            f"{DOUYIN_PREFIX}/api/apps/v2/jscode2session", douyin_jscode2session, methods=["POST"]
+        ),
         Route("/_emulator/login", _refusing_bad_requests(login), methods=["POST"]),
         Route("/_emulator/phone-code", _refusing_bad_requests(phone_code), methods=["POST"]),
         Route(
@@ -214,12 +267,19 @@ def parse_app_option(option: str) -> tuple[str, str]:
     return appid, secret
 
 
-def _config(host: str, port: int, apps: Mapping[str, str], unionid: bool) -> uvicorn.Config:
-    emulator = Emulator(apps, unionid=unionid)
-    if apps:
-        log.info("WeChat emulator: apps %s", ", ".join(sorted(apps)))
-    else:
-        log.info("WeChat emulator: no apps registered, any appid/secret pair is accepted")
+def _config(
+    host: str,
+    port: int,
+    apps: Mapping[str, str],
+    unionid: bool,
+    platform_apps: Mapping[str, Mapping[str, str]] | None = None,
+) -> uvicorn.Config:
+    emulator = Emulator(apps, unionid=unionid, platform_apps=platform_apps)
+    for platform, registered in emulator.platform_apps.items():
+        if registered:
+            log.info("emulator: %s apps %s", platform, ", ".join(sorted(registered)))
+        else:
+            log.info("emulator: no %s apps registered, any appid/secret pair is accepted", platform)
     return uvicorn.Config(
         create_emulator_app(emulator),
         host=host,
@@ -231,14 +291,24 @@ def _config(host: str, port: int, apps: Mapping[str, str], unionid: bool) -> uvi
 
 
 async def run_emulator(
-    host: str, port: int, apps: Mapping[str, str], unionid: bool = False
+    host: str,
+    port: int,
+    apps: Mapping[str, str],
+    unionid: bool = False,
+    platform_apps: Mapping[str, Mapping[str, str]] | None = None,
 ) -> None:
     """Serve the emulator on ``host:port`` until cancelled or signalled."""
-    await uvicorn.Server(_config(host, port, apps, unionid)).serve()
+    await uvicorn.Server(_config(host, port, apps, unionid, platform_apps)).serve()
 
 
-def serve_emulator(host: str, port: int, apps: Mapping[str, str], unionid: bool = False) -> None:
+def serve_emulator(
+    host: str,
+    port: int,
+    apps: Mapping[str, str],
+    unionid: bool = False,
+    platform_apps: Mapping[str, Mapping[str, str]] | None = None,
+) -> None:
     """Blocking form of :func:`run_emulator`, for the ``wxsession emulator`` command."""
-    server = uvicorn.Server(_config(host, port, apps, unionid))
+    server = uvicorn.Server(_config(host, port, apps, unionid, platform_apps))
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
         server.run()

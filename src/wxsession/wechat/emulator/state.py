@@ -1,5 +1,10 @@
 """The emulator's memory: registered apps, issued codes, users' ids and injected faults.
 
+It plays four login platforms: the WeChat mini program (``wechat``, the default), the WeChat
+mobile App (``wechat_app``, Open Platform OAuth), and the QQ and Douyin mini programs. A code
+belongs to one app of one platform and is only good at that platform's endpoint. A person
+(``user``) has one unionid per platform family: the mini program and the App share WeChat's.
+
 Pure Python and thread-safe: the ASGI app calls it from uvicorn's loop while tests call it
 from their own thread (to issue codes, set faults or read what was issued).
 """
@@ -23,6 +28,8 @@ CODE_TTL = 300.0
 """WeChat documents a login code as valid for about five minutes."""
 
 MAX_USER_LENGTH = 64
+PLATFORMS = ("wechat", "wechat_app", "qq", "douyin")
+APP_TOKEN_TTL = 7200
 MAX_LATENCY_MS = 60_000
 
 ERRMSGS: Mapping[int, str] = {
@@ -35,11 +42,49 @@ ERRMSGS: Mapping[int, str] = {
     41002: "appid missing",
     41004: "appsecret missing",
     40001: "invalid credential, access_token is invalid or not latest",
+    40003: "invalid openid",
+    40014: "invalid access_token",
+    41001: "access_token missing",
     41008: "missing code",
     42001: "access_token expired",
     87009: "invalid signature",
     45011: "api minute-quota reach limit  mustslower  retry next minute",
 }
+
+DOUYIN_TIPS: Mapping[int, str] = {
+    -1: "system error",
+    40014: "bad params",
+    40015: "bad appid",
+    40017: "bad secret",
+    40018: "bad code",
+    40019: "bad anonymous_code",
+}
+
+
+_WECHAT_ERRORS = {
+    "no_appid": 41002,
+    "no_secret": 41004,
+    "no_code": 41008,
+    "bad_appid": 40013,
+    "bad_secret": 40125,
+    "bad_code": 40029,
+    "used_code": 40163,
+}
+_ERRORS: Mapping[str, Mapping[str, int]] = {
+    "wechat": _WECHAT_ERRORS,
+    "wechat_app": _WECHAT_ERRORS,
+    "qq": {**_WECHAT_ERRORS, "used_code": 40029},  # QQ documents no "code used" errcode
+    "douyin": {
+        "no_appid": 40014,
+        "no_secret": 40014,
+        "no_code": 40014,
+        "bad_appid": 40015,
+        "bad_secret": 40017,
+        "bad_code": 40018,
+        "used_code": 40018,
+    },
+}
+"""Why a code exchange failed → each platform's error code for it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +107,8 @@ class Faults:
     count: int = 0
     body: str | None = None
     status: int = 200
+    path: str | None = None
+    """Only calls to this path (e.g. ``/sns/userinfo``) take the faults; ``None``: all."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,6 +129,7 @@ class _Code:
     appid: str
     user: str
     expires_at: float
+    platform: str = "wechat"
     used: bool = False
 
 
@@ -97,8 +145,17 @@ class Emulator:
         unionid: bool = False,
         clock: Callable[[], float] = time.time,
         seed: str = "wxsession-emulator",
+        platform_apps: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
+        """``apps`` are WeChat mini programs; ``platform_apps`` the apps of the other
+        platforms by name (``wechat_app``, ``qq``, ``douyin``). A platform with no app
+        registered accepts any appid/secret pair."""
         self.apps: Mapping[str, str] = dict(apps or {})
+        self.platform_apps: dict[str, Mapping[str, str]] = {"wechat": self.apps}
+        for platform, registered in (platform_apps or {}).items():
+            if platform not in PLATFORMS or platform == "wechat":
+                raise ValueError(f"unknown platform {platform!r}; known: {', '.join(PLATFORMS)}")
+            self.platform_apps[platform] = dict(registered)
         if default_appid is not None and self.apps and default_appid not in self.apps:
             raise ValueError("default_appid must be one of the registered apps")
         self.default_appid = default_appid
@@ -114,22 +171,48 @@ class Emulator:
         self._tokens: dict[str, tuple[str, float]] = {}  # access token -> (appid, expires_at)
         self._stable: dict[str, str] = {}  # appid -> its stable token
         self._phone_codes: dict[str, tuple[str, str, str, str | int]] = {}
+        self._app_tokens: dict[str, tuple[str, str, str, float]] = {}  # token -> app, user...
         self.token_fetches = 0
         """How many access tokens were asked for (stable_token and token): tests count it."""
 
     # -- wx.login() ---------------------------------------------------------------------
 
-    def issue_code(self, appid: str | None, user: str) -> str:
-        """A fresh one-time code for ``user`` of ``appid`` (or of the default app)."""
-        appid = self._resolve_appid(appid)
+    def issue_code(self, appid: str | None, user: str, platform: str | None = None) -> str:
+        """A fresh one-time code for ``user`` of ``appid`` (or of the default app) on
+        ``platform`` (by default the platform ``appid`` is registered on, else ``wechat``):
+        ``wx.login()``, ``qq.login()``, ``tt.login()`` or the App's SendAuth."""
+        appid, platform = self._resolve(appid, platform)
         if not isinstance(user, str) or not 0 < len(user) <= MAX_USER_LENGTH:
             raise ValueError(f"user must be a string of 1 to {MAX_USER_LENGTH} characters")
         code = secrets.token_urlsafe(24)
         with self._lock:
             now = self.clock()
             self._prune(now)
-            self._codes[code] = _Code(appid, user, now + CODE_TTL)
+            self._codes[code] = _Code(appid, user, now + CODE_TTL, platform)
         return code
+
+    def _resolve(self, appid: str | None, platform: str | None) -> tuple[str, str]:
+        if platform is None:
+            registered = [
+                name
+                for name, apps in self.platform_apps.items()
+                if isinstance(appid, str) and appid in apps
+            ]
+            platform = registered[0] if registered else "wechat"
+        if platform not in PLATFORMS:
+            raise ValueError(f"unknown platform {platform!r}; known: {', '.join(PLATFORMS)}")
+        if platform == "wechat":
+            return self._resolve_appid(appid), platform
+        apps = self.platform_apps.get(platform, {})
+        if appid is None:
+            if len(apps) == 1:
+                return next(iter(apps)), platform
+            raise ValueError(f"appid is required: the emulator has no single {platform} app")
+        if not isinstance(appid, str) or not appid:
+            raise ValueError("appid must be a non-empty string")
+        if apps and appid not in apps:
+            raise ValueError(f"unknown appid {appid!r}: it is not a {platform} app here")
+        return appid, platform
 
     def _resolve_appid(self, appid: str | None) -> str:
         if appid is None:
@@ -156,31 +239,46 @@ class Emulator:
 
     def exchange(self, appid: str | None, secret: str | None, code: str | None) -> dict[str, Any]:
         """WeChat's answer to jscode2session: the session, or ``{"errcode", "errmsg"}``."""
-        if not appid:
-            return self._error(41002)
-        if not secret:
-            return self._error(41004)
-        if not code:
-            return self._error(41008)
-        if self.apps:
-            if appid not in self.apps:
-                return self._error(40013)
-            if not hmac.compare_digest(self.apps[appid].encode(), secret.encode()):
-                return self._error(40125)
+        taken = self._take("wechat", appid, secret, code)
+        if isinstance(taken, int):
+            return self._error(taken)
         with self._lock:
-            issued = self._codes.get(code)
-            if issued is None or issued.appid != appid or issued.expires_at <= self.clock():
-                return self._error(40029)
-            if issued.used:
-                return self._error(40163)
-            issued.used = True
-            result = self._issue(appid, issued.user)
+            result = self._issue(taken.appid, taken.user)
         answer = {"session_key": result.session_key, "openid": result.openid}
         if result.unionid is not None:
             answer["unionid"] = result.unionid
         return answer
 
-    def _issue(self, appid: str, user: str) -> Issued:
+    def _take(self, platform: str, appid: object, secret: object, code: object) -> _Code | int:
+        """The code's record, now used, or the platform's error code for why not."""
+        errors = _ERRORS[platform]
+        if not isinstance(appid, str) or not appid:
+            return errors["no_appid"]
+        if not isinstance(secret, str) or not secret:
+            return errors["no_secret"]
+        if not isinstance(code, str) or not code:
+            return errors["no_code"]
+        apps = self.platform_apps.get(platform, {})
+        if apps:
+            if appid not in apps:
+                return errors["bad_appid"]
+            if not hmac.compare_digest(apps[appid].encode(), secret.encode()):
+                return errors["bad_secret"]
+        with self._lock:
+            issued = self._codes.get(code)
+            if (
+                issued is None
+                or issued.appid != appid
+                or issued.platform != platform
+                or issued.expires_at <= self.clock()
+            ):
+                return errors["bad_code"]
+            if issued.used:
+                return errors["used_code"]
+            issued.used = True
+            return issued
+
+    def _issue(self, appid: str, user: str, family: str = "wechat") -> Issued:
         """Record a fresh session_key for the user; the caller holds the lock."""
         openid = self.openid_for(appid, user)
         issued = Issued(
@@ -188,7 +286,7 @@ class Emulator:
             user=user,
             openid=openid,
             session_key=base64.b64encode(secrets.token_bytes(16)).decode(),
-            unionid=self.unionid_for(user) if self.unionid else None,
+            unionid=self.unionid_for(user, family) if self.unionid else None,
         )
         self._issued[appid, user] = issued
         self._latest[user] = issued
@@ -212,15 +310,114 @@ class Emulator:
     def _rid(self) -> str:
         return f"{int(self.clock()) & 0xFFFFFFFF:08x}-{secrets.token_hex(4)}-{secrets.token_hex(4)}"
 
+    # -- QQ and Douyin mini programs, WeChat mobile App ------------------------------------
+
+    def qq_exchange(
+        self, appid: str | None, secret: str | None, code: str | None
+    ) -> dict[str, Any]:
+        """QQ's jscode2session: WeChat's shape, with ``errcode: 0`` and empty strings next
+        to a success."""
+        taken = self._take("qq", appid, secret, code)
+        if isinstance(taken, int):
+            return self._error(taken)
+        with self._lock:
+            result = self._issue(taken.appid, taken.user, "qq")
+        return {
+            "errcode": 0,
+            "errmsg": "",
+            "openid": result.openid,
+            "session_key": result.session_key,
+            "unionid": result.unionid or "",
+        }
+
+    def douyin_exchange(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Douyin's v2 jscode2session on a JSON body ``{appid, secret, code}``."""
+        taken = self._take("douyin", body.get("appid"), body.get("secret"), body.get("code"))
+        if isinstance(taken, int):
+            return self.douyin_error(taken)
+        with self._lock:
+            result = self._issue(taken.appid, taken.user, "douyin")
+        data = {
+            "session_key": result.session_key,
+            "openid": result.openid,
+            "anonymous_openid": "",
+            "unionid": result.unionid or "",
+        }
+        return {"err_no": 0, "err_tips": "success", "log_id": self._log_id(), "data": data}
+
+    def douyin_error(self, err_no: int) -> dict[str, Any]:
+        empty = {"session_key": "", "openid": "", "anonymous_openid": "", "unionid": ""}
+        tips = DOUYIN_TIPS.get(err_no, "error")
+        return {"err_no": err_no, "err_tips": tips, "log_id": self._log_id(), "data": empty}
+
+    def _log_id(self) -> str:
+        return secrets.token_hex(12).upper()
+
+    def app_access_token(
+        self, appid: str | None, secret: str | None, code: str | None
+    ) -> dict[str, Any]:
+        """The App's ``sns/oauth2/access_token``: a user access token for the code's user."""
+        taken = self._take("wechat_app", appid, secret, code)
+        if isinstance(taken, int):
+            return self._error(taken)
+        token = secrets.token_urlsafe(48)
+        openid = self.openid_for(taken.appid, taken.user)
+        with self._lock:
+            expires_at = self.clock() + APP_TOKEN_TTL
+            self._app_tokens[token] = (taken.appid, taken.user, openid, expires_at)
+        answer = {
+            "access_token": token,
+            "expires_in": APP_TOKEN_TTL,
+            "refresh_token": secrets.token_urlsafe(48),
+            "openid": openid,
+            "scope": "snsapi_userinfo",
+        }
+        if self.unionid:
+            answer["unionid"] = self.unionid_for(taken.user)
+        return answer
+
+    def app_userinfo(self, access_token: str | None, openid: str | None) -> dict[str, Any]:
+        """The App's ``sns/userinfo``: the token's user, if ``openid`` is theirs."""
+        if not access_token:
+            return self._error(41001)
+        with self._lock:
+            found = self._app_tokens.get(access_token)
+            now = self.clock()
+        if found is None:
+            return self._error(40014)
+        _appid, user, token_openid, expires_at = found
+        if expires_at <= now:
+            return self._error(42001)
+        if openid != token_openid:
+            return self._error(40003)
+        avatar = self._derive(b"avatar", user)
+        answer: dict[str, Any] = {
+            "openid": token_openid,
+            "nickname": user,
+            "sex": 0,
+            "province": "",
+            "city": "",
+            "country": "CN",
+            "headimgurl": f"https://thirdwx.qlogo.cn/mmopen/vi_32/{avatar}/132",
+            "privilege": [],
+        }
+        if self.unionid:
+            answer["unionid"] = self.unionid_for(user)
+        return answer
+
     # -- stable ids and what was issued ----------------------------------------------------
 
     def openid_for(self, appid: str, user: str) -> str:
         """The user's openid in ``appid``: stable, and different in every other app."""
         return "o" + self._derive(b"openid", appid, user)
 
-    def unionid_for(self, user: str) -> str:
-        """The user's unionid: the same in every app (one Open Platform account)."""
-        return "o" + self._derive(b"unionid", user)
+    def unionid_for(self, user: str, family: str = "wechat") -> str:
+        """The user's unionid on a platform family: the same in every app of it (WeChat's
+        mini programs and Apps of one Open Platform account share it; QQ and Douyin have
+        their own)."""
+        if family == "wechat":
+            return "o" + self._derive(b"unionid", user)
+        return "u" + self._derive(b"unionid", family, user)
 
     def _derive(self, label: bytes, *parts: str) -> str:
         message = b"\x00".join([label, *(part.encode() for part in parts)])
@@ -310,10 +507,14 @@ class Emulator:
             return {"access_token": token, "expires_in": 7200}
 
     def expire_access_tokens(self) -> None:
-        """Every access token given out so far is expired from now on (42001)."""
+        """Every access token given out so far (the apps' and the App users') is expired
+        from now on (42001)."""
         with self._lock:
             now = self.clock()
             self._tokens = {t: (appid, min(exp, now)) for t, (appid, exp) in self._tokens.items()}
+            self._app_tokens = {
+                token: (*found[:3], min(found[3], now)) for token, found in self._app_tokens.items()
+            }
 
     def _token_error(self, token: str | None) -> tuple[str | None, dict[str, Any] | None]:
         found = self._tokens.get(token or "")
@@ -394,9 +595,11 @@ class Emulator:
         count: int = 1,
         body: str | None = None,
         status: int = 200,
+        path: str | None = None,
     ) -> Faults:
         """Replace the faults: ``errcode``, ``body`` or ``status`` answer the next ``count``
-        calls instead of the real exchange (which then does not consume the code)."""
+        calls instead of the real exchange (which then does not consume the code). With
+        ``path``, only calls to that path (``/qq/sns/jscode2session``) take them."""
         if not 0 <= latency_ms <= MAX_LATENCY_MS:
             raise ValueError(f"latency_ms must be between 0 and {MAX_LATENCY_MS}")
         if count < 1:
@@ -405,8 +608,10 @@ class Emulator:
             raise ValueError("status must be an HTTP status between 200 and 599")
         if errcode is not None and body is not None:
             raise ValueError("set errcode or body, not both")
+        if path is not None and not path.startswith("/"):
+            raise ValueError("path must start with '/'")
         overrides = errcode is not None or body is not None or status != 200
-        faults = Faults(latency_ms, errcode, count if overrides else 0, body, status)
+        faults = Faults(latency_ms, errcode, count if overrides else 0, body, status, path)
         with self._lock:
             self._faults = faults
         return faults
@@ -415,14 +620,19 @@ class Emulator:
         with self._lock:
             self._faults = Faults()
 
-    def begin_call(self) -> tuple[float, Answer | None]:
-        """Latency (seconds) and forced answer, if any, for one WeChat API call.
+    def begin_call(
+        self, path: str | None = None, *, douyin: bool = False
+    ) -> tuple[float, Answer | None]:
+        """Latency (seconds) and forced answer, if any, for one API call to ``path``; a
+        forced error code is in Douyin's shape when ``douyin``.
 
         Decided when the call arrives, so a slow call still in flight (its client long gone)
         never takes a fault that was set for a later one.
         """
         with self._lock:
             faults = self._faults
+            if faults.path is not None and faults.path != path:
+                return 0.0, None
             latency = faults.latency_ms / 1000
             if faults.count <= 0:
                 return latency, None
@@ -430,12 +640,12 @@ class Emulator:
             self._faults = (
                 replace(faults, count=remaining)
                 if remaining
-                else Faults(latency_ms=faults.latency_ms)
+                else Faults(latency_ms=faults.latency_ms, path=faults.path)
             )
         if faults.body is not None:
             return latency, Answer(faults.status, faults.body)
         if faults.errcode is not None:
-            error = self._error(faults.errcode)
+            error = self.douyin_error(faults.errcode) if douyin else self._error(faults.errcode)
             return latency, Answer(faults.status, json.dumps(error), faults.errcode)
         page = f"<html><body><h1>{faults.status}</h1></body></html>"
         return latency, Answer(faults.status, page, media_type="text/html")
