@@ -17,6 +17,7 @@ EVENTS = frozenset(
     {
         "login",
         "login_failed",
+        "login_throttled",
         "registered",
         "logout",
         "password_changed",
@@ -28,6 +29,10 @@ EVENTS = frozenset(
         "user_disabled",
         "user_enabled",
         "user_deleted",
+        "identity_bound",
+        "identity_unbound",
+        "bind_failed",
+        "unbind_failed",
     }
 )
 
@@ -36,5 +41,7 @@ def event(name: str, *, level: int = logging.INFO, **fields: object) -> None:
     """Log audit event ``name`` with ``fields`` (values rendered with ``str``; ``None`` as -)."""
     if name not in EVENTS:
         raise ValueError(f"unknown audit event {name!r}")
+    if not logger.isEnabledFor(level):  # a login must not pay for a line nobody keeps
+        return
     text = " ".join(f"{key}={'-' if value is None else value}" for key, value in fields.items())
     logger.log(level, "%s %s", name, text, extra={"event": name, "audit": dict(fields)})

@@ -7,7 +7,8 @@ results; the rules live here once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,11 +25,13 @@ from wxsession.errors import (
     InvalidCredentials,
     NotFound,
     PasswordNotSet,
+    RateLimited,
     SessionInvalid,
 )
 from wxsession.metrics import UNKNOWN_PROVIDER, Metrics
 from wxsession.providers.base import Identity, Provider
 from wxsession.sessions.manager import ActiveSession, Device, IssuedSession, SessionManager
+from wxsession.throttle import LoginThrottle, Scope
 
 
 def _fingerprint(token: str | None) -> str | None:
@@ -40,6 +43,31 @@ def _fingerprint(token: str | None) -> str | None:
 def _password_identity(name: str) -> Identity:
     """``name`` is already normalised (see :mod:`wxsession.accounts.login_names`)."""
     return Identity(provider=PASSWORD_PROVIDER, app_id=PASSWORD_APP_ID, subject=name)
+
+
+def _user_of(active: ActiveSession) -> str:
+    assert active.record.user_id is not None  # routes require a registered session
+    return active.record.user_id
+
+
+@asynccontextmanager
+async def _audit_failure(
+    name: str, active: ActiveSession, provider: str, device: Device
+) -> AsyncIterator[None]:
+    """Log audit event ``name`` with the reason (the error code) when the block fails."""
+    try:
+        yield
+    except Exception as exc:
+        audit_event(
+            name,
+            level=logging.WARNING,
+            user=active.record.user_id,
+            provider=provider,
+            reason=getattr(exc, "code", type(exc).__name__),
+            ip=device.ip,
+            session=active.fingerprint,
+        )
+        raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +90,9 @@ class AuthService:
         auto_register: bool,
         metrics: Metrics | None = None,
         passwords: PasswordHasher | None = None,
+        throttle: LoginThrottle,
     ) -> None:
+        self.throttle = throttle
         self.metrics = metrics or sessions.metrics
         self.passwords = passwords or PasswordHasher()
         self.providers = dict(providers)
@@ -110,8 +140,17 @@ class AuthService:
                 presented=_fingerprint(presented_token),
             )
             raise
-        user = await self.accounts.find_or_register(identity, auto=self.auto_register)
-        return await self._start(identity, user, device, presented_token)
+        found = await self.accounts.find_or_register(identity, auto=self.auto_register)
+        if found.joined and found.user is not None:
+            audit_event(
+                "identity_bound",
+                user=found.user.id,
+                provider=identity.provider,
+                app=identity.app_id,
+                via="unionid",
+                ip=device.ip,
+            )
+        return await self._start(identity, found.user, device, presented_token)
 
     async def register(
         self, active: ActiveSession, profile: Profile, device: Device
@@ -148,7 +187,9 @@ class AuthService:
         self, name: str, password: str, *, device: Device, presented_token: str | None = None
     ) -> LoginResult:
         """Sign in with a name and password. An unknown name verifies against a dummy hash,
-        so it costs the same and answers the same 401 as a wrong password."""
+        so it costs the same and answers the same 401 as a wrong password. Failures are
+        throttled per account and IP and per account (429 ``RATE_LIMITED``, before any
+        hashing, alike for known and unknown names); a WeChat login is never throttled."""
         return await self.metrics.observe_login(
             PASSWORD_PROVIDER, self._password_login(name, password, device, presented_token)
         )
@@ -156,6 +197,20 @@ class AuthService:
     async def _password_login(
         self, name: str, password: str, device: Device, presented_token: str | None
     ) -> LoginResult:
+        refused = await self.throttle.reserve(name, device.ip)
+        if refused is not None:  # before any lookup or hashing, alike for every name
+            audit_event(
+                "login_throttled",
+                level=logging.WARNING,
+                provider=PASSWORD_PROVIDER,
+                limit=refused.limit.value,
+                account=refused.account,
+                ip=device.ip,
+                retry_after=refused.retry_after,
+            )
+            raise RateLimited(
+                "Too many failed logins. Try again later.", retry_after=refused.retry_after
+            )
         identity = _password_identity(name)
         found = await self.accounts.password_login(identity)
         stored = found[1] if found else await self.passwords.dummy_hash()
@@ -170,6 +225,7 @@ class AuthService:
                 presented=_fingerprint(presented_token),
             )
             raise InvalidCredentials()
+        await self.throttle.succeeded(name, device.ip)
         user = found[0]
         if self.passwords.needs_rehash(stored):
             await self.accounts.set_password_hash(user.id, await self.passwords.hash(password))
@@ -179,13 +235,32 @@ class AuthService:
         self, active: ActiveSession, current: str, new: str, device: Device
     ) -> LoginResult:
         """Set a new password after checking the current one, then end every other session
-        of the user behind the revocation point and issue the caller a fresh session."""
-        user_id = active.record.user_id
-        assert user_id is not None  # routes require a registered session
+        of the user behind the revocation point and issue the caller a fresh session.
+
+        Wrong current passwords are throttled like password logins, per user and IP and per
+        user (429 ``RATE_LIMITED`` before any hashing), so a stolen session cannot be used to
+        guess the password."""
+        user_id = _user_of(active)
         check_new_password(new)
         stored = await self.accounts.password_hash(user_id)
         if stored is None:
             raise PasswordNotSet()
+        refused = await self.throttle.reserve(user_id, device.ip, scope=Scope.PASSWORD_CHANGE)
+        if refused is not None:
+            audit_event(
+                "password_change_failed",
+                level=logging.WARNING,
+                user=user_id,
+                reason=RateLimited.code,
+                limit=refused.limit.value,
+                ip=device.ip,
+                session=active.fingerprint,
+                retry_after=refused.retry_after,
+            )
+            raise RateLimited(
+                "Too many wrong current passwords. Try again later.",
+                retry_after=refused.retry_after,
+            )
         if not await self.passwords.verify(stored, current):
             audit_event(
                 "password_change_failed",
@@ -196,6 +271,7 @@ class AuthService:
                 session=active.fingerprint,
             )
             raise CurrentPasswordIncorrect()
+        await self.throttle.succeeded(user_id, device.ip, scope=Scope.PASSWORD_CHANGE)
         await self.accounts.set_password_hash(user_id, await self.passwords.hash(new))
         ended = await self.sessions.revoke_all(user_id)
         audit_event(
@@ -209,6 +285,91 @@ class AuthService:
         if user is None:  # deleted meanwhile
             raise SessionInvalid()
         return await self._start(active.record.identity(), user, device, None)
+
+    async def bind(
+        self, active: ActiveSession, provider_name: str, proof: Mapping[str, Any], device: Device
+    ) -> tuple[LoginResult, bool]:
+        """Bind the identity behind ``proof`` to the caller's user, and whether it is new to
+        them (``False``: it already was theirs). The proof is an authentication, so the caller
+        gets a fresh session started through that identity and the presented one ends.
+
+        An identity (or, when merging, a unionid) of another user is 409 ``IDENTITY_TAKEN``:
+        nothing is merged. A second identity of the same provider and app is 409
+        ``PROVIDER_ALREADY_BOUND``.
+        """
+        provider = self.providers.get(provider_name)
+        if provider is None:
+            raise NotFound(f"Unknown login provider {provider_name!r}.")
+        user_id = _user_of(active)
+        async with _audit_failure("bind_failed", active, provider_name, device):
+            identity = await provider.exchange(proof)
+            added = await self.accounts.bind(user_id, identity)
+        if added:
+            audit_event(
+                "identity_bound",
+                user=user_id,
+                provider=identity.provider,
+                app=identity.app_id,
+                via="bind",
+                ip=device.ip,
+                session=active.fingerprint,
+            )
+        return await self._restart(active, identity, device), added
+
+    async def add_password(
+        self, active: ActiveSession, name: str, password: str, device: Device
+    ) -> LoginResult:
+        """Give the caller's user (one without a password) a login name and password, then a
+        fresh session through it. A user with a password changes it instead (409)."""
+        user_id = _user_of(active)
+        identity = _password_identity(name)
+        async with _audit_failure("bind_failed", active, PASSWORD_PROVIDER, device):
+            check_new_password(password)
+            password_hash = await self.passwords.hash(password)
+            await self.accounts.add_password(user_id, identity, password_hash)
+        audit_event(
+            "identity_bound",
+            user=user_id,
+            provider=PASSWORD_PROVIDER,
+            app=PASSWORD_APP_ID,
+            via="bind",
+            ip=device.ip,
+            session=active.fingerprint,
+        )
+        return await self._restart(active, identity, device)
+
+    async def unbind(
+        self, active: ActiveSession, provider_name: str, app_id: str | None, device: Device
+    ) -> LoginResult:
+        """Remove one of the caller's ways to sign in, never the last (409
+        ``LAST_SIGN_IN_METHOD``). Like a password change, this ends every session of the user
+        behind the revocation point (those started through the removed identity among them)
+        and gives the caller a fresh one."""
+        user_id = _user_of(active)
+        async with _audit_failure("unbind_failed", active, provider_name, device):
+            removed = await self.accounts.unbind(user_id, provider_name, app_id)
+        ended = await self.sessions.revoke_all(user_id)
+        audit_event(
+            "identity_unbound",
+            user=user_id,
+            provider=removed.provider,
+            app=removed.app_id,
+            ip=device.ip,
+            session=active.fingerprint,
+            ended=max(ended - 1, 0),
+        )
+        return await self._restart(active, active.record.identity(), device)
+
+    async def _restart(
+        self, active: ActiveSession, identity: Identity, device: Device
+    ) -> LoginResult:
+        """A fresh session for the caller's user through ``identity``; ``active`` ends."""
+        user = await self.accounts.get_user(_user_of(active))
+        if user is None:  # deleted meanwhile
+            raise SessionInvalid()
+        result = await self._start(identity, user, device, None)
+        await self.sessions.end(active)
+        return result
 
     async def logout(self, active: ActiveSession, device: Device | None = None) -> None:
         await self.sessions.end(active)

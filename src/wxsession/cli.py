@@ -50,6 +50,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar="APPID:SECRET",
         help="register a mini program (repeatable); with none, any appid/secret pair is accepted",
     )
+    for platform, what in (
+        ("wechat-app", "WeChat mobile App (Open Platform)"),
+        ("qq-app", "QQ mini program"),
+        ("douyin-app", "Douyin mini program"),
+    ):
+        emulator.add_argument(
+            f"--{platform}",
+            action="append",
+            default=[],
+            metavar="APPID:SECRET",
+            help=f"register a {what} (repeatable); with none, any pair is accepted",
+        )
     emulator.add_argument("--unionid", action="store_true", help="issue unionids")
     emulator.set_defaults(handler=_emulator)
 
@@ -98,6 +110,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         access_log=False,
+        proxy_headers=False,  # the client IP is ours to decide (WXSESSION_TRUSTED_PROXIES)
         log_level=settings.log_level,
         log_config=None,
         timeout_graceful_shutdown=settings.shutdown_timeout,
@@ -118,31 +131,31 @@ def _config_check(_: argparse.Namespace) -> int:
 def _emulator(args: argparse.Namespace) -> int:
     from wxsession.wechat.emulator import parse_app_option, serve_emulator
 
-    try:
-        apps = dict(parse_app_option(option) for option in args.app)
-    except ValueError as exc:
-        print(f"--app: {exc}", file=sys.stderr)
-        return 2
+    options = {
+        "app": ("--app", args.app),
+        "wechat_app": ("--wechat-app", args.wechat_app),
+        "qq": ("--qq-app", args.qq_app),
+        "douyin": ("--douyin-app", args.douyin_app),
+    }
+    registered: dict[str, dict[str, str]] = {}
+    for platform, (flag, given) in options.items():
+        try:
+            registered[platform] = dict(parse_app_option(option) for option in given)
+        except ValueError as exc:
+            print(f"{flag}: {exc}", file=sys.stderr)
+            return 2
+    apps = registered.pop("app")
     _configure_logging("info")
-    serve_emulator(host=args.host, port=args.port, apps=apps, unionid=args.unionid)
+    serve_emulator(
+        host=args.host, port=args.port, apps=apps, unionid=args.unionid, platform_apps=registered
+    )
     return 0
 
 
 def _db_upgrade(_: argparse.Namespace) -> int:
     from wxsession import migrate
-    from wxsession.db import create_engine
 
-    settings = load_settings()
-
-    async def run() -> str | None:
-        engine = create_engine(settings.database_url)
-        try:
-            await migrate.upgrade(engine)
-            return await migrate.current_revision(engine)
-        finally:
-            await engine.dispose()
-
-    revision = asyncio.run(run())
+    revision = asyncio.run(migrate.upgrade_database(load_settings()))
     print(f"database is at revision {revision}")
     return 0
 

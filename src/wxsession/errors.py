@@ -31,7 +31,8 @@ The tree::
     │   │   ├── SessionInvalid              401 SESSION_INVALID
     │   │   ├── SessionExpired              401 SESSION_EXPIRED
     │   │   ├── InvalidCredentials          401 INVALID_CREDENTIALS (unknown user or wrong password)
-    │   │   ├── WeChatCodeInvalid           401 WECHAT_CODE_INVALID
+    │   │   ├── ProviderCodeInvalid         401 PROVIDER_CODE_INVALID (QQ, Douyin: bad or used code)
+    │   │   │   └── WeChatCodeInvalid       401 WECHAT_CODE_INVALID
     │   │   └── WeChatCodeUsed              401 WECHAT_CODE_USED
     │   ├── PermissionDenied                403
     │   │   ├── RegistrationRequired        403 REGISTRATION_REQUIRED
@@ -40,14 +41,19 @@ The tree::
     │   ├── NotFound                        404 NOT_FOUND
     │   ├── AlreadyRegistered               409 ALREADY_REGISTERED
     │   ├── IdentityTaken                   409 IDENTITY_TAKEN
+    │   ├── ProviderAlreadyBound            409 PROVIDER_ALREADY_BOUND (one per provider and app)
+    │   ├── LastSignInMethod                409 LAST_SIGN_IN_METHOD (unbinding the last one)
     │   └── RateLimited                     429 RATE_LIMITED
     └── ServerError                         5xx: nothing the client can fix by changing the request
         ├── InternalError                   500 INTERNAL_ERROR
-        ├── WeChatMisconfigured             502 WECHAT_MISCONFIGURED (appid/secret refused)
-        ├── WeChatError                     502 WECHAT_ERROR (an errcode we do not know)
-        │   └── WeChatAccessTokenRejected   502 WECHAT_ERROR (40001/42001 after one refresh)
+        ├── ProviderMisconfigured           502 PROVIDER_MISCONFIGURED (QQ, Douyin credentials)
+        │   └── WeChatMisconfigured         502 WECHAT_MISCONFIGURED (appid/secret refused)
+        ├── ProviderError                   502 PROVIDER_ERROR (QQ, Douyin: unknown error, garbage)
+        │   └── WeChatError                 502 WECHAT_ERROR (an errcode we do not know)
+        │       └── WeChatAccessTokenRejected  502 WECHAT_ERROR (40001/42001 after one refresh)
         └── ServiceUnavailable              503
-            ├── WeChatUnavailable           503 WECHAT_UNAVAILABLE
+            ├── ProviderUnavailable         503 PROVIDER_UNAVAILABLE (QQ, Douyin down or busy)
+            │   └── WeChatUnavailable       503 WECHAT_UNAVAILABLE
             ├── SessionStoreUnavailable     503 SESSION_STORE_UNAVAILABLE
             └── DatabaseUnavailable         503 DATABASE_UNAVAILABLE
 """
@@ -232,7 +238,15 @@ class InvalidCredentials(AuthenticationError):
     default_message = "The username, phone or password is not correct."
 
 
-class WeChatCodeInvalid(AuthenticationError):
+class ProviderCodeInvalid(AuthenticationError):
+    """A login platform refused the code (QQ, Douyin; WeChat has its own codes below). Those
+    platforms do not tell a used code from a wrong one, so one code covers both."""
+
+    code = "PROVIDER_CODE_INVALID"
+    default_message = "The login code is invalid, expired or used. Log in on the client again."
+
+
+class WeChatCodeInvalid(ProviderCodeInvalid):
     code = "WECHAT_CODE_INVALID"
     default_message = "The login code is invalid or expired. Call wx.login() again."
 
@@ -279,6 +293,22 @@ class IdentityTaken(ClientError):
     default_message = "This username or phone number is already taken."
 
 
+class ProviderAlreadyBound(ClientError):
+    code = "PROVIDER_ALREADY_BOUND"
+    status = 409
+    default_message = (
+        "This account already has a sign-in of this provider and app. Unbind it first."
+    )
+
+
+class LastSignInMethod(ClientError):
+    code = "LAST_SIGN_IN_METHOD"
+    status = 409
+    default_message = (
+        "This is the account's last way to sign in. Bind another one before removing it."
+    )
+
+
 class RateLimited(ClientError):
     code = "RATE_LIMITED"
     status = 429
@@ -298,13 +328,27 @@ class InternalError(ServerError):
     default_message = "Internal error."
 
 
-class WeChatMisconfigured(ServerError):
+class ProviderMisconfigured(ServerError):
+    code = "PROVIDER_MISCONFIGURED"
+    status = 502
+    default_message = (
+        "The login platform refused the server's credentials. The operator must fix them."
+    )
+
+
+class WeChatMisconfigured(ProviderMisconfigured):
     code = "WECHAT_MISCONFIGURED"
     status = 502
     default_message = "The server's WeChat credentials were refused. The operator must fix them."
 
 
-class WeChatError(ServerError):
+class ProviderError(ServerError):
+    code = "PROVIDER_ERROR"
+    status = 502
+    default_message = "The login platform answered with an unexpected error."
+
+
+class WeChatError(ProviderError):
     code = "WECHAT_ERROR"
     status = 502
     default_message = "WeChat answered with an unexpected error."
@@ -323,7 +367,12 @@ class ServiceUnavailable(ServerError):
         super().__init__(message, headers={"Retry-After": str(retry_after)})
 
 
-class WeChatUnavailable(ServiceUnavailable):
+class ProviderUnavailable(ServiceUnavailable):
+    code = "PROVIDER_UNAVAILABLE"
+    default_message = "The login platform is unavailable or busy. Try again shortly."
+
+
+class WeChatUnavailable(ProviderUnavailable):
     code = "WECHAT_UNAVAILABLE"
     default_message = "WeChat is unavailable or busy. Try again shortly."
 

@@ -19,7 +19,7 @@ from wxsession.db import create_engine
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
 from wxsession.settings import Settings
-from wxsession.wechat.emulator import Emulator
+from wxsession.wechat.emulator import DOUYIN_PREFIX, QQ_PREFIX, Emulator
 
 APPID = "wx5e1f0c3a9b7d2e46"
 SECRET = "test-app-secret-7f3a9c1e5b2d4f60"
@@ -41,10 +41,11 @@ class Service:
     def __post_init__(self) -> None:
         self.http = httpx.Client(base_url=self.url, timeout=15)
 
-    def wx_code(self, user: str = "alice", appid: str = APPID) -> str:
-        """Play wx.login() for ``user`` on the emulator."""
+    def wx_code(self, user: str = "alice", appid: str | None = None) -> str:
+        """Play wx.login() for ``user`` on the emulator (in this server's app by default)."""
         response = httpx.post(
-            f"{self.emulator_url}/_emulator/login", json={"appid": appid, "user": user}
+            f"{self.emulator_url}/_emulator/login",
+            json={"appid": appid or self.settings.appid, "user": user},
         )
         response.raise_for_status()
         code: str = response.json()["code"]
@@ -108,18 +109,26 @@ def backend(request: pytest.FixtureRequest, tmp_path: Any) -> dict[str, str]:
 @pytest.fixture
 def make_service(backend: dict[str, str]) -> Iterator[Any]:
     """Start servers with extra settings: ``make_service(registration="explicit")``; a
-    ``password_hasher`` replaces the server's own (to count its work)."""
+    ``password_hasher`` replaces the server's own (to count its work); ``unionid`` makes the
+    emulator send unionids (the same for a user in every app and every emulator)."""
     stack: list[Any] = []
 
-    def start(*, password_hasher: PasswordHasher | None = None, **overrides: Any) -> Service:
+    def start(
+        *, password_hasher: PasswordHasher | None = None, unionid: bool = False, **overrides: Any
+    ) -> Service:
         clock = MovableClock()
-        emulator_cm = running_emulator({APPID: SECRET}, clock=clock)
+        apps = {overrides.get("appid", APPID): overrides.get("secret", SECRET)}
+        emulator_cm = running_emulator(apps, unionid=unionid, clock=clock)
         emulator_url, emulator = emulator_cm.__enter__()
         stack.append(emulator_cm)
         options: dict[str, Any] = {
             "appid": APPID,
             "secret": SECRET,
             "wechat_api_base": emulator_url,
+            # Other platforms (on only when a test sets their appid/secret): the emulator too.
+            "wechat_app_api_base": emulator_url,
+            "qq_api_base": emulator_url + QQ_PREFIX,
+            "douyin_api_base": emulator_url + DOUYIN_PREFIX,
             "wechat_timeout": 2.0,
             **backend,
             **overrides,

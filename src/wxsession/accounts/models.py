@@ -41,7 +41,9 @@ class IdentityRow(Base):
     """One sign-in identity: unique on (provider, app_id, subject), bound to one user.
 
     The unique constraint, not a read-then-write, is what keeps parallel first logins of the
-    same openid from creating two users.
+    same openid from creating two users. A user holds at most one identity per (provider,
+    app_id): one openid per app, one password login name; the second unique key keeps
+    parallel binds from breaking that.
     """
 
     __tablename__ = "identities"
@@ -49,6 +51,7 @@ class IdentityRow(Base):
         UniqueConstraint(
             "provider", "app_id", "subject", name="uq_identities_provider_app_subject"
         ),
+        UniqueConstraint("user_id", "provider", "app_id", name="uq_identities_user_provider_app"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -62,6 +65,25 @@ class IdentityRow(Base):
     # The newest session_key of this identity (WeChat), replaced on every login; a secret of
     # the server, read only to check or decrypt the user's open data. Never rendered.
     session_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class UnionRow(Base):
+    """The user a unionid belongs to (its "home"): the first user it was seen with.
+
+    ``scope`` is the platform whose unionids these are (``wechat`` for the mini program and
+    the App alike), so one platform's id never matches another's. The primary key is what
+    makes parallel first logins of one person through two apps end as one user: both try to
+    claim the unionid, one insert wins, the other joins its user.
+    """
+
+    __tablename__ = "union_ids"
+
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    union_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

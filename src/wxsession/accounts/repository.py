@@ -1,20 +1,46 @@
-"""Reads and writes of users and identities, with database faults translated to 503."""
+"""Reads and writes of users and identities (registration, binding, unionid homes), with
+database faults translated to 503."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from wxsession.accounts.models import IdentityRow, PasswordRow, User, utcnow
+from wxsession.accounts.login_names import PASSWORD_PROVIDER
+from wxsession.accounts.models import IdentityRow, PasswordRow, UnionRow, User, utcnow
 from wxsession.db import sessionmaker
-from wxsession.errors import DatabaseUnavailable, IdentityTaken
+from wxsession.errors import (
+    DatabaseUnavailable,
+    IdentityTaken,
+    InvalidRequest,
+    LastSignInMethod,
+    NotFound,
+    ProviderAlreadyBound,
+    SessionInvalid,
+)
 from wxsession.providers.base import Identity
+
+T = TypeVar("T")
+
+ATTEMPTS = 3
+"""Tries of a write a parallel request can beat: the second sees the winner's rows."""
+
+TAKEN_BY_ANOTHER = "This identity is already bound to another user. Nothing was merged."
+PASSWORD_SET = "This account already has a password. Change it with POST /v1/me/password."  # noqa: S105
+
+
+def union_scope(provider: str) -> str:
+    """The platform whose unionids ``provider`` reports: its name up to the first ``_``
+    (``wechat`` and ``wechat_app`` share WeChat Open Platform's unionids, ``qq`` has its own)."""
+    return provider.split("_", 1)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,11 +51,27 @@ class Profile:
     avatar_url: str | None = None
 
 
-class AccountRepository:
-    """Users and identities in SQL. Registration is race-safe by the identity's unique key."""
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What a login found: the user (``None``: unknown and not registered), and whether the
+    identity was new and joined the user its unionid belongs to."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    user: User | None
+    joined: bool = False
+
+
+class AccountRepository:
+    """Users and identities in SQL. Every rule that a parallel request could break is kept by
+    a unique key, not by a read-then-write: identities (provider, app, subject), one identity
+    per (user, provider, app), and a unionid's home user (see :class:`UnionRow`).
+
+    ``unionid_merge``: a new identity whose unionid already belongs to a user joins that user
+    (at login and at explicit registration) instead of making a new one.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, unionid_merge: bool = True) -> None:
         self._sessionmaker = sessionmaker(engine)
+        self.unionid_merge = unionid_merge
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncSession]:
@@ -45,27 +87,13 @@ class AccountRepository:
         async with self._transaction() as session:
             return await session.get(User, user_id)
 
-    async def find_user(self, identity: Identity) -> User | None:
-        """The user an identity is bound to, if any."""
-        async with self._transaction() as session:
-            return await _user_for_identity(session, identity)
-
     async def register(self, identity: Identity, profile: Profile | None = None) -> User:
-        """Create a user bound to ``identity``; if a parallel request won, return its user."""
+        """Create a user bound to ``identity``; if a parallel request won, or the identity's
+        unionid already has a home, return that user."""
         profile = profile or Profile()
-        try:
-            async with self._transaction() as session:
-                user = User(nickname=profile.nickname, avatar_url=profile.avatar_url)
-                session.add(user)
-                await session.flush()
-                session.add(_identity_row(identity, user.id))
-                await session.flush()
-                return user
-        except IntegrityError:
-            existing = await self.find_user(identity)
-            if existing is None:  # the winner's row vanished again: surface as a conflict
-                raise
-            return existing
+        found = await self._retrying(lambda session: self._find_or_add(session, identity, profile))
+        assert found.user is not None  # _find_or_add with a profile always finds or creates
+        return found.user
 
     async def register_with_password(self, identity: Identity, password_hash: str) -> User:
         """Create a user with a password sign-in name and its hash, in one transaction.
@@ -151,6 +179,7 @@ class AccountRepository:
         async with self._transaction() as session:
             await session.execute(delete(IdentityRow).where(IdentityRow.user_id == user_id))
             await session.execute(delete(PasswordRow).where(PasswordRow.user_id == user_id))
+            await session.execute(delete(UnionRow).where(UnionRow.user_id == user_id))
             result: Any = await session.execute(delete(User).where(User.id == user_id))
             return bool(result.rowcount)
 
@@ -181,31 +210,202 @@ class AccountRepository:
             epoch: int | None = (await session.execute(statement)).scalar_one_or_none()
             return epoch
 
-    async def find_or_register(self, identity: Identity, *, auto: bool) -> User | None:
-        """The identity's user; an unknown one is registered when ``auto``, else ``None``.
+    async def find_or_register(self, identity: Identity, *, auto: bool) -> Found:
+        """The identity's user; an unknown one joins its unionid's home user (when merging),
+        else is registered when ``auto``, else is not found.
 
         A known identity's stored session_key is replaced by this login's (registration
         writes it with the row), so the newest key is always the one on record.
         """
-        user = await self.find_user(identity)
-        if user is None and auto:
-            user = await self.register(identity)
-        elif user is not None and identity.session_key is not None:
-            await self.record_session_key(identity)
-        return user
+        profile = Profile(identity.nickname, identity.avatar_url) if auto else None
+        return await self._retrying(lambda session: self._find_or_add(session, identity, profile))
 
-    async def record_session_key(self, identity: Identity) -> None:
-        """Store ``identity.session_key`` as the newest key of that identity."""
-        async with self._transaction() as session:
-            await session.execute(
-                update(IdentityRow)
-                .where(
-                    IdentityRow.provider == identity.provider,
-                    IdentityRow.app_id == identity.app_id,
-                    IdentityRow.subject == identity.subject,
+    async def _find_or_add(
+        self, session: AsyncSession, identity: Identity, profile: Profile | None
+    ) -> Found:
+        """One try of :meth:`find_or_register` (a new user only if ``profile``).
+
+        A returning user (the common login) costs one read of identity and user together,
+        plus one narrow update only when the session_key or unionid changed."""
+        known = (await session.execute(_KNOWN, _identity_params(identity))).one_or_none()
+        if known is not None:
+            row_id, union_id, session_key, user = known
+            changes: dict[str, str] = {}
+            if identity.session_key is not None and identity.session_key != session_key:
+                changes["session_key"] = identity.session_key
+            if union_id is None and identity.union_id is not None:
+                changes["union_id"] = identity.union_id  # the app joined an Open Platform account
+            if changes:
+                await session.execute(  # no IdentityRow is loaded here: nothing to sync
+                    update(IdentityRow).where(IdentityRow.id == row_id).values(**changes),
+                    execution_options={"synchronize_session": False},
                 )
-                .values(session_key=identity.session_key)
+            if "union_id" in changes:
+                await self._claim_union(session, identity, user.id, strict=False)
+            return Found(user)
+        home = await self._union_home(session, identity)
+        if home is not None:
+            session.add(_identity_row(identity, home))
+            await session.flush()
+            return Found(await session.get(User, home), joined=True)
+        if profile is None:
+            return Found(None)
+        user = User(nickname=profile.nickname, avatar_url=profile.avatar_url)
+        session.add(user)
+        await session.flush()
+        session.add(_identity_row(identity, user.id))
+        await session.flush()
+        await self._claim_union(session, identity, user.id, strict=self.unionid_merge)
+        return Found(user)
+
+    async def bind(self, user_id: str, identity: Identity) -> bool:
+        """Bind ``identity`` to the user; ``False`` if it already was theirs.
+
+        Raises :class:`IdentityTaken` if it, or (when merging) its unionid, belongs to another
+        user: two users are never merged silently. :class:`ProviderAlreadyBound` if the user
+        has another identity of the same provider and app.
+        """
+        return await self._retrying(lambda session: self._bind(session, user_id, identity))
+
+    async def _bind(self, session: AsyncSession, user_id: str, identity: Identity) -> bool:
+        row = await _identity_of(session, identity)
+        if row is not None:
+            if row.user_id != user_id:
+                raise IdentityTaken(TAKEN_BY_ANOTHER)
+            if identity.session_key is not None:
+                row.session_key = identity.session_key
+            return False
+        home = await self._union_home(session, identity)
+        if home is not None and home != user_id:
+            raise IdentityTaken(TAKEN_BY_ANOTHER)
+        await _refuse_second_of_kind(session, user_id, identity.provider, identity.app_id)
+        session.add(_identity_row(identity, user_id))
+        await session.flush()
+        if home is None:
+            await self._claim_union(session, identity, user_id, strict=self.unionid_merge)
+        return True
+
+    async def add_password(self, user_id: str, identity: Identity, password_hash: str) -> None:
+        """Give a user without a password a login name (``identity``) and password hash.
+
+        :class:`ProviderAlreadyBound` if they have one (they change it instead),
+        :class:`IdentityTaken` if the name is someone else's.
+        """
+
+        async def work(session: AsyncSession) -> None:
+            await _refuse_second_of_kind(session, user_id, identity.provider, identity.app_id)
+            if await session.get(PasswordRow, user_id) is not None:
+                raise ProviderAlreadyBound(PASSWORD_SET)
+            if await _identity_of(session, identity) is not None:
+                raise IdentityTaken()
+            session.add(_identity_row(identity, user_id))
+            session.add(PasswordRow(user_id=user_id, hash=password_hash))
+            await session.flush()
+
+        await self._retrying(work)
+
+    async def identities(self, user_id: str) -> list[IdentityRow]:
+        """The user's identities, oldest first."""
+        statement: Any = (
+            select(IdentityRow)
+            .where(IdentityRow.user_id == user_id)
+            .order_by(IdentityRow.created_at, IdentityRow.id)
+        )
+        async with self._transaction() as session:
+            return list((await session.execute(statement)).scalars())
+
+    async def unbind(self, user_id: str, provider: str, app_id: str | None) -> IdentityRow:
+        """Remove the user's identity at ``provider`` (and ``app_id``, needed only when they
+        have several of that provider) and return it, unless it is their last way to sign in
+        (:class:`LastSignInMethod`). A password login name goes with its hash.
+
+        The user's revocation point rises in the same transaction, so no session issued before
+        outlives the identity. That update comes first because it also locks the user row
+        (PostgreSQL) or the database (SQLite): of two parallel unbinds, the second counts what
+        the first left.
+        """
+        async with self._transaction() as session:
+            raised: Any = await session.execute(
+                update(User)
+                .where(User.id == user_id)
+                .values(session_epoch=User.session_epoch + 1, sessions_revoked_at=utcnow())
+                .returning(User.session_epoch)
             )
+            if raised.scalar_one_or_none() is None:
+                raise SessionInvalid()  # the user is gone
+            rows = list(
+                (await session.execute(select(IdentityRow).where(IdentityRow.user_id == user_id)))
+                .scalars()
+                .all()
+            )
+            target = _pick(rows, provider, app_id)
+            has_password = await session.get(PasswordRow, user_id) is not None
+            ways = [row for row in rows if row.provider != PASSWORD_PROVIDER or has_password]
+            if target in ways and len(ways) == 1:
+                raise LastSignInMethod()
+            await session.delete(target)
+            if target.provider == PASSWORD_PROVIDER:
+                await session.execute(delete(PasswordRow).where(PasswordRow.user_id == user_id))
+            if target.union_id is not None and not any(
+                row is not target
+                and row.union_id == target.union_id
+                and union_scope(row.provider) == union_scope(target.provider)
+                for row in rows
+            ):  # the person is gone from this user: their next login must not come back
+                await session.execute(
+                    delete(UnionRow).where(
+                        UnionRow.scope == union_scope(target.provider),
+                        UnionRow.union_id == target.union_id,
+                        UnionRow.user_id == user_id,
+                    )
+                )
+            return target
+
+    async def _union_home(self, session: AsyncSession, identity: Identity) -> str | None:
+        """The user ``identity``'s unionid belongs to, when merging by unionid."""
+        if not self.unionid_merge or identity.union_id is None:
+            return None
+        home: str | None = await session.scalar(
+            select(UnionRow.user_id).where(
+                UnionRow.scope == union_scope(identity.provider),
+                UnionRow.union_id == identity.union_id,
+            )
+        )
+        return home
+
+    async def _claim_union(
+        self, session: AsyncSession, identity: Identity, user_id: str, *, strict: bool
+    ) -> None:
+        """Record ``user_id`` as the home of ``identity``'s unionid. ``strict``: a parallel
+        claim makes this fail (the caller tries again and joins the winner); otherwise an
+        existing home is kept as it is."""
+        if identity.union_id is None:
+            return
+        values = {
+            "scope": union_scope(identity.provider),
+            "union_id": identity.union_id,
+            "user_id": user_id,
+            "created_at": utcnow(),
+        }
+        if strict:
+            await session.execute(insert(UnionRow).values(**values))
+            return
+        dialect_insert = (
+            postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        )
+        await session.execute(dialect_insert(UnionRow).values(**values).on_conflict_do_nothing())
+
+    async def _retrying(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run ``work`` in a transaction; when a unique key refuses it (a parallel request got
+        there first), run it again: it then sees the winner's rows and decides on them."""
+        last: IntegrityError | None = None
+        for _ in range(ATTEMPTS):
+            try:
+                async with self._transaction() as session:
+                    return await work(session)
+            except IntegrityError as exc:
+                last = exc
+        raise IdentityTaken(TAKEN_BY_ANOTHER) from last
 
     async def session_key(
         self, user_id: str, provider: str, app_id: str, subject: str
@@ -249,15 +449,51 @@ def _identity_row(identity: Identity, user_id: str) -> IdentityRow:
     )
 
 
-async def _user_for_identity(session: AsyncSession, identity: Identity) -> User | None:
-    statement: Any = (
-        select(User)
-        .join(IdentityRow, IdentityRow.user_id == User.id)
-        .where(
-            IdentityRow.provider == identity.provider,
-            IdentityRow.app_id == identity.app_id,
-            IdentityRow.subject == identity.subject,
+_SAME_IDENTITY = (
+    IdentityRow.provider == bindparam("provider"),
+    IdentityRow.app_id == bindparam("app_id"),
+    IdentityRow.subject == bindparam("subject"),
+)
+_IDENTITY: Any = select(IdentityRow).where(*_SAME_IDENTITY)
+# Built once (each call binds values): what a returning login needs, in one read.
+_KNOWN: Any = (
+    select(IdentityRow.id, IdentityRow.union_id, IdentityRow.session_key, User)
+    .join(User, User.id == IdentityRow.user_id)
+    .where(*_SAME_IDENTITY)
+)
+
+
+def _identity_params(identity: Identity) -> dict[str, str]:
+    return {"provider": identity.provider, "app_id": identity.app_id, "subject": identity.subject}
+
+
+async def _identity_of(session: AsyncSession, identity: Identity) -> IdentityRow | None:
+    found: IdentityRow | None = await session.scalar(_IDENTITY, _identity_params(identity))
+    return found
+
+
+async def _refuse_second_of_kind(
+    session: AsyncSession, user_id: str, provider: str, app_id: str
+) -> None:
+    """One identity per (user, provider, app): a second is :class:`ProviderAlreadyBound`
+    (the unique key refuses it too, should two binds race)."""
+    taken = await session.scalar(
+        select(
+            exists().where(
+                IdentityRow.user_id == user_id,
+                IdentityRow.provider == provider,
+                IdentityRow.app_id == app_id,
+            )
         )
     )
-    result = await session.execute(statement)
-    return result.scalar_one_or_none()
+    if taken:
+        raise ProviderAlreadyBound(PASSWORD_SET if provider == PASSWORD_PROVIDER else None)
+
+
+def _pick(rows: list[IdentityRow], provider: str, app_id: str | None) -> IdentityRow:
+    matches = [r for r in rows if r.provider == provider and app_id in (None, r.app_id)]
+    if not matches:
+        raise NotFound(f"No {provider!r} sign-in is bound to this account.")
+    if len(matches) > 1:
+        raise InvalidRequest(f"Several {provider!r} sign-ins are bound: name one with app_id.")
+    return matches[0]

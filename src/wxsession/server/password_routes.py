@@ -81,7 +81,11 @@ async def password_register(
     response_model=LoginOut,
     tags=["auth"],
     summary="Sign in with a username or phone and a password",
-    responses=error_responses(401, 403, 413, 422, 503),
+    description=(
+        "Failed logins are throttled per account and client IP and per account: 429 "
+        "`RATE_LIMITED` with `Retry-After`, before the password is checked."
+    ),
+    responses=error_responses(400, 401, 403, 413, 422, 429, 503),
 )
 async def password_login(
     body: PasswordAccountIn,
@@ -101,7 +105,11 @@ async def password_login(
     response_model=LoginOut,
     tags=["me"],
     summary="Change the password: ends every other session, returns a fresh one for this device",
-    responses=error_responses(400, 401, 403, 413, 422, 503),
+    description=(
+        "Wrong current passwords are throttled per user and client IP and per user, like "
+        "failed logins: 429 `RATE_LIMITED` with `Retry-After`, before the password is checked."
+    ),
+    responses=error_responses(400, 401, 403, 413, 422, 429, 503),
 )
 async def change_password(
     body: PasswordChangeIn,

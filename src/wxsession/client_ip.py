@@ -1,0 +1,72 @@
+"""The client's IP address, believing ``X-Forwarded-For`` only from proxies we were told to trust.
+
+Anyone can send ``X-Forwarded-For``; believing it from anyone would let an attacker pick a
+fresh address for every request and walk past a per-IP limit. So the header counts only when
+the direct peer is a trusted proxy (``WXSESSION_TRUSTED_PROXIES``), and then only as far as
+the chain of trusted proxies reaches: reading from the right (the entry the nearest proxy
+appended), the first address that is not itself a trusted proxy is the client. Entries left
+of it were written by the client or by proxies we know nothing about, and are ignored.
+
+Pure functions, no framework: the FastAPI glue (``device_of``) passes the peer and headers in.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Sequence
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_address(text: str) -> IPAddress | None:
+    """An address as proxies write it (``1.2.3.4``, ``1.2.3.4:5678``, ``2001:db8::1``,
+    ``[2001:db8::1]:443``), in canonical form; ``None`` for anything else (``unknown``, a
+    host name, junk). An IPv4-mapped IPv6 address is its IPv4 address, so one client is one
+    address whichever socket family it came through."""
+    text = text.strip()
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:  # IPv4 with a port; a bare IPv6 has two colons or more
+        text = text.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _trusted(address: IPAddress, proxies: Sequence[IPNetwork]) -> bool:
+    return any(address in network for network in proxies)
+
+
+def client_ip(
+    peer: str | None, forwarded_for: Iterable[str], trusted_proxies: Sequence[IPNetwork]
+) -> str | None:
+    """The client address for a request from ``peer`` carrying ``X-Forwarded-For`` header
+    values ``forwarded_for`` (all of them, in order).
+
+    A peer that is not a trusted proxy is the client, whatever the header says. Behind
+    trusted proxies, the right-most entry that is not a trusted proxy is the client. If the
+    walk meets an entry that is not an address, or every entry is a trusted proxy, the last
+    address vouched for (the proxy that passed the request on) stands in for the client:
+    never a value the client could have chosen.
+    """
+    if peer is None:
+        return None
+    address = parse_address(peer)
+    if address is None:
+        return peer  # not an IP peer (a Unix socket, a test client): nothing to resolve
+    if not trusted_proxies or not _trusted(address, trusted_proxies):
+        return str(address)
+    entries = [entry for value in forwarded_for for entry in value.split(",") if entry.strip()]
+    for entry in reversed(entries):
+        hop = parse_address(entry)
+        if hop is None:
+            break
+        address = hop
+        if not _trusted(hop, trusted_proxies):
+            break
+    return str(address)
