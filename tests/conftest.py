@@ -7,11 +7,13 @@ Real servers
     instead. A server that cannot start is an error, never a skip.
 
 ``own_redis`` is a private Redis for one test, which may stop and restart it.
+``redis_cluster`` is a 3-master Redis Cluster (``tests/support/topologies.py``), started once.
 
 Per-test URLs
     ``redis_url``: the Redis URL, its database emptied (FLUSHDB) before the test, so a test
     may count keys. With ``REDIS_URL`` set, that database is flushed: do not point it at
     data you want to keep.
+    ``redis_cluster_url``: the cluster's URL, every master flushed before the test.
     ``postgres_url``: a new, empty PostgreSQL database for this test, dropped afterwards.
     ``sqlite_url``: a SQLite file under the test's ``tmp_path``.
 """
@@ -26,6 +28,7 @@ import pytest
 import redis
 
 from tests.support.servers import PostgresProcess, RedisProcess
+from tests.support.topologies import ClusterTopology
 
 # --- real servers (session scope) ---------------------------------------------------------
 
@@ -50,6 +53,17 @@ def postgres_server() -> Iterator[PostgresProcess]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[ClusterTopology]:
+    """A 3-master Redis Cluster on loopback (about 2 s to form), for the whole session."""
+    cluster = ClusterTopology()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 @pytest.fixture
 def own_redis() -> Iterator[RedisProcess]:
     """A Redis of the test's own, for tests that stop, pause or restart it."""
@@ -72,6 +86,13 @@ def redis_url(redis_server: RedisProcess) -> str:
     finally:
         client.close()
     return redis_server.url
+
+
+@pytest.fixture
+def redis_cluster_url(redis_cluster: ClusterTopology) -> str:
+    """The cluster's ``redis+cluster://`` URL, every master emptied before the test."""
+    redis_cluster.flush()
+    return redis_cluster.url
 
 
 @pytest.fixture

@@ -1,17 +1,22 @@
 """The SQL database: one async engine, the declarative base every table hangs on.
 
 SQLite (aiosqlite) is the embedded default; PostgreSQL (asyncpg) is for production. SQLite
-gets WAL and a busy timeout so concurrent writers wait instead of failing.
+gets WAL and a busy timeout so concurrent writers wait instead of failing. PostgreSQL gets a
+bounded pool and bounded waits (:func:`engine_for`): a database that stops answering turns
+requests into 503s after seconds instead of holding them (and their connections) forever.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+
+if TYPE_CHECKING:
+    from wxsession.settings import Settings
 
 
 class Base(DeclarativeBase):
@@ -33,6 +38,26 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def engine_for(settings: Settings, *, migrations: bool = False) -> AsyncEngine:
+    """The engine ``settings`` describe: pool size, overflow and waits (PostgreSQL only).
+
+    ``migrations``: no per-statement limit, since a migration may rightly run long, or wait
+    on the advisory lock while another instance migrates (:mod:`wxsession.migrate`).
+    """
+    if not settings.database_url.startswith("postgresql"):
+        return create_engine(settings.database_url)
+    connect_args: dict[str, Any] = {"timeout": settings.db_connect_timeout}
+    if not migrations:
+        connect_args["command_timeout"] = settings.db_command_timeout
+    return create_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        connect_args=connect_args,
+    )
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[Any]:

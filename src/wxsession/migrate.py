@@ -3,7 +3,10 @@
 Alembic's command API is synchronous; we run it on an async connection through
 ``run_sync`` and hand the connection to ``env.py``, so the same code path serves ``serve``
 (auto-migrate at start), ``wxsession db upgrade`` and the tests. On PostgreSQL a
-transaction-scoped advisory lock serialises instances that start at the same time.
+transaction-scoped advisory lock serialises instances that start at the same time: the first
+applies the migrations, the others wait, then find nothing left to do. Several instances
+started at once are therefore safe; a deploy of many instances still runs ``wxsession db
+upgrade`` once and starts them with ``WXSESSION_AUTO_MIGRATE=false`` (docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -18,13 +21,17 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from wxsession.db import engine_for
+from wxsession.settings import Settings
+
 _ADVISORY_LOCK_ID = 0x77785345  # "wxSE"
 
 
 def target_metadata() -> MetaData:
     """The metadata of every table, with their modules imported so the tables are registered."""
     import wxsession.accounts.models
-    import wxsession.sessions.sql  # noqa: F401
+    import wxsession.sessions.sql
+    import wxsession.throttle.sql  # noqa: F401
     from wxsession.db import Base
 
     return Base.metadata
@@ -48,6 +55,17 @@ async def upgrade(engine: AsyncEngine) -> None:
                 text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ADVISORY_LOCK_ID}
             )
         await connection.run_sync(_upgrade_sync)
+
+
+async def upgrade_database(settings: Settings) -> str | None:
+    """Migrate the database ``settings`` name on an engine of its own (no statement time
+    limit, see :func:`~wxsession.db.engine_for`); returns the revision it is now at."""
+    engine = engine_for(settings, migrations=True)
+    try:
+        await upgrade(engine)
+        return await current_revision(engine)
+    finally:
+        await engine.dispose()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

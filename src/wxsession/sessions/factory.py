@@ -1,20 +1,29 @@
-"""Pick the session store a ``session_store`` setting names."""
+"""Pick the session store a ``session_store`` setting names, and check it is fit to use."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from wxsession.redis_topology import ensure_noeviction, is_redis_url
 from wxsession.sessions.redis import RedisSessionStore
 from wxsession.sessions.sql import SqlSessionStore
 from wxsession.sessions.store import SessionStore
 
-REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+SETTING = "WXSESSION_SESSION_STORE"
 
 
-def open_store(session_store_setting: str, engine: AsyncEngine) -> SessionStore:
-    """``"sql"``: rows in the user database (``engine``); a Redis URL: that Redis."""
+async def open_store(session_store_setting: str, engine: AsyncEngine) -> SessionStore:
+    """``"sql"``: rows in the user database (``engine``); a Redis URL (one server, Cluster or
+    Sentinel): that Redis, after checking it will not evict keys
+    (:class:`~wxsession.settings.ConfigurationError` if it would)."""
     if session_store_setting == "sql":
         return SqlSessionStore(engine)
-    if session_store_setting.startswith(REDIS_SCHEMES):
-        return RedisSessionStore.from_url(session_store_setting)
-    raise ValueError("session_store must be 'sql' or a redis://, rediss:// or unix:// URL")
+    if is_redis_url(session_store_setting):
+        store = RedisSessionStore.from_url(session_store_setting)
+        try:
+            await ensure_noeviction(store.client, setting=SETTING)
+        except BaseException:
+            await store.close()
+            raise
+        return store
+    raise ValueError(f"{SETTING} must be 'sql' or a Redis URL")

@@ -5,13 +5,24 @@ Layout (``prefix`` defaults to ``wxs:``)::
     {prefix}s:{key}      record.to_bytes(); TTL = whole seconds until the record expires
     {prefix}u:{user_id}  the keys of that user's sessions; TTL covers its newest member
 
-The TTL only reclaims memory; SessionManager decides expiry from the record itself. An index
-member can outlive its record (expiry, a lost write); ``list_for_user`` prunes those. Needs
-Redis/Valkey >= 7.0 (``EXPIRE NX|GT``). One call touches keys in several hash slots, so this
-store is for a standalone (or Sentinel-managed) server, not Cluster.
+Every command names one key, so the same code runs on one server, under Sentinel and on a
+Redis Cluster, where a multi-key command or script must not span hash slots. A record and
+its user's index cannot share a slot: a request presents only the token, so the record's key
+can hold nothing but the token's hash (putting the user's tag in it would mean putting the
+user in the token). Instead the two are kept consistent by order and by one invariant:
 
-Key names are built only from storage keys (hex hashes) and user ids, never used as patterns;
-the one Lua body is a constant.
+* the index is a superset of the user's live records. ``create`` writes the index entry with
+  the record, before the token is handed out (if either write fails the login is a 503 and
+  the record unreachable); ``touch`` only ever extends the index's TTL, never adds to it, so
+  a touch racing a delete cannot leave an entry behind; deletes remove the record first.
+* an entry whose record is gone is harmless: ``list_for_user`` skips and prunes it.
+* revocation does not depend on these deletes at all: the user's SQL epoch is raised first
+  (``sessions/revocation.py``), so a record a lost delete leaves behind is already dead.
+
+Commands to several keys go out as one non-transactional pipeline (one round trip per node).
+The TTL only reclaims memory; SessionManager decides expiry from the record itself. Needs
+Redis/Valkey >= 7.0 (``EXPIRE NX|GT``). Key names are built only from storage keys (hex
+hashes) and user ids, never used as patterns, and no command scans the keyspace.
 """
 
 from __future__ import annotations
@@ -21,40 +32,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
 
 from wxsession.errors import SessionStoreUnavailable
+from wxsession.redis_topology import RedisClient, connect
 from wxsession.sessions.model import SessionRecord
-
-# Replace a record only if it still exists (a renewal must not undo a logout), and keep the
-# user's index pointing at it for at least as long as the record lives.
-_TOUCH = """
-if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'XX') then
-  return 0
-end
-if #KEYS == 2 then
-  redis.call('SADD', KEYS[2], ARGV[3])
-  redis.call('EXPIRE', KEYS[2], ARGV[2], 'NX')
-  redis.call('EXPIRE', KEYS[2], ARGV[2], 'GT')
-end
-return 1
-"""
 
 
 class RedisSessionStore:
-    """A :class:`~wxsession.sessions.store.SessionStore` over ``redis.asyncio``.
+    """A :class:`~wxsession.sessions.store.SessionStore` over ``redis.asyncio`` (one server,
+    Sentinel's master, or a cluster: see :mod:`wxsession.redis_topology`).
 
     The store owns ``client``: :meth:`close` closes it. Build one with :meth:`from_url` to get
     timeouts that fail fast instead of redis-py's defaults (5 s, retried 10 times).
     """
 
-    def __init__(self, client: Redis, *, prefix: str = "wxs:") -> None:
+    def __init__(self, client: RedisClient, *, prefix: str = "wxs:") -> None:
         self.client = client
         self.prefix = prefix
-        self._touch = client.register_script(_TOUCH)
 
     @classmethod
     def from_url(
@@ -66,16 +61,12 @@ class RedisSessionStore:
         health_check_interval: int = 15,
         max_connections: int | None = None,
     ) -> RedisSessionStore:
-        """A store on one pooled client for ``url`` (``redis://``, ``rediss://``, ``unix://``).
-
-        Worst case per call is about two ``timeout``s (one retry with a short back-off), so a
-        dead or hung Redis becomes a 503 well inside an HTTP budget.
-        """
-        client = Redis.from_url(
+        """A store on one pooled client for ``url`` (any form :mod:`~wxsession.redis_topology`
+        reads). Worst case per call is about two ``timeout``s, so a dead or hung Redis becomes
+        a 503 well inside an HTTP budget."""
+        client = connect(
             url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry=Retry(ExponentialWithJitterBackoff(cap=0.2, base=0.05), retries=1),
+            timeout=timeout,
             health_check_interval=health_check_interval,
             max_connections=max_connections,
         )
@@ -90,13 +81,12 @@ class RedisSessionStore:
     async def create(self, key: str, record: SessionRecord, now: float) -> None:
         ttl = _ttl(record, now)
         with _unavailable():
-            async with self.client.pipeline(transaction=True) as pipe:
-                pipe.set(self.record_key(key), record.to_bytes(), ex=ttl)
+            async with self.client.pipeline(transaction=False) as pipe:
                 if record.user_id is not None:
                     index = self.index_key(record.user_id)
                     pipe.sadd(index, key)
-                    pipe.expire(index, ttl, nx=True)
-                    pipe.expire(index, ttl, gt=True)
+                    _cover(pipe, index, ttl)
+                pipe.set(self.record_key(key), record.to_bytes(), ex=ttl)
                 await pipe.execute()
 
     async def get(self, key: str) -> SessionRecord | None:
@@ -105,11 +95,16 @@ class RedisSessionStore:
         return None if data is None else SessionRecord.from_bytes(data)
 
     async def touch(self, key: str, record: SessionRecord, now: float) -> bool:
-        keys = [self.record_key(key)]
-        if record.user_id is not None:
-            keys.append(self.index_key(record.user_id))
+        # SET … XX writes only over a live record (a renewal must not undo a logout). The
+        # index TTL is extended in the same round trip whatever SET did: EXPIRE never creates
+        # a key, so at worst a vanished session keeps its user's index alive a little longer.
+        ttl = _ttl(record, now)
         with _unavailable():
-            done = await self._touch(keys=keys, args=[record.to_bytes(), _ttl(record, now), key])
+            async with self.client.pipeline(transaction=False) as pipe:
+                pipe.set(self.record_key(key), record.to_bytes(), ex=ttl, xx=True)
+                if record.user_id is not None:
+                    _cover(pipe, self.index_key(record.user_id), ttl)
+                done = (await pipe.execute())[0]
         return bool(done)
 
     async def delete(self, key: str) -> bool:
@@ -127,10 +122,13 @@ class RedisSessionStore:
         found: list[tuple[str, SessionRecord]] = []
         gone: list[str] = []
         with _unavailable():
-            members = [_text(member) for member in await self.client.smembers(index)]
+            members = await self._members(index)
             if not members:
                 return []
-            values = await self.client.mget([self.record_key(member) for member in members])
+            async with self.client.pipeline(transaction=False) as pipe:
+                for member in members:
+                    pipe.get(self.record_key(member))
+                values = await pipe.execute()
             for member, value in zip(members, values, strict=True):
                 record = None if value is None else SessionRecord.from_bytes(value)
                 if record is None or record.user_id != user_id:
@@ -142,18 +140,24 @@ class RedisSessionStore:
         found.sort(key=lambda item: (item[1].created_at, item[0]))
         return found
 
+    async def count_for_user(self, user_id: str) -> int:
+        """SCARD of the user's index: a superset of their live records (see above)."""
+        with _unavailable():
+            return int(await self.client.scard(self.index_key(user_id)))
+
     async def delete_for_user(self, user_id: str) -> int:
-        # Remove only the members we saw (not the whole set): a session created meanwhile
-        # keeps its index entry, so a later revoke still finds it.
+        # Records first, then exactly the entries we saw: a session created meanwhile keeps
+        # its entry, so a later revoke still finds it.
         index = self.index_key(user_id)
         with _unavailable():
-            members = [_text(member) for member in await self.client.smembers(index)]
+            members = await self._members(index)
             if not members:
                 return 0
-            async with self.client.pipeline(transaction=True) as pipe:
-                pipe.delete(*(self.record_key(member) for member in members))
-                pipe.srem(index, *members)
-                deleted, _ = await pipe.execute()
+            async with self.client.pipeline(transaction=False) as pipe:
+                for member in members:
+                    pipe.delete(self.record_key(member))
+                deleted = sum(await pipe.execute())
+            await self.client.srem(index, *members)
         return int(deleted)
 
     async def ping(self) -> None:
@@ -163,6 +167,15 @@ class RedisSessionStore:
     async def close(self) -> None:
         with _unavailable():
             await self.client.aclose()
+
+    async def _members(self, index: str) -> list[str]:
+        return [_text(member) for member in await self.client.smembers(index)]
+
+
+def _cover(pipe: Any, index: str, ttl: int) -> None:
+    """Queue: let ``index`` live at least ``ttl`` more seconds (never shorten it)."""
+    pipe.expire(index, ttl, nx=True)
+    pipe.expire(index, ttl, gt=True)
 
 
 def _ttl(record: SessionRecord, now: float) -> int:

@@ -1,0 +1,48 @@
+"""The PostgreSQL engine the settings describe: its pool, and a statement time limit that
+turns a hung database into an error instead of a hung request."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import text
+
+from wxsession.db import engine_for
+from wxsession.settings import Settings
+
+
+async def test_pool_size_and_overflow_come_from_the_settings(postgres_url: str) -> None:
+    engine = engine_for(
+        Settings(database_url=postgres_url, db_pool_size=3, db_max_overflow=1, db_pool_timeout=2)
+    )
+    try:
+        pool = engine.pool
+        assert (pool.size(), pool._max_overflow, pool._timeout) == (3, 1, 2)  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_statement_over_the_command_timeout_is_cancelled(postgres_url: str) -> None:
+    engine = engine_for(Settings(database_url=postgres_url, db_command_timeout=0.5))
+    try:
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT pg_sleep(5)"))
+        assert time.monotonic() - started < 4
+        async with engine.connect() as connection:  # the pool is still usable
+            assert (await connection.execute(text("SELECT 1"))).scalar() == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_migrations_have_no_statement_limit(postgres_url: str) -> None:
+    engine = engine_for(
+        Settings(database_url=postgres_url, db_command_timeout=0.5), migrations=True
+    )
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT pg_sleep(1)"))
+    finally:
+        await engine.dispose()
