@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -64,12 +66,37 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(ValidationFailed(details=fields))
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
     body: dict[str, Any] = {"error": {"code": code, "message": str(exc.detail)}}
     headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+_OPERATIONS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+def _allowed_methods(request: Request) -> str | None:
+    """Every method the API documents for this path. Starlette's 405 names only the first
+    route that matched, but FastAPI makes one route per method (``GET`` and ``DELETE`` on
+    ``/v1/sessions`` are two). Read from the (cached) OpenAPI document, the public map of
+    routes; ``None`` for a path it does not list."""
+    app = request.app
+    if not isinstance(app, FastAPI):
+        return None
+    for template, item in app.openapi().get("paths", {}).items():
+        if _template(template).fullmatch(request.url.path):
+            return ", ".join(sorted(m.upper() for m in item if m in _OPERATIONS))
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def _template(path: str) -> re.Pattern[str]:
+    """``/v1/sessions/{session_id}`` as a regular expression (a parameter is one segment)."""
+    return re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)))
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -52,6 +52,7 @@ async def introspect(
 @router.get(
     "/auth",
     status_code=200,
+    response_class=Response,  # no body: the OpenAPI document must not promise JSON
     summary="nginx auth_request: 200 with X-User-Id, or 401/403",
     responses={
         200: {"description": "A live session of a registered user; see `X-User-Id`."},

@@ -18,7 +18,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from wxsession import migrate
 from wxsession.runtime import Runtime
@@ -91,7 +91,11 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if ready else 503, headers=_NO_STORE)
 
 
-@router.get("/metrics", summary="Prometheus metrics (text exposition format)")
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics (text exposition format)",
+    response_class=PlainTextResponse,
+)
 async def metrics(request: Request) -> Response:
     runtime: Runtime | None = getattr(request.app.state, "wxsession", None)
     if runtime is None:

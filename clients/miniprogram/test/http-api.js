@@ -1,0 +1,66 @@
+'use strict';
+// A `wx`-like api over real HTTP for the end-to-end tests (test/e2e.test.js and
+// reliability/store-outage.test.js). No tests here.
+const assert = require('node:assert/strict');
+
+async function postJSON(url, body) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  assert.ok(res.ok, `${url} answered ${res.status}`);
+  return res.json();
+}
+
+/**
+ * An `api` object like `wx` for one simulated user: `login` asks the emulator for a code,
+ * `request` does real HTTP with fetch, storage lives in memory. Counts what it does.
+ */
+function httpApi(user, { emulatorURL, appid }) {
+  const storage = new Map();
+  const api = {
+    storage,
+    logins: 0,
+    loginPosts: 0,
+    /** The error codes the server answered, in order. */
+    errors: [],
+    login({ success, fail }) {
+      api.logins += 1;
+      postJSON(`${emulatorURL}/_emulator/login`, { appid, user }).then(
+        ({ code }) => success({ code, errMsg: 'login:ok' }),
+        (err) => fail({ errMsg: `login:fail ${err.message}` })
+      );
+    },
+    request({ url, method = 'GET', data, header = {}, success, fail }) {
+      if (url.endsWith('/v1/auth/wechat/login')) api.loginPosts += 1;
+      const init = { method, headers: Object.assign({}, header) };
+      let target = url;
+      if (method === 'GET' && data) {
+        target += `?${new URLSearchParams(data)}`;
+      } else if (data !== undefined) {
+        init.body = typeof data === 'string' ? data : JSON.stringify(data);
+        init.headers['content-type'] = 'application/json';
+      }
+      fetch(target, init)
+        .then(async (res) => {
+          const text = await res.text();
+          let body = text;
+          try {
+            body = JSON.parse(text);
+          } catch (_) {
+            // not JSON (e.g. the empty 204 body): wx.request hands back the text too
+          }
+          if (body && body.error) api.errors.push(body.error.code);
+          return { statusCode: res.status, data: body, header: Object.fromEntries(res.headers) };
+        })
+        .then(success, (err) => fail({ errMsg: `request:fail ${err.message}` }));
+    },
+    getStorageSync: (key) => (storage.has(key) ? storage.get(key) : ''),
+    setStorageSync: (key, value) => storage.set(key, value),
+    removeStorageSync: (key) => storage.delete(key),
+  };
+  return api;
+}
+
+module.exports = { httpApi, postJSON };
