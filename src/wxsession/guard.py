@@ -36,13 +36,30 @@ def require_registered(active: ActiveSession) -> ActiveSession:
 
 
 async def load_user(runtime: Runtime, active: ActiveSession) -> User:
-    """The signed-in user's row. A user that is gone or disabled ends the session."""
+    """The signed-in user's row. A user that is gone or disabled ends the session.
+
+    With the hot-session cache, a recently read row comes from memory: every change to it
+    (profile, disable, delete) is announced and drops it (see ``SessionManager.user_changed``).
+    Treat the row as read-only: it may be shared by concurrent requests.
+    """
     require_registered(active)
-    assert active.record.user_id is not None
-    user = await runtime.accounts.get_user(active.record.user_id)
+    user_id = active.record.user_id
+    assert user_id is not None
+    cache = runtime.sessions.cache
+    generation = 0 if cache is None else cache.generation
+    if cache is None:
+        user = await runtime.accounts.get_user(user_id)
+    elif (cached := cache.user(user_id)) is not None:
+        return cached
+    else:  # concurrent misses of one user share one read
+        user = await cache.user_loads.run(
+            (user_id, generation), lambda: runtime.accounts.get_user(user_id)
+        )
     if user is None or user.disabled:
         await runtime.sessions.end(active)
         raise SessionInvalid() if user is None else AccountDisabled()
+    if cache is not None:
+        cache.put_user(user, generation)
     return user
 
 

@@ -21,14 +21,16 @@ from wxsession.accounts.repository import AccountRepository
 from wxsession.auth import AuthService
 from wxsession.carriers import CarrierChain
 from wxsession.clock import Clock, system_clock
-from wxsession.db import create_engine
+from wxsession.db import engine_for
 from wxsession.metrics import Metrics
-from wxsession.providers.wechat import WeChatMiniProgramProvider
+from wxsession.providers.registry import DEV_CREDENTIALS, build_providers
 from wxsession.sessions.factory import open_store
+from wxsession.sessions.invalidation import cache_for
 from wxsession.sessions.manager import SessionManager
 from wxsession.sessions.revocation import RevocationCache
 from wxsession.sessions.store import SessionStore
 from wxsession.settings import DEV_APPID, DEV_SECRET, Settings
+from wxsession.throttle.factory import login_throttle
 from wxsession.wechat.access_token import AccessTokenManager, SqlTokenCache
 from wxsession.wechat.client import WeChatClient, make_http_client
 from wxsession.wechat.emulator import Emulator, create_emulator_app
@@ -90,7 +92,9 @@ class Runtime:
                 wechat.fetch_access_token,
                 clock=clock,
             )
-            providers = {"wechat": WeChatMiniProgramProvider(wechat, settings.effective_appid)}
+            providers = build_providers(
+                settings, http, wechat, emulator_url=base_url if settings.dev_mode else None
+            )
             auth = AuthService(
                 providers,
                 accounts,
@@ -99,6 +103,7 @@ class Runtime:
                 metrics=metrics,
                 passwords=password_hasher
                 or PasswordHasher(concurrency=settings.password_hash_concurrency),
+                throttle=login_throttle(settings, store, engine, clock),
             )
             try:
                 yield cls(
@@ -140,29 +145,38 @@ async def open_storage(
     The service and the admin CLI share it; the CLI passes ``revocation_cache_seconds=0`` so
     it always reads the revocation point fresh.
     """
-    engine = create_engine(settings.database_url)
+    engine = engine_for(settings)
     try:
         if settings.auto_migrate:
-            await migrate.upgrade(engine)
-        store = open_store(settings.session_store, engine)
+            await migrate.upgrade_database(settings)
+        store = await open_store(settings.session_store, engine)
         try:
-            accounts = AccountRepository(engine)
-            cache_seconds = (
-                settings.revocation_cache_seconds
-                if revocation_cache_seconds is None
-                else revocation_cache_seconds
-            )
-            sessions = SessionManager(
+            hot = cache_for(
                 store,
-                idle_ttl=settings.session_ttl,
-                max_age=settings.session_max_age,
-                touch_interval=settings.session_touch_interval,
-                clock=clock,
-                metrics=metrics,
-                max_sessions=settings.max_sessions_per_user,
-                revocations=RevocationCache(accounts, ttl=cache_seconds),
+                settings.session_store,
+                size=settings.session_cache_size,
+                max_age=settings.session_cache_seconds,
             )
-            yield Storage(engine, store, accounts, sessions)
+            async with hot as (cache, invalidations):
+                accounts = AccountRepository(engine, unionid_merge=settings.unionid_merge)
+                cache_seconds = (
+                    settings.revocation_cache_seconds
+                    if revocation_cache_seconds is None
+                    else revocation_cache_seconds
+                )
+                sessions = SessionManager(
+                    store,
+                    idle_ttl=settings.session_ttl,
+                    max_age=settings.session_max_age,
+                    touch_interval=settings.session_touch_interval,
+                    clock=clock,
+                    metrics=metrics,
+                    max_sessions=settings.max_sessions_per_user,
+                    revocations=RevocationCache(accounts, ttl=cache_seconds),
+                    cache=cache,
+                    invalidations=invalidations,
+                )
+                yield Storage(engine, store, accounts, sessions)
         finally:
             await store.close()
     finally:
@@ -170,5 +184,7 @@ async def open_storage(
 
 
 def dev_emulator() -> Emulator:
-    """The emulator dev mode serves: it knows the fixed dev app and defaults logins to it."""
-    return Emulator({DEV_APPID: DEV_SECRET}, default_appid=DEV_APPID)
+    """The emulator dev mode serves: it knows the fixed dev app of every platform and
+    defaults logins to the mini program."""
+    platform_apps = {name: {appid: secret} for name, (appid, secret) in DEV_CREDENTIALS.items()}
+    return Emulator({DEV_APPID: DEV_SECRET}, default_appid=DEV_APPID, platform_apps=platform_apps)

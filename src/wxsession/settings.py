@@ -9,10 +9,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 WECHAT_API_BASE = "https://api.weixin.qq.com"
+QQ_API_BASE = "https://api.q.qq.com"
+DOUYIN_API_BASE = "https://developer.toutiao.com"
 DEV_APPID = "wxdev0000000000000"
 DEV_SECRET = "dev-secret-not-for-production"  # noqa: S105 - the local emulator's fixed dev pair
 
@@ -43,10 +52,33 @@ class Settings(BaseSettings):
     # (seconds); unset: no time check.
     wechat_data_max_age: int | None = Field(default=None, ge=1, le=30 * 86400)
 
+    # Other login platforms (providers wechat_app, qq, douyin; docs/login-methods.md). Each is
+    # on when its appid and secret are both set. The API bases default to the real hosts.
+    # wechat_timeout bounds their calls too. In dev mode all run against the emulator.
+    wechat_app_appid: str | None = None
+    wechat_app_secret: SecretStr | None = None
+    wechat_app_api_base: str = WECHAT_API_BASE
+    # Fetch sns/userinfo at an App login, to fill a new user's nickname and avatar.
+    wechat_app_userinfo: bool = True
+    qq_appid: str | None = None
+    qq_secret: SecretStr | None = None
+    qq_api_base: str = QQ_API_BASE
+    douyin_appid: str | None = None
+    douyin_secret: SecretStr | None = None
+    douyin_api_base: str = DOUYIN_API_BASE
+
     # Storage.
     database_url: str = "sqlite+aiosqlite:///./wxsession.db"
     session_store: str = "sql"
     auto_migrate: bool = True
+
+    # Scale-out (issue #9): PostgreSQL pool and waits, per process (ignored for SQLite). Every
+    # request needs at most one connection at a time; max_overflow adds short-lived extras.
+    db_pool_size: int = Field(default=10, ge=1, le=1000)
+    db_max_overflow: int = Field(default=10, ge=0, le=1000)
+    db_pool_timeout: float = Field(default=5.0, gt=0, le=300)  # wait for a free connection
+    db_connect_timeout: float = Field(default=5.0, gt=0, le=300)
+    db_command_timeout: float = Field(default=10.0, gt=0, le=3600)  # per statement
 
     # Sessions.
     session_ttl: int = Field(default=7200, ge=60, le=30 * 86400)
@@ -57,9 +89,25 @@ class Settings(BaseSettings):
     max_sessions_per_user: int = Field(default=10, ge=1, le=1000)
     # How long a process may trust its cached copy of a user's revocation point (seconds).
     revocation_cache_seconds: float = Field(default=5.0, ge=0, le=60)
+    # Hot-session cache (issue 8; Redis store only): how many sessions a process keeps in
+    # memory (0: off) and for how long at most (seconds); revocations reach it over pub/sub.
+    session_cache_size: int = Field(default=10_000, ge=0, le=1_000_000)
+    session_cache_seconds: float = Field(default=10.0, gt=0, le=60)
 
     # Password accounts: at most this many Argon2id hashes (19 MiB each) run at once.
     password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+
+    # Identity binding (issue 3): a new identity whose unionid belongs to a user joins them.
+    unionid_merge: bool = True
+
+    # Brute-force throttling of password logins (failed attempts count; ASVS 2.2.1).
+    # At most this many failures per account and client IP in a moving window of
+    # login_attempt_window seconds, and per account (from any IP) in an hour; then 429.
+    login_attempts_per_account_ip: int = Field(default=10, ge=1, le=10_000)
+    login_attempt_window: int = Field(default=900, ge=1, le=86_400)
+    login_attempts_per_account_hour: int = Field(default=100, ge=1, le=100_000)
+    # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed; empty: the peer is the client.
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
 
     # Where the session token travels, in order of precedence.
     carriers: Annotated[list[CarrierName], NoDecode] = Field(default_factory=_default_carriers)
@@ -78,14 +126,14 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     shutdown_timeout: int = Field(default=20, ge=1, le=300)
 
-    @field_validator("appid")
+    @field_validator("appid", "wechat_app_appid", "qq_appid", "douyin_appid")
     @classmethod
     def _appid_shape(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
             return None
         return value
 
-    @field_validator("wechat_api_base")
+    @field_validator("wechat_api_base", "wechat_app_api_base", "qq_api_base", "douyin_api_base")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
@@ -95,8 +143,13 @@ class Settings(BaseSettings):
     @field_validator("session_store")
     @classmethod
     def _store_url(cls, value: str) -> str:
-        if value != "sql" and not value.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("must be 'sql' (the user database) or a redis:// URL")
+        if value != "sql":
+            from wxsession.redis_topology import parse_redis_url
+
+            try:
+                parse_redis_url(value)
+            except ValueError as exc:
+                raise ValueError(f"must be 'sql' (the database) or a Redis URL: {exc}") from None
         return value
 
     @field_validator("database_url")
@@ -106,7 +159,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
 
-    @field_validator("carriers", mode="before")
+    @field_validator("carriers", "trusted_proxies", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -126,6 +179,11 @@ class Settings(BaseSettings):
     def _consistent(self) -> Settings:
         if (self.appid is None) != (self.secret is None):
             raise ValueError("set both WXSESSION_APPID and WXSESSION_SECRET, or neither (dev mode)")
+        for platform in ("wechat_app", "qq", "douyin"):
+            appid, secret = getattr(self, f"{platform}_appid"), getattr(self, f"{platform}_secret")
+            if (appid is None) != (secret is None):
+                name = f"WXSESSION_{platform.upper()}"
+                raise ValueError(f"set both {name}_APPID and {name}_SECRET, or neither")
         if self.cookie_samesite == "none" and not self.cookie_secure:
             raise ValueError("WXSESSION_COOKIE_SAMESITE=none needs WXSESSION_COOKIE_SECURE=true")
         if self.session_max_age < self.session_ttl:

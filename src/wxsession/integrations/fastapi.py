@@ -37,8 +37,10 @@ from wxsession.server.dependencies import (
     require_session,
 )
 from wxsession.server.errors import install_error_handlers
+from wxsession.server.identity_routes import router as identity_router
 from wxsession.server.introspection_routes import router as introspection_router
 from wxsession.server.password_routes import router as password_router
+from wxsession.server.provider_routes import router as provider_router
 from wxsession.server.routes import router as auth_router
 from wxsession.server.session_routes import router as session_router
 from wxsession.server.wechat_routes import router as wechat_router
@@ -60,9 +62,11 @@ router = APIRouter()
 introspection), the same router objects ``create_app`` mounts, to mount as-is."""
 router.include_router(auth_router)
 router.include_router(password_router)
+router.include_router(identity_router)
 router.include_router(session_router)
 router.include_router(wechat_router)
 router.include_router(introspection_router)
+router.include_router(provider_router)  # last: its path pattern must not shadow fixed ones
 
 
 def wxsession_lifespan(

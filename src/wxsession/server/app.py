@@ -12,10 +12,14 @@ from wxsession.accounts.passwords import PasswordHasher
 from wxsession.clock import Clock, system_clock
 from wxsession.runtime import Runtime, dev_emulator
 from wxsession.server.errors import install_error_handlers
+from wxsession.server.fast_routes import FastRoutes
+from wxsession.server.identity_routes import router as identity_router
 from wxsession.server.introspection_routes import router as introspection_router
 from wxsession.server.middleware import AccessLog, BodySizeLimit
+from wxsession.server.openapi_doc import document_body_errors
 from wxsession.server.ops_routes import router as ops_router
 from wxsession.server.password_routes import router as password_router
+from wxsession.server.provider_routes import router as provider_router
 from wxsession.server.routes import router
 from wxsession.server.session_routes import router as session_router
 from wxsession.server.wechat_routes import router as wechat_router
@@ -65,13 +69,17 @@ def create_app(
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(password_router)
+    app.include_router(identity_router)
     app.include_router(session_router)
     app.include_router(wechat_router)
     app.include_router(introspection_router)
     app.include_router(ops_router)
+    app.include_router(provider_router)  # last: its path pattern must not shadow fixed ones
+    document_body_errors(app)
 
     if settings.dev_mode and emulator is not None:
         app.router.routes.extend(emulator_routes(emulator))
+    app.add_middleware(FastRoutes)  # innermost: inside the body limit and the access log
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLog)
     return app

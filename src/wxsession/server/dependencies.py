@@ -17,8 +17,15 @@ from fastapi.security.base import SecurityBase
 
 from wxsession import guard
 from wxsession.accounts.models import User
+from wxsession.client_ip import client_ip
 from wxsession.runtime import Runtime
 from wxsession.sessions.manager import ActiveSession, Device
+
+
+async def runtime_dep(request: Request) -> Runtime:
+    """:func:`get_runtime` as a dependency: ``async`` so FastAPI calls it inline instead of
+    sending it to a worker thread, which would cost more than the whole session check."""
+    return get_runtime(request)
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -28,9 +35,14 @@ def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
-class SessionToken(SecurityBase):
-    """Finds the session token through the configured carriers; declared in OpenAPI as a
-    bearer scheme so generated clients and schemathesis know protected operations."""
+class _SessionScheme(SecurityBase):
+    """A dependency that is also the ``session`` bearer scheme in OpenAPI, so generated
+    clients and schemathesis know protected operations.
+
+    Each check below is one such object, not a chain of dependencies: FastAPI solves every
+    node of a dependency tree on every request, which on the hot path cost more than the
+    session check itself (docs/performance.md).
+    """
 
     def __init__(self) -> None:
         self.model = HTTPBearerModel(
@@ -39,42 +51,78 @@ class SessionToken(SecurityBase):
         )
         self.scheme_name = "session"
 
+
+class SessionToken(_SessionScheme):
+    """The token as the configured carriers find it (``None`` if none was sent)."""
+
     async def __call__(self, request: Request) -> str | None:
         return await get_runtime(request).carriers.extract(request)
 
 
 session_token = SessionToken()
 TokenDep = Annotated[str | None, Depends(session_token)]
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+RuntimeDep = Annotated[Runtime, Depends(runtime_dep)]
 
 
 def device_of(request: Request) -> Device:
-    client = request.client
-    return Device(user_agent=request.headers.get("user-agent"), ip=client.host if client else None)
+    """The caller's user agent and IP (``X-Forwarded-For`` only from trusted proxies)."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.getlist("x-forwarded-for")
+    ip = client_ip(peer, forwarded, get_runtime(request).settings.trusted_proxies)
+    return Device(user_agent=request.headers.get("user-agent"), ip=ip)
 
 
-async def optional_session(runtime: RuntimeDep, token: TokenDep) -> ActiveSession | None:
+_RESOLVED = "wxsession.session"
+"""Where a request's resolved session is kept, so a route taking several of these
+dependencies resolves (and renews) its session once."""
+
+
+async def _resolved(request: Request) -> ActiveSession:
+    active: ActiveSession | None = request.scope.get(_RESOLVED)
+    if active is None:
+        runtime = get_runtime(request)
+        token = await runtime.carriers.extract(request)
+        active = await guard.any_session(runtime, token)
+        request.scope[_RESOLVED] = active
+    return active
+
+
+class OptionalSession(_SessionScheme):
     """The caller's session if one was sent; a bad one is still an error, never anonymous."""
-    return await guard.optional_session(runtime, token)
+
+    async def __call__(self, request: Request) -> ActiveSession | None:
+        if _RESOLVED in request.scope:
+            return await _resolved(request)
+        runtime = get_runtime(request)
+        token = await runtime.carriers.extract(request)
+        return None if token is None else await _resolved(request)
 
 
-async def any_session(runtime: RuntimeDep, token: TokenDep) -> ActiveSession:
+class AnySession(_SessionScheme):
     """A live session, registered or still pending registration."""
-    return await guard.any_session(runtime, token)
+
+    async def __call__(self, request: Request) -> ActiveSession:
+        return await _resolved(request)
 
 
-async def require_session(
-    active: Annotated[ActiveSession, Depends(any_session)],
-) -> ActiveSession:
+class RequireSession(_SessionScheme):
     """A live session of a registered user (403 REGISTRATION_REQUIRED while pending)."""
-    return guard.require_registered(active)
+
+    async def __call__(self, request: Request) -> ActiveSession:
+        return guard.require_registered(await _resolved(request))
 
 
-async def current_user(
-    runtime: RuntimeDep, active: Annotated[ActiveSession, Depends(require_session)]
-) -> User:
+class CurrentUser(_SessionScheme):
     """The signed-in user's row. A user that is gone or disabled ends the session."""
-    return await guard.load_user(runtime, active)
+
+    async def __call__(self, request: Request) -> User:
+        return await guard.load_user(get_runtime(request), await _resolved(request))
+
+
+optional_session = OptionalSession()
+any_session = AnySession()
+require_session = RequireSession()
+current_user = CurrentUser()
 
 
 SessionDep = Annotated[ActiveSession, Depends(require_session)]

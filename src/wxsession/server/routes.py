@@ -81,7 +81,7 @@ async def wechat_login(
     status_code=status.HTTP_201_CREATED,
     tags=["auth"],
     summary="Complete registration of a pending session (explicit registration mode)",
-    responses=error_responses(401, 409, 422, 503),
+    responses=error_responses(400, 401, 409, 422, 503),
 )
 async def register(
     body: RegisterIn,
@@ -129,7 +129,7 @@ async def me(user: Annotated[User, Depends(current_user)]) -> UserOut:
     response_model=UserOut,
     tags=["me"],
     summary="Set the signed-in user's nickname and avatar (from WeChat's fill-in components)",
-    responses=error_responses(401, 403, 422, 503),
+    responses=error_responses(400, 401, 403, 422, 503),
 )
 async def put_profile(
     body: ProfileIn, runtime: RuntimeDep, user: Annotated[User, Depends(current_user)]
@@ -138,4 +138,5 @@ async def put_profile(
     updated = await runtime.accounts.update_profile(user.id, values)
     if updated is None:  # deleted between the session check and the update
         raise SessionInvalid()
+    await runtime.sessions.user_changed(user.id)  # cached copies of the row are stale
     return _user_out(updated)

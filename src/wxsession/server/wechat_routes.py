@@ -132,6 +132,7 @@ async def phone(body: PhoneIn, runtime: RuntimeDep, active: SessionDep) -> Phone
     )
     if updated is None:
         raise SessionInvalid()
+    await runtime.sessions.user_changed(updated.id)  # cached copies of the row are stale
     return PhoneOut(
         phone_number=found.phone_number,
         pure_phone_number=found.pure_phone_number,

@@ -9,6 +9,10 @@ have passed since the last renewal; the effective idle timeout is therefore betw
 A registered user's session is also checked against the user's revocation point (see
 :mod:`wxsession.sessions.revocation`), and a user keeps at most ``max_sessions`` live
 sessions: a login beyond that ends the oldest ones.
+
+With a :class:`~wxsession.sessions.cache.SessionCache` (Redis store), a session seen recently
+resolves from memory; every way a session ends is announced through ``invalidations`` so each
+instance forgets it before its next request (see :mod:`wxsession.sessions.cache`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from wxsession.clock import Clock, system_clock
 from wxsession.errors import SessionExpired, SessionInvalid
 from wxsession.metrics import Metrics
 from wxsession.providers.base import Identity
+from wxsession.sessions.cache import Invalidations, SessionCache
 from wxsession.sessions.model import SessionRecord
 from wxsession.sessions.revocation import RevocationCache
 from wxsession.sessions.store import SessionStore
@@ -66,6 +71,8 @@ class SessionManager:
         metrics: Metrics | None = None,
         max_sessions: int | None = None,
         revocations: RevocationCache | None = None,
+        cache: SessionCache | None = None,
+        invalidations: Invalidations | None = None,
     ) -> None:
         self.store = store
         self.metrics = metrics or Metrics()
@@ -75,6 +82,10 @@ class SessionManager:
         self.clock = clock
         self.max_sessions = max_sessions
         self.revocations = revocations
+        self.cache = cache
+        self.invalidations = invalidations
+        if cache is not None and revocations is not None:
+            cache.on_user_invalidated = revocations.forget
 
     async def create(
         self,
@@ -99,7 +110,9 @@ class SessionManager:
             app_id=identity.app_id,
             subject=identity.subject,
             union_id=identity.union_id,
-            session_key=identity.session_key,
+            # A registered user's newest key is on the identity row (wechat_routes reads it
+            # there); only a pending session needs its own copy, to register with.
+            session_key=identity.session_key if user_id is None else None,
             created_at=now,
             last_seen=now,
             expires_at=min(now + self.idle_ttl, absolute),
@@ -113,7 +126,7 @@ class SessionManager:
         await self.store.create(key, record, now)
         evicted: list[SessionRecord] = []
         if user_id is not None and self.max_sessions is not None:
-            evicted = await self._evict_beyond_limit(user_id, key)
+            evicted = await self._evict_beyond_limit(user_id, key, epoch)
         return IssuedSession(token=token, record=record, evicted=tuple(evicted))
 
     async def resolve(self, token: str) -> ActiveSession:
@@ -124,6 +137,13 @@ class SessionManager:
         if not tokens.is_well_formed(token):
             raise SessionInvalid()
         key = tokens.storage_key(token)
+        cache = self.cache
+        generation = 0
+        if cache is not None:
+            cached = cache.get(key)
+            if cached is not None and await self._fresh(cached):
+                return ActiveSession(key=key, record=cached, fingerprint=tokens.fingerprint(token))
+            generation = cache.generation
         record = await self.store.get(key)
         if record is None:
             raise SessionInvalid()
@@ -138,36 +158,61 @@ class SessionManager:
             record = record.touched(now, self.idle_ttl)
             if not await self.store.touch(key, record, now):
                 raise SessionInvalid()  # ended by a concurrent logout: stays ended
+        if cache is not None:
+            cache.put(key, record, generation)
         return ActiveSession(key=key, record=record, fingerprint=tokens.fingerprint(token))
 
+    async def _fresh(self, cached: SessionRecord) -> bool:
+        """Whether a cached record may answer alone: not expired, not due for renewal, within
+        the revocation point. Anything else is decided on the store's copy, never the cache's
+        (another instance may have renewed it)."""
+        now = self.clock()
+        return (
+            not cached.is_expired(now)
+            and now - cached.last_seen < self.touch_interval
+            and await self._within_revocation_point(cached)
+        )
+
     async def end(self, session: ActiveSession) -> None:
-        await self.store.delete(session.key)
+        await self._delete(session.key)
 
     async def end_token(self, token: str) -> None:
         """End the session behind a presented token, if it is one of ours."""
         if tokens.is_well_formed(token):
-            await self.store.delete(tokens.storage_key(token))
+            await self._delete(tokens.storage_key(token))
 
     async def end_all_for_user(self, user_id: str) -> int:
-        return await self.store.delete_for_user(user_id)
+        ended = await self.store.delete_for_user(user_id)
+        await self.user_changed(user_id)
+        return ended
 
     async def revoke_all(self, user_id: str) -> int:
         """Log the user out everywhere: raise the revocation point first (so a session whose
         delete is lost stays dead), then delete every record. Returns how many were deleted."""
         if self.revocations is not None:
             await self.revocations.revoke(user_id)
-        return await self.store.delete_for_user(user_id)
+        return await self.end_all_for_user(user_id)
+
+    async def user_changed(self, user_id: str) -> None:
+        """Tell every instance to forget what it cached of the user (their sessions and row):
+        after a profile change, a disable, a delete or a revocation."""
+        if self.invalidations is not None:
+            await self.invalidations.user_changed(user_id)
 
     async def list_active(self, user_id: str) -> list[tuple[str, SessionRecord]]:
         """The user's live sessions, oldest first, with their store keys."""
-        now = self.clock()
-        found = await self.store.list_for_user(user_id)
         floor = 0
         if self.revocations is not None:
             epoch = await self.revocations.epoch(user_id)
             if epoch is None:
                 return []  # the user is gone: none of their sessions is live
             floor = epoch
+        return await self._live(user_id, floor)
+
+    async def _live(self, user_id: str, floor: int) -> list[tuple[str, SessionRecord]]:
+        """The user's unexpired sessions issued at revocation point ``floor`` or later."""
+        now = self.clock()
+        found = await self.store.list_for_user(user_id)
         return [(k, r) for k, r in found if not r.is_expired(now) and r.epoch >= floor]
 
     async def end_by_public_id(self, user_id: str, public_id: str) -> SessionRecord | None:
@@ -175,7 +220,7 @@ class SessionManager:
         has no such session (another user's id is "not found" too)."""
         for key, record in await self.list_active(user_id):
             if record.public_id == public_id:
-                return record if await self.store.delete(key) else None
+                return record if await self._delete(key) else None
         return None
 
     async def end_others(self, active: ActiveSession) -> list[SessionRecord]:
@@ -185,21 +230,37 @@ class SessionManager:
             return []
         ended = []
         for key, record in await self.store.list_for_user(user_id):
-            if key != active.key and await self.store.delete(key):
+            if key != active.key and await self._delete(key):
                 ended.append(record)
         return ended
 
-    async def _evict_beyond_limit(self, user_id: str, new_key: str) -> list[SessionRecord]:
+    async def _evict_beyond_limit(
+        self, user_id: str, new_key: str, epoch: int
+    ) -> list[SessionRecord]:
+        """End the user's oldest sessions beyond ``max_sessions``. ``epoch`` is the
+        revocation point the login just read with the user row, so it needs no second read.
+        A store that can count a user's records (an upper bound of the live ones) is asked
+        that first, and the sessions are listed only when it exceeds the cap."""
         assert self.max_sessions is not None
-        live = await self.list_active(user_id)
+        if await self.store.count_for_user(user_id) <= self.max_sessions:
+            return []
+        live = await self._live(user_id, epoch if self.revocations is not None else 0)
         excess = len(live) - self.max_sessions
         evicted: list[SessionRecord] = []
         for key, record in (item for item in live if item[0] != new_key):
             if len(evicted) >= excess:
                 break
-            if await self.store.delete(key):
+            if await self._delete(key):
                 evicted.append(record)
         return evicted
+
+    async def _delete(self, key: str) -> bool:
+        """Delete one record and announce it (even if it was already gone: a retried logout
+        must still reach instances that missed the first announcement)."""
+        deleted = await self.store.delete(key)
+        if self.invalidations is not None:
+            await self.invalidations.session_ended(key)
+        return deleted
 
     async def _within_revocation_point(self, record: SessionRecord) -> bool:
         """False when the user is gone or revoked every session issued before ``record``'s

@@ -10,8 +10,9 @@ Reading SQL on every request is what the design forbids, so each process caches 
 epoch for ``ttl`` seconds. The accepted window: a revocation made by *another* process (or the
 admin CLI) is honoured here at most ``ttl`` seconds late, and only for a record whose store key
 survived the delete that came with the revocation. A revocation made through this process
-updates its cache at once. A user that no longer exists has no epoch: their sessions are
-refused.
+updates its cache at once; with the Redis store, one made elsewhere is announced on the
+invalidation channel and drops the entry here as well (:mod:`wxsession.sessions.cache`). A
+user that no longer exists has no epoch: their sessions are refused.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Protocol
+
+from wxsession.sessions.cache import SingleFlight
 
 MAX_ENTRIES = 50_000
 """Cached users per process; the cache is cleared when full (a cheap, bounded policy)."""
@@ -46,6 +49,9 @@ class RevocationCache:
         self.ttl = ttl
         self._monotonic = monotonic
         self._entries: dict[str, tuple[int | None, float]] = {}
+        self._forgotten = 0
+        """Counts :meth:`forget` calls, so a read that raced one is not cached."""
+        self._loads: SingleFlight[int | None] = SingleFlight()
 
     async def epoch(self, user_id: str) -> int | None:
         """The user's epoch (``None``: the user is gone), from the cache if fresh enough."""
@@ -53,8 +59,12 @@ class RevocationCache:
         now = self._monotonic()
         if cached is not None and now < cached[1]:
             return cached[0]
-        epoch = await self.source.session_epoch(user_id)
-        self._remember(user_id, epoch, now)
+        forgotten = self._forgotten
+        epoch = await self._loads.run(
+            (user_id, forgotten), lambda: self.source.session_epoch(user_id)
+        )
+        if forgotten == self._forgotten:  # else the read may predate what forget() announced
+            self._remember(user_id, epoch, now)
         return epoch
 
     async def revoke(self, user_id: str) -> int | None:
@@ -64,7 +74,8 @@ class RevocationCache:
         return epoch
 
     def forget(self, user_id: str) -> None:
-        """Drop a cached entry (after the user row changed in a way the epoch does not show)."""
+        """Drop a cached entry (the user changed here or, announced, on another instance)."""
+        self._forgotten += 1
         self._entries.pop(user_id, None)
 
     def _remember(self, user_id: str, epoch: int | None, now: float) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
+    func,
     insert,
     select,
     text,
@@ -59,6 +60,7 @@ _TOUCH = (
 )
 _DELETE = delete(sessions_table).where(_t.key_hash == bindparam("k"))
 _LIST = select(_t.key_hash, _t.data).where(_t.user_id == bindparam("u"))
+_COUNT = select(func.count()).select_from(sessions_table).where(_t.user_id == bindparam("u"))
 _DELETE_USER = delete(sessions_table).where(_t.user_id == bindparam("u"))
 _RECLAIM = delete(sessions_table).where(_t.expires_at < bindparam("now"))
 _PING = text("SELECT 1")
@@ -114,6 +116,13 @@ class SqlSessionStore:
         found = [(key, SessionRecord.from_bytes(data)) for key, data in rows]
         found.sort(key=lambda item: (item[1].created_at, item[0]))
         return found
+
+    async def count_for_user(self, user_id: str) -> int:
+        """The user's rows, expired ones not yet reclaimed included (one indexed count)."""
+        with _unavailable():
+            async with self.engine.connect() as conn:
+                found = (await conn.execute(_COUNT, {"u": user_id})).scalar_one()
+        return int(found)
 
     async def delete_for_user(self, user_id: str) -> int:
         with _unavailable():

@@ -35,8 +35,14 @@ class SessionStore(Protocol):
     async def delete_for_user(self, user_id: str) -> int:
         """Remove every record of a user; returns how many went."""
 
+    async def count_for_user(self, user_id: str) -> int:
+        """How many records the user has at most: never fewer than their live ones (expired
+        or dead ones not yet reclaimed may count), in one cheap read, so a login checks the
+        per-user cap without listing sessions."""
+
     async def ping(self) -> None:
         """Raise SessionStoreUnavailable when the backend does not answer."""
 
     async def close(self) -> None:
         """Release connections."""
+

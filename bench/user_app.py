@@ -1,0 +1,27 @@
+"""A user's own FastAPI app, protected by wxsession's dependency (``/orders``), and the same
+route without it (``/plain``): the difference is what the dependency costs. Run by
+bench/run.py with the same WXSESSION_* settings as the wxsession server it measures, so the
+token issued there is honoured here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, FastAPI
+
+from wxsession.accounts.models import User
+from wxsession.integrations import fastapi as wxs
+
+app = FastAPI()
+wxs.setup(app)
+
+
+@app.get("/orders")
+async def orders(user: Annotated[User, Depends(wxs.current_user)]) -> dict[str, object]:
+    return {"user": user.id, "orders": []}
+
+
+@app.get("/plain")
+async def plain() -> dict[str, object]:
+    return {"user": "0123456789abcdef0123456789abcdef", "orders": []}

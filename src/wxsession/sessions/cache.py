@@ -1,0 +1,181 @@
+"""A process-local cache of hot sessions (and their users), trusted only while it hears every
+invalidation.
+
+Why: every request of every user validates a session; with this cache a repeated request is
+answered without a store round trip or SQL. What keeps it safe:
+
+- Entries live at most ``max_age`` seconds and are only ever a *positive* shortcut: a cached
+  record that looks expired or due for renewal sends the request to the store.
+- Every change that must refuse a session (logout, revocation, eviction, disable, delete,
+  password change) or alter the user row is announced on a Redis pub/sub channel
+  (:class:`Invalidations`); every instance drops the named entries as the message arrives
+  (:mod:`wxsession.sessions.invalidation` dispatches it in the event loop's I/O phase, before a
+  request read in the same turn runs).
+- The cache answers only while its subscription is confirmed and its heartbeat is on time
+  (``trusted``). A lost or lagging subscription bypasses it (fail closed); after a
+  resubscription it starts empty, since messages sent in between were lost.
+- A read-through insert carries the invalidation *generation* seen before the store read; if
+  any invalidation arrived meanwhile, the insert is skipped, so a record read just before its
+  deletion is never cached after the deletion was announced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from redis.asyncio import Redis, RedisCluster
+from redis.exceptions import RedisError
+
+from wxsession.errors import SessionStoreUnavailable
+from wxsession.sessions.model import SessionRecord
+
+if TYPE_CHECKING:
+    from wxsession.accounts.models import User
+
+SESSION = b"s:"
+USER = b"u:"
+
+T = TypeVar("T")
+
+
+class SingleFlight(Generic[T]):
+    """Concurrent loads of one key share one call: when a hot entry lapses, the requests
+    waiting on it make one database read, not one each (which queued behind the pool and
+    showed as latency spikes). Keys should carry a generation, so a caller arriving after
+    an invalidation never joins a load that started before it."""
+
+    def __init__(self) -> None:
+        self._running: dict[Hashable, asyncio.Future[T]] = {}
+
+    async def run(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+        running = self._running.get(key)
+        if running is None:
+            running = asyncio.ensure_future(load())
+            self._running[key] = running
+            running.add_done_callback(lambda _: self._running.pop(key, None))
+        return await asyncio.shield(running)
+
+
+class SessionCache:
+    """Records by storage key and user rows by id, bounded in size and age."""
+
+    def __init__(
+        self,
+        *,
+        max_entries: int,
+        max_age: float,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_entries = max_entries
+        self.max_age = max_age
+        self.generation = 0
+        """Raised by every invalidation; see :meth:`put`."""
+        self.trusted: Callable[[], bool] = lambda: False
+        """Set by the subscription feeding this cache: entries are served only while true."""
+        self.on_user_invalidated: Callable[[str], None] = lambda user_id: None
+        self._monotonic = monotonic
+        self._sessions: dict[str, tuple[SessionRecord, float]] = {}
+        self._users: dict[str, tuple[User, float]] = {}
+        self._keys_of: dict[str, set[str]] = {}
+        self.user_loads: SingleFlight[User | None] = SingleFlight()
+        """For callers that read a missing user row (see ``guard.load_user``)."""
+
+    def get(self, key: str) -> SessionRecord | None:
+        entry = self._sessions.get(key)
+        if entry is None or not self.trusted():
+            return None
+        if self._monotonic() >= entry[1]:
+            self._drop_session(key)
+            return None
+        return entry[0]
+
+    def put(self, key: str, record: SessionRecord, generation: int) -> None:
+        """Cache ``record``, read from the store after :attr:`generation` was ``generation``
+        (skipped if an invalidation came in between, or while the cache is not trusted)."""
+        if generation != self.generation or not self.trusted():
+            return
+        if len(self._sessions) >= self.max_entries:
+            self.clear()
+        self._sessions[key] = (record, self._monotonic() + self.max_age)
+        if record.user_id is not None:
+            self._keys_of.setdefault(record.user_id, set()).add(key)
+
+    def user(self, user_id: str) -> User | None:
+        entry = self._users.get(user_id)
+        if entry is None or not self.trusted() or self._monotonic() >= entry[1]:
+            return None
+        return entry[0]
+
+    def put_user(self, user: User, generation: int) -> None:
+        if generation != self.generation or not self.trusted():
+            return
+        if len(self._users) >= self.max_entries:
+            self.clear()
+        self._users[user.id] = (user, self._monotonic() + self.max_age)
+
+    def invalidate(self, message: bytes) -> None:
+        """Apply one announcement: ``s:<storage key>`` or ``u:<user id>``; anything else
+        (an unknown future form) empties the cache."""
+        self.generation += 1
+        kind, name = message[:2], message[2:].decode("ascii", "replace")
+        if kind == SESSION:
+            self._drop_session(name)
+        elif kind == USER:
+            self.drop_user(name)
+        else:
+            self.clear()
+
+    def drop_user(self, user_id: str) -> None:
+        self.generation += 1
+        self._users.pop(user_id, None)
+        for key in self._keys_of.pop(user_id, ()):
+            self._sessions.pop(key, None)
+        self.on_user_invalidated(user_id)
+
+    def clear(self) -> None:
+        self.generation += 1
+        self._sessions.clear()
+        self._users.clear()
+        self._keys_of.clear()
+
+    def _drop_session(self, key: str) -> None:
+        entry = self._sessions.pop(key, None)
+        if entry is not None and entry[0].user_id is not None:
+            keys = self._keys_of.get(entry[0].user_id)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._keys_of[entry[0].user_id]
+
+
+class Invalidations:
+    """Announces changes on the invalidation channel, and applies them to this process's own
+    cache at once (its subscription hears them again later, harmlessly).
+
+    A failed announcement is :class:`SessionStoreUnavailable`: the caller answers 503 and the
+    client retries, rather than reporting a logout other instances may not have heard of.
+    """
+
+    def __init__(
+        self, client: Redis | RedisCluster, channel: str, cache: SessionCache | None = None
+    ) -> None:
+        self.client = client
+        self.channel = channel
+        self.cache = cache
+
+    async def session_ended(self, key: str) -> None:
+        await self._announce(SESSION + key.encode("ascii"))
+
+    async def user_changed(self, user_id: str) -> None:
+        await self._announce(USER + user_id.encode("ascii"))
+
+    async def _announce(self, message: bytes) -> None:
+        if self.cache is not None:
+            self.cache.invalidate(message)
+        try:
+            await self.client.publish(self.channel, message)
+        except (RedisError, OSError) as exc:
+            raise SessionStoreUnavailable() from exc

@@ -1,0 +1,144 @@
+"""Two `wxsession serve` processes on one Redis and one SQL database, as behind a load
+balancer: a session revoked through one is refused by the other on its very next request,
+although the other holds it in its hot-session cache."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from tests.support.cli import run_cli, serving
+from wxsession import tokens
+from wxsession.sessions.redis import RedisSessionStore
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class Pair:
+    """Instance ``a`` and instance ``b`` of one deployment."""
+
+    def __init__(self, a: httpx.Client, b: httpx.Client, env: dict[str, str], cwd: Path) -> None:
+        self.a, self.b, self.env, self.cwd = a, b, env, cwd
+
+    def wechat_login(self, user: str) -> str:
+        code = self.a.post("/_emulator/login", json={"user": user}).json()["code"]
+        response = self.a.post("/v1/auth/wechat/login", json={"code": code})
+        assert response.status_code == 200, response.text
+        token: str = response.json()["session_id"]
+        return token
+
+    def warm(self, token: str) -> None:
+        """Use the session on ``b`` (twice: the second answer comes from b's cache)."""
+        for _ in range(2):
+            assert self.b.get("/v1/me", headers=bearer(token)).status_code == 200
+
+    def refused_on_b(self, token: str) -> None:
+        response = self.b.get("/v1/me", headers=bearer(token))
+        assert response.status_code == 401, response.text
+
+
+@pytest.fixture
+def pair(tmp_path: Path, redis_url: str) -> Iterator[Pair]:
+    env = {
+        "WXSESSION_SESSION_STORE": redis_url,
+        "WXSESSION_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'users.db'}",
+        "WXSESSION_LOG_LEVEL": "warning",
+    }
+    with ExitStack() as stack:
+        _, a = stack.enter_context(serving(tmp_path, **env))  # migrates the database first
+        _, b = stack.enter_context(serving(tmp_path, **env))
+        yield Pair(a, b, env, tmp_path)
+
+
+def test_b_answers_from_its_cache(pair: Pair, redis_url: str) -> None:
+    """The premise of every other test here: b really caches (a record deleted behind
+    wxsession's back, with no announcement, is still honoured by b within the cache age)."""
+    token = pair.wechat_login("cached")
+    pair.warm(token)
+    client = redis.Redis.from_url(redis_url)
+    try:
+        record_key = RedisSessionStore(client).record_key(tokens.storage_key(token))  # type: ignore[arg-type]
+        assert client.delete(record_key) == 1
+    finally:
+        client.close()
+    assert pair.b.get("/v1/me", headers=bearer(token)).status_code == 200
+
+
+def test_logout_on_a(pair: Pair) -> None:
+    token = pair.wechat_login("logout")
+    pair.warm(token)
+    assert pair.a.post("/v1/auth/logout", headers=bearer(token)).status_code == 204
+    pair.refused_on_b(token)
+
+
+def test_logout_everywhere_on_a(pair: Pair) -> None:
+    first, second = pair.wechat_login("everywhere"), pair.wechat_login("everywhere")
+    pair.warm(first)
+    pair.warm(second)
+    assert pair.a.post("/v1/auth/logout-all", headers=bearer(first)).status_code == 204
+    pair.refused_on_b(first)
+    pair.refused_on_b(second)
+
+
+def test_ending_one_session_on_a(pair: Pair) -> None:
+    keep, end = pair.wechat_login("one"), pair.wechat_login("one")
+    pair.warm(end)
+    listed = pair.a.get("/v1/sessions", headers=bearer(keep)).json()
+    (other,) = [s["id"] for s in listed["sessions"] if not s["current"]]
+    assert pair.a.delete(f"/v1/sessions/{other}", headers=bearer(keep)).status_code == 204
+    pair.refused_on_b(end)
+    assert pair.b.get("/v1/me", headers=bearer(keep)).status_code == 200
+
+
+def test_admin_disable_and_delete(pair: Pair) -> None:
+    disabled, deleted = pair.wechat_login("disabled"), pair.wechat_login("deleted")
+    for token in (disabled, deleted):
+        pair.warm(token)
+    env = {k: v for k, v in pair.env.items() if k != "WXSESSION_LOG_LEVEL"}
+    for token, action in ((disabled, "disable"), (deleted, "delete")):
+        user_id = pair.b.get("/v1/me", headers=bearer(token)).json()["id"]
+        done = run_cli("admin", action, user_id, cwd=pair.cwd, **env)
+        assert done.returncode == 0, done.stderr
+        pair.refused_on_b(token)
+
+
+def test_password_change_on_a(pair: Pair) -> None:
+    account = {"username": "two-instances", "password": "correct horse battery staple 8"}
+    registered = pair.a.post("/v1/auth/password/register", json=account)
+    assert registered.status_code == 201, registered.text
+    other = pair.a.post("/v1/auth/password/login", json=account).json()["session_id"]
+    pair.warm(other)
+    change = {"current_password": account["password"], "new_password": "a new long passphrase 9"}
+    changed = pair.a.post(
+        "/v1/me/password", json=change, headers=bearer(registered.json()["session_id"])
+    )
+    assert changed.status_code == 200, changed.text
+    pair.refused_on_b(other)
+
+
+def test_profile_change_on_a_is_seen_on_b(pair: Pair) -> None:
+    token = pair.wechat_login("profile")
+    pair.warm(token)
+    put = pair.a.put("/v1/me/profile", json={"nickname": "新名字"}, headers=bearer(token))
+    assert put.status_code == 200, put.text
+    assert pair.b.get("/v1/me", headers=bearer(token)).json()["nickname"] == "新名字"
+
+
+def test_a_dropped_invalidation_channel_bypasses_the_cache(pair: Pair, redis_url: str) -> None:
+    token = pair.wechat_login("dropped")
+    pair.warm(token)
+    client = redis.Redis.from_url(redis_url)
+    try:
+        assert client.client_kill_filter(_type="pubsub") >= 2  # a's and b's subscriptions
+        record_key = RedisSessionStore(client).record_key(tokens.storage_key(token))  # type: ignore[arg-type]
+        assert client.delete(record_key) == 1  # unannounced: only a store read can tell
+    finally:
+        client.close()
+    pair.refused_on_b(token)

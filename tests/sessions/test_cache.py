@@ -1,0 +1,252 @@
+"""The hot-session cache: what it serves, what it forgets, and when it refuses to answer,
+over real Redis servers (two managers stand for two instances sharing one store)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import pytest
+import redis
+
+from tests.sessions import make_record, new_key
+from tests.support.servers import RedisProcess
+from wxsession import migrate
+from wxsession.accounts.repository import AccountRepository
+from wxsession.db import create_engine
+from wxsession.errors import SessionInvalid, SessionStoreUnavailable
+from wxsession.providers.base import Identity
+from wxsession.sessions.cache import SessionCache
+from wxsession.sessions.invalidation import cache_for
+from wxsession.sessions.manager import SessionManager
+from wxsession.sessions.redis import RedisSessionStore
+from wxsession.sessions.revocation import RevocationCache
+
+IDENTITY = Identity("wechat", "wxapp", "openid-1", None, "session-key")
+
+
+@asynccontextmanager
+async def instance(url: str, *, size: int = 100) -> AsyncIterator[SessionManager]:
+    """One server instance's session layer: its own client, cache and subscription."""
+    store = RedisSessionStore.from_url(url)
+    try:
+        async with cache_for(store, url, size=size, max_age=30) as (cache, invalidations):
+            yield SessionManager(
+                store,
+                idle_ttl=3600,
+                max_age=86400,
+                touch_interval=60,
+                cache=cache,
+                invalidations=invalidations,
+            )
+    finally:
+        await store.close()
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10) -> None:
+    """Wait for something another connection does (bounded; not a timing assertion)."""
+    async with asyncio.timeout(seconds):
+        while True:
+            if condition():
+                return
+            await asyncio.sleep(0.01)
+
+
+def raw_delete(url: str, manager: SessionManager, key: str) -> None:
+    """Delete a record behind wxsession's back: no announcement."""
+    store = manager.store
+    assert isinstance(store, RedisSessionStore)
+    client = redis.Redis.from_url(url)
+    try:
+        assert client.delete(store.record_key(key)) == 1
+    finally:
+        client.close()
+
+
+def cache_of(manager: SessionManager) -> SessionCache:
+    assert manager.cache is not None
+    return manager.cache
+
+
+async def test_a_session_ended_on_one_instance_is_refused_by_the_other(redis_url: str) -> None:
+    async with AsyncExitStack() as stack:
+        a = await stack.enter_async_context(instance(redis_url))
+        b = await stack.enter_async_context(instance(redis_url))
+        first = await a.create(IDENTITY, "user-1")
+        second = await a.create(IDENTITY, "user-1")
+        for issued in (first, second):
+            await b.resolve(issued.token)  # warms b's cache
+
+        # b answers from memory: a record deleted without an announcement still resolves
+        raw_delete(redis_url, b, (await b.resolve(second.token)).key)
+        assert (await b.resolve(second.token)).record.public_id == second.record.public_id
+
+        seen = cache_of(b).generation
+        await a.end(await a.resolve(first.token))
+        await until(lambda: cache_of(b).generation > seen)
+        with pytest.raises(SessionInvalid):
+            await b.resolve(first.token)
+
+        seen = cache_of(b).generation
+        await a.end_all_for_user("user-1")
+        await until(lambda: cache_of(b).generation > seen)
+        with pytest.raises(SessionInvalid):
+            await b.resolve(second.token)
+
+
+async def test_pending_sessions_keep_their_session_key_registered_ones_do_not(
+    redis_url: str,
+) -> None:
+    async with instance(redis_url) as manager:
+        pending = await manager.create(IDENTITY, None)
+        registered = await manager.create(IDENTITY, "user-1")
+    assert pending.record.session_key == "session-key"  # needed to register later
+    assert registered.record.session_key is None  # the identity row holds the newest key
+
+
+async def test_a_killed_subscription_bypasses_the_cache_then_recovers_empty(
+    own_redis: RedisProcess,
+) -> None:
+    url = own_redis.url
+    async with instance(url) as manager:
+        cache = cache_of(manager)
+        issued = await manager.create(IDENTITY, "user-1")
+        key = (await manager.resolve(issued.token)).key
+        assert cache.get(key) is not None
+
+        admin = redis.Redis.from_url(url)
+        try:
+            assert admin.client_kill_filter(_type="pubsub") >= 1
+        finally:
+            admin.close()
+        await until(lambda: not cache.trusted())
+        raw_delete(url, manager, key)
+        with pytest.raises(SessionInvalid):  # not served from the untrusted cache
+            await manager.resolve(issued.token)
+
+        await until(cache.trusted)  # resubscribed by itself
+        assert cache.get(key) is None  # and started empty
+
+
+async def test_a_hung_redis_is_not_papered_over_by_the_cache(own_redis: RedisProcess) -> None:
+    async with instance(own_redis.url) as manager:
+        cache = cache_of(manager)
+        issued = await manager.create(IDENTITY, "user-1")
+        await manager.resolve(issued.token)
+        own_redis.pause()
+        try:
+            await until(lambda: not cache.trusted())  # the heartbeat is late
+            with pytest.raises(SessionStoreUnavailable):
+                await manager.resolve(issued.token)
+        finally:
+            own_redis.resume()
+        await until(cache.trusted)
+        assert (await manager.resolve(issued.token)).record.user_id == "user-1"
+
+
+def test_a_read_that_raced_an_invalidation_is_not_cached() -> None:
+    cache = SessionCache(max_entries=10, max_age=30)
+    cache.trusted = lambda: True
+    record = make_record()
+    _, key = new_key()
+    generation = cache.generation  # a request starts its store read here ...
+    cache.invalidate(b"s:" + key.encode())  # ... the session ends meanwhile ...
+    cache.put(key, record, generation)  # ... and the stale read comes back
+    assert cache.get(key) is None
+    cache.put(key, record, cache.generation)
+    assert cache.get(key) == record
+
+
+def test_entries_are_bounded_in_age_and_number_and_dropped_per_user() -> None:
+    now = [0.0]
+    cache = SessionCache(max_entries=3, max_age=10, monotonic=lambda: now[0])
+    cache.trusted = lambda: True
+    forgotten: list[str] = []
+    cache.on_user_invalidated = forgotten.append
+    keys = [new_key()[1] for _ in range(4)]
+    for key in keys[:3]:
+        cache.put(key, make_record("alice"), cache.generation)
+    cache.put(keys[3], make_record("bob"), cache.generation)  # full: starts over
+    assert [cache.get(key) is not None for key in keys] == [False, False, False, True]
+
+    cache.put(keys[0], make_record("alice"), cache.generation)
+    cache.invalidate(b"u:alice")
+    assert cache.get(keys[0]) is None and cache.get(keys[3]) is not None
+    assert forgotten == ["alice"]  # the revocation point is read afresh too
+
+    now[0] = 10.0
+    assert cache.get(keys[3]) is None  # older than max_age
+
+    cache.put(keys[1], make_record("carol"), cache.generation)
+    cache.trusted = lambda: False
+    assert cache.get(keys[1]) is None  # never served while untrusted
+
+
+def test_unknown_announcements_empty_the_cache() -> None:
+    cache = SessionCache(max_entries=10, max_age=30)
+    cache.trusted = lambda: True
+    _, key = new_key()
+    cache.put(key, make_record(), cache.generation)
+    cache.invalidate(b"x:something-newer")
+    assert cache.get(key) is None
+
+
+async def test_an_epoch_read_racing_an_announcement_is_not_cached(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    try:
+        await migrate.upgrade(engine)
+        accounts = AccountRepository(engine)
+        user = await accounts.register(IDENTITY)
+        read, release = asyncio.Event(), asyncio.Event()
+
+        class HeldRead:
+            """The real repository, holding a read's answer until told to let it go."""
+
+            async def session_epoch(self, user_id: str) -> int | None:
+                epoch = await accounts.session_epoch(user_id)
+                read.set()
+                await release.wait()
+                return epoch
+
+            async def raise_session_epoch(self, user_id: str) -> int | None:
+                return await accounts.raise_session_epoch(user_id)
+
+        epochs = RevocationCache(HeldRead(), ttl=60)
+        racing = asyncio.create_task(epochs.epoch(user.id))
+        await read.wait()
+        assert await accounts.raise_session_epoch(user.id) == 1  # another instance revokes
+        epochs.forget(user.id)  # ... and its announcement arrives
+        release.set()
+        assert await racing == 0  # the read that started before it
+        release.clear()
+        reading_again = asyncio.create_task(epochs.epoch(user.id))
+        await asyncio.sleep(0)
+        release.set()
+        assert await reading_again == 1  # the stale answer was not kept
+    finally:
+        await engine.dispose()
+
+
+async def test_concurrent_reads_of_a_lapsed_entry_make_one_database_read(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    try:
+        await migrate.upgrade(engine)
+        accounts = AccountRepository(engine)
+        user = await accounts.register(IDENTITY)
+        reads = 0
+
+        class Counting:
+            async def session_epoch(self, user_id: str) -> int | None:
+                nonlocal reads
+                reads += 1
+                return await accounts.session_epoch(user_id)
+
+            async def raise_session_epoch(self, user_id: str) -> int | None:
+                return await accounts.raise_session_epoch(user_id)
+
+        epochs = RevocationCache(Counting(), ttl=60)
+        assert await asyncio.gather(*(epochs.epoch(user.id) for _ in range(20))) == [0] * 20
+        assert reads == 1
+    finally:
+        await engine.dispose()
