@@ -65,6 +65,17 @@ def redis_cluster() -> Iterator[ClusterTopology]:
 
 
 @pytest.fixture
+def persistent_redis() -> Iterator[RedisProcess]:
+    """A Redis of the test's own that saves to disk, so a crash and restart keeps its data."""
+    server = RedisProcess(persist=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def own_redis() -> Iterator[RedisProcess]:
     """A Redis of the test's own, for tests that stop, pause or restart it."""
     server = RedisProcess()

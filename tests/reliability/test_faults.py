@@ -39,16 +39,6 @@ def assert_failed_closed(outcomes: list[Outcome], codes: set[str]) -> None:
         assert outcome.retry_after is not None and int(outcome.retry_after) >= 1, outcome
 
 
-@pytest.fixture
-def persistent_redis() -> Iterator[RedisProcess]:
-    server = RedisProcess(persist=True)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @REDIS_ONLY
 def test_redis_crash_under_load_fails_closed_and_sessions_come_back(
     make_service: Callable[..., Service], persistent_redis: RedisProcess

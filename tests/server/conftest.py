@@ -95,6 +95,19 @@ class Service:
         return self.http.post(path, headers=headers, **kwargs)
 
 
+def session_id_of(response: httpx.Response) -> str:
+    """The session id of a successful login-like answer (200 or 201)."""
+    assert response.status_code in (200, 201), response.text
+    token: str = response.json()["session_id"]
+    return token
+
+
+def error_code_of(response: httpx.Response) -> str:
+    """The machine code of an error answer."""
+    code: str = response.json()["error"]["code"]
+    return code
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Any) -> dict[str, str]:
     """Settings for where state lives: SQLite for both, or Redis sessions + PostgreSQL users."""

@@ -12,21 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.conftest import APPID, Service
+from tests.server.conftest import APPID, Service, error_code_of, session_id_of
 
 IDENTITIES = "/v1/me/identities"
 GOOD = "correct horse 電池 staple"
-
-
-def _token(response: httpx.Response) -> str:
-    assert response.status_code in (200, 201), response.text
-    token: str = response.json()["session_id"]
-    return token
-
-
-def _code(response: httpx.Response) -> str:
-    code: str = response.json()["error"]["code"]
-    return code
 
 
 def _bind(service: Service, token: str, person: str) -> httpx.Response:
@@ -55,7 +44,7 @@ def test_password_user_binds_wechat_and_then_signs_in_either_way(service: Servic
     registered = service.post(
         "/v1/auth/password/register", json={"username": "Ada", "password": GOOD}
     )
-    first = _token(registered)
+    first = session_id_of(registered)
     user_id = registered.json()["user"]["id"]
     assert [(w["provider"], w["app_id"], w["login_name"]) for w in _ways(service, first)] == [
         ("password", "local", "ada")
@@ -64,7 +53,7 @@ def test_password_user_binds_wechat_and_then_signs_in_either_way(service: Servic
     bound = _bind(service, first, "ada-on-wechat")
     assert bound.status_code == 201
     assert bound.headers["cache-control"] == "no-store"
-    fresh = _token(bound)
+    fresh = session_id_of(bound)
     assert fresh != first
     assert service.get("/v1/me", first).status_code == 401  # the proof was a new login
     assert service.get("/v1/me", fresh).json()["id"] == user_id
@@ -83,7 +72,7 @@ def test_password_user_binds_wechat_and_then_signs_in_either_way(service: Servic
     # Re-login through the new identity: the same user, a fresh session each time.
     relogin = service.login("ada-on-wechat")
     assert relogin.json()["user"]["id"] == user_id
-    assert _token(relogin) not in (first, fresh)
+    assert session_id_of(relogin) not in (first, fresh)
     again = service.post("/v1/auth/password/login", json={"username": "ada", "password": GOOD})
     assert again.json()["user"]["id"] == user_id
     assert service.sql_scalar("SELECT count(*) FROM users") == 1
@@ -97,7 +86,7 @@ def test_password_user_binds_wechat_and_then_signs_in_either_way(service: Servic
 
 def test_an_identity_of_another_user_is_409_and_nothing_is_merged(service: Service) -> None:
     bea = service.login("bea").json()
-    cat = _token(
+    cat = session_id_of(
         service.post(
             "/v1/auth/password/register", json={"phone": "+8613800000001", "password": GOOD}
         )
@@ -105,7 +94,7 @@ def test_an_identity_of_another_user_is_409_and_nothing_is_merged(service: Servi
 
     taken = _bind(service, cat, "bea")
     assert taken.status_code == 409
-    assert _code(taken) == "IDENTITY_TAKEN"
+    assert error_code_of(taken) == "IDENTITY_TAKEN"
     assert "session_id" not in taken.text
     assert service.get("/v1/me", cat).status_code == 200  # a refused bind changes nothing
     assert service.login("bea").json()["user"]["id"] == bea["user"]["id"]
@@ -113,18 +102,18 @@ def test_an_identity_of_another_user_is_409_and_nothing_is_merged(service: Servi
     assert len(_ways(service, cat)) == 1
 
     # One openid per app and user: a second WeChat identity of the same app is refused.
-    cat = _token(_bind(service, cat, "cat-on-wechat"))
+    cat = session_id_of(_bind(service, cat, "cat-on-wechat"))
     second = _bind(service, cat, "someone-else")
     assert second.status_code == 409
-    assert _code(second) == "PROVIDER_ALREADY_BOUND"
+    assert error_code_of(second) == "PROVIDER_ALREADY_BOUND"
     assert service.sql_scalar("SELECT count(*) FROM identities") == 3  # bea, cat x2
 
     unknown = service.post(f"{IDENTITIES}/nosuch", cat, json={"code": "abc"})
     assert unknown.status_code == 404
-    assert _code(unknown) == "NOT_FOUND"
+    assert error_code_of(unknown) == "NOT_FOUND"
     bad_code = service.post(f"{IDENTITIES}/wechat", cat, json={"code": "0" * 32})
     assert bad_code.status_code == 401
-    assert _code(bad_code) == "WECHAT_CODE_INVALID"
+    assert error_code_of(bad_code) == "WECHAT_CODE_INVALID"
     assert service.get("/v1/me", cat).status_code == 200  # the bad code was not our session
     assert service.post(f"{IDENTITIES}/wechat", json={"code": "abc"}).status_code == 401
 
@@ -136,22 +125,22 @@ def test_a_wechat_user_sets_a_password_once(service: Service) -> None:
         f"{IDENTITIES}/password", token, json={"username": "eve", "password": "short"}
     )
     assert weak.status_code == 400
-    assert _code(weak) == "PASSWORD_TOO_SHORT"
+    assert error_code_of(weak) == "PASSWORD_TOO_SHORT"
 
     set_ = _set_password(service, token, " EVE ")
     assert set_.status_code == 201
-    fresh = _token(set_)
+    fresh = session_id_of(set_)
     assert service.get("/v1/me", token).status_code == 401
     login = service.post("/v1/auth/password/login", json={"username": "eve", "password": GOOD})
     assert login.json()["user"]["id"] == eve["user"]["id"]
 
     twice = _set_password(service, fresh, "eve-two")
     assert twice.status_code == 409
-    assert _code(twice) == "PROVIDER_ALREADY_BOUND"
+    assert error_code_of(twice) == "PROVIDER_ALREADY_BOUND"
     fay = service.session_for("fay")
     taken = _set_password(service, fay, "Eve")
     assert taken.status_code == 409
-    assert _code(taken) == "IDENTITY_TAKEN"
+    assert error_code_of(taken) == "IDENTITY_TAKEN"
     assert service.sql_scalar("SELECT count(*) FROM passwords") == 1
     assert service.sql_scalar("SELECT count(*) FROM identities WHERE provider = 'password'") == 1
 
@@ -163,29 +152,29 @@ def test_unbinding_never_removes_the_last_way_and_ends_every_session(service: Se
 
     last = _unbind(service, caller, "wechat")
     assert last.status_code == 409
-    assert _code(last) == "LAST_SIGN_IN_METHOD"
+    assert error_code_of(last) == "LAST_SIGN_IN_METHOD"
     assert service.get("/v1/me", other).status_code == 200  # nothing happened
 
-    caller = _token(_set_password(service, caller, "gus"))
+    caller = session_id_of(_set_password(service, caller, "gus"))
     assert service.get("/v1/me", other).status_code == 200  # adding a way ends no session
     unbound = _unbind(service, caller, "wechat")
     assert unbound.status_code == 200
-    fresh = _token(unbound)
+    fresh = session_id_of(unbound)
     assert service.get("/v1/me", caller).status_code == 401
     assert service.get("/v1/me", other).status_code == 401
     assert service.get("/v1/me", fresh).json()["id"] == user_id
     assert [w["provider"] for w in _ways(service, fresh)] == ["password"]
 
-    assert _code(_unbind(service, fresh, "wechat")) == "NOT_FOUND"
+    assert error_code_of(_unbind(service, fresh, "wechat")) == "NOT_FOUND"
     only_password = _unbind(service, fresh, "password")
     assert only_password.status_code == 409
-    assert _code(only_password) == "LAST_SIGN_IN_METHOD"
+    assert error_code_of(only_password) == "LAST_SIGN_IN_METHOD"
     # The unbound WeChat identity is free again: its next login is a new user.
     assert service.login("gus").json()["user"]["id"] != user_id
 
 
 def test_unbinding_a_password_removes_its_hash_too(service: Service) -> None:
-    token = _token(_set_password(service, service.session_for("hal"), "hal"))
+    token = session_id_of(_set_password(service, service.session_for("hal"), "hal"))
     assert service.sql_scalar("SELECT count(*) FROM passwords") == 1
     assert _unbind(service, token, "password").status_code == 200
     assert service.sql_scalar("SELECT count(*) FROM passwords") == 0
@@ -204,10 +193,10 @@ def test_binding_audit_events_name_reasons_and_hold_no_secrets(
     token = service.session_for("jon")
     code = service.wx_code("ivy")
     assert service.post(f"{IDENTITIES}/wechat", token, json={"code": code}).status_code == 409
-    token = _token(_set_password(service, token, "jon"))
-    assert _code(_unbind(service, token, "password", app_id="elsewhere")) == "NOT_FOUND"
-    token = _token(_unbind(service, token, "wechat"))
-    assert _code(_unbind(service, token, "password")) == "LAST_SIGN_IN_METHOD"
+    token = session_id_of(_set_password(service, token, "jon"))
+    assert error_code_of(_unbind(service, token, "password", app_id="elsewhere")) == "NOT_FOUND"
+    token = session_id_of(_unbind(service, token, "wechat"))
+    assert error_code_of(_unbind(service, token, "password")) == "LAST_SIGN_IN_METHOD"
 
     events = [
         (r.__dict__["event"], r.__dict__["audit"])

@@ -4,11 +4,9 @@ it is back, sessions issued before the crash work again (the server persists eve
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.server.conftest import APPID, SECRET
 from tests.support.emulator import running_emulator
@@ -16,16 +14,6 @@ from tests.support.servers import RedisProcess
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
 from wxsession.settings import Settings
-
-
-@pytest.fixture
-def persistent_redis() -> Iterator[RedisProcess]:
-    server = RedisProcess(persist=True)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_redis_crash_fails_closed_and_sessions_survive_it(

@@ -12,7 +12,7 @@ import argon2
 import httpx
 import pytest
 
-from tests.server.conftest import Service
+from tests.server.conftest import Service, error_code_of, session_id_of
 from wxsession.accounts.passwords import MEMORY_COST_KIB, TIME_COST, PasswordHasher
 
 REGISTER = "/v1/auth/password/register"
@@ -23,17 +23,6 @@ GOOD = "correct horse 電池 staple"
 
 def _register(service: Service, password: str = GOOD, **name: str) -> httpx.Response:
     return service.post(REGISTER, json={**(name or {"username": "ada"}), "password": password})
-
-
-def _token(response: httpx.Response) -> str:
-    assert response.status_code in (200, 201), response.text
-    token: str = response.json()["session_id"]
-    return token
-
-
-def _code(response: httpx.Response) -> str:
-    code: str = response.json()["error"]["code"]
-    return code
 
 
 def _stored_hash(service: Service, name: str) -> str:
@@ -49,7 +38,7 @@ def test_v2_1_register_and_log_in_by_normalised_username_or_phone(service: Servi
     registered = _register(service, username="  Ada.Lovelace ")
     assert registered.status_code == 201
     assert registered.json()["registered"] is True
-    token = _token(registered)
+    token = session_id_of(registered)
     assert service.get("/v1/me", token).json()["id"] == registered.json()["user"]["id"]
     assert registered.headers["cache-control"] == "no-store"
 
@@ -81,10 +70,10 @@ def test_v2_1_1_and_2_1_2_length_limits_are_400s_with_clear_codes(service: Servi
     for password, code in cases:
         response = _register(service, password, username="len")
         assert response.status_code == 400, response.text
-        assert _code(response) == code
+        assert error_code_of(response) == code
     huge = _register(service, "p" * 1_000_000, username="len")
     assert huge.status_code == 413
-    assert _code(huge) == "PAYLOAD_TOO_LARGE"
+    assert error_code_of(huge) == "PAYLOAD_TOO_LARGE"
     assert service.sql_scalar("SELECT count(*) FROM passwords") == 0
 
     assert _register(service, "x7Kq!pZw", username="eight").status_code == 201
@@ -101,7 +90,7 @@ def test_v2_1_3_password_is_checked_exactly_as_typed(service: Service) -> None:
     for wrong in (password[:72] + "x", password.swapcase(), password.strip()):
         response = service.post(LOGIN, json={"username": "exact", "password": wrong})
         assert response.status_code == 401
-        assert _code(response) == "INVALID_CREDENTIALS"
+        assert error_code_of(response) == "INVALID_CREDENTIALS"
     assert service.post(LOGIN, json={"username": "exact", "password": password}).status_code == 200
 
 
@@ -109,13 +98,13 @@ def test_v2_1_7_common_passwords_are_refused_on_register_and_change(service: Ser
     for common in ("password", "baseball", "Qwertyuiop", "1qaz2wsx"):
         response = _register(service, common, username="common")
         assert response.status_code == 400
-        assert _code(response) == "PASSWORD_TOO_COMMON"
-    token = _token(_register(service, username="common"))
+        assert error_code_of(response) == "PASSWORD_TOO_COMMON"
+    token = session_id_of(_register(service, username="common"))
     change = service.post(
         CHANGE, token, json={"current_password": GOOD, "new_password": "football"}
     )
     assert change.status_code == 400
-    assert _code(change) == "PASSWORD_TOO_COMMON"
+    assert error_code_of(change) == "PASSWORD_TOO_COMMON"
     assert service.get("/v1/me", token).status_code == 200  # nothing happened
 
 
@@ -192,7 +181,7 @@ def test_a_taken_name_is_409_and_of_parallel_registrations_exactly_one_wins(
     assert _register(service, phone="+4915112345678").status_code == 201
     taken = _register(service, phone="+49 151 1234 5678")
     assert taken.status_code == 409
-    assert _code(taken) == "IDENTITY_TAKEN"
+    assert error_code_of(taken) == "IDENTITY_TAKEN"
 
     racers = 16
     barrier = threading.Barrier(racers)
@@ -214,20 +203,20 @@ def test_a_taken_name_is_409_and_of_parallel_registrations_exactly_one_wins(
 
 
 def test_v3_3_3_password_change_ends_other_sessions(service: Service) -> None:
-    caller = _token(_register(service, username="grace"))
-    other = _token(service.post(LOGIN, json={"username": "grace", "password": GOOD}))
+    caller = session_id_of(_register(service, username="grace"))
+    other = session_id_of(service.post(LOGIN, json={"username": "grace", "password": GOOD}))
     new = "a brand new passphrase 新しい"
 
     wrong = service.post(
         CHANGE, caller, json={"current_password": "not-it-at-all", "new_password": new}
     )
     assert wrong.status_code == 400
-    assert _code(wrong) == "CURRENT_PASSWORD_INCORRECT"
+    assert error_code_of(wrong) == "CURRENT_PASSWORD_INCORRECT"
     assert service.get("/v1/me", other).status_code == 200  # nothing changed
 
     changed = service.post(CHANGE, caller, json={"current_password": GOOD, "new_password": new})
     assert changed.status_code == 200
-    fresh = _token(changed)
+    fresh = session_id_of(changed)
     assert fresh not in (caller, other)
     assert service.get("/v1/me", caller).status_code == 401
     assert service.get("/v1/me", other).status_code == 401
@@ -242,7 +231,7 @@ def test_password_change_needs_a_password_account(service: Service) -> None:
     token = service.session_for("wechat-only")
     response = service.post(CHANGE, token, json={"current_password": GOOD, "new_password": GOOD})
     assert response.status_code == 400
-    assert _code(response) == "PASSWORD_NOT_SET"
+    assert error_code_of(response) == "PASSWORD_NOT_SET"
     anonymous = service.post(CHANGE, json={"current_password": GOOD, "new_password": GOOD})
     assert anonymous.status_code == 401
 
@@ -253,12 +242,12 @@ def test_password_audit_events_hold_no_passwords(
     service: Service = make_service()
     caplog.set_level(logging.INFO, logger="wxsession.audit")
     new = "another good passphrase"
-    token = _token(_register(service, username="audited"))
+    token = session_id_of(_register(service, username="audited"))
     assert (
         service.post(LOGIN, json={"username": "audited", "password": "bad-guess-1"}).status_code
         == 401
     )
-    token = _token(service.post(LOGIN, json={"username": "audited", "password": GOOD}))
+    token = session_id_of(service.post(LOGIN, json={"username": "audited", "password": GOOD}))
     body = {"current_password": "bad-guess-2", "new_password": new}
     assert service.post(CHANGE, token, json=body).status_code == 400
     body = {"current_password": GOOD, "new_password": new}

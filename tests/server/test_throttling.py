@@ -19,7 +19,7 @@ import httpx
 import pytest
 import redis
 
-from tests.server.conftest import APPID, SECRET, Service
+from tests.server.conftest import APPID, SECRET, Service, error_code_of
 from tests.support.emulator import running_emulator
 from tests.support.servers import RedisProcess
 from wxsession.accounts.passwords import PasswordHasher
@@ -64,14 +64,9 @@ def _login(service: Service, name: str, password: str, ip: str = ATTACKER) -> ht
     return service.http.post(LOGIN, json=body, headers={"X-Forwarded-For": ip})
 
 
-def _code(response: httpx.Response) -> str:
-    code: str = response.json()["error"]["code"]
-    return code
-
-
 def _retry_after(response: httpx.Response) -> int:
     assert response.status_code == 429, response.text
-    assert _code(response) == "RATE_LIMITED"
+    assert error_code_of(response) == "RATE_LIMITED"
     assert "session_id" not in response.text
     return int(response.headers["retry-after"])  # whole seconds, as the header requires
 
@@ -90,7 +85,7 @@ def test_v2_2_1_ten_failures_per_account_and_ip_then_429_before_any_hashing(
 
     # An unknown name is throttled the same way and answers byte for byte alike.
     for _ in range(10):
-        assert _code(_login(service, "nobody", WRONG)) == "INVALID_CREDENTIALS"
+        assert error_code_of(_login(service, "nobody", WRONG)) == "INVALID_CREDENTIALS"
     unknown = _login(service, "nobody", GOOD)
     assert (unknown.status_code, unknown.content) == (locked.status_code, locked.content)
     assert 890 <= _retry_after(unknown) <= 901
@@ -276,7 +271,7 @@ def test_v2_2_1_password_change_guesses_are_throttled_per_user_before_any_hashin
     stolen, bystander = _session(service, "victim"), _session(service, "bystander")
     for _ in range(3):
         wrong = _change(service, stolen, WRONG)
-        assert (wrong.status_code, _code(wrong)) == (400, "CURRENT_PASSWORD_INCORRECT")
+        assert (wrong.status_code, error_code_of(wrong)) == (400, "CURRENT_PASSWORD_INCORRECT")
     hasher.verified = 0
     locked = _change(service, stolen, GOOD)  # the right password does not help
     assert 890 <= _retry_after(locked) <= 901
@@ -326,6 +321,6 @@ def test_limiter_store_down_fails_closed_without_hashing(
                 body = {"username": "downer", "password": password}
                 response = http.post(LOGIN, json=body)
                 assert response.status_code == 503  # never 401, never a session
-                assert _code(response) == "SESSION_STORE_UNAVAILABLE"
+                assert error_code_of(response) == "SESSION_STORE_UNAVAILABLE"
                 assert int(response.headers["retry-after"]) >= 1
             assert hasher.verified == 0
