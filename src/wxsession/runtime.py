@@ -149,7 +149,9 @@ async def open_storage(
     try:
         if settings.auto_migrate:
             await migrate.upgrade_database(settings)
-        store = await open_store(settings.session_store, engine)
+        store = await open_store(
+            settings.session_store, engine, redis_timeout=settings.redis_timeout
+        )
         try:
             hot = cache_for(
                 store,

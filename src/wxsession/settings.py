@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # Storage.
     database_url: str = "sqlite+aiosqlite:///./wxsession.db"
     session_store: str = "sql"
+    # Seconds per Redis connect and per reply; a hung Redis is a 503 within about 4x this
+    # (a new connection's connect and read, retried once).
+    redis_timeout: float = Field(default=1.0, gt=0, le=30)
     auto_migrate: bool = True
 
     # Scale-out (issue #9): PostgreSQL pool and waits, per process (ignored for SQLite). Every

@@ -12,14 +12,17 @@ from wxsession.sessions.store import SessionStore
 SETTING = "WXSESSION_SESSION_STORE"
 
 
-async def open_store(session_store_setting: str, engine: AsyncEngine) -> SessionStore:
+async def open_store(
+    session_store_setting: str, engine: AsyncEngine, *, redis_timeout: float = 1.0
+) -> SessionStore:
     """``"sql"``: rows in the user database (``engine``); a Redis URL (one server, Cluster or
-    Sentinel): that Redis, after checking it will not evict keys
-    (:class:`~wxsession.settings.ConfigurationError` if it would)."""
+    Sentinel): that Redis with ``redis_timeout`` seconds per connect and per reply, after
+    checking it will not evict keys (:class:`~wxsession.settings.ConfigurationError` if it
+    would)."""
     if session_store_setting == "sql":
         return SqlSessionStore(engine)
     if is_redis_url(session_store_setting):
-        store = RedisSessionStore.from_url(session_store_setting)
+        store = RedisSessionStore.from_url(session_store_setting, timeout=redis_timeout)
         try:
             await ensure_noeviction(store.client, setting=SETTING)
         except BaseException:

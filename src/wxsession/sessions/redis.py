@@ -62,8 +62,9 @@ class RedisSessionStore:
         max_connections: int | None = None,
     ) -> RedisSessionStore:
         """A store on one pooled client for ``url`` (any form :mod:`~wxsession.redis_topology`
-        reads). Worst case per call is about two ``timeout``s, so a dead or hung Redis becomes
-        a 503 well inside an HTTP budget."""
+        reads). Worst case per call is about four ``timeout``s (a new connection's connect and
+        read, retried once), so a dead or hung Redis becomes a 503 well inside an HTTP budget
+        (``WXSESSION_REDIS_TIMEOUT``)."""
         client = connect(
             url,
             timeout=timeout,

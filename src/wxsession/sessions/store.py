@@ -45,4 +45,3 @@ class SessionStore(Protocol):
 
     async def close(self) -> None:
         """Release connections."""
-
