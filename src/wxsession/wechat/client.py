@@ -29,6 +29,12 @@ log = logging.getLogger("wxsession.wechat")
 CONNECT_TIMEOUT = 2.0
 
 
+KEEPALIVE_EXPIRY = 4.0
+"""Seconds an idle connection is kept: under the 5 s after which many servers (uvicorn among
+them) close one, so a call is never sent on a connection the server is closing (a ReadError,
+seen as a 503 under load with 30 s)."""
+
+
 def make_http_client(
     timeout: float, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
@@ -39,10 +45,12 @@ def make_http_client(
     (with one set, httpx's own pool serves, as it routes through the proxy).
     """
     if transport is None and not getproxies():
-        transport = PooledTransport(pools=10, per_pool=10, keepalive_expiry=30)
+        transport = PooledTransport(pools=10, per_pool=10, keepalive_expiry=KEEPALIVE_EXPIRY)
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30),
+        limits=httpx.Limits(
+            max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_EXPIRY
+        ),
         follow_redirects=False,
         transport=transport,
     )
