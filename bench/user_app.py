@@ -1,5 +1,6 @@
-"""A user's own FastAPI app, protected by wxsession's dependency (``/orders``), and the same
-route without it (``/plain``): the difference is what the dependency costs. Run by
+"""A user's own FastAPI app, protected by wxsession's dependency (``/orders``), the same
+route without it (``/plain``), and with a dependency that does nothing (``/floor``): the first
+difference is what our dependency costs, the last what FastAPI charges for any dependency. Run by
 bench/run.py with the same WXSESSION_* settings as the wxsession server it measures, so the
 token issued there is honoured here.
 """
@@ -24,4 +25,13 @@ async def orders(user: Annotated[User, Depends(wxs.current_user)]) -> dict[str, 
 
 @app.get("/plain")
 async def plain() -> dict[str, object]:
+    return {"user": "0123456789abcdef0123456789abcdef", "orders": []}
+
+
+async def nothing() -> None:
+    """A dependency with no work in it: FastAPI's own cost of solving one."""
+
+
+@app.get("/floor")
+async def floor(_: Annotated[None, Depends(nothing)]) -> dict[str, object]:
     return {"user": "0123456789abcdef0123456789abcdef", "orders": []}

@@ -4,7 +4,9 @@ user's app (``wxs.router``), where no fast path runs, on the same stores."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,7 +14,9 @@ from fastapi import FastAPI
 
 from tests.server.conftest import Service
 from wxsession.integrations import fastapi as wxs
+from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
+from wxsession.settings import Settings
 
 COMPARED_HEADERS = ("content-type", "cache-control", "www-authenticate")
 
@@ -58,3 +62,62 @@ def test_fast_path_answers_as_the_route_does(
             assert answer(fast)[2] == answer(plain)[2]
         else:
             assert answer(fast) == answer(plain), name
+
+
+@pytest.fixture
+def access_lines() -> Iterator[list[logging.LogRecord]]:
+    """The access lines written in this process while the test runs."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("wxsession.access")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+@pytest.mark.parametrize("path", ["/v1/me", "/v1/session/introspect"])
+def test_fast_path_names_the_request_and_logs_it_like_every_route(
+    service: Service, access_lines: list[logging.LogRecord], path: str
+) -> None:
+    token = service.session_for("named")
+    ok = service.http.get(
+        path, headers={"Authorization": f"Bearer {token}", "X-Request-Id": "proxy-7f3a"}
+    )
+    refused = service.http.get(path)
+    assert ok.status_code == 200 and ok.headers["x-request-id"] == "proxy-7f3a"
+    assert refused.status_code == 401 and len(refused.headers["x-request-id"]) == 16
+    assert [refused.headers.get_list("x-request-id")] == [[refused.headers["x-request-id"]]]
+    lines = [(r.path, r.status) for r in access_lines if r.path == path]  # type: ignore[attr-defined]
+    assert lines == [(path, 200), (path, 401)]
+    assert all("named" not in r.getMessage() and token not in r.getMessage() for r in access_lines)
+
+
+def test_an_unexpected_failure_is_a_500_that_names_its_request(
+    tmp_path: Path, access_lines: list[logging.LogRecord]
+) -> None:
+    """On the fast path and on an ordinary route alike: the JSON error body, the request id a
+    client can quote, and the access line; the failure is logged, nothing else is exposed."""
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'users.db'}")
+    app = create_app(settings)
+    with serve_in_thread(app) as url, httpx.Client(base_url=url) as http:
+        code = http.post("/_emulator/login", json={"user": "boom"}).json()["code"]
+        token = http.post("/v1/auth/wechat/login", json={"code": code}).json()["session_id"]
+        sessions = app.state.wxsession.sessions
+
+        async def broken(*_: object) -> None:
+            raise RuntimeError("a bug, not anything the client sent")
+
+        sessions.resolve = broken  # a defect injected into our own code, not a fake store
+        for path in ("/v1/me", "/v1/sessions"):
+            answer = http.get(path, headers={"Authorization": f"Bearer {token}"})
+            assert answer.status_code == 500, path
+            assert answer.json()["error"]["code"] == "INTERNAL_ERROR"
+            assert "a bug" not in answer.text
+            assert len(answer.headers["x-request-id"]) == 16
+            assert [r.status for r in access_lines if r.path == path] == [500]  # type: ignore[attr-defined]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.server.conftest import Service
+from wxsession.errors import SessionExpired
+from wxsession.metrics import Metrics
 
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
@@ -104,3 +107,31 @@ def test_ops_routes_are_outside_the_v1_api(service: Service) -> None:
         if path.startswith("/v1/")
         for operation in item.values()
     )
+
+
+async def _expired() -> str:
+    raise SessionExpired()
+
+
+def test_validation_durations_land_in_inclusive_buckets_as_prometheus_reads_them() -> None:
+    """The hot-path counters are plain numbers rendered at scrape time: the exposition must
+    still be a valid counter and a cumulative histogram whose ``le`` bounds are inclusive."""
+    metrics = Metrics()
+    for seconds in (0.0005, 0.0007, 3.0):
+        metrics.validations.observe("ok", seconds)
+    with pytest.raises(SessionExpired):
+        asyncio.run(metrics.observe_validation(_expired()))
+    samples = {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(metrics.render().decode())
+        for sample in family.samples
+    }
+    histogram = "wxsession_session_validation_duration_seconds"
+    assert _value(samples, "wxsession_session_validations_total", result="ok") == 3
+    assert _value(samples, "wxsession_session_validations_total", result="SESSION_EXPIRED") == 1
+    assert _value(samples, f"{histogram}_bucket", le="0.0005") == 2  # 0.0005 and the failure
+    assert _value(samples, f"{histogram}_bucket", le="0.001") == 3
+    assert _value(samples, f"{histogram}_bucket", le="2.5") == 3
+    assert _value(samples, f"{histogram}_bucket", le="+Inf") == 4
+    assert _value(samples, f"{histogram}_count") == 4
+    assert 3.0012 <= _value(samples, f"{histogram}_sum") < 3.01

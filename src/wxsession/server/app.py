@@ -12,7 +12,7 @@ from wxsession.accounts.passwords import PasswordHasher
 from wxsession.clock import Clock, system_clock
 from wxsession.runtime import Runtime, dev_emulator
 from wxsession.server.errors import install_error_handlers
-from wxsession.server.fast_routes import FastRoutes
+from wxsession.server.fast_routes import ServiceApp
 from wxsession.server.identity_routes import router as identity_router
 from wxsession.server.introspection_routes import router as introspection_router
 from wxsession.server.middleware import AccessLog, BodySizeLimit
@@ -60,7 +60,7 @@ def create_app(
             app.state.wxsession = runtime
             yield
 
-    app = FastAPI(
+    app = ServiceApp(
         title="wxsession",
         version="0.1.0",
         summary="Login state for WeChat mini programs: a code in, a server-side session out.",
@@ -79,7 +79,6 @@ def create_app(
 
     if settings.dev_mode and emulator is not None:
         app.router.routes.extend(emulator_routes(emulator))
-    app.add_middleware(FastRoutes)  # innermost: inside the body limit and the access log
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLog)
     return app

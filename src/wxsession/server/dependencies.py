@@ -77,10 +77,9 @@ _RESOLVED = "wxsession.session"
 dependencies resolves (and renews) its session once."""
 
 
-async def _resolved(request: Request) -> ActiveSession:
+async def _resolved(request: Request, runtime: Runtime) -> ActiveSession:
     active: ActiveSession | None = request.scope.get(_RESOLVED)
     if active is None:
-        runtime = get_runtime(request)
         token = await runtime.carriers.extract(request)
         active = await guard.any_session(runtime, token)
         request.scope[_RESOLVED] = active
@@ -91,32 +90,33 @@ class OptionalSession(_SessionScheme):
     """The caller's session if one was sent; a bad one is still an error, never anonymous."""
 
     async def __call__(self, request: Request) -> ActiveSession | None:
-        if _RESOLVED in request.scope:
-            return await _resolved(request)
         runtime = get_runtime(request)
+        if _RESOLVED in request.scope:
+            return await _resolved(request, runtime)
         token = await runtime.carriers.extract(request)
-        return None if token is None else await _resolved(request)
+        return None if token is None else await _resolved(request, runtime)
 
 
 class AnySession(_SessionScheme):
     """A live session, registered or still pending registration."""
 
     async def __call__(self, request: Request) -> ActiveSession:
-        return await _resolved(request)
+        return await _resolved(request, get_runtime(request))
 
 
 class RequireSession(_SessionScheme):
     """A live session of a registered user (403 REGISTRATION_REQUIRED while pending)."""
 
     async def __call__(self, request: Request) -> ActiveSession:
-        return guard.require_registered(await _resolved(request))
+        return guard.require_registered(await _resolved(request, get_runtime(request)))
 
 
 class CurrentUser(_SessionScheme):
     """The signed-in user's row. A user that is gone or disabled ends the session."""
 
     async def __call__(self, request: Request) -> User:
-        return await guard.load_user(get_runtime(request), await _resolved(request))
+        runtime = get_runtime(request)
+        return await guard.load_user(runtime, await _resolved(request, runtime))
 
 
 optional_session = OptionalSession()

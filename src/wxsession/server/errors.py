@@ -20,6 +20,7 @@ from wxsession.errors import (
     ValidationFailed,
     WxSessionError,
 )
+from wxsession.logging_setup import request_id
 
 log = logging.getLogger("wxsession.server")
 
@@ -101,7 +102,13 @@ def _template(path: str) -> re.Pattern[str]:
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled %s", type(exc).__name__, exc_info=exc)
-    return error_response(InternalError())
+    response = error_response(InternalError())
+    # Starlette sends this 500 from outside every middleware, the access log's too: name the
+    # request here, so the client can quote the id the log line carries.
+    rid = request_id.get()
+    if rid is not None:
+        response.headers["X-Request-Id"] = rid
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:

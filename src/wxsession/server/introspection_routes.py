@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 
+from wxsession.runtime import Runtime
 from wxsession.server.dependencies import RuntimeDep, any_session, require_session
 from wxsession.server.schemas import error_responses
 from wxsession.sessions.manager import ActiveSession
@@ -41,6 +42,11 @@ async def introspect(
     active: Annotated[ActiveSession, Depends(any_session)],
 ) -> IntrospectOut:
     response.headers.update(NO_STORE)
+    return introspection_of(runtime, active)
+
+
+def introspection_of(runtime: Runtime, active: ActiveSession) -> IntrospectOut:
+    """What the introspection route answers about a live session."""
     return IntrospectOut(
         active=True,
         user_id=active.record.user_id,

@@ -50,13 +50,45 @@ class BodySizeLimit:
         await self.app(scope, limited_receive, send)
 
 
-class AccessLog:
-    """One line per request: method, path (never the query string, which may carry a token),
-    status and duration; and the request id every log line of the request carries.
+def start_request(scope: Scope) -> str:
+    """This request's id, set for every log line it causes: an incoming ``X-Request-Id`` when
+    well formed (a proxy's), else a fresh one."""
+    incoming = next((value for name, value in scope["headers"] if name == b"x-request-id"), None)
+    rid = new_request_id(incoming.decode("latin-1") if incoming is not None else None)
+    request_id.set(rid)  # this request's task (and context) only: nothing to reset
+    return rid
 
-    The id is an incoming ``X-Request-Id`` when well formed (a proxy's), else a fresh one; it
-    is returned in the response's ``X-Request-Id`` header.
-    """
+
+def stamped(message: Message, rid: str) -> Message:
+    """``message`` with the request id added to its headers, if it starts a response that
+    does not name it yet (the 500 handler does)."""
+    if message["type"] != "http.response.start" or any(
+        name == b"x-request-id" for name, _ in message.get("headers", ())
+    ):
+        return message
+    headers = [*message.get("headers", ()), (b"x-request-id", rid.encode("ascii"))]
+    return {**message, "headers": headers}
+
+
+def log_access(scope: Scope, status: int, start: float) -> None:
+    """The access line: method, path (never the query string), status, duration."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    duration_ms = round((time.perf_counter() - start) * 1000, 1)
+    method, path = scope["method"], scope["path"]
+    access_log.info(
+        "%s %s %d %.1fms",
+        method,
+        path,
+        status,
+        duration_ms,
+        extra={"method": method, "path": path, "status": status, "duration_ms": duration_ms},
+    )
+
+
+class AccessLog:
+    """One line per request (:func:`log_access`) and the request id every log line of the
+    request carries (:func:`start_request`), returned in the ``X-Request-Id`` header."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -67,35 +99,15 @@ class AccessLog:
             return
         start = time.perf_counter()
         status = 500
-        incoming = next(
-            (value for name, value in scope["headers"] if name == b"x-request-id"), None
-        )
-        rid = new_request_id(incoming.decode("latin-1") if incoming is not None else None)
-        request_id.set(rid)  # this request's task (and context) only: nothing to reset
+        rid = start_request(scope)
 
         async def recording_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", rid.encode("ascii")))
-                message = {**message, "headers": headers}
-            await send(message)
+            await send(stamped(message, rid))
 
         try:
             await self.app(scope, receive, recording_send)
         finally:
-            duration_ms = round((time.perf_counter() - start) * 1000, 1)
-            access_log.info(
-                "%s %s %d %.1fms",
-                scope["method"],
-                scope["path"],
-                status,
-                duration_ms,
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": duration_ms,
-                },
-            )
+            log_access(scope, status, start)
