@@ -1,5 +1,5 @@
 """The WeChat client's connection pools, against a real HTTP server on loopback: connections
-are bounded by ``pools * per_pool`` and kept alive between waves of concurrent calls."""
+are bounded by ``max_connections`` and kept alive between waves of concurrent calls."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from wxsession.providers.http import PooledTransport
+from wxsession.providers.http import AiohttpTransport
 from wxsession.server.background import serve_in_thread
 
 
@@ -41,7 +41,7 @@ def peers() -> Iterator[tuple[Peers, str]]:
 
 async def test_connections_are_bounded_and_reused(peers: tuple[Peers, str]) -> None:
     app, url = peers
-    transport = PooledTransport(pools=3, per_pool=2, keepalive_expiry=30)
+    transport = AiohttpTransport(max_connections=6, keepalive_expiry=30)
     async with httpx.AsyncClient(transport=transport) as client:
 
         async def wave() -> list[int]:

@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from wxsession.errors import WeChatError, WeChatUnavailable, WxSessionError
 from wxsession.metrics import Metrics
 from wxsession.platforms.wire import PlatformRequest
-from wxsession.providers.http import PlatformHttp, PooledTransport
+from wxsession.providers.http import AiohttpTransport, PlatformHttp
 from wxsession.settings import WECHAT_API_BASE
 from wxsession.wechat import api
 from wxsession.wechat.protocol import Code2Session, code2session_request, parse_code2session
@@ -45,7 +45,7 @@ def make_http_client(
     (with one set, httpx's own pool serves, as it routes through the proxy).
     """
     if transport is None and not getproxies():
-        transport = PooledTransport(pools=10, per_pool=10, keepalive_expiry=KEEPALIVE_EXPIRY)
+        transport = AiohttpTransport(max_connections=100, keepalive_expiry=KEEPALIVE_EXPIRY)
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
         limits=httpx.Limits(
