@@ -3,9 +3,10 @@
 Creates ``--count`` sessions the way a WeChat login does (through the real ``SessionManager``
 and ``RedisSessionStore``) on an empty server of its own (the Valkey binary the tests use,
 ``noeviction``, no persistence) and prints the growth of ``used_memory`` per session: with one
-session per user (each user's index holds one member) and with ``--per-user`` sessions per
-user, each with and without a typical WeChat user agent. ``bench/run.py`` calls
-:func:`bytes_per_session` for its report. Run: ``.venv/bin/python bench/redis_memory.py``.
+session per user (each user's hash holds one session) and with ``--per-user`` sessions per
+user, each with and without a typical WeChat user agent (kept as a short label).
+``bench/run.py`` calls :func:`bytes_per_session` for its report.
+Run: ``.venv/bin/python bench/redis_memory.py``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.servers import RedisProcess
 
-from wxsession import tokens
+from wxsession.accounts.models import new_user_id
 from wxsession.providers.base import Identity
 from wxsession.sessions.manager import Device, SessionManager
 from wxsession.sessions.redis import RedisSessionStore
@@ -41,7 +42,7 @@ async def bytes_per_session(count: int, per_user: int = 1, user_agent: str | Non
     try:
         store = RedisSessionStore.from_url(server.url)
         manager = SessionManager(store, idle_ttl=7200, max_age=30 * 86400, touch_interval=60)
-        users = [tokens.new_public_id() + tokens.new_public_id()[:8] for _ in range(count)]
+        users = [new_user_id() for _ in range(count)]
         device = Device(user_agent=user_agent, ip="203.0.113.7")
         info = redis.Redis.from_url(server.url)
         before = int(info.info("memory")["used_memory"])
@@ -50,7 +51,7 @@ async def bytes_per_session(count: int, per_user: int = 1, user_agent: str | Non
                 *(
                     manager.create(
                         Identity("wechat", APPID, f"oUpF8u{n // per_user:022d}"),
-                        users[n // per_user],  # 32 hex characters, like our user ids
+                        users[n // per_user],
                         device,
                     )
                     for n in range(start, min(start + BATCH, count))

@@ -202,7 +202,7 @@ def _session_json(record: SessionRecord) -> dict[str, Any]:
     return {
         "id": record.public_id,
         "provider": record.provider,
-        "user_agent": record.user_agent,
+        "user_agent": record.user_agent,  # a short label: see sessions/useragent.py
         "ip": record.ip,
         "created_at": _iso(datetime.fromtimestamp(record.created_at, UTC)),
         "last_seen": _iso(datetime.fromtimestamp(record.last_seen, UTC)),

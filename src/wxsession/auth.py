@@ -45,6 +45,14 @@ def _password_identity(name: str) -> Identity:
     return Identity(provider=PASSWORD_PROVIDER, app_id=PASSWORD_APP_ID, subject=name)
 
 
+def _way_in(active: ActiveSession) -> Identity:
+    """The provider and app the caller's registered session came in through, for the fresh
+    session that replaces it. That is all a registered session records (the identity row in
+    SQL has the openid and keys), so the subject is left empty: nothing reads it."""
+    record = active.record
+    return Identity(provider=record.provider, app_id=record.app_id, subject="")
+
+
 def _user_of(active: ActiveSession) -> str:
     assert active.record.user_id is not None  # routes require a registered session
     return active.record.user_id
@@ -284,7 +292,7 @@ class AuthService:
         user = await self.accounts.get_user(user_id)
         if user is None:  # deleted meanwhile
             raise SessionInvalid()
-        return await self._start(active.record.identity(), user, device, None)
+        return await self._start(_way_in(active), user, device, None)
 
     async def bind(
         self, active: ActiveSession, provider_name: str, proof: Mapping[str, Any], device: Device
@@ -358,7 +366,7 @@ class AuthService:
             session=active.fingerprint,
             ended=max(ended - 1, 0),
         )
-        return await self._restart(active, active.record.identity(), device)
+        return await self._restart(active, _way_in(active), device)
 
     async def _restart(
         self, active: ActiveSession, identity: Identity, device: Device

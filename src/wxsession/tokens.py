@@ -1,53 +1,102 @@
 """Session tokens: how they are made, checked for shape, stored and named in logs.
 
-A token is 256 bits from :mod:`secrets`, URL-safe base64 without padding (43 characters).
-The store never sees it: it keys records by :func:`storage_key`, a SHA-256, so a dump of the
-store holds nothing a client could present. Logs name a token only by :func:`fingerprint`,
-a hash in a different domain, so a log line cannot be turned into a store key either.
+A token's secret is 256 bits from :mod:`secrets`, URL-safe base64 without padding (43
+characters). A registered user's token names its user in front of the secret,
+``<user_id>.<secret>`` (user ids are 32 hex characters and ``/v1/me`` shows them anyway), so
+the Redis store finds the user's hash of sessions from the token alone; a session waiting
+for registration has no user and its token is the bare secret.
+
+The store never sees a token: it keys records by :func:`storage_key`, derived with SHA-256,
+so a dump of the store holds nothing a client could present. Logs name a token only by
+:func:`fingerprint` and clients name a session only by :func:`public_id`, each a hash in its
+own domain, so neither can be turned into a store key or a token.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import secrets
 
 TOKEN_BYTES = 32
 TOKEN_LENGTH = 43
-_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
+USER_ID_LENGTH = 32
+FIELD_BYTES = 16
+"""Bytes of the token's SHA-256 that name a registered session within its user's sessions."""
+_USER_ID = re.compile(r"[0-9a-f]{32}")
+_TOKEN_SHAPE = re.compile(r"(?:[0-9a-f]{32}\.)?[A-Za-z0-9_-]{43}")
+_SEPARATOR = ":"
+"""Between the user id and the session's field in a registered session's storage key."""
 
 
-def new_token() -> str:
-    """A fresh, unguessable session token."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
+def new_token(user_id: str | None = None) -> str:
+    """A fresh, unguessable session token, naming ``user_id`` when there is one."""
+    secret = secrets.token_urlsafe(TOKEN_BYTES)
+    if user_id is None:
+        return secret
+    if _USER_ID.fullmatch(user_id) is None:
+        raise ValueError("user ids in tokens are 32 lowercase hex characters")
+    return f"{user_id}.{secret}"
 
 
 def is_well_formed(token: str) -> bool:
-    """True when ``token`` has the exact shape :func:`new_token` produces.
+    """True when ``token`` has a shape :func:`new_token` produces.
 
     Checked before any hashing or store access, so junk (huge headers, control characters)
     costs nothing and never reaches a store.
     """
-    return len(token) == TOKEN_LENGTH and _TOKEN_SHAPE.fullmatch(token) is not None
+    return len(token) in (TOKEN_LENGTH, USER_ID_LENGTH + 1 + TOKEN_LENGTH) and (
+        _TOKEN_SHAPE.fullmatch(token) is not None
+    )
 
 
 def storage_key(token: str) -> str:
-    """The store key for a token: hex SHA-256. One-way, so stored keys are not credentials."""
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+    """The store key for a token. One-way, so stored keys are not credentials.
 
-
-def fingerprint(token: str) -> str:
-    """A short, non-reversible name for a token in logs and audit lines.
-
-    Uses a separate hash domain from :func:`storage_key`, so a leaked log cannot be used to
-    address a store record.
+    A pending token's key is its hex SHA-256 (as every token's was before the user was put
+    in registered ones, so those older tokens still find their records). A registered
+    token's key is ``<user_id>:<field>``, ``field`` the first :data:`FIELD_BYTES` of the
+    SHA-256 in URL-safe base64 (22 characters: a key fits the SQL store's 64-character
+    column); :func:`split_key` takes it apart again.
     """
-    return hashlib.blake2s(token.encode("ascii"), digest_size=6, person=b"wxs-log").hexdigest()
+    digest = hashlib.sha256(token.encode("ascii")).digest()
+    user_id, dot, _ = token.rpartition(".")
+    if not dot:
+        return digest.hex()
+    return registered_key(user_id, digest[:FIELD_BYTES])
 
 
-def new_public_id() -> str:
-    """An id for showing and managing a session without revealing its token.
+def registered_key(user_id: str, field: bytes) -> str:
+    """The storage key of the session named ``field`` among ``user_id``'s sessions."""
+    return f"{user_id}{_SEPARATOR}{base64.urlsafe_b64encode(field).rstrip(b'=').decode()}"
+
+
+def split_key(key: str) -> tuple[str, bytes] | None:
+    """``(user_id, field)`` for a registered session's key, ``None`` for any other key."""
+    user_id, separator, field = key.rpartition(_SEPARATOR)
+    if not separator:
+        return None
+    return user_id, base64.urlsafe_b64decode(field + "==")
+
+
+def public_id(key: str) -> str:
+    """The id that shows and manages the session stored under ``key`` without revealing its
+    token or key: a hash in its own domain, so it needs no storage and leads nowhere.
 
     Hex, so it never starts with ``-`` (which command lines would read as an option).
     """
-    return secrets.token_hex(12)
+    return hashlib.blake2s(key.encode(), digest_size=12, person=b"wxs-pub").hexdigest()
+
+
+def fingerprint(token: str) -> str:
+    """A short, non-reversible name for a token in logs and audit lines."""
+    return key_fingerprint(storage_key(token))
+
+
+def key_fingerprint(key: str) -> str:
+    """:func:`fingerprint` of the token stored under ``key``: a hash of the key in its own
+    domain, so a leaked log line can address neither a store record nor a token. Made from
+    the key so a resolved session is named without keeping its token, and only when a line
+    is written."""
+    return hashlib.blake2s(key.encode(), digest_size=6, person=b"wxs-log").hexdigest()

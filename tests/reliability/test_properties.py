@@ -37,9 +37,24 @@ class Headers:
 # --- token parsing (pure) ---------------------------------------------------------------
 
 
-@given(st.text(max_size=100) | st.text(TOKEN_ALPHABET, min_size=40, max_size=46))
-def test_shape_check_is_exactly_43_url_safe_characters(candidate: str) -> None:
-    expected = len(candidate) == 43 and all(c in TOKEN_ALPHABET for c in candidate)
+def _secret_shaped(text: str) -> bool:
+    return len(text) == 43 and all(c in TOKEN_ALPHABET for c in text)
+
+
+@given(
+    st.text(max_size=100)
+    | st.text(TOKEN_ALPHABET, min_size=40, max_size=46)
+    | st.tuples(
+        st.text(string.hexdigits + ".", min_size=30, max_size=34),
+        st.sampled_from([".", "", ":", ".."]),
+        st.text(TOKEN_ALPHABET + ".", min_size=41, max_size=45),
+    ).map("".join)
+    | st.binary(min_size=16, max_size=16).map(lambda user: f"{user.hex()}.{tokens.new_token()}")
+)
+def test_shape_check_is_43_url_safe_characters_after_an_optional_user_id(candidate: str) -> None:
+    user_id, dot, secret = candidate.rpartition(".")
+    named = len(user_id) == 32 and all(c in "0123456789abcdef" for c in user_id) and dot == "."
+    expected = _secret_shaped(candidate) or (named and _secret_shaped(secret))
     assert tokens.is_well_formed(candidate) is expected
 
 

@@ -15,7 +15,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from tests.scale.conftest import emulator_env, in_thread_servers, wx_code
 from tests.support.topologies import MASTER_SETTLE, SentinelTopology
 from wxsession.redis_topology import FreshMasterPool, MasterOnlyConnection, connect, node_url
-from wxsession.tokens import storage_key
+from wxsession.tokens import split_key, storage_key
 
 WORKERS = 4
 PAUSE = 0.02  # seconds between one worker's requests: a bounded load, about 150 req/s
@@ -162,7 +162,9 @@ def test_forced_failover_under_load(sentinel_topology: SentinelTopology, tmp_pat
         assert me(second, newcomer) == 200
         raw = redis.Redis(host="127.0.0.1", port=new_master, socket_timeout=5)
         try:
-            assert raw.exists(f"wxs:s:{storage_key(newcomer)}") == 1
-            assert raw.exists(f"wxs:s:{storage_key(token)}") == 0
+            for session, there in ((newcomer, True), (token, False)):
+                place = split_key(storage_key(session))
+                assert place is not None  # a registered session: a field of its user's hash
+                assert raw.hexists(f"wxs:h:{place[0]}", place[1]) is there
         finally:
             raw.close()

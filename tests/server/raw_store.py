@@ -38,8 +38,11 @@ def read_record(service: Service, token: str) -> Any:
             {"k": key},
         )
         return rows[0] if rows else None
+    place = tokens.split_key(key)
     with redis.Redis.from_url(service.settings.session_store) as client:
-        return client.get(f"wxs:s:{key}")
+        if place is None:  # a pending session: a string
+            return client.get(f"wxs:s:{key}")
+        return client.hget(f"wxs:h:{place[0]}", place[1])  # a field of the user's hash
 
 
 def reinsert(service: Service, token: str, stored: Any) -> None:
@@ -52,8 +55,14 @@ def reinsert(service: Service, token: str, stored: Any) -> None:
             {"k": key, "u": user_id, "e": expires_at, "d": data},
         )
         return
+    key = tokens.storage_key(token)
+    place = tokens.split_key(key)
     with redis.Redis.from_url(service.settings.session_store) as client:
-        client.set(f"wxs:s:{tokens.storage_key(token)}", stored, ex=3600)
+        if place is None:
+            client.set(f"wxs:s:{key}", stored, ex=3600)
+        else:
+            client.hset(f"wxs:h:{place[0]}", place[1], stored)
+            client.expire(f"wxs:h:{place[0]}", 3600, gt=True)
 
 
 def exists(service: Service, token: str) -> bool:

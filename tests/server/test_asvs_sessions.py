@@ -44,8 +44,11 @@ def test_v3_2_2_tokens_have_256_random_bits_and_never_repeat(service: Service) -
     issued = {service.session_for(f"u{i % 5}") for i in range(25)}
     assert len(issued) == 25
     for token in issued:
-        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)
-        assert len(base64.urlsafe_b64decode(token + "=")) == 32
+        user_id, _, secret = token.partition(".")  # a registered token names its user
+        assert re.fullmatch(r"[0-9a-f]{32}", user_id)
+        assert service.get("/v1/me", token).json()["id"] == user_id  # nothing new revealed
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", secret)
+        assert len(base64.urlsafe_b64decode(secret + "=")) == 32
 
 
 def test_v3_1_1_tokens_are_not_accepted_from_or_put_in_urls(service: Service) -> None:

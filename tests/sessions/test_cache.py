@@ -10,9 +10,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import pytest
 import redis
 
-from tests.sessions import make_record, new_key
+from tests.sessions import ALICE, BOB, CAROL, make_record, new_key
 from tests.support.servers import RedisProcess
-from wxsession import migrate
+from wxsession import migrate, tokens
 from wxsession.accounts.repository import AccountRepository
 from wxsession.db import create_engine
 from wxsession.errors import SessionInvalid, SessionStoreUnavailable
@@ -57,9 +57,11 @@ def raw_delete(url: str, manager: SessionManager, key: str) -> None:
     """Delete a record behind wxsession's back: no announcement."""
     store = manager.store
     assert isinstance(store, RedisSessionStore)
+    place = tokens.split_key(key)
+    assert place is not None  # a registered session: a field of its user's hash
     client = redis.Redis.from_url(url)
     try:
-        assert client.delete(store.record_key(key)) == 1
+        assert client.hdel(store.user_key(place[0]), place[1]) == 1
     finally:
         client.close()
 
@@ -73,8 +75,8 @@ async def test_a_session_ended_on_one_instance_is_refused_by_the_other(redis_url
     async with AsyncExitStack() as stack:
         a = await stack.enter_async_context(instance(redis_url))
         b = await stack.enter_async_context(instance(redis_url))
-        first = await a.create(IDENTITY, "user-1")
-        second = await a.create(IDENTITY, "user-1")
+        first = await a.create(IDENTITY, ALICE)
+        second = await a.create(IDENTITY, ALICE)
         for issued in (first, second):
             await b.resolve(issued.token)  # warms b's cache
 
@@ -89,7 +91,7 @@ async def test_a_session_ended_on_one_instance_is_refused_by_the_other(redis_url
             await b.resolve(first.token)
 
         seen = cache_of(b).generation
-        await a.end_all_for_user("user-1")
+        await a.end_all_for_user(ALICE)
         await until(lambda: cache_of(b).generation > seen)
         with pytest.raises(SessionInvalid):
             await b.resolve(second.token)
@@ -100,9 +102,16 @@ async def test_pending_sessions_keep_their_session_key_registered_ones_do_not(
 ) -> None:
     async with instance(redis_url) as manager:
         pending = await manager.create(IDENTITY, None)
-        registered = await manager.create(IDENTITY, "user-1")
+        registered = await manager.create(IDENTITY, ALICE)
     assert pending.record.session_key == "session-key"  # needed to register later
-    assert registered.record.session_key is None  # the identity row holds the newest key
+    assert pending.record.identity() == IDENTITY
+    # The identity row holds the openid, unionid and newest key; the session names its way
+    # in by provider and app only, and its token names the user.
+    assert registered.record.session_key is None
+    assert registered.record.subject is None
+    assert (registered.record.provider, registered.record.app_id) == ("wechat", "wxapp")
+    assert registered.token.startswith(ALICE + ".")
+    assert "." not in pending.token
 
 
 async def test_a_killed_subscription_bypasses_the_cache_then_recovers_empty(
@@ -111,7 +120,7 @@ async def test_a_killed_subscription_bypasses_the_cache_then_recovers_empty(
     url = own_redis.url
     async with instance(url) as manager:
         cache = cache_of(manager)
-        issued = await manager.create(IDENTITY, "user-1")
+        issued = await manager.create(IDENTITY, ALICE)
         key = (await manager.resolve(issued.token)).key
         assert cache.get(key) is not None
 
@@ -132,7 +141,7 @@ async def test_a_killed_subscription_bypasses_the_cache_then_recovers_empty(
 async def test_a_hung_redis_is_not_papered_over_by_the_cache(own_redis: RedisProcess) -> None:
     async with instance(own_redis.url) as manager:
         cache = cache_of(manager)
-        issued = await manager.create(IDENTITY, "user-1")
+        issued = await manager.create(IDENTITY, ALICE)
         await manager.resolve(issued.token)
         own_redis.pause()
         try:
@@ -142,14 +151,14 @@ async def test_a_hung_redis_is_not_papered_over_by_the_cache(own_redis: RedisPro
         finally:
             own_redis.resume()
         await until(cache.trusted)
-        assert (await manager.resolve(issued.token)).record.user_id == "user-1"
+        assert (await manager.resolve(issued.token)).record.user_id == ALICE
 
 
 def test_a_read_that_raced_an_invalidation_is_not_cached() -> None:
     cache = SessionCache(max_entries=10, max_age=30)
     cache.trusted = lambda: True
     record = make_record()
-    _, key = new_key()
+    _, key = new_key(ALICE)
     generation = cache.generation  # a request starts its store read here ...
     cache.invalidate(b"s:" + key.encode())  # ... the session ends meanwhile ...
     cache.put(key, record, generation)  # ... and the stale read comes back
@@ -164,21 +173,21 @@ def test_entries_are_bounded_in_age_and_number_and_dropped_per_user() -> None:
     cache.trusted = lambda: True
     forgotten: list[str] = []
     cache.on_user_invalidated = forgotten.append
-    keys = [new_key()[1] for _ in range(4)]
+    keys = [new_key(ALICE)[1] for _ in range(3)] + [new_key(BOB)[1]]
     for key in keys[:3]:
-        cache.put(key, make_record("alice"), cache.generation)
-    cache.put(keys[3], make_record("bob"), cache.generation)  # full: starts over
+        cache.put(key, make_record(ALICE), cache.generation)
+    cache.put(keys[3], make_record(BOB), cache.generation)  # full: starts over
     assert [cache.get(key) is not None for key in keys] == [False, False, False, True]
 
-    cache.put(keys[0], make_record("alice"), cache.generation)
-    cache.invalidate(b"u:alice")
+    cache.put(keys[0], make_record(ALICE), cache.generation)
+    cache.invalidate(b"u:" + ALICE.encode())
     assert cache.get(keys[0]) is None and cache.get(keys[3]) is not None
-    assert forgotten == ["alice"]  # the revocation point is read afresh too
+    assert forgotten == [ALICE]  # the revocation point is read afresh too
 
     now[0] = 10.0
     assert cache.get(keys[3]) is None  # older than max_age
 
-    cache.put(keys[1], make_record("carol"), cache.generation)
+    cache.put(keys[1], make_record(CAROL), cache.generation)
     cache.trusted = lambda: False
     assert cache.get(keys[1]) is None  # never served while untrusted
 
@@ -186,8 +195,8 @@ def test_entries_are_bounded_in_age_and_number_and_dropped_per_user() -> None:
 def test_unknown_announcements_empty_the_cache() -> None:
     cache = SessionCache(max_entries=10, max_age=30)
     cache.trusted = lambda: True
-    _, key = new_key()
-    cache.put(key, make_record(), cache.generation)
+    _, key = new_key(None)
+    cache.put(key, make_record(None), cache.generation)
     cache.invalidate(b"x:something-newer")
     assert cache.get(key) is None
 

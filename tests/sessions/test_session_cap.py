@@ -1,5 +1,6 @@
-"""The per-user session cap on a real SQLite store: a login counts the user's records and lists
-them only beyond the cap (issue 8: a login must not read every session of its user)."""
+"""The per-user session cap on a real SQLite store: a login's write returns the user's count
+of records, and the login lists them only beyond the cap (issue 8: a login must not read
+every session of its user)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.sessions import IDLE, MAX_AGE, make_record, new_key
+from tests.sessions import ALICE, BOB, IDLE, MAX_AGE, new_session
 from wxsession.db import create_engine
 from wxsession.providers.base import Identity
 from wxsession.sessions.manager import SessionManager
@@ -24,9 +25,9 @@ class ListingCounter(SqlSessionStore):
 
     listings = 0
 
-    async def list_for_user(self, user_id: str) -> list[tuple[str, SessionRecord]]:
+    async def list_for_user(self, user_id: str, now: float) -> list[tuple[str, SessionRecord]]:
         self.listings += 1
-        return await super().list_for_user(user_id)
+        return await super().list_for_user(user_id, now)
 
 
 @pytest.fixture
@@ -40,30 +41,30 @@ async def store(sqlite_url: str) -> AsyncIterator[ListingCounter]:
         await engine.dispose()
 
 
-async def test_count_for_user_counts_that_users_rows_expired_ones_included(
+async def test_create_counts_that_users_rows_expired_ones_included(
     store: ListingCounter,
 ) -> None:
     now = time.time()
-    for user in ("alice", "alice", "bob"):
-        await store.create(new_key()[1], make_record(user, now), now)
-    lapsed = make_record("alice", now - MAX_AGE, expires_at=now - 1, absolute_expires_at=now - 1)
-    await store.create(new_key()[1], lapsed, now)  # not reclaimed yet: still counted
-    assert await store.count_for_user("alice") == 3
-    assert await store.count_for_user("bob") == 1
-    assert await store.count_for_user("carol") == 0
+    held = [await store.create(*new_session(user, now), now) for user in (ALICE, ALICE, BOB)]
+    assert held == [1, 2, 1]
+    lapsed_key, lapsed = new_session(
+        ALICE, now - MAX_AGE, expires_at=now - 1, absolute_expires_at=now - 1
+    )
+    assert await store.create(lapsed_key, lapsed, now) == 3  # not reclaimed yet: counted
+    assert await store.create(*new_session(None, now), now) == 0
 
 
 async def test_logins_list_sessions_only_beyond_the_cap(store: ListingCounter) -> None:
     manager = SessionManager(
         store, idle_ttl=IDLE, max_age=MAX_AGE, touch_interval=60, max_sessions=3
     )
-    issued = [await manager.create(IDENTITY, "alice") for _ in range(3)]
+    issued = [await manager.create(IDENTITY, ALICE) for _ in range(3)]
     assert store.listings == 0
     assert all(not session.evicted for session in issued)
-    fourth = await manager.create(IDENTITY, "alice")
+    fourth = await manager.create(IDENTITY, ALICE)
     assert store.listings == 1
     assert [record.public_id for record in fourth.evicted] == [issued[0].record.public_id]
-    assert await store.count_for_user("alice") == 3
+    assert len(await store.list_for_user(ALICE, time.time())) == 3
 
 
 class Epochs:
@@ -94,9 +95,9 @@ async def test_beyond_the_cap_the_logins_revocation_point_decides_what_is_live(
         max_sessions=2,
         revocations=RevocationCache(epochs),
     )
-    await manager.create(IDENTITY, "alice", epoch=0)
-    await manager.create(IDENTITY, "alice", epoch=0)
-    current = await manager.create(IDENTITY, "alice", epoch=1)
+    await manager.create(IDENTITY, ALICE, epoch=0)
+    await manager.create(IDENTITY, ALICE, epoch=0)
+    current = await manager.create(IDENTITY, ALICE, epoch=1)
     assert store.listings == 1
     assert current.evicted == ()  # one live session (epoch 1) is within the cap of 2
     assert epochs.reads == 0

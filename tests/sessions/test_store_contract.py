@@ -8,19 +8,25 @@ tests check the server's contents, not only what the store says about them.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import secrets
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import orjson
 import pytest
 import redis.asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.sessions import IDLE, make_record, new_key
+from tests.sessions import ALICE, BOB, CAROL, IDLE, make_record, new_key, new_session
+from wxsession import tokens
 from wxsession.db import create_engine
 from wxsession.redis_topology import connect
+from wxsession.sessions import packed
+from wxsession.sessions.model import SessionRecord
 from wxsession.sessions.redis import RedisSessionStore
 from wxsession.sessions.sql import RECLAIM_INTERVAL, SqlSessionStore, sessions_table
 from wxsession.sessions.store import SessionStore
@@ -42,6 +48,14 @@ class Backend:
         """Every key and value (or every column of every row), concatenated."""
         raise NotImplementedError
 
+    def address(self, key: str) -> bytes:
+        """What the server holds to find the record of ``key``."""
+        return key.encode()
+
+    def kept(self, key: str, record: SessionRecord) -> SessionRecord:
+        """``record`` as the store gives it back: exactly, unless it keeps less precision."""
+        return record
+
 
 @dataclass
 class RedisBackend(Backend):
@@ -59,11 +73,35 @@ class RedisBackend(Backend):
         parts: list[bytes] = []
         async for key in self.raw.scan_iter(count=1000):
             parts.append(key)
-            if await self.raw.type(key) == b"set":
+            kind = await self.raw.type(key)
+            if kind == b"set":
                 parts.extend(_bytes(member) for member in await self.raw.smembers(key))
+            elif kind == b"hash":
+                for field, value in (await self.raw.hgetall(key)).items():
+                    parts.extend((field, value))
             else:
                 parts.append(_bytes(await self.raw.get(key) or b""))
         return b"\n".join(parts)
+
+    def address(self, key: str) -> bytes:
+        place = tokens.split_key(key)
+        return key.encode() if place is None else place[1]
+
+    def kept(self, key: str, record: SessionRecord) -> SessionRecord:
+        """A registered session's times are whole milliseconds, floored."""
+        if tokens.split_key(key) is None:
+            return record
+
+        def floored(seconds: float) -> float:
+            return packed.milliseconds(seconds) / 1000
+
+        return replace(
+            record,
+            created_at=floored(record.created_at),
+            last_seen=floored(record.last_seen),
+            expires_at=floored(record.expires_at),
+            absolute_expires_at=floored(record.absolute_expires_at),
+        )
 
 
 @dataclass
@@ -87,6 +125,11 @@ def _bytes(value: object) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode()
 
 
+def odd_key(user_id: str) -> str:
+    """A store key of a user whose id no token could carry (the store must not care)."""
+    return tokens.registered_key(user_id, secrets.token_bytes(tokens.FIELD_BYTES))
+
+
 class StoreContract:
     """What every SessionStore must do. Subclasses provide ``backend``."""
 
@@ -103,172 +146,197 @@ class StoreContract:
         await store.ping()
 
     @pytest.mark.parametrize(
-        "overrides",
+        ("user_id", "overrides"),
         [
-            {},
-            {"user_id": None, "union_id": None, "session_key": None},
-            {"user_agent": None, "ip": None, "last_seen": 1.5e9 + 0.123456789},
+            (ALICE, {}),
+            (None, {}),
+            (ALICE, {"user_agent": None, "ip": None, "last_seen": 1.5e9 + 0.123456789}),
+            (ALICE, {"ip": "2001:db8:85a3::8a2e:370:7334", "epoch": 7, "provider": "x" * 40}),
+            (None, {"user_agent": None, "ip": None, "union_id": None, "session_key": None}),
         ],
-        ids=["full", "pending", "sparse"],
+        ids=["registered", "pending", "sparse", "ipv6-epoch-odd-provider", "pending-sparse"],
     )
     async def test_create_then_get_preserves_every_field(
-        self, store: SessionStore, overrides: dict[str, Any]
+        self,
+        store: SessionStore,
+        backend: Backend,
+        user_id: str | None,
+        overrides: dict[str, Any],
     ) -> None:
-        _, key = new_key()
-        record = make_record(**overrides)
+        key, record = new_session(user_id, **overrides)
         await store.create(key, record, record.created_at)
-        assert await store.get(key) == record
+        assert await store.get(key) == backend.kept(key, record)
 
     async def test_get_unknown_key_returns_none_and_creates_nothing(
         self, store: SessionStore, backend: Backend
     ) -> None:
-        _, existing = new_key()
-        await store.create(existing, make_record(), time.time())
+        existing, record = new_session(ALICE)
+        await store.create(existing, record, time.time())
         before = await backend.count()
-        _, unknown = new_key()
-        assert await store.get(unknown) is None
+        for user_id in (ALICE, BOB, None):
+            assert await store.get(new_key(user_id)[1]) is None
         assert await backend.count() == before
 
-    async def test_touch_replaces_an_existing_record(self, store: SessionStore) -> None:
-        _, key = new_key()
-        record = make_record()
-        await store.create(key, record, record.created_at)
-        later = record.created_at + 120
-        touched = record.touched(later, IDLE)
-        assert await store.touch(key, touched, later) is True
-        assert await store.get(key) == touched
+    async def test_create_returns_how_many_sessions_the_user_holds(
+        self, store: SessionStore
+    ) -> None:
+        now = time.time()
+        for held in (1, 2, 3):
+            key, record = new_session(ALICE, now)
+            assert await store.create(key, record, now) == held
+        key, record = new_session(BOB, now)
+        assert await store.create(key, record, now) == 1
+        key, record = new_session(None, now)
+        assert await store.create(key, record, now) == 0
+        key, record = new_session(ALICE, now)
+        await store.delete(key)  # never created: nothing changes
+        assert await store.create(*new_session(ALICE, now), now) == 4
+
+    async def test_touch_replaces_an_existing_record(
+        self, store: SessionStore, backend: Backend
+    ) -> None:
+        for user_id in (ALICE, None):
+            key, record = new_session(user_id)
+            await store.create(key, record, record.created_at)
+            later = record.created_at + 120
+            touched = record.touched(later, IDLE)
+            assert await store.touch(key, touched, later) is True
+            assert await store.get(key) == backend.kept(key, touched)
 
     async def test_touch_of_a_deleted_key_returns_false_and_writes_nothing(
         self, store: SessionStore, backend: Backend
     ) -> None:
-        _, key = new_key()
-        record = make_record()
-        await store.create(key, record, record.created_at)
-        assert await store.delete(key) is True
-        assert await backend.count() == 0
-        later = record.created_at + 60
-        assert await store.touch(key, record.touched(later, IDLE), later) is False
-        assert await store.get(key) is None
-        assert await backend.count() == 0
-        assert await store.list_for_user("alice") == []
+        for user_id in (ALICE, None):
+            key, record = new_session(user_id)
+            await store.create(key, record, record.created_at)
+            assert await store.delete(key) is True
+            assert await backend.count() == 0
+            later = record.created_at + 60
+            assert await store.touch(key, record.touched(later, IDLE), later) is False
+            assert await store.get(key) is None
+            assert await backend.count() == 0
+            assert await store.list_for_user(ALICE, later) == []
 
     async def test_touch_of_a_never_created_key_returns_false(
         self, store: SessionStore, backend: Backend
     ) -> None:
-        _, key = new_key()
-        record = make_record()
-        assert await store.touch(key, record, record.created_at) is False
-        assert await backend.count() == 0
+        for user_id in (ALICE, None):
+            key, record = new_session(user_id)
+            assert await store.touch(key, record, record.created_at) is False
+            assert await backend.count() == 0
 
     async def test_delete_says_whether_the_record_existed(self, store: SessionStore) -> None:
-        _, key = new_key()
-        await store.create(key, make_record(), time.time())
-        assert await store.delete(key) is True
-        assert await store.get(key) is None
-        assert await store.delete(key) is False
-        _, never = new_key()
-        assert await store.delete(never) is False
+        for user_id in (ALICE, None):
+            key, record = new_session(user_id)
+            await store.create(key, record, time.time())
+            assert await store.delete(key) is True
+            assert await store.get(key) is None
+            assert await store.delete(key) is False
+            assert await store.delete(new_key(user_id)[1]) is False
 
     async def test_list_for_user_returns_only_that_users_live_sessions(
-        self, store: SessionStore
+        self, store: SessionStore, backend: Backend
     ) -> None:
         now = time.time()
-        alice = {new_key()[1]: make_record("alice", now + i) for i in range(3)}
-        bob_key = new_key()[1]
-        pending_key = new_key()[1]
+        alice = dict(new_session(ALICE, now + i) for i in range(3))
+        bob_key, bob = new_session(BOB, now)
+        pending_key, pending = new_session(None, now)
         for key, record in alice.items():
             await store.create(key, record, now)
-        await store.create(bob_key, make_record("bob", now), now)
-        await store.create(pending_key, make_record(None, now), now)
+        await store.create(bob_key, bob, now)
+        await store.create(pending_key, pending, now)
         ended = next(iter(alice))
         await store.delete(ended)
         del alice[ended]
 
-        listed = await store.list_for_user("alice")
-        assert dict(listed) == alice
+        listed = await store.list_for_user(ALICE, now)
+        assert dict(listed) == {key: backend.kept(key, r) for key, r in alice.items()}
         assert [key for key, _ in listed] == list(alice)  # oldest first
-        assert [key for key, _ in await store.list_for_user("bob")] == [bob_key]
-        assert await store.list_for_user("carol") == []
+        assert [key for key, _ in await store.list_for_user(BOB, now)] == [bob_key]
+        assert await store.list_for_user(CAROL, now) == []
+
+    async def test_list_for_user_leaves_out_sessions_expired_at_now(
+        self, store: SessionStore
+    ) -> None:
+        now = time.time()
+        lapsing_key, lapsing = new_session(ALICE, now, expires_at=now + 100)
+        capped_key, capped = new_session(ALICE, now, absolute_expires_at=now + 200)
+        live_key, live = new_session(ALICE, now)
+        for key, record in ((lapsing_key, lapsing), (capped_key, capped), (live_key, live)):
+            await store.create(key, record, now)
+        assert len(await store.list_for_user(ALICE, now + 99)) == 3
+        assert {k for k, _ in await store.list_for_user(ALICE, now + 100)} == {
+            capped_key,
+            live_key,
+        }
+        assert [k for k, _ in await store.list_for_user(ALICE, now + 200)] == [live_key]
+        assert await store.get(live_key) is not None
 
     async def test_delete_for_user_removes_all_and_only_that_users_sessions(
         self, store: SessionStore
     ) -> None:
         now = time.time()
-        alice = [new_key()[1] for _ in range(3)]
-        bob, pending = new_key()[1], new_key()[1]
-        for key in alice:
-            await store.create(key, make_record("alice", now), now)
-        await store.create(bob, make_record("bob", now), now)
-        await store.create(pending, make_record(None, now), now)
+        alice = [new_session(ALICE, now) for _ in range(3)]
+        bob, pending = new_session(BOB, now), new_session(None, now)
+        for key, record in (*alice, bob, pending):
+            await store.create(key, record, now)
 
-        assert await store.delete_for_user("alice") == 3
-        for key in alice:
+        assert await store.delete_for_user(ALICE) == 3
+        for key, _ in alice:
             assert await store.get(key) is None
-        assert await store.list_for_user("alice") == []
-        assert await store.get(bob) is not None
-        assert await store.get(pending) is not None
-        assert await store.delete_for_user("alice") == 0
-
-    async def test_count_for_user_is_never_below_the_live_sessions(
-        self, store: SessionStore
-    ) -> None:
-        now = time.time()
-        alice = [new_key()[1] for _ in range(3)]
-        for key in alice:
-            await store.create(key, make_record("alice", now), now)
-        await store.create(new_key()[1], make_record("bob", now), now)
-        await store.create(new_key()[1], make_record(None, now), now)
-
-        assert await store.count_for_user("alice") == 3
-        assert await store.count_for_user("bob") == 1
-        assert await store.count_for_user("carol") == 0
-        await store.delete(alice[0])
-        assert await store.count_for_user("alice") >= len(await store.list_for_user("alice"))
-        await store.delete_for_user("alice")
-        assert await store.count_for_user("alice") == 0
+        assert await store.list_for_user(ALICE, now) == []
+        assert await store.get(bob[0]) is not None
+        assert await store.get(pending[0]) is not None
+        assert await store.delete_for_user(ALICE) == 0
 
     async def test_pending_sessions_are_in_no_user_index(
         self, store: SessionStore, backend: Backend
     ) -> None:
-        _, key = new_key()
-        await store.create(key, make_record(None), time.time())
+        key, record = new_session(None)
+        now = time.time()
+        assert await store.create(key, record, now) == 0
         assert await backend.count() == 1  # the record alone: no index entry anywhere
-        assert await store.list_for_user("None") == []
-        assert await store.list_for_user("") == []
+        assert await store.list_for_user("None", now) == []
+        assert await store.list_for_user("", now) == []
         assert await store.delete_for_user("None") == 0
         assert await store.get(key) is not None
 
     @pytest.mark.parametrize("odd_user", ["*", "alice*", "{alice}", "a?c", "[a-z]*", "用户 1"])
     async def test_user_ids_are_literal_never_patterns(
-        self, store: SessionStore, odd_user: str
+        self, store: SessionStore, backend: Backend, odd_user: str
     ) -> None:
         now = time.time()
-        alice, odd = new_key()[1], new_key()[1]
-        await store.create(alice, make_record("alice", now), now)
-        await store.create(odd, make_record(odd_user, now), now)
-        assert [key for key, _ in await store.list_for_user(odd_user)] == [odd]
+        alice_key, alice = new_session(ALICE, now)
+        odd = odd_key(odd_user)
+        await store.create(alice_key, alice, now)
+        odd_record = make_record(odd_user, now, odd)
+        assert await store.create(odd, odd_record, now) == 1
+        assert await store.get(odd) == backend.kept(odd, odd_record)
+        assert [key for key, _ in await store.list_for_user(odd_user, now)] == [odd]
         assert await store.delete_for_user(odd_user) == 1
-        assert await store.get(alice) is not None
+        assert await store.get(alice_key) is not None
 
     async def test_the_raw_token_is_never_stored(
         self, store: SessionStore, backend: Backend
     ) -> None:
-        token, key = new_key()
-        record = make_record()
-        await store.create(key, record, record.created_at)
-        later = record.created_at + 60
-        await store.touch(key, record.touched(later, IDLE), later)
-        await store.list_for_user("alice")
-        dump = await backend.dump()
-        assert key.encode() in dump  # the dump does see the keys...
-        assert token.encode() not in dump  # ...and the token is not among them
+        for user_id in (ALICE, None):
+            token, key = new_key(user_id)
+            record = make_record(user_id, key=key)
+            await store.create(key, record, record.created_at)
+            later = record.created_at + 60
+            await store.touch(key, record.touched(later, IDLE), later)
+            await store.list_for_user(ALICE, later)
+            dump = await backend.dump()
+            assert backend.address(key) in dump  # the dump does see the record's address...
+            secret = token.rpartition(".")[2]
+            assert secret.encode() not in dump  # ...and no token, not even its secret part
+            assert token.encode() not in dump
 
     async def test_touch_racing_delete_never_resurrects(
         self, store: SessionStore, backend: Backend
     ) -> None:
-        for _ in range(RACE_ROUNDS):
-            _, key = new_key()
-            record = make_record()
+        for round_ in range(RACE_ROUNDS):
+            key, record = new_session(ALICE if round_ % 2 else None)
             await store.create(key, record, record.created_at)
             later = record.created_at + 60
             touched = record.touched(later, IDLE)
@@ -276,20 +344,19 @@ class StoreContract:
             await asyncio.gather(*touches[:4], store.delete(key), *touches[4:])
             assert await store.get(key) is None
         assert await backend.count() == 0
-        assert await store.list_for_user("alice") == []
+        assert await store.list_for_user(ALICE, time.time()) == []
 
     async def test_touch_racing_delete_for_user_never_resurrects(
         self, store: SessionStore, backend: Backend
     ) -> None:
         now = time.time()
-        keys = [new_key()[1] for _ in range(10)]
-        records = {key: make_record("alice", now) for key in keys}
+        records = dict(new_session(ALICE, now) for _ in range(10))
         for key, record in records.items():
             await store.create(key, record, now)
         later = now + 60
         touches = [store.touch(key, r.touched(later, IDLE), later) for key, r in records.items()]
-        await asyncio.gather(*touches[:5], store.delete_for_user("alice"), *touches[5:])
-        for key in keys:
+        await asyncio.gather(*touches[:5], store.delete_for_user(ALICE), *touches[5:])
+        for key in records:
             assert await store.get(key) is None
         assert await backend.count() == 0
 
@@ -311,53 +378,146 @@ class TestRedisStore(StoreContract):
     async def test_layout_and_ttl_follow_the_records_expiry(self, backend: RedisBackend) -> None:
         store, raw = backend.store, backend.raw
         now = time.time()
-        _, key = new_key()
-        await store.create(key, make_record("alice", now), now)
-        assert await raw.get(f"wxs:s:{key}") is not None
-        assert await raw.smembers("wxs:u:alice") == {key.encode()}
-        assert IDLE * 1000 - 2000 < await raw.pttl(f"wxs:s:{key}") <= IDLE * 1000 + 1000
+        token, key = new_key(ALICE)
+        await store.create(key, make_record(ALICE, now, key), now)
+        field = hashlib.sha256(token.encode()).digest()[:16]
+        assert await raw.hkeys(f"wxs:h:{ALICE}") == [field]
+        value = await raw.hget(f"wxs:h:{ALICE}", field)
+        assert value is not None and len(value) <= 64
+        assert await raw.object("encoding", f"wxs:h:{ALICE}") == b"listpack"
+        assert IDLE * 1000 - 2000 < await raw.pttl(f"wxs:h:{ALICE}") <= IDLE * 1000 + 1000
 
-        _, capped = new_key()  # the absolute lifetime wins when it comes first
-        await store.create(capped, make_record("bob", now, absolute_expires_at=now + 600), now)
-        assert 598_000 < await raw.pttl(f"wxs:s:{capped}") <= 601_000
+        pending_token, pending = new_key(None)  # a pending session: a string, as before
+        assert pending == hashlib.sha256(pending_token.encode()).hexdigest()
+        await store.create(pending, make_record(None, now, pending), now)
+        assert SessionRecord.from_bytes(await raw.get(f"wxs:s:{pending}")).subject is not None
 
-    async def test_user_index_lives_as_long_as_its_newest_member(
+        capped, record = new_session(BOB, now, absolute_expires_at=now + 600)
+        await store.create(capped, record, now)  # the absolute lifetime wins when it is first
+        assert 598_000 < await raw.pttl(f"wxs:h:{BOB}") <= 601_000
+        assert await backend.count() == 3
+
+    async def test_user_hash_lives_as_long_as_its_newest_member(
         self, backend: RedisBackend
     ) -> None:
         store, raw = backend.store, backend.raw
         now = time.time()
-        short, long_ = new_key()[1], new_key()[1]
-        await store.create(long_, make_record("alice", now, expires_at=now + 3000), now)
-        await store.create(short, make_record("alice", now, expires_at=now + 100), now)
-        assert await raw.pttl("wxs:u:alice") > 2_990_000  # a shorter member never shortens it
+        long_, long_record = new_session(ALICE, now, expires_at=now + 3000)
+        short, short_record = new_session(ALICE, now, expires_at=now + 100)
+        await store.create(long_, long_record, now)
+        await store.create(short, short_record, now)
+        assert await raw.pttl(f"wxs:h:{ALICE}") > 2_990_000  # a shorter one never shortens it
 
-        record = make_record("alice", now, expires_at=now + 7200)
-        assert await store.touch(short, record, now)
-        assert await raw.pttl("wxs:u:alice") > 7_190_000
+        assert await store.touch(short, replace(short_record, expires_at=now + 7200), now)
+        assert await raw.pttl(f"wxs:h:{ALICE}") > 7_190_000
 
-    async def test_expired_records_are_reclaimed_and_pruned_from_the_index(
+    async def test_expired_members_are_dropped_when_the_hash_is_written_or_listed(
         self, backend: RedisBackend
     ) -> None:
         store, raw = backend.store, backend.raw
         now = time.time()
-        live, lapsing = new_key()[1], new_key()[1]
-        await store.create(live, make_record("alice", now), now)
-        await store.create(lapsing, make_record("alice", now, expires_at=now + 0.1), now)
-        assert 0 < await raw.pttl(f"wxs:s:{lapsing}") <= 1000  # at least 1 s, rounded up
+        lapsing = [new_session(ALICE, now, expires_at=now + 100 + 10 * i) for i in range(3)]
+        for key, record in lapsing:
+            await store.create(key, record, now)
+        assert await raw.hlen(f"wxs:h:{ALICE}") == 3
+
+        later = now + 105  # the first has lapsed by its own times (the hash's TTL has not)
+        key, record = new_session(ALICE, later)
+        assert await store.create(key, record, later) == 3
+        assert await raw.hlen(f"wxs:h:{ALICE}") == 3
+        assert await store.get(lapsing[0][0]) is None
+
+        assert [k for k, _ in await store.list_for_user(ALICE, now + 200)] == [key]
+        assert await raw.hlen(f"wxs:h:{ALICE}") == 1  # listing dropped the other two
+
+    async def test_pending_records_are_reclaimed_by_their_ttl(self, backend: RedisBackend) -> None:
+        store, raw = backend.store, backend.raw
+        now = time.time()
+        key, record = new_session(None, now, expires_at=now + 0.1)
+        await store.create(key, record, now)
+        assert 0 < await raw.pttl(f"wxs:s:{key}") <= 1000  # at least 1 s, rounded up
         await asyncio.sleep(1.1)
-        assert await store.get(lapsing) is None
-        assert [key for key, _ in await store.list_for_user("alice")] == [live]
-        assert await raw.smembers("wxs:u:alice") == {live.encode()}
+        assert await store.get(key) is None
+        assert await backend.count() == 0
+
+    async def test_times_are_kept_in_whole_milliseconds_floored(
+        self, backend: RedisBackend
+    ) -> None:
+        start = 1_700_000_000.0009  # 0.9 ms past a millisecond
+        key, record = new_session(ALICE, start, expires_at=1_700_000_060.0004)
+        await backend.store.create(key, record, start)
+        got = await backend.store.get(key)
+        assert got is not None
+        assert got.created_at == 1_700_000_000.0
+        assert got.expires_at == 1_700_000_060.0  # never later than the record said
+        assert got.absolute_expires_at <= record.absolute_expires_at
+
+    async def test_a_garbled_record_is_no_session_not_an_error(self, backend: RedisBackend) -> None:
+        store, raw = backend.store, backend.raw
+        now = time.time()
+        key, record = new_session(ALICE, now)
+        live, live_record = new_session(ALICE, now)
+        await store.create(key, record, now)
+        await store.create(live, live_record, now)
+        place = tokens.split_key(key)
+        assert place is not None
+        await raw.hset(f"wxs:h:{ALICE}", place[1], b"\xff\x00junk")
+        pending, _ = new_session(None, now)
+        await raw.set(f"wxs:s:{pending}", b"[9, 1, 2]")
+
+        assert await store.get(key) is None
+        assert await store.get(pending) is None
+        assert [k for k, _ in await store.list_for_user(ALICE, now)] == [live]
+        assert await raw.hlen(f"wxs:h:{ALICE}") == 1  # the unreadable member was dropped
+
+    async def test_sessions_from_before_the_hash_layout_still_resolve(
+        self, backend: RedisBackend
+    ) -> None:
+        """An upgrade logs nobody out: a registered user's old 43-character token still finds
+        its old string record (either old encoding), which renews and ends as before. It is
+        no longer listed; the user's revocation epoch still ends it."""
+        store, raw = backend.store, backend.raw
+        now = time.time()
+        old = replace(make_record(None, now), user_id=ALICE, public_id="0123456789abcdef01234567")
+        array_token, object_token = tokens.new_token(), tokens.new_token()
+        array_key, object_key = tokens.storage_key(array_token), tokens.storage_key(object_token)
+        await raw.set(f"wxs:s:{array_key}", old.to_bytes(), ex=IDLE)
+        fields = {name: getattr(old, name) for name in SessionRecord.__dataclass_fields__}
+        await raw.set(f"wxs:s:{object_key}", orjson.dumps(fields), ex=IDLE)
+        await raw.sadd(f"wxs:u:{ALICE}", array_key, object_key)
+
+        for key in (array_key, object_key):
+            assert await store.get(key) == old
+        later = now + 60
+        assert await store.touch(array_key, old.touched(later, IDLE), later)
+        assert await store.get(array_key) == old.touched(later, IDLE)
+        assert await store.list_for_user(ALICE, later) == []
+        assert await store.delete(object_key) is True
+        assert await store.get(object_key) is None
+
+    async def test_a_users_hash_stays_a_listpack_with_ipv6_and_a_wechat_label(
+        self, backend: RedisBackend
+    ) -> None:
+        store, raw = backend.store, backend.raw
+        now = time.time()
+        ip = "2408:8256:3480:1a2b:3c4d:5e6f:7a8b:9c0d"
+        for _ in range(5):
+            key, record = new_session(ALICE, now, ip=ip, user_agent="Android WeChat 8.0")
+            await store.create(key, record, now)
+            late = now + 29 * 86400  # renewed late in a 30-day life: the longest times
+            await store.touch(key, replace(record, last_seen=late, expires_at=late + 7200), now)
+        assert await raw.object("encoding", f"wxs:h:{ALICE}") == b"listpack"
 
     async def test_prefix_separates_stores(self, backend: RedisBackend) -> None:
         other = RedisSessionStore(backend.raw, prefix="other:")
         now = time.time()
-        _, key = new_key()
-        await backend.store.create(key, make_record("alice", now), now)
-        assert await other.get(key) is None
-        assert await other.list_for_user("alice") == []
-        assert await other.delete_for_user("alice") == 0
-        assert await backend.store.get(key) is not None
+        for user_id in (ALICE, None):
+            key, record = new_session(user_id, now)
+            await backend.store.create(key, record, now)
+            assert await other.get(key) is None
+            assert await other.list_for_user(ALICE, now) == []
+            assert await other.delete_for_user(ALICE) == 0
+            assert await backend.store.get(key) is not None
 
 
 class TestRedisClusterStore(TestRedisStore):
@@ -374,22 +534,21 @@ class TestRedisClusterStore(TestRedisStore):
             await store.close()
             await raw.aclose()
 
-    async def test_a_users_keys_spread_over_the_masters(self, backend: RedisBackend) -> None:
-        """Not a tautology of the fixture: the records of one user do land in other slots
-        than the index (and on other masters), and every call above still worked."""
+    async def test_users_spread_over_the_masters(self, backend: RedisBackend) -> None:
+        """Not a tautology of the fixture: different users' hashes (and pending sessions)
+        land on different masters, and every call above still worked."""
         assert isinstance(backend.raw, redis.asyncio.RedisCluster)
         store, raw = backend.store, backend.raw
         await raw.initialize()
         now = time.time()
-        keys = [new_key()[1] for _ in range(12)]
-        for key in keys:
-            await store.create(key, make_record("alice", now), now)
-        slots = {raw.keyslot(store.record_key(key)) for key in keys}
-        nodes = {raw.get_node_from_key(store.record_key(key)).name for key in keys}
+        users = [secrets.token_hex(16) for _ in range(12)]
+        for user_id in users:
+            await store.create(*new_session(user_id, now), now)
+        nodes = {raw.get_node_from_key(store.user_key(user_id)).name for user_id in users}
         assert len(nodes) > 1  # 12 random slots on one of 3 masters: odds about 1 in 177,000
-        assert slots - {raw.keyslot(store.index_key("alice"))}
-        assert len(await store.list_for_user("alice")) == 12
-        assert await store.delete_for_user("alice") == 12
+        for user_id in users:
+            assert len(await store.list_for_user(user_id, now)) == 1
+            assert await store.delete_for_user(user_id) == 1
         assert await backend.count() == 0
 
 
@@ -413,13 +572,12 @@ class SqlContract(StoreContract):
         self, backend: SqlBackend
     ) -> None:
         now = time.time()
-        _, key = new_key()
-        record = make_record("alice", now, absolute_expires_at=now + 600)
+        key, record = new_session(ALICE, now, absolute_expires_at=now + 600)
         await backend.store.create(key, record, now)
         async with backend.engine.connect() as conn:
             row = (await conn.execute(select(sessions_table))).one()
         assert row.key_hash == key
-        assert row.user_id == "alice"
+        assert row.user_id == ALICE
         assert row.expires_at == now + 600
         assert bytes(row.data) == record.to_bytes()
 
@@ -428,18 +586,17 @@ class SqlContract(StoreContract):
     ) -> None:
         store = backend.store
         now = time.time()
-        old, young = new_key()[1], new_key()[1]
-        await store.create(old, make_record("alice", now, expires_at=now + 10), now)
-        await store.create(young, make_record("alice", now), now)
+        old, old_record = new_session(ALICE, now, expires_at=now + 10)
+        young, young_record = new_session(ALICE, now)
+        await store.create(old, old_record, now)
+        await store.create(young, young_record, now)
 
-        _, soon = new_key()  # 'old' has expired, but the last sweep was < 1 min ago
-        await store.create(soon, make_record("bob", now + 30), now + 30)
+        # 'old' has expired, but the last sweep was < 1 min ago
+        await store.create(*new_session(BOB, now + 30), now + 30)
         assert await store.get(old) is not None
 
-        _, later = new_key()
-        await store.create(
-            later, make_record("bob", now + RECLAIM_INTERVAL), now + RECLAIM_INTERVAL
-        )
+        later = now + RECLAIM_INTERVAL
+        await store.create(*new_session(BOB, later), later)
         assert await store.get(old) is None
         assert await store.get(young) is not None
         assert await backend.count() == 3
@@ -447,13 +604,14 @@ class SqlContract(StoreContract):
     async def test_reclaim_deletes_only_rows_expired_before_now(self, backend: SqlBackend) -> None:
         store = backend.store
         now = time.time()
-        keys = [new_key()[1] for _ in range(3)]
-        for offset, key in zip((10, 20, 30), keys, strict=True):
-            record = make_record("alice", now + offset / 100, expires_at=now + offset)
+        keys = []
+        for offset in (10, 20, 30):
+            key, record = new_session(ALICE, now + offset / 100, expires_at=now + offset)
             await store.create(key, record, now)
+            keys.append(key)
         assert await store.reclaim(now + 20) == 1
         assert await store.reclaim(now + 20) == 0
-        assert [key for key, _ in await store.list_for_user("alice")] == keys[1:]
+        assert [key for key, _ in await store.list_for_user(ALICE, now)] == keys[1:]
 
 
 class TestSqliteStore(SqlContract):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sessions import make_record, new_key
+from tests.sessions import ALICE, new_session
 from tests.support.servers import PostgresProcess, RedisProcess
 from wxsession.db import create_engine
 from wxsession.errors import SessionStoreUnavailable
@@ -26,16 +26,16 @@ FAST = 3.0  # seconds; the Redis client's budget is about 2 x 1 s
 
 
 def every_call(store: SessionStore, key: str) -> dict[str, Callable[[], Awaitable[object]]]:
-    """One call of each store method on ``key`` (an existing session of 'alice')."""
+    """One call of each store method on ``key`` (an existing session of ALICE)."""
     now = time.time()
-    record = make_record("alice", now)
+    fresh, record = new_session(ALICE, now)
     return {
-        "create": lambda: store.create(new_key()[1], record, now),
+        "create": lambda: store.create(fresh, record, now),
         "get": lambda: store.get(key),
         "touch": lambda: store.touch(key, record.touched(now + 60, 1800), now + 60),
         "delete": lambda: store.delete(key),
-        "list_for_user": lambda: store.list_for_user("alice"),
-        "delete_for_user": lambda: store.delete_for_user("alice"),
+        "list_for_user": lambda: store.list_for_user(ALICE, now),
+        "delete_for_user": lambda: store.delete_for_user(ALICE),
         "ping": lambda: store.ping(),
     }
 
@@ -66,28 +66,27 @@ async def redis_store(own_redis: RedisProcess) -> AsyncIterator[RedisSessionStor
 async def test_redis_down_every_call_fails_fast_then_recovers(
     own_redis: RedisProcess, redis_store: RedisSessionStore
 ) -> None:
-    now = time.time()
-    _, key = new_key()
-    await redis_store.create(key, make_record("alice", now), now)  # pooled connections exist
+    now = float(int(time.time()))  # whole seconds: kept exactly (Redis keeps milliseconds)
+    key, existing = new_session(ALICE, now)
+    await redis_store.create(key, existing, now)  # pooled connections exist
 
     own_redis.stop()
     await assert_all_unavailable(redis_store, key)
 
     own_redis.restart()  # same port, empty (no persistence): the old pool must reconnect
     assert await redis_store.get(key) is None  # an answer from Redis, so None is the truth
-    _, fresh = new_key()
-    record = make_record("alice", now)
+    fresh, record = new_session(ALICE, now)
     await redis_store.create(fresh, record, now)
     assert await redis_store.get(fresh) == record
-    assert [k for k, _ in await redis_store.list_for_user("alice")] == [fresh]
+    assert [k for k, _ in await redis_store.list_for_user(ALICE, now)] == [fresh]
     assert await redis_store.touch(fresh, record.touched(now + 60, 1800), now + 60)
-    assert await redis_store.delete_for_user("alice") == 1
+    assert await redis_store.delete_for_user(ALICE) == 1
 
 
 async def test_hung_redis_times_out_instead_of_blocking(
     own_redis: RedisProcess, redis_store: RedisSessionStore
 ) -> None:
-    _, key = new_key()
+    key, _ = new_session(ALICE)
     await redis_store.ping()
     own_redis.pause()
     try:
@@ -107,7 +106,7 @@ async def test_sqlite_that_cannot_open_its_file_is_unavailable(tmp_path: Path) -
     threads_before = set(threading.enumerate())
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}")
     try:
-        await assert_all_unavailable(SqlSessionStore(engine), new_key()[1])
+        await assert_all_unavailable(SqlSessionStore(engine), new_session(ALICE)[0])
     finally:
         await engine.dispose()
         # aiosqlite stops a failed connection's worker thread without waiting for it; let
@@ -126,8 +125,8 @@ async def test_postgres_down_every_call_fails_fast() -> None:
                 await conn.run_sync(sessions_table.create)
             store = SqlSessionStore(engine)
             now = time.time()
-            _, key = new_key()
-            await store.create(key, make_record("alice", now), now)  # pooled connection exists
+            key, record = new_session(ALICE, now)
+            await store.create(key, record, now)  # pooled connection exists
 
             server.stop()
             await assert_all_unavailable(store, key)

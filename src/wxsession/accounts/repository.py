@@ -407,21 +407,27 @@ class AccountRepository:
                 last = exc
         raise IdentityTaken(TAKEN_BY_ANOTHER) from last
 
-    async def session_key(
-        self, user_id: str, provider: str, app_id: str, subject: str
-    ) -> str | None:
-        """The newest session_key of the user's identity at ``(provider, app_id, subject)``;
-        ``None`` if there is none (no such identity, or one from before keys were kept)."""
+    async def identity_of(self, user_id: str, provider: str, app_id: str) -> Identity | None:
+        """The user's identity at ``(provider, app_id)`` (one at most, since migration 0006)
+        with its subject, unionid and newest session_key; ``None`` if they have none there.
+        A registered session names its way in by provider and app only: this has the rest."""
         async with self._transaction() as session:
-            key: str | None = await session.scalar(
-                select(IdentityRow.session_key).where(
+            row = await session.scalar(
+                select(IdentityRow).where(
                     IdentityRow.user_id == user_id,
                     IdentityRow.provider == provider,
                     IdentityRow.app_id == app_id,
-                    IdentityRow.subject == subject,
                 )
             )
-            return key
+            if row is None:
+                return None
+            return Identity(
+                provider=row.provider,
+                app_id=row.app_id,
+                subject=row.subject,
+                union_id=row.union_id,
+                session_key=row.session_key,
+            )
 
     async def update_profile(self, user_id: str, values: dict[str, str | None]) -> User | None:
         """Set the given fields (``nickname``, ``avatar_url``, ``phone_number``); the updated

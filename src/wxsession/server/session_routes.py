@@ -33,7 +33,10 @@ _ERRORS = error_responses(401, 403, 503)
 class SessionOut(Strict):
     id: str = Field(description="The session's public id (for DELETE /v1/sessions/{id}).")
     provider: str
-    user_agent: str | None
+    user_agent: str | None = Field(
+        description="A short label of the login's User-Agent (platform and app), e.g. \"iPhone "
+        'WeChat 8.0"; the header itself is not kept.'
+    )
     ip: str | None
     created_at: datetime
     last_seen: datetime

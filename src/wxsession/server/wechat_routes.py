@@ -63,15 +63,19 @@ class DecryptIn(Strict):
     iv: str = Field(min_length=1, max_length=64)
 
 
-async def _newest_session_key(runtime: Runtime, active: ActiveSession) -> str:
+async def _newest_login(runtime: Runtime, active: ActiveSession) -> tuple[str, str]:
+    """``(openid, session_key)`` of the identity the session came in through, from its SQL
+    row (a registered session keeps neither): the newest key any login of it received."""
     record = active.record
     assert record.user_id is not None  # require_session guarantees it
-    key = await runtime.accounts.session_key(
-        record.user_id, record.provider, record.app_id, record.subject
-    )
-    if key is None:
+    identity = await runtime.accounts.identity_of(record.user_id, record.provider, record.app_id)
+    if identity is None or identity.session_key is None:
         raise WeChatReloginRequired()
-    return key
+    return identity.subject, identity.session_key
+
+
+async def _newest_session_key(runtime: Runtime, active: ActiveSession) -> str:
+    return (await _newest_login(runtime, active))[1]
 
 
 @router.post(
@@ -149,9 +153,8 @@ async def phone(body: PhoneIn, runtime: RuntimeDep, active: SessionDep) -> Phone
 async def session_key_health(runtime: RuntimeDep, active: SessionDep) -> SessionKeyOut:
     client, tokens = _wechat(runtime)
     try:
-        key = await _newest_session_key(runtime, active)
+        openid, key = await _newest_login(runtime, active)
     except WeChatReloginRequired:
         return SessionKeyOut(valid=False)
-    openid = active.record.subject
     valid = await tokens.call(lambda token: client.check_session(token, openid, key))
     return SessionKeyOut(valid=valid)

@@ -24,12 +24,11 @@ from wxsession.clock import Clock, system_clock
 from wxsession.errors import SessionExpired, SessionInvalid
 from wxsession.metrics import Metrics
 from wxsession.providers.base import Identity
+from wxsession.sessions import useragent
 from wxsession.sessions.cache import Invalidations, SessionCache
 from wxsession.sessions.model import SessionRecord
 from wxsession.sessions.revocation import RevocationCache
 from wxsession.sessions.store import SessionStore
-
-MAX_USER_AGENT = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +36,7 @@ class Device:
     """Where a login came from, kept on the session for the user to review."""
 
     user_agent: str | None = None
+    """The User-Agent header; a session keeps a short label of it (see ``useragent``)."""
     ip: str | None = None
 
 
@@ -52,11 +52,15 @@ class IssuedSession:
 
 @dataclass(frozen=True, slots=True)
 class ActiveSession:
-    """A session resolved from a request: its store key and log fingerprint, never the token."""
+    """A session resolved from a request: its store key and record, never the token."""
 
     key: str
     record: SessionRecord
-    fingerprint: str
+
+    @property
+    def fingerprint(self) -> str:
+        """The token's name in log and audit lines (:func:`wxsession.tokens.fingerprint`)."""
+        return tokens.key_fingerprint(self.key)
 
 
 class SessionManager:
@@ -103,29 +107,31 @@ class SessionManager:
         device = device or Device()
         now = self.clock()
         absolute = now + self.max_age
+        token = tokens.new_token(user_id)
+        key = tokens.storage_key(token)
+        # A registered session names its way in by provider and app only: the identity row
+        # holds the openid, unionid and newest session_key (wechat_routes reads them there).
+        # Only a pending session keeps them, to register with.
+        pending = user_id is None
         record = SessionRecord(
-            public_id=tokens.new_public_id(),
+            public_id=tokens.public_id(key),
             user_id=user_id,
             provider=identity.provider,
             app_id=identity.app_id,
-            subject=identity.subject,
-            union_id=identity.union_id,
-            # A registered user's newest key is on the identity row (wechat_routes reads it
-            # there); only a pending session needs its own copy, to register with.
-            session_key=identity.session_key if user_id is None else None,
+            subject=identity.subject if pending else None,
+            union_id=identity.union_id if pending else None,
+            session_key=identity.session_key if pending else None,
             created_at=now,
             last_seen=now,
             expires_at=min(now + self.idle_ttl, absolute),
             absolute_expires_at=absolute,
-            user_agent=(device.user_agent or None) and device.user_agent[:MAX_USER_AGENT],
+            user_agent=useragent.label(device.user_agent),
             ip=device.ip,
             epoch=epoch,
         )
-        token = tokens.new_token()
-        key = tokens.storage_key(token)
-        await self.store.create(key, record, now)
+        held = await self.store.create(key, record, now)
         evicted: list[SessionRecord] = []
-        if user_id is not None and self.max_sessions is not None:
+        if user_id is not None and self.max_sessions is not None and held > self.max_sessions:
             evicted = await self._evict_beyond_limit(user_id, key, epoch)
         return IssuedSession(token=token, record=record, evicted=tuple(evicted))
 
@@ -142,7 +148,7 @@ class SessionManager:
         if cache is not None:
             cached = cache.get(key)
             if cached is not None and await self._fresh(cached):
-                return ActiveSession(key=key, record=cached, fingerprint=tokens.fingerprint(token))
+                return ActiveSession(key=key, record=cached)
             generation = cache.generation
         record = await self.store.get(key)
         if record is None:
@@ -160,7 +166,7 @@ class SessionManager:
                 raise SessionInvalid()  # ended by a concurrent logout: stays ended
         if cache is not None:
             cache.put(key, record, generation)
-        return ActiveSession(key=key, record=record, fingerprint=tokens.fingerprint(token))
+        return ActiveSession(key=key, record=record)
 
     async def _fresh(self, cached: SessionRecord) -> bool:
         """Whether a cached record may answer alone: not expired, not due for renewal, within
@@ -211,9 +217,8 @@ class SessionManager:
 
     async def _live(self, user_id: str, floor: int) -> list[tuple[str, SessionRecord]]:
         """The user's unexpired sessions issued at revocation point ``floor`` or later."""
-        now = self.clock()
-        found = await self.store.list_for_user(user_id)
-        return [(k, r) for k, r in found if not r.is_expired(now) and r.epoch >= floor]
+        found = await self.store.list_for_user(user_id, self.clock())
+        return [(key, record) for key, record in found if record.epoch >= floor]
 
     async def end_by_public_id(self, user_id: str, public_id: str) -> SessionRecord | None:
         """End one of the user's own sessions, named by its public id; ``None`` if the user
@@ -229,7 +234,7 @@ class SessionManager:
         if user_id is None:
             return []
         ended = []
-        for key, record in await self.store.list_for_user(user_id):
+        for key, record in await self.store.list_for_user(user_id, self.clock()):
             if key != active.key and await self._delete(key):
                 ended.append(record)
         return ended
@@ -239,11 +244,9 @@ class SessionManager:
     ) -> list[SessionRecord]:
         """End the user's oldest sessions beyond ``max_sessions``. ``epoch`` is the
         revocation point the login just read with the user row, so it needs no second read.
-        A store that can count a user's records (an upper bound of the live ones) is asked
-        that first, and the sessions are listed only when it exceeds the cap."""
+        Called only when the count the store returned from the login's write (an upper
+        bound of the live sessions) exceeds the cap, so a login within it lists nothing."""
         assert self.max_sessions is not None
-        if await self.store.count_for_user(user_id) <= self.max_sessions:
-            return []
         live = await self._live(user_id, epoch if self.revocations is not None else 0)
         excess = len(live) - self.max_sessions
         evicted: list[SessionRecord] = []

@@ -1,17 +1,22 @@
-"""What a session is: the server-side record behind one token, and its compact encoding.
+"""What a session is: the server-side record behind one token, and its JSON encoding.
 
-A record is stored as a JSON array in field order, tagged with a format version (``[1, ...]``):
-no field names, so a session costs fewer bytes of Redis memory. Records written in the older
-object form (``{"public_id": ...}``) still decode, so an upgrade logs nobody out.
+:meth:`SessionRecord.to_bytes` writes a JSON array in field order, tagged with a format
+version (``[1, ...]``): the SQL store's rows and the Redis store's pending sessions (see
+:mod:`wxsession.sessions.packed` for the binary form of registered ones in Redis). Records
+written in the older object form (``{"public_id": ...}``) still decode, so an upgrade logs
+nobody out.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import orjson
 
+from wxsession import tokens
 from wxsession.providers.base import Identity
 
 
@@ -19,16 +24,18 @@ from wxsession.providers.base import Identity
 class SessionRecord:
     """The state kept server-side for one session token (the "3rd_session").
 
-    ``subject`` (openid) and ``session_key`` are secrets of the server: they are never
-    rendered to a client. ``user_id`` is ``None`` while a session waits for explicit
-    registration; the identity fields then say who will be registered.
+    ``subject`` (openid), ``union_id`` and ``session_key`` are secrets of the server: they
+    are never rendered to a client. Only a session waiting for explicit registration
+    (``user_id`` ``None``) carries them, to register with; a registered session names its
+    way in by ``provider`` and ``app_id`` alone (the user's identity row in SQL, unique per
+    user, provider and app, has the rest). Records written before that still carry them.
     """
 
     public_id: str
     user_id: str | None
     provider: str
     app_id: str
-    subject: str = field(repr=False)
+    subject: str | None = field(repr=False)
     union_id: str | None = field(repr=False)
     session_key: str | None = field(repr=False)
     created_at: float
@@ -46,7 +53,10 @@ class SessionRecord:
         return self.user_id is not None
 
     def identity(self) -> Identity:
-        """The identity this session was issued for (to register it, or re-issue for it)."""
+        """The identity a pending session was issued for, to register it with. ``ValueError``
+        for a record without one (a registered session)."""
+        if self.subject is None:
+            raise ValueError("this session record carries no identity")
         return Identity(
             provider=self.provider,
             app_id=self.app_id,
@@ -82,3 +92,19 @@ class SessionRecord:
 FORMAT = 1
 """Version tag of the array encoding; a new field order gets a new number."""
 _FIELDS = tuple(f.name for f in fields(SessionRecord))
+
+
+log = logging.getLogger(__name__)
+
+
+def readable(
+    key: str, decode: Callable[[bytes], SessionRecord], data: bytes
+) -> SessionRecord | None:
+    """``decode(data)``, or ``None`` when the stored bytes are not a record (garbled, or of
+    an unknown format): logged by the session's public id, and for the caller an unknown
+    session (401), never a 500."""
+    try:
+        return decode(data)
+    except (ValueError, TypeError):
+        log.warning("unreadable session record %s", tokens.public_id(key))
+        return None

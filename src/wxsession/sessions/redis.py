@@ -1,28 +1,32 @@
-"""Sessions in Redis: one string per session, one set per user for listing and revoking.
+"""Sessions in Redis: a registered user's sessions in one hash, a pending one in a string.
 
 Layout (``prefix`` defaults to ``wxs:``)::
 
-    {prefix}s:{key}      record.to_bytes(); TTL = whole seconds until the record expires
-    {prefix}u:{user_id}  the keys of that user's sessions; TTL covers its newest member
+    {prefix}h:{user_id}  field: 16 bytes of the token's SHA-256; value: the packed record
+                         (:mod:`wxsession.sessions.packed`, at most 64 bytes); TTL covers the
+                         newest member
+    {prefix}s:{hex}      a pending session: record.to_bytes(); TTL = seconds until it lapses
+
+A registered token names its user (:mod:`wxsession.tokens`), so a request finds the user's
+hash and its field from the token alone, and a user's sessions need no separate index: the
+hash is the index. Small fields and values keep the hash a listpack: about 160 to 190 bytes
+of Redis memory for a user's first session and 60 to 70 for each further one
+(``bench/redis_memory.py``, without and with a WeChat device label).
 
 Every command names one key, so the same code runs on one server, under Sentinel and on a
-Redis Cluster, where a multi-key command or script must not span hash slots. A record and
-its user's index cannot share a slot: a request presents only the token, so the record's key
-can hold nothing but the token's hash (putting the user's tag in it would mean putting the
-user in the token). Instead the two are kept consistent by order and by one invariant:
+Redis Cluster (where a multi-key command must not span hash slots); the renewal script
+names one key too. A field has no TTL of its own (Redis 7.0 has no per-field expiry, and
+this store needs nothing newer than 7.0's ``EXPIRE NX|GT``): the hash lives as long as its
+newest member, and members that expired by their record's own times are dropped whenever
+the hash is written by a login or listed, so a user's hash cannot grow without bound.
+SessionManager still decides expiry from the record itself; TTLs only reclaim memory.
 
-* the index is a superset of the user's live records. ``create`` writes the index entry with
-  the record, before the token is handed out (if either write fails the login is a 503 and
-  the record unreachable); ``touch`` only ever extends the index's TTL, never adds to it, so
-  a touch racing a delete cannot leave an entry behind; deletes remove the record first.
-* an entry whose record is gone is harmless: ``list_for_user`` skips and prunes it.
-* revocation does not depend on these deletes at all: the user's SQL epoch is raised first
-  (``sessions/revocation.py``), so a record a lost delete leaves behind is already dead.
+Records of registered users written before this layout (a string ``{prefix}s:{hex}`` per
+session and a set ``{prefix}u:{user_id}``) still resolve by their old tokens until they
+expire; they are not listed or counted, and the user's revocation epoch still ends them.
 
-Commands to several keys go out as one non-transactional pipeline (one round trip per node).
-The TTL only reclaims memory; SessionManager decides expiry from the record itself. Needs
-Redis/Valkey >= 7.0 (``EXPIRE NX|GT``). Key names are built only from storage keys (hex
-hashes) and user ids, never used as patterns, and no command scans the keyspace.
+Key names are built only from storage keys and user ids, never used as patterns, and no
+command scans the keyspace.
 """
 
 from __future__ import annotations
@@ -30,13 +34,26 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from redis.exceptions import RedisError
 
+from wxsession import tokens
 from wxsession.errors import SessionStoreUnavailable
 from wxsession.redis_topology import RedisClient, connect
-from wxsession.sessions.model import SessionRecord
+from wxsession.sessions import packed
+from wxsession.sessions.model import SessionRecord, readable
+
+_RENEW = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3], 'NX')
+redis.call('EXPIRE', KEYS[1], ARGV[3], 'GT')
+return 1
+"""
+"""Replace a field only while it exists (a renewal must not undo a logout) and let the hash
+live at least as long as the renewed record: one key, one round trip, atomic."""
 
 
 class RedisSessionStore:
@@ -50,6 +67,7 @@ class RedisSessionStore:
     def __init__(self, client: RedisClient, *, prefix: str = "wxs:") -> None:
         self.client = client
         self.prefix = prefix
+        self._renew = client.register_script(_RENEW)
 
     @classmethod
     def from_url(
@@ -74,92 +92,88 @@ class RedisSessionStore:
         return cls(client, prefix=prefix)
 
     def record_key(self, key: str) -> str:
+        """The string key of a pending session (or of a registered one from before hashes)."""
         return f"{self.prefix}s:{key}"
 
-    def index_key(self, user_id: str) -> str:
-        return f"{self.prefix}u:{user_id}"
+    def user_key(self, user_id: str) -> str:
+        """The hash of a registered user's sessions."""
+        return f"{self.prefix}h:{user_id}"
 
-    async def create(self, key: str, record: SessionRecord, now: float) -> None:
+    async def create(self, key: str, record: SessionRecord, now: float) -> int:
         ttl = _ttl(record, now)
+        place = tokens.split_key(key)
+        if place is None:
+            with _unavailable():
+                await self.client.set(self.record_key(key), record.to_bytes(), ex=ttl)
+            return 0
+        user_id, field = place
+        hash_key = self.user_key(user_id)
+        value = packed.pack(record)
+        # One round trip: write, cover, and read the user's sessions back to count them and
+        # find the expired ones (dropped in a second command only when there are some).
         with _unavailable():
             async with self.client.pipeline(transaction=False) as pipe:
-                if record.user_id is not None:
-                    index = self.index_key(record.user_id)
-                    pipe.sadd(index, key)
-                    _cover(pipe, index, ttl)
-                pipe.set(self.record_key(key), record.to_bytes(), ex=ttl)
-                await pipe.execute()
+                pipe.hset(hash_key, field, value)
+                _cover(pipe, hash_key, ttl)
+                pipe.hgetall(hash_key)
+                entries: dict[bytes, bytes] = (await pipe.execute())[-1]
+            _, stale = self._sort(user_id, entries, now, keep=field)
+            if stale:
+                await self.client.hdel(hash_key, *stale)
+        return len(entries) - len(stale)
 
     async def get(self, key: str) -> SessionRecord | None:
+        place = tokens.split_key(key)
         with _unavailable():
-            data = await self.client.get(self.record_key(key))
-        return None if data is None else SessionRecord.from_bytes(data)
+            if place is None:
+                data = cast(bytes | None, await self.client.get(self.record_key(key)))
+            else:
+                data = cast(bytes | None, await self.client.hget(self.user_key(place[0]), place[1]))
+        if data is None:
+            return None
+        if place is None:
+            return readable(key, SessionRecord.from_bytes, data)
+        return readable(key, partial(packed.unpack, key=key, user_id=place[0]), data)
 
     async def touch(self, key: str, record: SessionRecord, now: float) -> bool:
-        # SET … XX writes only over a live record (a renewal must not undo a logout). The
-        # index TTL is extended in the same round trip whatever SET did: EXPIRE never creates
-        # a key, so at worst a vanished session keeps its user's index alive a little longer.
         ttl = _ttl(record, now)
+        place = tokens.split_key(key)
         with _unavailable():
-            async with self.client.pipeline(transaction=False) as pipe:
-                pipe.set(self.record_key(key), record.to_bytes(), ex=ttl, xx=True)
-                if record.user_id is not None:
-                    _cover(pipe, self.index_key(record.user_id), ttl)
-                done = (await pipe.execute())[0]
+            if place is None:  # SET … XX writes only over a live record
+                done = await self.client.set(
+                    self.record_key(key), record.to_bytes(), ex=ttl, xx=True
+                )
+            else:
+                hash_key = self.user_key(place[0])
+                done = await self._renew(keys=[hash_key], args=[place[1], packed.pack(record), ttl])
         return bool(done)
 
     async def delete(self, key: str) -> bool:
+        place = tokens.split_key(key)
         with _unavailable():
-            data = await self.client.getdel(self.record_key(key))
-            if data is None:
-                return False
-            user_id = SessionRecord.from_bytes(data).user_id
-            if user_id is not None:
-                await self.client.srem(self.index_key(user_id), key)
-        return True
+            if place is None:
+                return bool(await self.client.delete(self.record_key(key)))
+            return bool(await self.client.hdel(self.user_key(place[0]), place[1]))
 
-    async def list_for_user(self, user_id: str) -> list[tuple[str, SessionRecord]]:
-        index = self.index_key(user_id)
-        found: list[tuple[str, SessionRecord]] = []
-        gone: list[str] = []
+    async def list_for_user(self, user_id: str, now: float) -> list[tuple[str, SessionRecord]]:
+        hash_key = self.user_key(user_id)
         with _unavailable():
-            members = await self._members(index)
-            if not members:
-                return []
-            async with self.client.pipeline(transaction=False) as pipe:
-                for member in members:
-                    pipe.get(self.record_key(member))
-                values = await pipe.execute()
-            for member, value in zip(members, values, strict=True):
-                record = None if value is None else SessionRecord.from_bytes(value)
-                if record is None or record.user_id != user_id:
-                    gone.append(member)
-                else:
-                    found.append((member, record))
-            if gone:
-                await self.client.srem(index, *gone)
+            entries = cast(dict[bytes, bytes], await self.client.hgetall(hash_key))
+            found, stale = self._sort(user_id, entries, now)
+            if stale:
+                await self.client.hdel(hash_key, *stale)
         found.sort(key=lambda item: (item[1].created_at, item[0]))
         return found
 
-    async def count_for_user(self, user_id: str) -> int:
-        """SCARD of the user's index: a superset of their live records (see above)."""
-        with _unavailable():
-            return int(await self.client.scard(self.index_key(user_id)))
-
     async def delete_for_user(self, user_id: str) -> int:
-        # Records first, then exactly the entries we saw: a session created meanwhile keeps
-        # its entry, so a later revoke still finds it.
-        index = self.index_key(user_id)
+        # Exactly the fields we saw: a session created meanwhile (by a login that already
+        # read the raised revocation epoch) survives.
+        hash_key = self.user_key(user_id)
         with _unavailable():
-            members = await self._members(index)
-            if not members:
+            fields = await self.client.hkeys(hash_key)
+            if not fields:
                 return 0
-            async with self.client.pipeline(transaction=False) as pipe:
-                for member in members:
-                    pipe.delete(self.record_key(member))
-                deleted = sum(await pipe.execute())
-            await self.client.srem(index, *members)
-        return int(deleted)
+            return int(await self.client.hdel(hash_key, *fields))
 
     async def ping(self) -> None:
         with _unavailable():
@@ -169,23 +183,34 @@ class RedisSessionStore:
         with _unavailable():
             await self.client.aclose()
 
-    async def _members(self, index: str) -> list[str]:
-        return [_text(member) for member in await self.client.smembers(index)]
+    @staticmethod
+    def _sort(
+        user_id: str, entries: dict[bytes, bytes], now: float, keep: bytes | None = None
+    ) -> tuple[list[tuple[str, SessionRecord]], list[bytes]]:
+        """Split a user's hash into its live sessions and the fields to drop: expired at
+        ``now`` or unreadable (``keep``, the session just written, stays whatever it says)."""
+        live: list[tuple[str, SessionRecord]] = []
+        stale: list[bytes] = []
+        for field, value in entries.items():
+            key = tokens.registered_key(user_id, field)
+            record = readable(key, partial(packed.unpack, key=key, user_id=user_id), value)
+            if field == keep or (record is not None and not record.is_expired(now)):
+                if record is not None:
+                    live.append((key, record))
+            else:
+                stale.append(field)
+        return live, stale
 
 
-def _cover(pipe: Any, index: str, ttl: int) -> None:
-    """Queue: let ``index`` live at least ``ttl`` more seconds (never shorten it)."""
-    pipe.expire(index, ttl, nx=True)
-    pipe.expire(index, ttl, gt=True)
+def _cover(pipe: Any, name: str, ttl: int) -> None:
+    """Queue: let ``name`` live at least ``ttl`` more seconds (never shorten it)."""
+    pipe.expire(name, ttl, nx=True)
+    pipe.expire(name, ttl, gt=True)
 
 
 def _ttl(record: SessionRecord, now: float) -> int:
     """Whole seconds until the record lapses, rounded up, at least 1 (``EX 0`` is an error)."""
     return max(1, math.ceil(min(record.expires_at, record.absolute_expires_at) - now))
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 @contextmanager

@@ -1,8 +1,9 @@
 """Sessions in the SQL database: the embedded default (SQLite) or PostgreSQL.
 
-One row per session keyed by the token's storage hash. ``expires_at`` is the record's
-effective expiry (the earlier of idle and absolute), kept as a column only so expired rows
-can be reclaimed with an indexed range delete; the record itself lives in ``data``. Rows are
+One row per session keyed by the token's storage key (whatever :mod:`wxsession.tokens`
+makes; at most 64 characters). ``expires_at`` is the record's effective expiry (the
+earlier of idle and absolute), kept as a column only so expired rows can be reclaimed with an
+indexed range delete and skipped when listing; the record itself lives in ``data``. Rows are
 reclaimed at most once a minute (by the clock passed to :meth:`SqlSessionStore.create`), on a
 create, so no background task is needed.
 """
@@ -33,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from wxsession.db import Base
 from wxsession.errors import SessionStoreUnavailable
-from wxsession.sessions.model import SessionRecord
+from wxsession.sessions.model import SessionRecord, readable
 
 RECLAIM_INTERVAL = 60.0
 """Seconds between two sweeps of expired rows."""
@@ -59,7 +60,9 @@ _TOUCH = (
     .values(user_id=bindparam("u"), expires_at=bindparam("e"), data=bindparam("d"))
 )
 _DELETE = delete(sessions_table).where(_t.key_hash == bindparam("k"))
-_LIST = select(_t.key_hash, _t.data).where(_t.user_id == bindparam("u"))
+_LIST = select(_t.key_hash, _t.data).where(
+    _t.user_id == bindparam("u"), _t.expires_at > bindparam("now")
+)
 _COUNT = select(func.count()).select_from(sessions_table).where(_t.user_id == bindparam("u"))
 _DELETE_USER = delete(sessions_table).where(_t.user_id == bindparam("u"))
 _RECLAIM = delete(sessions_table).where(_t.expires_at < bindparam("now"))
@@ -77,7 +80,9 @@ class SqlSessionStore:
         self.engine = engine
         self._next_reclaim = -math.inf
 
-    async def create(self, key: str, record: SessionRecord, now: float) -> None:
+    async def create(self, key: str, record: SessionRecord, now: float) -> int:
+        """Insert the row and, in the same transaction, count the user's rows (expired ones
+        not yet reclaimed included: an upper bound, one indexed count)."""
         row = {
             "key_hash": key,
             "user_id": record.user_id,
@@ -89,12 +94,15 @@ class SqlSessionStore:
                 if now >= self._next_reclaim:
                     await self._reclaim(conn, now)
                 await conn.execute(_INSERT, row)
+                if record.user_id is None:
+                    return 0
+                return int((await conn.execute(_COUNT, {"u": record.user_id})).scalar_one())
 
     async def get(self, key: str) -> SessionRecord | None:
         with _unavailable():
             async with self.engine.connect() as conn:
                 data = (await conn.execute(_GET, {"k": key})).scalar_one_or_none()
-        return None if data is None else SessionRecord.from_bytes(data)
+        return None if data is None else readable(key, SessionRecord.from_bytes, data)
 
     async def touch(self, key: str, record: SessionRecord, now: float) -> bool:
         values = {"k": key, "u": record.user_id, "e": _expiry(record), "d": record.to_bytes()}
@@ -109,20 +117,14 @@ class SqlSessionStore:
                 result = await conn.execute(_DELETE, {"k": key})
         return result.rowcount > 0
 
-    async def list_for_user(self, user_id: str) -> list[tuple[str, SessionRecord]]:
+    async def list_for_user(self, user_id: str, now: float) -> list[tuple[str, SessionRecord]]:
         with _unavailable():
             async with self.engine.connect() as conn:
-                rows = (await conn.execute(_LIST, {"u": user_id})).all()
-        found = [(key, SessionRecord.from_bytes(data)) for key, data in rows]
+                rows = (await conn.execute(_LIST, {"u": user_id, "now": now})).all()
+        decoded = ((key, readable(key, SessionRecord.from_bytes, data)) for key, data in rows)
+        found = [(key, record) for key, record in decoded if record is not None]
         found.sort(key=lambda item: (item[1].created_at, item[0]))
         return found
-
-    async def count_for_user(self, user_id: str) -> int:
-        """The user's rows, expired ones not yet reclaimed included (one indexed count)."""
-        with _unavailable():
-            async with self.engine.connect() as conn:
-                found = (await conn.execute(_COUNT, {"u": user_id})).scalar_one()
-        return int(found)
 
     async def delete_for_user(self, user_id: str) -> int:
         with _unavailable():

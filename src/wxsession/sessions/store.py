@@ -1,10 +1,12 @@
 """The SessionStore seam: where session state lives (Redis in production, SQL embedded).
 
 Every implementation passes the shared contract suite in ``tests/sessions/``. Keys are always
-:func:`wxsession.tokens.storage_key` hashes, never tokens. Expiry is decided by
-:class:`~wxsession.sessions.manager.SessionManager` from the record's own timestamps (so tests
-can move a clock); a store's native TTL only reclaims space. A store that cannot answer raises
-:class:`~wxsession.errors.SessionStoreUnavailable`, never returns "not found" instead.
+:func:`wxsession.tokens.storage_key` values, never tokens; a store may read the user out of a
+registered session's key (:func:`wxsession.tokens.split_key`), nothing else may. Expiry is
+decided by :class:`~wxsession.sessions.manager.SessionManager` from the record's own
+timestamps (so tests can move a clock); a store's native TTL only reclaims space. A store
+that cannot answer raises :class:`~wxsession.errors.SessionStoreUnavailable`, never returns
+"not found" instead.
 """
 
 from __future__ import annotations
@@ -16,11 +18,17 @@ from wxsession.sessions.model import SessionRecord
 
 @runtime_checkable
 class SessionStore(Protocol):
-    async def create(self, key: str, record: SessionRecord, now: float) -> None:
-        """Store a new record under ``key``; it may be reclaimed after its expiry."""
+    async def create(self, key: str, record: SessionRecord, now: float) -> int:
+        """Store a new record under ``key``; it may be reclaimed after its expiry.
+
+        Returns how many records its user holds now, this one included: never fewer than
+        their live ones (expired ones not yet reclaimed may count), so a login checks the
+        per-user cap without another round trip. ``0`` for a pending record (no user)."""
 
     async def get(self, key: str) -> SessionRecord | None:
-        """The record under ``key``, or ``None``. Never creates anything."""
+        """The record under ``key``, or ``None``. Never creates anything. A record that
+        cannot be decoded is ``None`` too (the session is invalid: the client logs in again),
+        never an error the request would surface as a 500."""
 
     async def touch(self, key: str, record: SessionRecord, now: float) -> bool:
         """Replace an existing record (after a use). Returns ``False`` and writes nothing
@@ -29,16 +37,11 @@ class SessionStore(Protocol):
     async def delete(self, key: str) -> bool:
         """Remove one record; ``True`` if it existed."""
 
-    async def list_for_user(self, user_id: str) -> list[tuple[str, SessionRecord]]:
-        """Every live record of a user, with its key."""
+    async def list_for_user(self, user_id: str, now: float) -> list[tuple[str, SessionRecord]]:
+        """Every record of a user not expired at ``now``, with its key, oldest first."""
 
     async def delete_for_user(self, user_id: str) -> int:
         """Remove every record of a user; returns how many went."""
-
-    async def count_for_user(self, user_id: str) -> int:
-        """How many records the user has at most: never fewer than their live ones (expired
-        or dead ones not yet reclaimed may count), in one cheap read, so a login checks the
-        per-user cap without listing sessions."""
 
     async def ping(self) -> None:
         """Raise SessionStoreUnavailable when the backend does not answer."""
