@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.server.conftest import Service
+from tests.support.logs import attached
 from wxsession.integrations import fastapi as wxs
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
@@ -70,15 +71,8 @@ def access_lines() -> Iterator[list[logging.LogRecord]]:
     records: list[logging.LogRecord] = []
     handler = logging.Handler(logging.INFO)
     handler.emit = records.append  # type: ignore[method-assign]
-    logger = logging.getLogger("wxsession.access")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
+    with attached(handler, "wxsession.access", logging.INFO):
         yield records
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 @pytest.mark.parametrize("path", ["/v1/me", "/v1/session/introspect"])

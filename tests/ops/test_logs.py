@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.server.conftest import SECRET, Service
+from tests.support.logs import attached
 from wxsession.logging_setup import JsonFormatter, RequestIdFilter, new_request_id
 
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -24,15 +25,8 @@ def json_log() -> Iterator[io.StringIO]:
     handler = logging.StreamHandler(buffer)
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+    with attached(handler):
         yield buffer
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
 
 
 def _lines(buffer: io.StringIO) -> list[dict[str, Any]]:

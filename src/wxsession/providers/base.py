@@ -28,6 +28,28 @@ class Identity:
     nickname: str | None = field(default=None, repr=False)
     avatar_url: str | None = field(default=None, repr=False)
 
+    @classmethod
+    def from_code_login(cls, provider: str, app_id: str, answer: CodeLoginAnswer) -> Identity:
+        """The identity a mini-program platform's code exchange (``answer``) names."""
+        return cls(
+            provider=provider,
+            app_id=app_id,
+            subject=answer.openid,
+            union_id=answer.unionid,
+            session_key=answer.session_key,
+        )
+
+
+class CodeLoginAnswer(Protocol):
+    """What a code exchange answers (WeChat's jscode2session, QQ's and Douyin's alike)."""
+
+    @property
+    def openid(self) -> str: ...
+    @property
+    def unionid(self) -> str | None: ...
+    @property
+    def session_key(self) -> str | None: ...
+
 
 class Provider(Protocol):
     """Turns a login proof into an :class:`Identity`, or raises a WxSessionError."""

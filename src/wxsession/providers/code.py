@@ -31,10 +31,4 @@ class CodeProvider:
         code = code_from(proof, platform.errors.login_call, platform.max_code_length)
         request = platform.request(self.app_id, self._secret.get_secret_value(), code)
         session = platform.parse(*await self.http.send(request))
-        return Identity(
-            provider=self.name,
-            app_id=self.app_id,
-            subject=session.openid,
-            union_id=session.unionid,
-            session_key=session.session_key,
-        )
+        return Identity.from_code_login(self.name, self.app_id, session)

@@ -25,10 +25,4 @@ class WeChatMiniProgramProvider:
         """Exchange ``proof["code"]`` (a malformed code never reaches WeChat)."""
         code = code_from(proof, "wx.login()", MAX_CODE_LENGTH)
         session = await self.client.code2session(code)
-        return Identity(
-            provider=self.name,
-            app_id=self.app_id,
-            subject=session.openid,
-            union_id=session.unionid,
-            session_key=session.session_key,
-        )
+        return Identity.from_code_login(self.name, self.app_id, session)
