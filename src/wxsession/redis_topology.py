@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote, unquote, urlsplit
 
-from redis.asyncio import Redis, RedisCluster
+from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
 from redis.asyncio.cluster import ClusterNode
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool, SentinelManagedConnection
@@ -45,6 +45,9 @@ SENTINEL_SCHEME = "redis+sentinel"
 SINGLE_SCHEMES = ("redis", "rediss", "unix")
 SCHEMES = (*SINGLE_SCHEMES, CLUSTER_SCHEME, SENTINEL_SCHEME)
 SAFE_POLICY = "noeviction"
+DEFAULT_MAX_CONNECTIONS = 100
+"""Connections per Redis client when ``max_connections`` is not given (redis-py's default)."""
+
 MASTER_RECHECK = 1.0
 """Seconds between two questions to the sentinels about who the master is (per process)."""
 
@@ -168,13 +171,21 @@ def connect(
         "retry": retry,
     }
     if target.kind == "single":
-        return Redis.from_url(url, max_connections=max_connections, **options)
+        # Blocking: a burst beyond the pool waits (up to ``timeout``) for a connection instead
+        # of failing at once with MaxConnectionsError, which would turn it into 503s.
+        pool = BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections or DEFAULT_MAX_CONNECTIONS,
+            timeout=timeout,
+            **options,
+        )
+        return Redis.from_pool(pool)
     auth: dict[str, Any] = {"username": target.username, "password": target.password}
     if target.kind == "cluster":
         return RedisCluster(
             startup_nodes=[ClusterNode(host, port) for host, port in target.nodes],
             require_full_coverage=True,
-            max_connections=max_connections or 100,
+            max_connections=max_connections or DEFAULT_MAX_CONNECTIONS,
             **auth,
             **options,
         )

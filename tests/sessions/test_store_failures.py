@@ -134,3 +134,17 @@ async def test_postgres_down_every_call_fails_fast() -> None:
             await engine.dispose()
     finally:
         server.stop()
+
+
+async def test_a_burst_beyond_the_pool_waits_for_a_connection_instead_of_failing(
+    redis_url: str,
+) -> None:
+    """More concurrent requests than pooled connections queue for one (up to the Redis
+    timeout) instead of failing: a busy moment is not an outage."""
+    store = RedisSessionStore.from_url(redis_url, max_connections=2)
+    try:
+        key = new_session(ALICE, time.time())[0]
+        found = await asyncio.gather(*(store.get(key) for _ in range(50)))
+        assert found == [None] * 50
+    finally:
+        await store.close()
