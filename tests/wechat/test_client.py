@@ -233,8 +233,21 @@ def test_log_filter_is_installed_once(http: httpx.AsyncClient) -> None:
     for _ in range(3):
         WeChatClient(http, APPID, SecretStr(SECRET))
         install_log_filter()
-    httpx_logger = logging.getLogger("httpx")
-    assert sum(isinstance(f, DropQueryStrings) for f in httpx_logger.filters) == 1
+    for name in ("httpx", "aiohttp.client", "asyncio"):
+        filters = logging.getLogger(name).filters
+        assert sum(isinstance(f, DropQueryStrings) for f in filters) == 1, name
+
+
+def test_an_unclosed_response_warning_does_not_log_the_secret(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """aiohttp reports a response nobody closed through asyncio's logger, with its URL."""
+    install_log_filter()
+    url = "https://api.weixin.qq.com/sns/jscode2session?appid=a&secret=S3CRET&js_code=C0DE"
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        logging.getLogger("asyncio").error("Unclosed response\nclient_response: <%s>", url)
+    assert "Unclosed response" in caplog.text
+    assert "S3CRET" not in caplog.text and "C0DE" not in caplog.text
 
 
 def test_log_filter_drops_query_strings_keeps_method_path_status() -> None:

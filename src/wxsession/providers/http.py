@@ -180,8 +180,8 @@ class DropQueryStrings(logging.Filter):
 
     httpx logs every request's full URL at INFO, and jscode2session carries the AppSecret
     and the user's code in its query string. This filter rewrites such records to keep the
-    method, scheme, host, path and status, and drop the rest. It affects every URL the
-    ``httpx`` logger reports, which is the intent: no query string is safe to log by default.
+    method, scheme, host, path and status, and drop the rest. It affects every URL the loggers
+    it is put on report, which is the intent: no query string is safe to log by default.
     """
 
     _URL_QUERY = re.compile(r"(\bhttps?://[^\s?#\"']*)[?#][^\s\"']*")
@@ -206,9 +206,16 @@ class DropQueryStrings(logging.Filter):
 _install_lock = threading.Lock()
 
 
-def install_log_filter(logger: logging.Logger | None = None) -> None:
-    """Put :class:`DropQueryStrings` on the ``httpx`` logger, once however often called."""
-    target = logger or logging.getLogger("httpx")
+URL_LOGGERS = ("httpx", "aiohttp.client", "asyncio")
+"""Loggers that can write a platform call's URL: httpx's request lines, and aiohttp's and
+asyncio's warnings about an unclosed response, which show the response with its URL."""
+
+
+def install_log_filter() -> None:
+    """Put :class:`DropQueryStrings` on every logger of :data:`URL_LOGGERS`, once however
+    often called."""
     with _install_lock:
-        if not any(isinstance(existing, DropQueryStrings) for existing in target.filters):
-            target.addFilter(DropQueryStrings())
+        for name in URL_LOGGERS:
+            target = logging.getLogger(name)
+            if not any(isinstance(existing, DropQueryStrings) for existing in target.filters):
+                target.addFilter(DropQueryStrings())
