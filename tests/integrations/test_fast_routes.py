@@ -115,3 +115,37 @@ def test_an_unexpected_failure_is_a_500_that_names_its_request(
             assert "a bug" not in answer.text
             assert len(answer.headers["x-request-id"]) == 16
             assert [r.status for r in access_lines if r.path == path] == [500]  # type: ignore[attr-defined]
+
+
+def test_fast_login_answers_as_the_route_does(service: Service, plain_routes: httpx.Client) -> None:
+    """``POST /v1/auth/wechat/login``: a valid body is answered on the fast path, anything
+    else is handed to FastAPI with its body replayed, so every answer matches the route's."""
+    login = "/v1/auth/wechat/login"
+    json_type = {"Content-Type": "application/json"}
+    for name in ("valid", "unknown code"):
+        code = service.wx_code("fastlogin") if name == "valid" else "no-such-code"
+        fast = service.http.post(login, json={"code": code})
+        plain_code = service.wx_code("fastlogin") if name == "valid" else "no-such-code"
+        plain = plain_routes.post(login, json={"code": plain_code})
+        assert fast.status_code == plain.status_code, name
+        assert answer(fast)[2] == answer(plain)[2], name
+        assert fast.json().keys() == plain.json().keys(), name
+        assert len(fast.headers["x-request-id"]) == 16
+    assert fast.json()["error"] == plain.json()["error"]
+    handed_over = {
+        "not JSON": (b"{", json_type),
+        "no code": (b"{}", json_type),
+        "an extra field": (b'{"code": "abc", "more": 1}', json_type),
+        "a code of the wrong shape": (b'{"code": "two words"}', json_type),
+        "not a JSON content type": (b'{"code": "abc"}', {"Content-Type": "text/plain"}),
+        "no content type": (b'{"code": "abc"}', {}),
+    }
+    for name, (content, headers) in handed_over.items():
+        fast = service.http.post(login, content=content, headers=headers)
+        plain = plain_routes.post(login, content=content, headers=headers)
+        assert fast.status_code in (400, 415, 422), (name, fast.status_code)
+        assert answer(fast) == answer(plain), name
+        assert len(fast.headers["x-request-id"]) == 16, name
+    too_large = b'{"code": "' + b"a" * service.settings.max_body_bytes + b'"}'
+    refused = service.http.post(login, content=too_large, headers=json_type)
+    assert refused.status_code == 413 and refused.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
