@@ -8,7 +8,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from typing import Any, Protocol, TypeGuard
 
 from wxsession.errors import (
     ProviderCodeInvalid,
@@ -118,8 +118,15 @@ def json_object(body: bytes, malformed: MakeError) -> dict[str, Any]:
     return data
 
 
+class ErrorMapping(Protocol):
+    """Anything that turns a platform's error code and message into our error: an
+    :class:`ErrorTable`, or the module :mod:`wxsession.wechat.codes` (WeChat's own mapping)."""
+
+    def error_for(self, errcode: int, errmsg: str) -> WxSessionError: ...
+
+
 def errcode_answer(
-    status: int, body: bytes, errors: ErrorTable, unavailable: MakeError, malformed: MakeError
+    status: int, body: bytes, errors: ErrorMapping, unavailable: MakeError, malformed: MakeError
 ) -> dict[str, Any]:
     """The JSON object of an answer in WeChat's style (``errcode`` 0 or absent on success,
     else ``errmsg`` says why), or the error: ``unavailable()`` for a non-2xx status (an

@@ -77,12 +77,24 @@ _RESOLVED = "wxsession.session"
 dependencies resolves (and renews) its session once."""
 
 
-async def _resolved(request: Request, runtime: Runtime) -> ActiveSession:
+async def _resolved(
+    request: Request, runtime: Runtime, *, optional: bool = False
+) -> ActiveSession | None:
+    """The request's session, resolved once; with ``optional``, ``None`` when no token was
+    sent (a bad one is still an error)."""
     active: ActiveSession | None = request.scope.get(_RESOLVED)
     if active is None:
         token = await runtime.carriers.extract(request)
+        if optional and token is None:
+            return None
         active = await guard.any_session(runtime, token)
         request.scope[_RESOLVED] = active
+    return active
+
+
+async def _required(request: Request, runtime: Runtime) -> ActiveSession:
+    active = await _resolved(request, runtime)
+    assert active is not None  # not optional: a missing token raised
     return active
 
 
@@ -90,25 +102,21 @@ class OptionalSession(_SessionScheme):
     """The caller's session if one was sent; a bad one is still an error, never anonymous."""
 
     async def __call__(self, request: Request) -> ActiveSession | None:
-        runtime = get_runtime(request)
-        if _RESOLVED in request.scope:
-            return await _resolved(request, runtime)
-        token = await runtime.carriers.extract(request)
-        return None if token is None else await _resolved(request, runtime)
+        return await _resolved(request, get_runtime(request), optional=True)
 
 
 class AnySession(_SessionScheme):
     """A live session, registered or still pending registration."""
 
     async def __call__(self, request: Request) -> ActiveSession:
-        return await _resolved(request, get_runtime(request))
+        return await _required(request, get_runtime(request))
 
 
 class RequireSession(_SessionScheme):
     """A live session of a registered user (403 REGISTRATION_REQUIRED while pending)."""
 
     async def __call__(self, request: Request) -> ActiveSession:
-        return guard.require_registered(await _resolved(request, get_runtime(request)))
+        return guard.require_registered(await _required(request, get_runtime(request)))
 
 
 class CurrentUser(_SessionScheme):
@@ -116,7 +124,7 @@ class CurrentUser(_SessionScheme):
 
     async def __call__(self, request: Request) -> User:
         runtime = get_runtime(request)
-        return await guard.load_user(runtime, await _resolved(request, runtime))
+        return await guard.load_user(runtime, await _required(request, runtime))
 
 
 optional_session = OptionalSession()
