@@ -3,6 +3,7 @@ turns a hung database into an error instead of a hung request."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -46,3 +47,29 @@ async def test_migrations_have_no_statement_limit(postgres_url: str) -> None:
             await connection.execute(text("SELECT pg_sleep(1)"))
     finally:
         await engine.dispose()
+
+
+async def test_a_connection_the_server_hung_up_on_is_replaced_at_checkout(
+    postgres_url: str,
+) -> None:
+    """After a database restart every pooled connection is dead; the next request must get a
+    live one, not an error (without a ping's round trips on every checkout)."""
+    engine = engine_for(Settings(database_url=postgres_url, db_pool_size=1, db_max_overflow=0))
+    killer = engine_for(Settings(database_url=postgres_url))
+    try:
+        async with engine.connect() as connection:
+            pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar()
+            pooled = (await connection.get_raw_connection()).driver_connection
+        async with killer.connect() as connection:  # the server ends the pooled connection
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        deadline = time.monotonic() + 5
+        while not pooled.is_closed():
+            assert time.monotonic() < deadline, "asyncpg never saw the connection close"
+            await asyncio.sleep(0.05)
+
+        async with engine.connect() as connection:
+            new_pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar()
+        assert new_pid != pid
+    finally:
+        await engine.dispose()
+        await killer.dispose()
