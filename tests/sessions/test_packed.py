@@ -51,6 +51,23 @@ def test_round_trip_is_exact_for_whole_milliseconds(overrides: dict[str, object]
     assert round_trip(record, key) == record
 
 
+@pytest.mark.parametrize(
+    "times",
+    [
+        {},  # idle expiry first
+        {"expires_at": NOW + 40 * DAY, "absolute_expires_at": NOW + 30 * DAY},  # absolute first
+        {"last_seen": NOW + 5, "expires_at": NOW + 3},  # odd orders too
+        {"expires_at": NOW - 1},  # already lapsed
+    ],
+)
+def test_lapses_at_reads_the_first_expiry_from_the_head_alone(times: dict[str, float]) -> None:
+    key = new_key(ALICE)[1]
+    record = replace(make_record(ALICE, NOW, key), **times)
+    data = packed.pack(record)
+    assert packed.lapses_at(data) == min(record.expires_at, record.absolute_expires_at)
+    assert packed.lapses_at(data + b"rest is not read") == packed.lapses_at(data)
+
+
 def test_public_and_user_id_come_from_the_key_not_the_bytes() -> None:
     key = new_key(ALICE)[1]
     data = packed.pack(make_record(ALICE, NOW, key))
@@ -128,6 +145,8 @@ def test_identity_secrets_are_refused_not_stored() -> None:
 def test_bytes_that_are_not_a_record_raise_value_error(data: bytes) -> None:
     with pytest.raises(ValueError):
         packed.unpack(data, new_key(ALICE)[1], ALICE)
+    with pytest.raises(ValueError):
+        packed.lapses_at(data)
 
 
 def test_trailing_bytes_are_refused() -> None:

@@ -470,6 +470,21 @@ class TestRedisStore(StoreContract):
         assert [k for k, _ in await store.list_for_user(ALICE, now)] == [live]
         assert await raw.hlen(f"wxs:h:{ALICE}") == 1  # the unreadable member was dropped
 
+    async def test_a_login_drops_a_garbled_member_and_does_not_count_it(
+        self, backend: RedisBackend
+    ) -> None:
+        store, raw = backend.store, backend.raw
+        now = time.time()
+        garbled, record = new_session(ALICE, now)
+        await store.create(garbled, record, now)
+        place = tokens.split_key(garbled)
+        assert place is not None
+        await raw.hset(f"wxs:h:{ALICE}", place[1], b"\xff\x00junk")
+
+        fresh, fresh_record = new_session(ALICE, now)
+        assert await store.create(fresh, fresh_record, now) == 1
+        assert await raw.hkeys(f"wxs:h:{ALICE}") == [tokens.split_key(fresh)[1]]  # type: ignore[index]
+
     async def test_sessions_from_before_the_hash_layout_still_resolve(
         self, backend: RedisBackend
     ) -> None:

@@ -95,6 +95,8 @@ _FIELDS = tuple(f.name for f in fields(SessionRecord))
 
 
 log = logging.getLogger(__name__)
+UNREADABLE = "unreadable session record %s"
+"""The warning for stored bytes that are not a record, with the session's public id."""
 
 
 def readable(
@@ -106,5 +108,5 @@ def readable(
     try:
         return decode(data)
     except (ValueError, TypeError):
-        log.warning("unreadable session record %s", tokens.public_id(key))
+        log.warning(UNREADABLE, tokens.public_id(key))
         return None

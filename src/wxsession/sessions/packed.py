@@ -90,14 +90,7 @@ def unpack(data: bytes, key: str, user_id: str) -> SessionRecord:
 
     Raises ``ValueError`` for bytes that are not a record of this layout.
     """
-    reader = _Reader(data)
-    flags = reader.byte()
-    if flags & _RESERVED:
-        raise ValueError("not a session record of a known layout")
-    created = _unzigzag(reader.varint())
-    last_seen = created + _unzigzag(reader.varint())
-    expires = last_seen + _unzigzag(reader.varint())
-    absolute = created + _unzigzag(reader.varint())
+    reader, flags, (created, last_seen, expires, absolute) = _head(data)
     epoch = reader.varint() if flags & _EPOCH else 0
     provider = _PROVIDERS[flags & 0x03] or reader.text()
     app_id = "wx" + reader.take(8).hex() if flags & _PACKED_APP else reader.text()
@@ -128,6 +121,31 @@ def unpack(data: bytes, key: str, user_id: str) -> SessionRecord:
         ip=ip,
         epoch=epoch,
     )
+
+
+def lapses_at(data: bytes) -> float:
+    """When the record stored as ``data`` lapses (idle or absolute expiry, whichever is first),
+    read from its head alone: what a login needs of each of the user's other sessions to count
+    and prune them, without decoding the rest (:func:`unpack`).
+
+    Raises ``ValueError`` for bytes that do not start as a record of this layout.
+    """
+    _, _, (_, _, expires, absolute) = _head(data)
+    return min(expires, absolute) / 1000
+
+
+def _head(data: bytes) -> tuple[_Reader, int, tuple[int, int, int, int]]:
+    """A reader past the record's head, its flags, and its times in milliseconds: created,
+    last seen, idle expiry, absolute expiry."""
+    reader = _Reader(data)
+    flags = reader.byte()
+    if flags & _RESERVED:
+        raise ValueError("not a session record of a known layout")
+    created = _unzigzag(reader.varint())
+    last_seen = created + _unzigzag(reader.varint())
+    expires = last_seen + _unzigzag(reader.varint())
+    absolute = created + _unzigzag(reader.varint())
+    return reader, flags, (created, last_seen, expires, absolute)
 
 
 def milliseconds(seconds: float) -> int:

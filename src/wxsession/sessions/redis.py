@@ -31,6 +31,7 @@ command scans the keyspace.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,7 +44,9 @@ from wxsession import tokens
 from wxsession.errors import SessionStoreUnavailable
 from wxsession.redis_topology import RedisClient, connect
 from wxsession.sessions import packed
-from wxsession.sessions.model import SessionRecord, readable
+from wxsession.sessions.model import UNREADABLE, SessionRecord, readable
+
+log = logging.getLogger(__name__)
 
 _RENEW = """
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
@@ -117,7 +120,7 @@ class RedisSessionStore:
                 _cover(pipe, hash_key, ttl)
                 pipe.hgetall(hash_key)
                 entries: dict[bytes, bytes] = (await pipe.execute())[-1]
-            _, stale = self._sort(user_id, entries, now, keep=field)
+            stale = self._lapsed(user_id, entries, now, keep=field)
             if stale:
                 await self.client.hdel(hash_key, *stale)
         return len(entries) - len(stale)
@@ -184,19 +187,36 @@ class RedisSessionStore:
             await self.client.aclose()
 
     @staticmethod
+    def _lapsed(user_id: str, entries: dict[bytes, bytes], now: float, keep: bytes) -> list[bytes]:
+        """The fields of a user's hash to drop at ``now``: lapsed, or unreadable; ``keep``, the
+        session just written, stays. Reads only each record's head (:func:`packed.lapses_at`):
+        a login does this for every session the user has."""
+        stale: list[bytes] = []
+        for field, value in entries.items():
+            if field == keep:
+                continue
+            try:
+                lapsed = packed.lapses_at(value) <= now
+            except ValueError:
+                log.warning(UNREADABLE, tokens.public_id(tokens.registered_key(user_id, field)))
+                lapsed = True
+            if lapsed:
+                stale.append(field)
+        return stale
+
+    @staticmethod
     def _sort(
-        user_id: str, entries: dict[bytes, bytes], now: float, keep: bytes | None = None
+        user_id: str, entries: dict[bytes, bytes], now: float
     ) -> tuple[list[tuple[str, SessionRecord]], list[bytes]]:
         """Split a user's hash into its live sessions and the fields to drop: expired at
-        ``now`` or unreadable (``keep``, the session just written, stays whatever it says)."""
+        ``now`` or unreadable."""
         live: list[tuple[str, SessionRecord]] = []
         stale: list[bytes] = []
         for field, value in entries.items():
             key = tokens.registered_key(user_id, field)
             record = readable(key, partial(packed.unpack, key=key, user_id=user_id), value)
-            if field == keep or (record is not None and not record.is_expired(now)):
-                if record is not None:
-                    live.append((key, record))
+            if record is not None and not record.is_expired(now):
+                live.append((key, record))
             else:
                 stale.append(field)
         return live, stale
