@@ -11,8 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import Field
 
-from wxsession.server.dependencies import RuntimeDep, TokenDep, device_of
-from wxsession.server.routes import login_out
+from wxsession.server.dependencies import RuntimeDep, TokenDep
+from wxsession.server.routes import login_through
 from wxsession.server.schemas import LoginOut, Strict, error_responses
 
 router = APIRouter(prefix="/v1")
@@ -54,7 +54,4 @@ async def provider_login(
     runtime: RuntimeDep,
     presented: TokenDep,
 ) -> LoginOut:
-    result = await runtime.auth.login(
-        provider, body.model_dump(), device=device_of(request), presented_token=presented
-    )
-    return login_out(result, response, runtime.sessions, runtime.carriers)
+    return await login_through(provider, body.model_dump(), request, response, runtime, presented)

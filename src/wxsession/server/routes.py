@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
@@ -11,6 +12,7 @@ from wxsession.accounts.repository import Profile
 from wxsession.auth import LoginResult
 from wxsession.carriers import CarrierChain
 from wxsession.errors import SessionInvalid
+from wxsession.runtime import Runtime
 from wxsession.server.dependencies import (
     RuntimeDep,
     TokenDep,
@@ -55,6 +57,22 @@ def login_out(
     )
 
 
+async def login_through(
+    provider: str,
+    proof: Mapping[str, Any],
+    request: Request,
+    response: Response,
+    runtime: Runtime,
+    presented: str | None,
+) -> LoginOut:
+    """A login route's whole work: ``proof`` through ``provider``, then the session out (and
+    the presented session, if any, ended)."""
+    result = await runtime.auth.login(
+        provider, proof, device=device_of(request), presented_token=presented
+    )
+    return login_out(result, response, runtime.sessions, runtime.carriers)
+
+
 @router.post(
     "/auth/wechat/login",
     response_model=LoginOut,
@@ -69,10 +87,7 @@ async def wechat_login(
     runtime: RuntimeDep,
     presented: TokenDep,
 ) -> LoginOut:
-    result = await runtime.auth.login(
-        "wechat", {"code": body.code}, device=device_of(request), presented_token=presented
-    )
-    return login_out(result, response, runtime.sessions, runtime.carriers)
+    return await login_through("wechat", {"code": body.code}, request, response, runtime, presented)
 
 
 @router.post(
