@@ -1,16 +1,19 @@
-"""The WeChat client's connection pools, against a real HTTP server on loopback: connections
+"""The platform calls' connection pool, against a real HTTP server on loopback: connections
 are bounded by ``max_connections`` and kept alive between waves of concurrent calls."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from wxsession.providers.http import AiohttpTransport
+from wxsession.errors import WeChatError, WeChatUnavailable
+from wxsession.platforms.wire import PlatformRequest
+from wxsession.providers.http import AiohttpPool, PlatformClient, PlatformHttp
 from wxsession.server.background import serve_in_thread
 
 
@@ -41,15 +44,50 @@ def peers() -> Iterator[tuple[Peers, str]]:
 
 async def test_connections_are_bounded_and_reused(peers: tuple[Peers, str]) -> None:
     app, url = peers
-    transport = AiohttpTransport(max_connections=6, keepalive_expiry=30)
-    async with httpx.AsyncClient(transport=transport) as client:
+    pool = AiohttpPool(httpx.Timeout(5.0), max_connections=6, keepalive_expiry=30)
+    async with PlatformClient(pool=pool) as client:
+        shell = PlatformHttp(
+            client,
+            url,
+            timeout=5.0,
+            platform="Peers",
+            unavailable=WeChatUnavailable,
+            malformed=WeChatError,
+        )
 
-        async def wave() -> list[int]:
-            answers = await asyncio.gather(*(client.get(url) for _ in range(24)))
-            return [answer.status_code for answer in answers]
+        async def wave() -> list[tuple[int, bytes]]:
+            return await asyncio.gather(
+                *(shell.send(PlatformRequest("GET", "/")) for _ in range(24))
+            )
 
-        assert await wave() == [200] * 24
+        assert await wave() == [(200, b"ok")] * 24
         first = set(app.seen)
         assert 1 <= len(first) <= 6
-        assert await wave() == [200] * 24
+        assert await wave() == [(200, b"ok")] * 24
         assert app.seen == first  # the second wave reconnected nowhere
+
+
+@pytest.mark.parametrize("close", ["async with", "aclose"])
+async def test_closing_the_client_closes_the_pool(
+    peers: tuple[Peers, str], close: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = PlatformClient(
+        pool=AiohttpPool(httpx.Timeout(5.0), max_connections=2, keepalive_expiry=30)
+    )
+    shell = PlatformHttp(
+        client,
+        peers[1],
+        timeout=5.0,
+        platform="Peers",
+        unavailable=WeChatUnavailable,
+        malformed=WeChatError,
+    )
+    if close == "async with":
+        async with client:
+            assert await shell.send(PlatformRequest("GET", "/")) == (200, b"ok")
+    else:
+        assert await shell.send(PlatformRequest("GET", "/")) == (200, b"ok")
+        await client.aclose()
+    del client, shell
+    gc.collect()  # an aiohttp session collected open reports itself through asyncio's logger
+    assert "Unclosed" not in caplog.text

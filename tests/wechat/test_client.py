@@ -323,7 +323,7 @@ async def test_no_secret_code_or_identity_in_any_log_record(
     text = _all_text(caplog.records)
     for value in [*sensitive, bad_secret, *failing]:
         assert value not in text
-    requests = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    requests = [r.getMessage() for r in caplog.records if r.name == "wxsession.providers"]
     assert any("/sns/jscode2session" in message for message in requests)
     assert not any("?" in message for message in requests)
     assert any(r.levelno == logging.DEBUG for r in caplog.records)  # DEBUG really captured

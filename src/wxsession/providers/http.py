@@ -1,16 +1,27 @@
 """The thin async I/O shell every platform API call goes through (the WeChat mini program's
 :class:`~wxsession.wechat.client.WeChatClient` included): one platform host, one call at a
-time, bounded in time and size, with httpx's failures translated at this boundary, and no
-query string in the logs."""
+time, bounded in time and size, with transport failures translated at this boundary, and no
+query string in the logs.
+
+A call takes one of two routes. In production it goes straight onto aiohttp's keep-alive
+pool and C HTTP parser (:class:`AiohttpPool`): httpx's client layer in front (URL model,
+request and response objects, its send machinery) cost twice the CPU of the rest of the
+call, about 0.25 of the 2 ms a login may take at 500 logins a second (issue 8). Transports
+handed to httpx (dev mode's in-process emulator, proxies, tests) keep going through httpx.
+The request is built, and the rules applied, once for both routes in :class:`PlatformHttp`.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from types import TracebackType
+from typing import Any
 
 import aiohttp
 import httpx
@@ -23,15 +34,20 @@ log = logging.getLogger("wxsession.providers")
 MAX_BODY_BYTES = 64 * 1024
 """A platform's login or API answer is a few hundred bytes; anything far larger is not it."""
 
+Answer = tuple[int, AsyncIterator[bytes]]
+"""An answer as either route hands it over: its HTTP status and its body's chunks."""
+
+_JSON = {"Content-Type": "application/json"}
+
 
 class PlatformHttp:
     """Sends :class:`PlatformRequest` s to one platform's API base over the shared pool.
 
-    ``timeout`` bounds a whole call (in-process transports apply no httpx timeouts; ``None``:
-    only httpx's own). Failing
-    to reach the platform is ``unavailable()`` (503); an answer over 64 KiB is
-    ``malformed()`` (502). Query strings (secrets, codes, user tokens) never reach the logs:
-    the ``httpx`` logger gets the filter that drops them.
+    ``timeout`` bounds a whole call (in-process transports apply no per-phase timeouts;
+    ``None``: only the per-phase ones). Failing to reach the platform is ``unavailable()``
+    (503); an answer over 64 KiB is ``malformed()`` (502). Query strings (secrets, codes,
+    user tokens) never reach the logs: this shell logs paths only, and the loggers of the
+    libraries below get the filter that drops them.
     """
 
     def __init__(
@@ -45,6 +61,7 @@ class PlatformHttp:
         malformed: MakeError,
     ) -> None:
         self._http = http
+        self._pool = http.pool if isinstance(http, PlatformClient) else None
         self.base_url = base_url.rstrip("/")
         self._timeout = timeout
         self.platform = platform
@@ -54,48 +71,72 @@ class PlatformHttp:
 
     async def send(self, request: PlatformRequest) -> tuple[int, bytes]:
         """The answer's HTTP status and body. Never retried: login codes work once."""
+        url = yarl.URL(self.base_url + request.path).with_query(request.params)
+        content = None
+        if request.body is not None:  # encoded as httpx's json= does
+            content = json.dumps(
+                request.body, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+            ).encode()
         try:
             async with (
                 asyncio.timeout(self._timeout),
-                self._http.stream(
-                    request.method,
-                    self.base_url + request.path,
-                    params=request.params,
-                    json=request.body,
-                ) as response,
+                self._open(request.method, url, content) as (status, chunks),
             ):
                 body = bytearray()
-                async for chunk in response.aiter_bytes():
+                async for chunk in chunks:
                     body += chunk
                     if len(body) > MAX_BODY_BYTES:
                         log.warning("%s %s answer is too large", self.platform, request.path)
                         raise self._malformed()
-                if not 200 <= response.status_code < 300:
-                    log.warning(
-                        "%s %s answered HTTP %d", self.platform, request.path, response.status_code
-                    )
-                return response.status_code, bytes(body)
         except (httpx.HTTPError, TimeoutError) as exc:
             log.warning("%s %s unreachable: %s", self.platform, request.path, type(exc).__name__)
             raise self._unavailable() from exc
+        if not 200 <= status < 300:
+            log.warning("%s %s answered HTTP %d", self.platform, request.path, status)
+        else:
+            log.debug(
+                "%s %s %s answered HTTP %d", self.platform, request.method, request.path, status
+            )
+        return status, bytes(body)
+
+    def _open(
+        self, method: str, url: yarl.URL, content: bytes | None
+    ) -> AbstractAsyncContextManager[Answer]:
+        headers = _JSON if content is not None else None
+        if self._pool is not None:
+            return self._pool.open(method, url, content, headers)
+        return _through_httpx(self._http, method, url, content, headers)
 
 
-class AiohttpTransport(httpx.AsyncBaseTransport):
-    """httpx's client API over aiohttp's connection pool and C-accelerated HTTP parser.
+@asynccontextmanager
+async def _through_httpx(
+    http: httpx.AsyncClient,
+    method: str,
+    url: yarl.URL,
+    content: bytes | None,
+    headers: Mapping[str, str] | None,
+) -> AsyncIterator[Answer]:
+    async with http.stream(method, str(url), content=content, headers=headers) as response:
+        yield response.status_code, response.aiter_bytes()
 
-    httpx's own transport (httpcore, h11, anyio) is pure Python: about 0.5 ms of CPU per
-    platform call, the largest single cost of a login at a few hundred logins a second
-    (issue 8). aiohttp does the same call for under a third of that. The client in front
-    (timeouts, no redirects, query strings built by httpx) is unchanged, so in-process
-    transports (dev mode's emulator) and proxies keep working through httpx's own.
+
+class AiohttpPool:
+    """Platform calls on aiohttp's connection pool, without httpx's client in front.
 
     At most ``max_connections`` are open; idle ones are kept ``keepalive_expiry`` seconds.
-    No cookies are kept and answers are passed on undecoded (httpx decodes them). aiohttp's
-    failures become httpx's (:class:`httpx.TimeoutException`, :class:`httpx.TransportError`)
-    and name only their type: their messages can hold the URL, whose query has secrets.
+    ``timeout`` 's phases apply as httpx would apply them (``pool``: getting a connection,
+    ``connect``: opening one, ``read``: each read); redirects are not followed, no cookies
+    are kept. aiohttp's failures become httpx's (:class:`httpx.TimeoutException`,
+    :class:`httpx.TransportError`), so both routes fail alike, and name only their type:
+    their messages can hold the URL, whose query has secrets.
     """
 
-    def __init__(self, *, max_connections: int, keepalive_expiry: float) -> None:
+    def __init__(
+        self, timeout: httpx.Timeout, *, max_connections: int, keepalive_expiry: float
+    ) -> None:
+        self._timeout = aiohttp.ClientTimeout(
+            total=None, connect=timeout.pool, sock_connect=timeout.connect, sock_read=timeout.read
+        )
         self._max_connections = max_connections
         self._keepalive_expiry = keepalive_expiry
         self._session: aiohttp.ClientSession | None = None
@@ -107,53 +148,60 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
+                timeout=self._timeout,
                 cookie_jar=aiohttp.DummyCookieJar(),
-                auto_decompress=False,
                 skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
             )
         return self._session
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        timeout = request.extensions.get("timeout", {})
+    @asynccontextmanager
+    async def open(
+        self,
+        method: str,
+        url: yarl.URL,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+    ) -> AsyncIterator[Answer]:
+        """The answer while the block runs; leaving it returns the connection to the pool."""
         with _aiohttp_errors():
-            response = await self._client().request(
-                request.method,
-                yarl.URL(str(request.url), encoded=True),  # as httpx encoded it
-                headers=request.headers.multi_items(),
-                data=request.content or None,  # platform requests are built in memory
-                allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    connect=timeout.get("pool"),
-                    sock_connect=timeout.get("connect"),
-                    sock_read=timeout.get("read"),
-                ),
-            )
-        return httpx.Response(
-            response.status,
-            headers=response.raw_headers,
-            stream=_AiohttpBody(response),
-            extensions={"http_version": b"HTTP/1.1"},
-        )
+            async with self._client().request(
+                method, url, data=content, headers=headers, allow_redirects=False
+            ) as response:
+                yield response.status, response.content.iter_any()
 
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
 
 
-class _AiohttpBody(httpx.AsyncByteStream):
-    """An aiohttp answer's body; closing it returns the connection to the pool."""
+class PlatformClient(httpx.AsyncClient):
+    """httpx's client, with the :class:`AiohttpPool` :class:`PlatformHttp` sends over
+    instead when there is one (``pool``); closing the client closes the pool."""
 
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
-        self._response = response
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _aiohttp_errors():
-            async for chunk in self._response.content.iter_any():
-                yield chunk
+    def __init__(self, *, pool: AiohttpPool | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        self.pool = pool
 
     async def aclose(self) -> None:
-        self._response.release()
+        try:
+            await super().aclose()
+        finally:
+            await self._close_pool()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        try:
+            await super().__aexit__(exc_type, exc_value, traceback)
+        finally:
+            await self._close_pool()
+
+    async def _close_pool(self) -> None:
+        if self.pool is not None:
+            await self.pool.aclose()
 
 
 @contextmanager

@@ -3,7 +3,7 @@
 The HTTP client is injected (one pooled ``httpx.AsyncClient`` owned by the caller), so tests
 and dev mode swap the transport, never the code. Calls go through the shell every platform
 shares (:class:`~wxsession.providers.http.PlatformHttp`: the overall deadline, the body-size
-bound, httpx failures → :class:`~wxsession.errors.WeChatUnavailable`, no query strings in
+bound, transport failures → :class:`~wxsession.errors.WeChatUnavailable`, no query strings in
 logs); this module adds WeChat's endpoints and their metrics.
 """
 
@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from wxsession.errors import WeChatError, WeChatUnavailable, WxSessionError
 from wxsession.metrics import Metrics
 from wxsession.platforms.wire import PlatformRequest
-from wxsession.providers.http import AiohttpTransport, PlatformHttp
+from wxsession.providers.http import AiohttpPool, PlatformClient, PlatformHttp
 from wxsession.settings import WECHAT_API_BASE
 from wxsession.wechat import api
 from wxsession.wechat.protocol import Code2Session, code2session_request, parse_code2session
@@ -37,17 +37,22 @@ seen as a 503 under load with 30 s)."""
 
 def make_http_client(
     timeout: float, transport: httpx.AsyncBaseTransport | None = None
-) -> httpx.AsyncClient:
-    """The pooled client for WeChat calls: connect within 2 s, every other phase within
+) -> PlatformClient:
+    """The pooled client for platform calls: connect within 2 s, every other phase within
     ``timeout`` (and :class:`WeChatClient` bounds the whole call by ``timeout`` too).
 
-    Redirects are not followed and proxy environment variables are honoured as httpx does
-    (with one set, httpx's own pool serves, as it routes through the proxy).
+    Without a ``transport``, calls go onto aiohttp's pool of at most 100 connections (see
+    :mod:`wxsession.providers.http`). Redirects are not followed and proxy environment
+    variables are honoured as httpx does (with one set, httpx's own pool serves, as it
+    routes through the proxy).
     """
+    phases = httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout))
+    pool = None
     if transport is None and not getproxies():
-        transport = AiohttpTransport(max_connections=100, keepalive_expiry=KEEPALIVE_EXPIRY)
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
+        pool = AiohttpPool(phases, max_connections=100, keepalive_expiry=KEEPALIVE_EXPIRY)
+    return PlatformClient(
+        pool=pool,
+        timeout=phases,
         limits=httpx.Limits(
             max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_EXPIRY
         ),
