@@ -5,7 +5,7 @@ several apps in one process (tests, or a user's app next to ours) never collide 
 names. Labels are bounded sets: provider names we configured, our error codes, WeChat
 endpoint names and errcodes, store kinds. Never a user id, openid, token or IP.
 
-The per-request path (:meth:`Metrics.observe_validation`) costs a ``perf_counter`` pair and
+The per-request path (:meth:`Metrics.count_validation`) costs a ``perf_counter`` pair and
 three additions to plain numbers, rendered as a counter and a histogram when scraped.
 """
 
@@ -85,16 +85,12 @@ class Metrics:
             registry=r,
         )
 
-    async def observe_validation(self, resolving: Awaitable[T]) -> T:
-        """Await a session resolution, counting its result and timing it."""
-        start = time.perf_counter()
-        try:
-            resolved = await resolving
-        except Exception as exc:
-            self.validations.observe(result_of(exc), time.perf_counter() - start)
-            raise
-        self.validations.observe(OK, time.perf_counter() - start)
-        return resolved
+    def count_validation(self, started: float, error: Exception | None = None) -> None:
+        """Count one session check begun at ``started`` (a ``time.perf_counter()`` reading):
+        ``ok``, or ``error``'s code. Called by the check itself rather than wrapping it in a
+        coroutine of its own, which cost a tenth of a cached check."""
+        result = OK if error is None else result_of(error)
+        self.validations.observe(result, time.perf_counter() - started)
 
     async def observe_login(self, provider: str, logging_in: Awaitable[T]) -> T:
         """Await a login through ``provider`` (a configured name, or ``unknown``)."""

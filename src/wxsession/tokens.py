@@ -60,11 +60,21 @@ def storage_key(token: str) -> str:
     SHA-256 in URL-safe base64 (22 characters: a key fits the SQL store's 64-character
     column); :func:`split_key` takes it apart again.
     """
-    digest = hashlib.sha256(token.encode("ascii")).digest()
+    return key_from(token, digest(token))
+
+
+def digest(token: str) -> bytes:
+    """The token's SHA-256: what :func:`storage_key` is made from, and how this process's
+    hot-session cache names a resolved session (a hit needs no key string built)."""
+    return hashlib.sha256(token.encode("ascii")).digest()
+
+
+def key_from(token: str, token_digest: bytes) -> str:
+    """:func:`storage_key` of ``token`` from its :func:`digest`."""
     user_id, dot, _ = token.rpartition(".")
     if not dot:
-        return digest.hex()
-    return registered_key(user_id, digest[:FIELD_BYTES])
+        return token_digest.hex()
+    return registered_key(user_id, token_digest[:FIELD_BYTES])
 
 
 def registered_key(user_id: str, field: bytes) -> str:

@@ -19,7 +19,7 @@ from wxsession.errors import SessionInvalid, SessionStoreUnavailable
 from wxsession.providers.base import Identity
 from wxsession.sessions.cache import SessionCache
 from wxsession.sessions.invalidation import cache_for
-from wxsession.sessions.manager import SessionManager
+from wxsession.sessions.manager import ActiveSession, SessionManager
 from wxsession.sessions.redis import RedisSessionStore
 from wxsession.sessions.revocation import RevocationCache
 
@@ -122,7 +122,8 @@ async def test_a_killed_subscription_bypasses_the_cache_then_recovers_empty(
         cache = cache_of(manager)
         issued = await manager.create(IDENTITY, ALICE)
         key = (await manager.resolve(issued.token)).key
-        assert cache.get(key) is not None
+        digest = tokens.digest(issued.token)
+        assert cache.get(digest) is not None
 
         admin = redis.Redis.from_url(url)
         try:
@@ -135,7 +136,7 @@ async def test_a_killed_subscription_bypasses_the_cache_then_recovers_empty(
             await manager.resolve(issued.token)
 
         await until(cache.trusted)  # resubscribed by itself
-        assert cache.get(key) is None  # and started empty
+        assert cache.get(digest) is None  # and started empty
 
 
 async def test_a_hung_redis_is_not_papered_over_by_the_cache(own_redis: RedisProcess) -> None:
@@ -157,14 +158,16 @@ async def test_a_hung_redis_is_not_papered_over_by_the_cache(own_redis: RedisPro
 def test_a_read_that_raced_an_invalidation_is_not_cached() -> None:
     cache = SessionCache(max_entries=10, max_age=30)
     cache.trusted = lambda: True
-    record = make_record()
-    _, key = new_key(ALICE)
+    token, key = new_key(ALICE)
+    digest, active = tokens.digest(token), ActiveSession(key, make_record())
     generation = cache.generation  # a request starts its store read here ...
     cache.invalidate(b"s:" + key.encode())  # ... the session ends meanwhile ...
-    cache.put(key, record, generation)  # ... and the stale read comes back
-    assert cache.get(key) is None
-    cache.put(key, record, cache.generation)
-    assert cache.get(key) == record
+    cache.put(digest, active, generation)  # ... and the stale read comes back
+    assert cache.get(digest) is None
+    cache.put(digest, active, cache.generation)
+    assert cache.get(digest) is active
+    cache.invalidate(b"s:" + key.encode())  # announced by its storage key: found
+    assert cache.get(digest) is None
 
 
 def test_entries_are_bounded_in_age_and_number_and_dropped_per_user() -> None:
@@ -173,32 +176,38 @@ def test_entries_are_bounded_in_age_and_number_and_dropped_per_user() -> None:
     cache.trusted = lambda: True
     forgotten: list[str] = []
     cache.on_user_invalidated = forgotten.append
-    keys = [new_key(ALICE)[1] for _ in range(3)] + [new_key(BOB)[1]]
-    for key in keys[:3]:
-        cache.put(key, make_record(ALICE), cache.generation)
-    cache.put(keys[3], make_record(BOB), cache.generation)  # full: starts over
-    assert [cache.get(key) is not None for key in keys] == [False, False, False, True]
+    issued = [new_key(ALICE) for _ in range(3)] + [new_key(BOB)]
+    digests = [tokens.digest(token) for token, _ in issued]
 
-    cache.put(keys[0], make_record(ALICE), cache.generation)
+    def put(i: int, user_id: str) -> None:
+        cache.put(digests[i], ActiveSession(issued[i][1], make_record(user_id)), cache.generation)
+
+    for i in range(3):
+        put(i, ALICE)
+    put(3, BOB)  # full: starts over
+    assert [cache.get(digest) is not None for digest in digests] == [False, False, False, True]
+
+    put(0, ALICE)
     cache.invalidate(b"u:" + ALICE.encode())
-    assert cache.get(keys[0]) is None and cache.get(keys[3]) is not None
+    assert cache.get(digests[0]) is None and cache.get(digests[3]) is not None
     assert forgotten == [ALICE]  # the revocation point is read afresh too
 
     now[0] = 10.0
-    assert cache.get(keys[3]) is None  # older than max_age
+    assert cache.get(digests[3]) is None  # older than max_age
 
-    cache.put(keys[1], make_record(CAROL), cache.generation)
+    put(1, CAROL)
     cache.trusted = lambda: False
-    assert cache.get(keys[1]) is None  # never served while untrusted
+    assert cache.get(digests[1]) is None  # never served while untrusted
 
 
 def test_unknown_announcements_empty_the_cache() -> None:
     cache = SessionCache(max_entries=10, max_age=30)
     cache.trusted = lambda: True
-    _, key = new_key(None)
-    cache.put(key, make_record(None), cache.generation)
+    token, key = new_key(None)
+    digest = tokens.digest(token)
+    cache.put(digest, ActiveSession(key, make_record(None)), cache.generation)
     cache.invalidate(b"x:something-newer")
-    assert cache.get(key) is None
+    assert cache.get(digest) is None
 
 
 async def test_an_epoch_read_racing_an_announcement_is_not_cached(sqlite_url: str) -> None:

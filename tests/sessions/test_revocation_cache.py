@@ -56,3 +56,30 @@ async def test_cache_window_own_revocations_and_gone_users(sqlite_url: str) -> N
         assert await here.revoke("no-such-user") is None
     finally:
         await engine.dispose()
+
+
+async def test_known_answers_from_memory_only_while_the_entry_is_fresh(sqlite_url: str) -> None:
+    """The per-request check without a coroutine: anything it cannot answer from a fresh
+    entry is ``None``, which sends the caller to :meth:`RevocationCache.epoch`."""
+    engine = create_engine(sqlite_url)
+    try:
+        await migrate.upgrade(engine)
+        accounts = AccountRepository(engine)
+        user = await accounts.register(Identity("wechat", "wxapp", "openid-1", None, None))
+        now = [0.0]
+        source = CountingSource(accounts)
+        epochs = RevocationCache(source, ttl=5, monotonic=lambda: now[0])
+
+        assert epochs.known(user.id) is None  # never read: not known
+        assert await epochs.epoch(user.id) == 0
+        assert epochs.known(user.id) == 0
+        assert await epochs.revoke(user.id) == 1
+        assert epochs.known(user.id) == 1  # this process's own revocation, at once
+        epochs.forget(user.id)  # announced from elsewhere
+        assert epochs.known(user.id) is None
+        assert await epochs.epoch(user.id) == 1
+        now[0] = 5.0
+        assert epochs.known(user.id) is None  # lapsed
+        assert source.reads == 2  # known() itself never reads
+    finally:
+        await engine.dispose()

@@ -56,7 +56,7 @@ class SessionToken(_SessionScheme):
     """The token as the configured carriers find it (``None`` if none was sent)."""
 
     async def __call__(self, request: Request) -> str | None:
-        return await get_runtime(request).carriers.extract(request)
+        return await get_runtime(request).carriers.extract_asgi(request)
 
 
 session_token = SessionToken()
@@ -77,23 +77,20 @@ _RESOLVED = "wxsession.session"
 dependencies resolves (and renews) its session once."""
 
 
-async def _resolved(
+async def _resolve(
     request: Request, runtime: Runtime, *, optional: bool = False
 ) -> ActiveSession | None:
-    """The request's session, resolved once; with ``optional``, ``None`` when no token was
-    sent (a bad one is still an error)."""
-    active: ActiveSession | None = request.scope.get(_RESOLVED)
-    if active is None:
-        token = await runtime.carriers.extract(request)
-        if optional and token is None:
-            return None
-        active = await guard.any_session(runtime, token)
-        request.scope[_RESOLVED] = active
+    """Resolve the request's session and keep it on the scope (callers look there first);
+    with ``optional``, ``None`` when no token was sent (a bad one is still an error)."""
+    token = await runtime.carriers.extract_asgi(request)
+    if optional and token is None:
+        return None
+    active = request.scope[_RESOLVED] = await guard.any_session(runtime, token)
     return active
 
 
 async def _required(request: Request, runtime: Runtime) -> ActiveSession:
-    active = await _resolved(request, runtime)
+    active = request.scope.get(_RESOLVED) or await _resolve(request, runtime)
     assert active is not None  # not optional: a missing token raised
     return active
 
@@ -102,7 +99,8 @@ class OptionalSession(_SessionScheme):
     """The caller's session if one was sent; a bad one is still an error, never anonymous."""
 
     async def __call__(self, request: Request) -> ActiveSession | None:
-        return await _resolved(request, get_runtime(request), optional=True)
+        active: ActiveSession | None = request.scope.get(_RESOLVED)
+        return active or await _resolve(request, get_runtime(request), optional=True)
 
 
 class AnySession(_SessionScheme):

@@ -48,7 +48,7 @@ user is a new row."""
 
 
 async def _me(runtime: Runtime, request: Request) -> Answer:
-    active = await guard.any_session(runtime, await runtime.carriers.extract(request))
+    active = await guard.any_session(runtime, await runtime.carriers.extract_asgi(request))
     user = await guard.load_user(runtime, active)
     body = _me_bodies.get(user)
     if body is None:
@@ -57,7 +57,7 @@ async def _me(runtime: Runtime, request: Request) -> Answer:
 
 
 async def _introspect(runtime: Runtime, request: Request) -> Answer:
-    active = await guard.any_session(runtime, await runtime.carriers.extract(request))
+    active = await guard.any_session(runtime, await runtime.carriers.extract_asgi(request))
     body = introspection_routes.introspection_of(runtime, active)
     return body.model_dump_json().encode(), NO_STORE
 
@@ -67,7 +67,7 @@ async def _wechat_login(runtime: Runtime, request: Request) -> Answer | None:
     if body is None:
         return None
     response = Response()  # what the route sets besides its body (Cache-Control, a cookie)
-    presented = await runtime.carriers.extract(request)
+    presented = await runtime.carriers.extract_asgi(request)
     out = await routes.wechat_login(
         body=body, request=request, response=response, runtime=runtime, presented=presented
     )

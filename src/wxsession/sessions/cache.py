@@ -30,10 +30,10 @@ from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
 from wxsession.errors import SessionStoreUnavailable
-from wxsession.sessions.model import SessionRecord
 
 if TYPE_CHECKING:
     from wxsession.accounts.models import User
+    from wxsession.sessions.manager import ActiveSession
 
 SESSION = b"s:"
 USER = b"u:"
@@ -60,7 +60,12 @@ class SingleFlight(Generic[T]):
 
 
 class SessionCache:
-    """Records by storage key and user rows by id, bounded in size and age."""
+    """Resolved sessions by their token's SHA-256 (:func:`wxsession.tokens.digest`) and user
+    rows by id, bounded in size and age.
+
+    A hit hands back the very :class:`ActiveSession` (immutable) that was put and needs only
+    the digest, so the hot path builds nothing, not even the storage key; announcements name
+    storage keys, which :attr:`_digests` maps back."""
 
     def __init__(
         self,
@@ -77,31 +82,36 @@ class SessionCache:
         """Set by the subscription feeding this cache: entries are served only while true."""
         self.on_user_invalidated: Callable[[str], None] = lambda user_id: None
         self._monotonic = monotonic
-        self._sessions: dict[str, tuple[SessionRecord, float]] = {}
+        self._sessions: dict[bytes, tuple[ActiveSession, float]] = {}
+        self._digests: dict[str, bytes] = {}
         self._users: dict[str, tuple[User, float]] = {}
         self._keys_of: dict[str, set[str]] = {}
         self.user_loads: SingleFlight[User | None] = SingleFlight()
         """For callers that read a missing user row (see ``guard.load_user``)."""
 
-    def get(self, key: str) -> SessionRecord | None:
-        entry = self._sessions.get(key)
+    def get(self, digest: bytes) -> ActiveSession | None:
+        entry = self._sessions.get(digest)
         if entry is None or not self.trusted():
             return None
         if self._monotonic() >= entry[1]:
-            self._drop_session(key)
+            self._drop_session(entry[0].key)
             return None
         return entry[0]
 
-    def put(self, key: str, record: SessionRecord, generation: int) -> None:
-        """Cache ``record``, read from the store after :attr:`generation` was ``generation``
-        (skipped if an invalidation came in between, or while the cache is not trusted)."""
+    def put(self, digest: bytes, active: ActiveSession, generation: int) -> None:
+        """Cache ``active``, the session of the token whose digest is ``digest``, read from
+        the store after :attr:`generation` was ``generation`` (skipped if an invalidation
+        came in between, or while the cache is not trusted)."""
         if generation != self.generation or not self.trusted():
             return
         if len(self._sessions) >= self.max_entries:
             self.clear()
-        self._sessions[key] = (record, self._monotonic() + self.max_age)
-        if record.user_id is not None:
-            self._keys_of.setdefault(record.user_id, set()).add(key)
+        key = active.key
+        self._sessions[digest] = (active, self._monotonic() + self.max_age)
+        self._digests[key] = digest
+        user_id = active.record.user_id
+        if user_id is not None:
+            self._keys_of.setdefault(user_id, set()).add(key)
 
     def user(self, user_id: str) -> User | None:
         entry = self._users.get(user_id)
@@ -132,23 +142,28 @@ class SessionCache:
         self.generation += 1
         self._users.pop(user_id, None)
         for key in self._keys_of.pop(user_id, ()):
-            self._sessions.pop(key, None)
+            digest = self._digests.pop(key, None)
+            if digest is not None:
+                self._sessions.pop(digest, None)
         self.on_user_invalidated(user_id)
 
     def clear(self) -> None:
         self.generation += 1
         self._sessions.clear()
+        self._digests.clear()
         self._users.clear()
         self._keys_of.clear()
 
     def _drop_session(self, key: str) -> None:
-        entry = self._sessions.pop(key, None)
-        if entry is not None and entry[0].user_id is not None:
-            keys = self._keys_of.get(entry[0].user_id)
+        digest = self._digests.pop(key, None)
+        entry = None if digest is None else self._sessions.pop(digest, None)
+        user_id = None if entry is None else entry[0].record.user_id
+        if user_id is not None:
+            keys = self._keys_of.get(user_id)
             if keys is not None:
                 keys.discard(key)
                 if not keys:
-                    del self._keys_of[entry[0].user_id]
+                    del self._keys_of[user_id]
 
 
 class Invalidations:

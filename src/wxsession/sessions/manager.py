@@ -17,6 +17,7 @@ instance forgets it before its next request (see :mod:`wxsession.sessions.cache`
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from wxsession import tokens
@@ -136,20 +137,51 @@ class SessionManager:
         return IssuedSession(token=token, record=record, evicted=tuple(evicted))
 
     async def resolve(self, token: str) -> ActiveSession:
-        """The live session behind ``token``, renewed if due; raises on anything else."""
-        return await self.metrics.observe_validation(self._resolve(token))
+        """The live session behind ``token``, renewed if due; raises on anything else. Every
+        call is counted and timed in the validation metrics."""
+        started = time.perf_counter()
+        try:
+            if not tokens.is_well_formed(token):
+                raise SessionInvalid()
+            digest = tokens.digest(token)
+            active = self._cached(digest)
+            if active is None or not self._known_within_revocation_point(active.record):
+                active = await self._resolve(token, digest, active)
+        except Exception as exc:
+            self.metrics.count_validation(started, exc)
+            raise
+        self.metrics.count_validation(started)
+        return active
 
-    async def _resolve(self, token: str) -> ActiveSession:
-        if not tokens.is_well_formed(token):
-            raise SessionInvalid()
-        key = tokens.storage_key(token)
+    def _cached(self, digest: bytes) -> ActiveSession | None:
+        """The cached session of the token whose digest is ``digest`` if it is neither expired
+        nor due for renewal; anything else is decided on the store's copy, never the cache's
+        (another instance may have renewed it). Synchronous, like the revocation check after
+        it when this process holds the user's epoch: a hit (most requests) awaits nothing."""
         cache = self.cache
-        generation = 0
-        if cache is not None:
-            cached = cache.get(key)
-            if cached is not None and await self._fresh(cached):
-                return ActiveSession(key=key, record=cached)
-            generation = cache.generation
+        active = None if cache is None else cache.get(digest)
+        if active is None:
+            return None
+        record = active.record
+        now = self.clock()
+        if (
+            now >= record.expires_at
+            or now >= record.absolute_expires_at
+            or now - record.last_seen >= self.touch_interval
+        ):
+            return None
+        return active
+
+    async def _resolve(
+        self, token: str, digest: bytes, cached: ActiveSession | None
+    ) -> ActiveSession:
+        """The session of ``token``: ``cached`` if its user's revocation point, read now,
+        admits it; else the store's copy, checked, renewed if due, and cached."""
+        if cached is not None and await self._within_revocation_point(cached.record):
+            return cached
+        key = tokens.key_from(token, digest)
+        cache = self.cache
+        generation = 0 if cache is None else cache.generation
         record = await self.store.get(key)
         if record is None:
             raise SessionInvalid()
@@ -164,20 +196,10 @@ class SessionManager:
             record = record.touched(now, self.idle_ttl)
             if not await self.store.touch(key, record, now):
                 raise SessionInvalid()  # ended by a concurrent logout: stays ended
+        active = ActiveSession(key, record)
         if cache is not None:
-            cache.put(key, record, generation)
-        return ActiveSession(key=key, record=record)
-
-    async def _fresh(self, cached: SessionRecord) -> bool:
-        """Whether a cached record may answer alone: not expired, not due for renewal, within
-        the revocation point. Anything else is decided on the store's copy, never the cache's
-        (another instance may have renewed it)."""
-        now = self.clock()
-        return (
-            not cached.is_expired(now)
-            and now - cached.last_seen < self.touch_interval
-            and await self._within_revocation_point(cached)
-        )
+            cache.put(digest, active, generation)
+        return active
 
     async def end(self, session: ActiveSession) -> None:
         await self._delete(session.key)
@@ -264,6 +286,14 @@ class SessionManager:
         if self.invalidations is not None:
             await self.invalidations.session_ended(key)
         return deleted
+
+    def _known_within_revocation_point(self, record: SessionRecord) -> bool:
+        """:meth:`_within_revocation_point` when this process holds the user's epoch; False
+        when it does not (the caller then asks the coroutine)."""
+        if record.user_id is None or self.revocations is None:
+            return True
+        epoch = self.revocations.known(record.user_id)
+        return epoch is not None and record.epoch >= epoch
 
     async def _within_revocation_point(self, record: SessionRecord) -> bool:
         """False when the user is gone or revoked every session issued before ``record``'s

@@ -67,6 +67,14 @@ class RevocationCache:
             self._remember(user_id, epoch, now)
         return epoch
 
+    def known(self, user_id: str) -> int | None:
+        """The user's epoch if this process holds a fresh one, else ``None`` (not held, or the
+        user is gone): the per-request check without a coroutine; :meth:`epoch` does the rest."""
+        cached = self._entries.get(user_id)
+        if cached is not None and self._monotonic() < cached[1]:
+            return cached[0]
+        return None
+
     async def revoke(self, user_id: str) -> int | None:
         """Raise the user's epoch in SQL (ending every session issued so far) and cache it."""
         epoch = await self.source.raise_session_epoch(user_id)
