@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.emulator import running_emulator
+from tests.providers.conftest import MINI, TIMEOUT
 from wxsession.errors import WeChatError, WeChatUnavailable, WxSessionError
 from wxsession.platforms.wire import PlatformRequest
 from wxsession.providers.http import MAX_BODY_BYTES, PlatformClient, PlatformHttp
@@ -22,22 +22,8 @@ from wxsession.wechat.client import make_http_client
 from wxsession.wechat.emulator import Emulator
 from wxsession.wechat.protocol import code2session_request
 
-APPID = "wx0c1d2e3f4a5b6c7d"
-SECRET = "shell-test-secret-5d2f8a1c9e7b3f60"
-TIMEOUT = 1.0
+APPID, SECRET = MINI  # served by the emulator of tests/providers/conftest.py
 ROUTES = ["aiohttp", "httpx"]
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[str, Emulator]]:
-    with running_emulator({APPID: SECRET}) as pair:
-        yield pair
-
-
-@pytest.fixture
-def emulator(served: tuple[str, Emulator]) -> Iterator[Emulator]:
-    yield served[1]
-    served[1].reset_faults()
 
 
 def client_for(route: str, timeout: float = TIMEOUT) -> PlatformClient:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import pytest
+
 from wxsession import migrate
+from wxsession.accounts.models import User
 from wxsession.accounts.repository import AccountRepository
 from wxsession.db import create_engine
 from wxsession.providers.base import Identity
@@ -24,62 +29,67 @@ class CountingSource:
         return await self.accounts.raise_session_epoch(user_id)
 
 
-async def test_cache_window_own_revocations_and_gone_users(sqlite_url: str) -> None:
+@pytest.fixture
+async def accounts(sqlite_url: str) -> AsyncIterator[AccountRepository]:
     engine = create_engine(sqlite_url)
     try:
         await migrate.upgrade(engine)
-        accounts = AccountRepository(engine)
-        user = await accounts.register(Identity("wechat", "wxapp", "openid-1", None, None))
-        now = [0.0]
-        source = CountingSource(accounts)
-        here = RevocationCache(source, ttl=5, monotonic=lambda: now[0])
-        elsewhere = RevocationCache(accounts, ttl=5)  # another process on the same database
-
-        assert await here.epoch(user.id) == 0
-        assert await here.epoch(user.id) == 0
-        assert source.reads == 1  # one SQL read per user per window, not per request
-
-        assert await elsewhere.revoke(user.id) == 1
-        now[0] = 4.9
-        assert await here.epoch(user.id) == 0  # the accepted window: up to ttl seconds late
-        now[0] = 5.0
-        assert await here.epoch(user.id) == 1
-
-        assert await here.revoke(user.id) == 2  # this process's own revocation: at once
-        assert await here.epoch(user.id) == 2
-        stored = await accounts.get_user(user.id)
-        assert stored is not None and stored.sessions_revoked_at is not None
-
-        assert await accounts.delete_user(user.id)
-        now[0] = 20.0
-        assert await here.epoch(user.id) is None  # a gone user: nothing of theirs is valid
-        assert await here.revoke("no-such-user") is None
+        yield AccountRepository(engine)
     finally:
         await engine.dispose()
 
 
-async def test_known_answers_from_memory_only_while_the_entry_is_fresh(sqlite_url: str) -> None:
+@pytest.fixture
+async def user(accounts: AccountRepository) -> User:
+    return await accounts.register(Identity("wechat", "wxapp", "openid-1", None, None))
+
+
+async def test_cache_window_own_revocations_and_gone_users(
+    accounts: AccountRepository, user: User
+) -> None:
+    now = [0.0]
+    source = CountingSource(accounts)
+    here = RevocationCache(source, ttl=5, monotonic=lambda: now[0])
+    elsewhere = RevocationCache(accounts, ttl=5)  # another process on the same database
+
+    assert await here.epoch(user.id) == 0
+    assert await here.epoch(user.id) == 0
+    assert source.reads == 1  # one SQL read per user per window, not per request
+
+    assert await elsewhere.revoke(user.id) == 1
+    now[0] = 4.9
+    assert await here.epoch(user.id) == 0  # the accepted window: up to ttl seconds late
+    now[0] = 5.0
+    assert await here.epoch(user.id) == 1
+
+    assert await here.revoke(user.id) == 2  # this process's own revocation: at once
+    assert await here.epoch(user.id) == 2
+    stored = await accounts.get_user(user.id)
+    assert stored is not None and stored.sessions_revoked_at is not None
+
+    assert await accounts.delete_user(user.id)
+    now[0] = 20.0
+    assert await here.epoch(user.id) is None  # a gone user: nothing of theirs is valid
+    assert await here.revoke("no-such-user") is None
+
+
+async def test_known_answers_from_memory_only_while_the_entry_is_fresh(
+    accounts: AccountRepository, user: User
+) -> None:
     """The per-request check without a coroutine: anything it cannot answer from a fresh
     entry is ``None``, which sends the caller to :meth:`RevocationCache.epoch`."""
-    engine = create_engine(sqlite_url)
-    try:
-        await migrate.upgrade(engine)
-        accounts = AccountRepository(engine)
-        user = await accounts.register(Identity("wechat", "wxapp", "openid-1", None, None))
-        now = [0.0]
-        source = CountingSource(accounts)
-        epochs = RevocationCache(source, ttl=5, monotonic=lambda: now[0])
+    now = [0.0]
+    source = CountingSource(accounts)
+    epochs = RevocationCache(source, ttl=5, monotonic=lambda: now[0])
 
-        assert epochs.known(user.id) is None  # never read: not known
-        assert await epochs.epoch(user.id) == 0
-        assert epochs.known(user.id) == 0
-        assert await epochs.revoke(user.id) == 1
-        assert epochs.known(user.id) == 1  # this process's own revocation, at once
-        epochs.forget(user.id)  # announced from elsewhere
-        assert epochs.known(user.id) is None
-        assert await epochs.epoch(user.id) == 1
-        now[0] = 5.0
-        assert epochs.known(user.id) is None  # lapsed
-        assert source.reads == 2  # known() itself never reads
-    finally:
-        await engine.dispose()
+    assert epochs.known(user.id) is None  # never read: not known
+    assert await epochs.epoch(user.id) == 0
+    assert epochs.known(user.id) == 0
+    assert await epochs.revoke(user.id) == 1
+    assert epochs.known(user.id) == 1  # this process's own revocation, at once
+    epochs.forget(user.id)  # announced from elsewhere
+    assert epochs.known(user.id) is None
+    assert await epochs.epoch(user.id) == 1
+    now[0] = 5.0
+    assert epochs.known(user.id) is None  # lapsed
+    assert source.reads == 2  # known() itself never reads
