@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, delete, exists, insert, select, update
+from sqlalchemy import Row, bindparam, delete, exists, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -246,28 +246,29 @@ class AccountRepository:
                         _NEW_SESSION_KEY, {"row": row.row_id, "session_key": identity.session_key}
                     )
                     await connection.commit()
-        return User(**{column.key: row._mapping[column] for column in _USER_COLUMNS})
+        return _user_of(row)
 
     async def _find_or_add(
         self, session: AsyncSession, identity: Identity, profile: Profile | None
     ) -> Found:
         """One try of :meth:`find_or_register` (a new user only if ``profile``).
 
-        A returning user (the common login) costs one read of identity and user together,
-        plus one narrow update only when the session_key or unionid changed."""
-        known = (await session.execute(_KNOWN, _identity_params(identity))).one_or_none()
+        A known identity (here: one whose unionid is new, or one a parallel request just
+        registered; :meth:`_returning` serves the others) costs the same read as there, plus
+        one narrow update when the session_key or unionid changed."""
+        known = (await session.execute(_KNOWN_ROW, _identity_params(identity))).first()
         if known is not None:
-            row_id, union_id, session_key, user = known
             changes: dict[str, str] = {}
-            if identity.session_key is not None and identity.session_key != session_key:
+            if identity.session_key is not None and identity.session_key != known.session_key:
                 changes["session_key"] = identity.session_key
-            if union_id is None and identity.union_id is not None:
+            if known.union_id is None and identity.union_id is not None:
                 changes["union_id"] = identity.union_id  # the app joined an Open Platform account
             if changes:
                 await session.execute(  # no IdentityRow is loaded here: nothing to sync
-                    update(IdentityRow).where(IdentityRow.id == row_id).values(**changes),
+                    update(IdentityRow).where(IdentityRow.id == known.row_id).values(**changes),
                     execution_options={"synchronize_session": False},
                 )
+            user = _user_of(known)
             if "union_id" in changes:
                 await self._claim_union(session, identity, user.id, strict=False)
             return Found(user)
@@ -490,13 +491,6 @@ _SAME_IDENTITY = (
 )
 _IDENTITY: Any = select(IdentityRow).where(*_SAME_IDENTITY)
 # Built once (each call binds values): what a returning login needs, in one read.
-_KNOWN: Any = (
-    select(IdentityRow.id, IdentityRow.union_id, IdentityRow.session_key, User)
-    .join(User, User.id == IdentityRow.user_id)
-    .where(*_SAME_IDENTITY)
-)
-
-
 _USER_COLUMNS = tuple(User.__table__.columns)
 _KNOWN_ROW: Any = (
     select(
@@ -513,6 +507,11 @@ _NEW_SESSION_KEY: Any = (
     .where(IdentityRow.id == bindparam("row"))
     .values(session_key=bindparam("session_key"))
 )
+
+
+def _user_of(row: Row[Any]) -> User:
+    """The user columns of a :data:`_KNOWN_ROW` row as a (detached) ``User``."""
+    return User(**{column.key: row._mapping[column] for column in _USER_COLUMNS})
 
 
 @contextmanager
