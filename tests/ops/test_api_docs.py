@@ -35,6 +35,18 @@ def test_generated_api_docs_hold_every_route() -> None:
     assert not any(path.startswith("/_emulator") for path in schema["paths"])
 
 
+def test_a_session_is_optional_for_logins_and_required_elsewhere() -> None:
+    """A login ends the session it is sent with, if any; generated clients must not demand
+    one (OpenAPI's ``{}`` alternative), while protected routes still do."""
+    schema = _generator().openapi()
+    paths = schema["paths"]
+    for login in ("/v1/auth/wechat/login", "/v1/auth/password/login", "/v1/auth/{provider}/login"):
+        assert paths[login]["post"]["security"] == [{}, {"session": []}], login
+    assert paths["/v1/me"]["get"]["security"] == [{"session": []}]
+    assert paths["/v1/auth/register"]["post"]["security"] == [{"session": []}]
+    assert set(schema["components"]["securitySchemes"]) == {"session"}
+
+
 ROOT = SCRIPT.parents[1]
 
 

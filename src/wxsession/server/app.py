@@ -17,7 +17,7 @@ from wxsession.server.fast_routes import ServiceApp
 from wxsession.server.identity_routes import router as identity_router
 from wxsession.server.introspection_routes import router as introspection_router
 from wxsession.server.middleware import AccessLog, BodySizeLimit
-from wxsession.server.openapi_doc import document_body_errors
+from wxsession.server.openapi_doc import document_api
 from wxsession.server.ops_routes import router as ops_router
 from wxsession.server.password_routes import router as password_router
 from wxsession.server.provider_routes import router as provider_router
@@ -80,7 +80,7 @@ def create_app(
     app.include_router(introspection_router)
     app.include_router(ops_router)
     app.include_router(provider_router)  # last: its path pattern must not shadow fixed ones
-    document_body_errors(app)
+    document_api(app)
 
     if settings.dev_mode and emulator is not None:
         app.router.routes.extend(emulator_routes(emulator))

@@ -44,16 +44,25 @@ class _SessionScheme(SecurityBase):
     session check itself (docs/performance.md).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, optional: bool = False) -> None:
         self.model = HTTPBearerModel(
             bearerFormat="wxsession token",
             description="The session_id from a login response.",
         )
-        self.scheme_name = "session"
+        self.scheme_name = OPTIONAL_SCHEME if optional else SCHEME
+
+
+SCHEME = "session"
+OPTIONAL_SCHEME = "session-if-sent"
+"""The name dependencies that also serve requests without a session go by in FastAPI's
+document; :mod:`~wxsession.server.openapi_doc` rewrites it as an optional ``session``."""
 
 
 class SessionToken(_SessionScheme):
     """The token as the configured carriers find it (``None`` if none was sent)."""
+
+    def __init__(self) -> None:
+        super().__init__(optional=True)
 
     async def __call__(self, request: Request) -> str | None:
         return await get_runtime(request).carriers.extract_asgi(request)
@@ -97,6 +106,9 @@ async def _required(request: Request, runtime: Runtime) -> ActiveSession:
 
 class OptionalSession(_SessionScheme):
     """The caller's session if one was sent; a bad one is still an error, never anonymous."""
+
+    def __init__(self) -> None:
+        super().__init__(optional=True)
 
     async def __call__(self, request: Request) -> ActiveSession | None:
         active: ActiveSession | None = request.scope.get(_RESOLVED)

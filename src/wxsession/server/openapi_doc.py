@@ -1,9 +1,12 @@
-"""Errors every operation with a JSON body can answer, documented once for all of them.
+"""What FastAPI's OpenAPI document cannot say by itself, added once for every route.
 
-Any such route answers 400 ``INVALID_REQUEST`` to a body that is not JSON and 413
-``PAYLOAD_TOO_LARGE`` to one over ``WXSESSION_MAX_BODY_BYTES`` (the middleware refuses it
-before routing). Declaring that per route was forgotten more than once; a route added later
-gets it here without anyone remembering.
+- Errors every operation with a JSON body can answer: 400 ``INVALID_REQUEST`` to a body that
+  is not JSON and 413 ``PAYLOAD_TOO_LARGE`` to one over ``WXSESSION_MAX_BODY_BYTES`` (the
+  middleware refuses it before routing). Declaring that per route was forgotten more than
+  once; a route added later gets it here without anyone remembering.
+- A session that is optional (the login routes end the one presented, if any): FastAPI
+  writes every security scheme as required, so generated clients would demand a session
+  to log in. Such operations get ``security: [{}, {"session": []}]``, OpenAPI's "either".
 """
 
 from __future__ import annotations
@@ -13,33 +16,51 @@ from typing import Any
 from fastapi import FastAPI
 
 from wxsession.errors import InvalidRequest, PayloadTooLarge
+from wxsession.server.dependencies import OPTIONAL_SCHEME, SCHEME
 
 BODY_ERRORS = {400: InvalidRequest, 413: PayloadTooLarge}
 
 
-def document_body_errors(app: FastAPI) -> None:
-    """Make ``app.openapi()`` list :data:`BODY_ERRORS` on every operation with a body."""
+def document_api(app: FastAPI) -> None:
+    """Make ``app.openapi()`` list :data:`BODY_ERRORS` on every operation with a body, and
+    mark optional sessions as optional."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
         document = build()
-        error_ref = {"$ref": "#/components/schemas/ErrorOut"}
-        for item in document.get("paths", {}).values():
-            for operation in item.values():
-                if not isinstance(operation, dict) or "requestBody" not in operation:
-                    continue
-                responses = operation.setdefault("responses", {})
-                for status, error in BODY_ERRORS.items():
-                    responses.setdefault(
-                        str(status),
-                        {
-                            "description": error.default_message,
-                            "content": {"application/json": {"schema": error_ref}},
-                        },
-                    )
+        _body_errors(document)
+        _optional_sessions(document)
         app.openapi_schema = document
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _body_errors(document: dict[str, Any]) -> None:
+    error_ref = {"$ref": "#/components/schemas/ErrorOut"}
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "requestBody" not in operation:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, error in BODY_ERRORS.items():
+                responses.setdefault(
+                    str(status),
+                    {
+                        "description": error.default_message,
+                        "content": {"application/json": {"schema": error_ref}},
+                    },
+                )
+
+
+def _optional_sessions(document: dict[str, Any]) -> None:
+    document.get("components", {}).get("securitySchemes", {}).pop(OPTIONAL_SCHEME, None)
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            security = operation.get("security") if isinstance(operation, dict) else None
+            if not security or not any(OPTIONAL_SCHEME in need for need in security):
+                continue
+            required = [need for need in security if OPTIONAL_SCHEME not in need]
+            operation["security"] = required or [{}, {SCHEME: []}]
