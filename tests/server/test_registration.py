@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from tests.server.conftest import Service
+from wxsession.accounts.models import User
+from wxsession.accounts.repository import Profile, _new_user_row
 
 
 @pytest.fixture
@@ -69,3 +71,21 @@ def test_auto_mode_registers_on_first_login(service: Service) -> None:
     assert service.sql_scalar("SELECT count(*) FROM users") == 0
     assert service.login("ruth").json()["registered"] is True
     assert service.sql_scalar("SELECT count(*) FROM users") == 1
+
+
+def test_first_and_returning_logins_show_the_user_as_stored(service: Service) -> None:
+    """Both logins build the user they show from the row they wrote or read, without
+    loading it back: every field must be what the database then gives ``/v1/me``."""
+    first = service.login("ruth").json()
+    again = service.login("ruth").json()
+    stored = service.get("/v1/me", again["session_id"]).json()
+    assert first["user"] == again["user"] == stored
+    assert service.sql_scalar("SELECT session_epoch FROM users") == 0
+    assert service.sql_scalar("SELECT disabled FROM users") in (False, 0)
+
+
+def test_a_new_users_row_names_every_column() -> None:
+    """The row a first login inserts is also the user it shows: a column added to ``users``
+    must be added there too, or the login would show it empty."""
+    row = _new_user_row(Profile("Ruth", None))
+    assert set(row) == {column.key for column in User.__table__.columns}
