@@ -98,3 +98,29 @@ def test_the_router_serves_what_the_service_serves() -> None:
     service = create_service(Settings(appid="wx0123456789abcdef", secret="s"))
     assert operations(mounted) == operations(service)
     assert ("/v1/session/introspect", "get") in operations(mounted)
+
+
+def test_setup_documents_the_login_session_as_optional() -> None:
+    """In a user's app too, generated clients must not demand a session to log in, and the
+    user's own protected routes keep requiring one."""
+    from fastapi import Depends, FastAPI
+
+    from wxsession.integrations import fastapi as wxs
+    from wxsession.settings import Settings
+
+    app = FastAPI()
+    wxs.setup(app, Settings(appid="wx0123456789abcdef", secret="s"))
+    app.include_router(wxs.router)
+
+    @app.post("/orders", dependencies=[Depends(wxs.current_user)])
+    async def orders(order: dict[str, str]) -> dict[str, str]:
+        return order
+
+    document = app.openapi()
+    assert document["paths"]["/v1/auth/wechat/login"]["post"]["security"] == [
+        {},
+        {"session": []},
+    ]
+    assert document["paths"]["/orders"]["post"]["security"] == [{"session": []}]
+    assert set(document["components"]["securitySchemes"]) == {"session"}
+    assert "413" not in document["paths"]["/orders"]["post"]["responses"]

@@ -39,6 +39,7 @@ from wxsession.server.dependencies import (
 from wxsession.server.errors import install_error_handlers
 from wxsession.server.identity_routes import router as identity_router
 from wxsession.server.introspection_routes import router as introspection_router
+from wxsession.server.openapi_doc import document_api
 from wxsession.server.password_routes import router as password_router
 from wxsession.server.provider_routes import router as provider_router
 from wxsession.server.routes import router as auth_router
@@ -84,13 +85,15 @@ def wxsession_lifespan(
 
 
 def setup(app: FastAPI, settings: Settings | None = None, *, clock: Clock = system_clock) -> None:
-    """Install error rendering, and open the runtime around the app's existing lifespan.
+    """Install error rendering, document optional sessions (the login routes) as optional in
+    OpenAPI, and open the runtime around the app's existing lifespan.
 
     Settings are read here, once (``settings``, else the ``WXSESSION_*`` environment), so a
     bad configuration fails at import of the app rather than at its first request.
     """
     settings = settings or load_settings()
     install_error_handlers(app)
+    document_api(app, body_errors=False)  # an optional session shows as optional
     inner = app.router.lifespan_context
 
     @asynccontextmanager

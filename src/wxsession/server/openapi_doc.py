@@ -21,16 +21,19 @@ from wxsession.server.dependencies import OPTIONAL_SCHEME, SCHEME
 BODY_ERRORS = {400: InvalidRequest, 413: PayloadTooLarge}
 
 
-def document_api(app: FastAPI) -> None:
-    """Make ``app.openapi()`` list :data:`BODY_ERRORS` on every operation with a body, and
-    mark optional sessions as optional."""
+def document_api(app: FastAPI, *, body_errors: bool = True) -> None:
+    """Make ``app.openapi()`` mark optional sessions as optional and, with ``body_errors``
+    (the service, whose middleware answers them), list :data:`BODY_ERRORS` on every
+    operation with a body. A user's own app mounting our routes takes the first part only:
+    its own routes may answer bodies otherwise."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
         document = build()
-        _body_errors(document)
+        if body_errors:
+            _body_errors(document)
         _optional_sessions(document)
         app.openapi_schema = document
         return document
