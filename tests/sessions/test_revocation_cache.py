@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
-from wxsession import migrate
 from wxsession.accounts.models import User
 from wxsession.accounts.repository import AccountRepository
-from wxsession.db import create_engine
 from wxsession.providers.base import Identity
 from wxsession.sessions.revocation import RevocationCache
 
@@ -27,16 +23,6 @@ class CountingSource:
 
     async def raise_session_epoch(self, user_id: str) -> int | None:
         return await self.accounts.raise_session_epoch(user_id)
-
-
-@pytest.fixture
-async def accounts(sqlite_url: str) -> AsyncIterator[AccountRepository]:
-    engine = create_engine(sqlite_url)
-    try:
-        await migrate.upgrade(engine)
-        yield AccountRepository(engine)
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture

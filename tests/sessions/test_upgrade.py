@@ -11,9 +11,8 @@ import redis.asyncio
 
 from tests.sessions import APP_ID, IDLE, MAX_AGE, make_record
 from tests.support.clock import MovableClock
-from wxsession import migrate, tokens
+from wxsession import tokens
 from wxsession.accounts.repository import AccountRepository
-from wxsession.db import create_engine
 from wxsession.errors import SessionInvalid
 from wxsession.providers.base import Identity
 from wxsession.sessions.manager import SessionManager
@@ -21,16 +20,6 @@ from wxsession.sessions.redis import RedisSessionStore
 from wxsession.sessions.revocation import RevocationCache
 
 IDENTITY = Identity("wechat", APP_ID, "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", None, "k")
-
-
-@pytest.fixture
-async def accounts(sqlite_url: str) -> AsyncIterator[AccountRepository]:
-    engine = create_engine(sqlite_url)
-    try:
-        await migrate.upgrade(engine)
-        yield AccountRepository(engine)
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture

@@ -164,11 +164,7 @@ class SessionManager:
             return None
         record = active.record
         now = self.clock()
-        if (
-            now >= record.expires_at
-            or now >= record.absolute_expires_at
-            or now - record.last_seen >= self.touch_interval
-        ):
+        if record.is_expired(now) or now - record.last_seen >= self.touch_interval:
             return None
         return active
 
@@ -292,17 +288,21 @@ class SessionManager:
         when it does not (the caller then asks the coroutine)."""
         if record.user_id is None or self.revocations is None:
             return True
-        epoch = self.revocations.known(record.user_id)
-        return epoch is not None and record.epoch >= epoch
+        return _admitted(record, self.revocations.known(record.user_id))
 
     async def _within_revocation_point(self, record: SessionRecord) -> bool:
         """False when the user is gone or revoked every session issued before ``record``'s
         epoch. Pending sessions have no user and nothing to check."""
         if record.user_id is None or self.revocations is None:
             return True
-        epoch = await self.revocations.epoch(record.user_id)
-        return epoch is not None and record.epoch >= epoch
+        return _admitted(record, await self.revocations.epoch(record.user_id))
 
     def expires_in(self, record: SessionRecord) -> int:
         """Seconds until the session lapses if unused (what clients are told)."""
         return max(0, round(min(record.expires_at, record.absolute_expires_at) - self.clock()))
+
+
+def _admitted(record: SessionRecord, epoch: int | None) -> bool:
+    """Whether a session issued at ``record.epoch`` survives the user's revocation point
+    ``epoch`` (``None``: the user is gone, and so are their sessions)."""
+    return epoch is not None and record.epoch >= epoch

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -95,18 +95,15 @@ _FIELDS = tuple(f.name for f in fields(SessionRecord))
 
 
 log = logging.getLogger(__name__)
-UNREADABLE = "unreadable session record %s"
-"""The warning for stored bytes that are not a record, with the session's public id."""
+T = TypeVar("T")
 
 
-def readable(
-    key: str, decode: Callable[[bytes], SessionRecord], data: bytes
-) -> SessionRecord | None:
-    """``decode(data)``, or ``None`` when the stored bytes are not a record (garbled, or of
-    an unknown format): logged by the session's public id, and for the caller an unknown
-    session (401), never a 500."""
+def readable(key: str, decode: Callable[[bytes], T], data: bytes) -> T | None:
+    """``decode(data)`` (a record, or as much of one as the caller needs), or ``None`` when
+    the stored bytes are not a record (garbled, or of an unknown format): logged by the
+    session's public id, and for the caller an unknown session (401), never a 500."""
     try:
         return decode(data)
     except (ValueError, TypeError):
-        log.warning(UNREADABLE, tokens.public_id(key))
+        log.warning("unreadable session record %s", tokens.public_id(key))
         return None

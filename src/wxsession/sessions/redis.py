@@ -31,7 +31,6 @@ command scans the keyspace.
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,9 +43,7 @@ from wxsession import tokens
 from wxsession.errors import SessionStoreUnavailable
 from wxsession.redis_topology import RedisClient, connect
 from wxsession.sessions import packed
-from wxsession.sessions.model import UNREADABLE, SessionRecord, readable
-
-log = logging.getLogger(__name__)
+from wxsession.sessions.model import SessionRecord, readable
 
 _RENEW = """
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
@@ -201,12 +198,8 @@ class RedisSessionStore:
         for field, value in entries.items():
             if field == keep:
                 continue
-            try:
-                lapsed = packed.lapses_at(value) <= now
-            except ValueError:
-                log.warning(UNREADABLE, tokens.public_id(tokens.registered_key(user_id, field)))
-                lapsed = True
-            if lapsed:
+            lapses = readable(tokens.registered_key(user_id, field), packed.lapses_at, value)
+            if lapses is None or lapses <= now:
                 stale.append(field)
         return stale
 

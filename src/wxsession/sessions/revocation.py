@@ -55,10 +55,10 @@ class RevocationCache:
 
     async def epoch(self, user_id: str) -> int | None:
         """The user's epoch (``None``: the user is gone), from the cache if fresh enough."""
-        cached = self._entries.get(user_id)
+        held = self._held(user_id)
+        if held is not None:
+            return held[0]
         now = self._monotonic()
-        if cached is not None and now < cached[1]:
-            return cached[0]
         forgotten = self._forgotten
         epoch = await self._loads.run(
             (user_id, forgotten), lambda: self.source.session_epoch(user_id)
@@ -70,9 +70,15 @@ class RevocationCache:
     def known(self, user_id: str) -> int | None:
         """The user's epoch if this process holds a fresh one, else ``None`` (not held, or the
         user is gone): the per-request check without a coroutine; :meth:`epoch` does the rest."""
+        held = self._held(user_id)
+        return None if held is None else held[0]
+
+    def _held(self, user_id: str) -> tuple[int | None] | None:
+        """``(epoch,)`` while this process holds a fresh entry for the user (the epoch is
+        ``None`` for a gone user), else ``None``."""
         cached = self._entries.get(user_id)
         if cached is not None and self._monotonic() < cached[1]:
-            return cached[0]
+            return cached[:1]
         return None
 
     async def revoke(self, user_id: str) -> int | None:
