@@ -65,6 +65,17 @@ def test_bad_values_name_the_variable(
     assert value not in str(caught.value)  # values are not echoed: they may be secrets
 
 
+@pytest.mark.parametrize("value", ["", "fifteen-chars!!"])
+def test_an_empty_or_short_metrics_token_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """Empty is not "unset": a templating slip must not leave /metrics open unnoticed."""
+    monkeypatch.setenv("WXSESSION_METRICS_TOKEN", value)
+    with pytest.raises(ConfigurationError, match="WXSESSION_METRICS_TOKEN") as caught:
+        load_settings()
+    assert not value or value not in str(caught.value)
+
+
 def test_appid_without_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WXSESSION_APPID", "wx0123456789abcdef")
     with pytest.raises(ConfigurationError, match="WXSESSION_SECRET"):

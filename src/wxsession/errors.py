@@ -238,6 +238,13 @@ class InvalidCredentials(AuthenticationError):
     default_message = "The username, phone or password is not correct."
 
 
+class MetricsUnauthorized(AuthenticationError):
+    """``/metrics`` asked without the scrape token that ``WXSESSION_METRICS_TOKEN`` sets."""
+
+    code = "METRICS_UNAUTHORIZED"
+    default_message = "Send the metrics token as Authorization: Bearer <token>."
+
+
 class ProviderCodeInvalid(AuthenticationError):
     """A login platform refused the code (QQ, Douyin; WeChat has its own codes below). Those
     platforms do not tell a used code from a wrong one, so one code covers both."""

@@ -24,6 +24,9 @@ QQ_API_BASE = "https://api.q.qq.com"
 DOUYIN_API_BASE = "https://developer.toutiao.com"
 DEV_APPID = "wxdev0000000000000"
 DEV_SECRET = "dev-secret-not-for-production"  # noqa: S105 - the local emulator's fixed dev pair
+MIN_METRICS_TOKEN = 16
+"""Characters a metrics token needs at least; an empty one is refused too, not taken as unset,
+so a templating slip cannot leave /metrics open while the operator believes it is closed."""
 
 CarrierName = Literal["header", "cookie", "query", "body"]
 
@@ -128,6 +131,9 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "text"] = "json"
     shutdown_timeout: int = Field(default=20, ge=1, le=300)
+    # A bearer token /metrics then asks of its scraper; unset: /metrics is open (keep it to
+    # the monitoring network).
+    metrics_token: SecretStr | None = None
 
     @field_validator("appid", "wechat_app_appid", "qq_appid", "douyin_appid")
     @classmethod
@@ -142,6 +148,13 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _token_strength(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_METRICS_TOKEN:
+            raise ValueError(f"must be at least {MIN_METRICS_TOKEN} characters (or unset)")
+        return value
 
     @field_validator("session_store")
     @classmethod

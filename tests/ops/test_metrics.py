@@ -97,6 +97,29 @@ def test_each_app_has_its_own_registry(make_service: Any) -> None:
     assert _value(_samples(second), "wxsession_logins_total", provider="wechat", result="ok") == 1
 
 
+@SQLITE_ONLY
+def test_a_metrics_token_keeps_scrapers_without_it_out(make_service: Any) -> None:
+    token = "scrape-" + "k" * 25
+    service: Service = make_service(metrics_token=token)
+    refused = [
+        {},
+        {"Authorization": token},  # no scheme
+        {"Authorization": f"Basic {token}"},
+        {"Authorization": f"Bearer {token[:-1]}"},
+        {"Authorization": f"Bearer {token}k"},
+    ]
+    for headers in refused:
+        response = service.http.get("/metrics", headers=headers)
+        assert response.status_code == 401, headers
+        assert response.json()["error"]["code"] == "METRICS_UNAUTHORIZED"
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        assert "wxsession_" not in response.text
+    scraped = service.http.get("/metrics", headers={"Authorization": f"bearer  {token}"})
+    assert scraped.status_code == 200
+    assert "wxsession_session_validations_total" in scraped.text
+    assert service.http.get("/healthz").status_code == 200  # probes stay open
+
+
 def test_ops_routes_are_outside_the_v1_api(service: Service) -> None:
     paths = service.http.get("/openapi.json").json()["paths"]
     for path in ("/healthz", "/readyz", "/metrics"):

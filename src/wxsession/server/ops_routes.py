@@ -1,6 +1,10 @@
 """Routes for operators and orchestrators, outside the versioned API: liveness, readiness,
 metrics.
 
+``/metrics`` asks for a bearer token when ``WXSESSION_METRICS_TOKEN`` is set (Prometheus
+sends one with ``authorization: {credentials: ...}`` in its scrape config), for deployments
+where the port is reachable from outside the monitoring network.
+
 ``/healthz`` answers as long as the process serves HTTP (a liveness probe must not fail
 because Redis is down: restarting us would not fix Redis). ``/readyz`` answers 200 only when
 this instance can serve logins: the session store and the database answer, and the schema is
@@ -13,15 +17,19 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hmac
 import logging
 from collections.abc import Awaitable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import SecretStr
 
 from wxsession import migrate
+from wxsession.errors import MetricsUnauthorized
 from wxsession.runtime import Runtime
+from wxsession.server.schemas import error_responses
 
 log = logging.getLogger("wxsession.ops")
 
@@ -95,9 +103,22 @@ async def readyz(request: Request) -> JSONResponse:
     "/metrics",
     summary="Prometheus metrics (text exposition format)",
     response_class=PlainTextResponse,
+    responses=error_responses(401),
 )
 async def metrics(request: Request) -> Response:
     runtime: Runtime | None = getattr(request.app.state, "wxsession", None)
     if runtime is None:
         return Response(status_code=503)
+    _require_scrape_token(request, runtime.settings.metrics_token)
     return Response(runtime.metrics.render(), media_type=runtime.metrics.content_type)
+
+
+def _require_scrape_token(request: Request, token: SecretStr | None) -> None:
+    """Refuse a scrape without ``Authorization: Bearer <token>`` when a token is set. The
+    comparison takes the same time wherever the sent value first differs."""
+    if token is None:
+        return
+    scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+    expected = token.get_secret_value().encode()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(sent.strip().encode(), expected):
+        raise MetricsUnauthorized(headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
