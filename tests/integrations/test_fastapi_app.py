@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import httpx
+import pytest
 from examples.fastapi_app.app import create_app
 
 from tests.integrations.conftest import bearer
@@ -100,16 +101,23 @@ def test_the_router_serves_what_the_service_serves() -> None:
     assert ("/v1/session/introspect", "get") in operations(mounted)
 
 
-def test_setup_documents_the_login_session_as_optional() -> None:
+@pytest.mark.parametrize("own_lifespan", [False, True])
+def test_setup_documents_the_login_session_as_optional(own_lifespan: bool) -> None:
     """In a user's app too, generated clients must not demand a session to log in, and the
-    user's own protected routes keep requiring one."""
+    user's own protected routes keep requiring one; also when the app composes its own
+    lifespan (``wxsession_lifespan`` and ``install`` instead of ``setup``)."""
     from fastapi import Depends, FastAPI
 
     from wxsession.integrations import fastapi as wxs
     from wxsession.settings import Settings
 
-    app = FastAPI()
-    wxs.setup(app, Settings(appid="wx0123456789abcdef", secret="s"))
+    settings = Settings(appid="wx0123456789abcdef", secret="s")
+    if own_lifespan:
+        app = FastAPI(lifespan=wxs.wxsession_lifespan(settings))
+        wxs.install(app)
+    else:
+        app = FastAPI()
+        wxs.setup(app, settings)
     app.include_router(wxs.router)
 
     @app.post("/orders", dependencies=[Depends(wxs.current_user)])

@@ -11,7 +11,7 @@ from tests.server.conftest import Service
 from wxsession.accounts.models import User
 from wxsession.integrations.fastapi import (
     current_user,
-    install_error_handlers,
+    install,
     optional_session,
     wxsession_lifespan,
 )
@@ -21,7 +21,7 @@ from wxsession.sessions.manager import ActiveSession
 
 def _orders_app(service: Service) -> FastAPI:
     app = FastAPI(lifespan=wxsession_lifespan(service.settings))
-    install_error_handlers(app)
+    install(app)
 
     @app.get("/orders")
     async def orders(user: Annotated[User, Depends(current_user)]) -> dict[str, str]:

@@ -14,7 +14,7 @@
 
 ``setup`` wraps the app's own lifespan (yours still runs, inside ours, and can use
 ``app.state.wxsession``). If you prefer to compose lifespans yourself, pass
-``lifespan=wxsession_lifespan(settings)`` to ``FastAPI`` and call ``install_error_handlers``.
+``lifespan=wxsession_lifespan(settings)`` to ``FastAPI`` and call ``install(app)``.
 
 The app reads the same stores as the wxsession service (same ``WXSESSION_*`` settings), so a
 session issued there is honoured here, and one issued here is honoured there.
@@ -50,6 +50,7 @@ from wxsession.settings import Settings, load_settings
 __all__ = [
     "current_user",
     "get_runtime",
+    "install",
     "install_error_handlers",
     "optional_session",
     "require_session",
@@ -84,16 +85,22 @@ def wxsession_lifespan(
     return lifespan
 
 
+def install(app: FastAPI) -> None:
+    """Render wxsession's errors, and document optional sessions (the login routes,
+    ``optional_session``) as optional in the app's OpenAPI: all :func:`setup` does besides
+    opening the runtime, for an app that opens it with :func:`wxsession_lifespan`."""
+    install_error_handlers(app)
+    document_api(app, body_errors=False)  # the service's body errors are not the app's
+
+
 def setup(app: FastAPI, settings: Settings | None = None, *, clock: Clock = system_clock) -> None:
-    """Install error rendering, document optional sessions (the login routes) as optional in
-    OpenAPI, and open the runtime around the app's existing lifespan.
+    """:func:`install`, and open the runtime around the app's existing lifespan.
 
     Settings are read here, once (``settings``, else the ``WXSESSION_*`` environment), so a
     bad configuration fails at import of the app rather than at its first request.
     """
     settings = settings or load_settings()
-    install_error_handlers(app)
-    document_api(app, body_errors=False)  # an optional session shows as optional
+    install(app)
     inner = app.router.lifespan_context
 
     @asynccontextmanager
