@@ -1,4 +1,5 @@
-"""A blocking facade over the async Runtime, for WSGI frameworks (Flask, Django).
+"""A blocking facade over the async Runtime, for WSGI frameworks (Flask, Django), with
+awaitable twins for async views running on another event loop (Django's ASGI handler).
 
 Why a facade and not a second, synchronous implementation: the session rules (token shape,
 expiry, renewal that cannot undo a logout, registration, disabled users) live in async code
@@ -131,6 +132,25 @@ class SyncRuntime:
 
         Errors raised by ``work`` propagate unchanged; a timeout cancels it and raises 503.
         """
+        future = self._submit(work)
+        try:
+            return future.result(timeout=self.timeout if timeout is None else timeout)
+        except concurrent.futures.TimeoutError as exc:
+            future.cancel()
+            raise SessionStoreUnavailable() from exc
+
+    async def acall(self, work: Callable[[Runtime], Awaitable[T]]) -> T:
+        """:meth:`call` for a coroutine on another event loop: awaits the result instead of
+        blocking that loop's thread. Same errors, same 503 after :attr:`timeout`."""
+        future = self._submit(work)
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await asyncio.wrap_future(future)
+        except TimeoutError as exc:
+            future.cancel()
+            raise SessionStoreUnavailable() from exc
+
+    def _submit(self, work: Callable[[Runtime], Awaitable[T]]) -> concurrent.futures.Future[T]:
         loop, runtime = self._loop, self._runtime
         if self._thread is None or loop is None or runtime is None:
             raise RuntimeError("SyncRuntime is not started (call start(), or it was closed)")
@@ -138,12 +158,7 @@ class SyncRuntime:
         async def run() -> T:
             return await work(runtime)
 
-        future = asyncio.run_coroutine_threadsafe(run(), loop)
-        try:
-            return future.result(timeout=self.timeout if timeout is None else timeout)
-        except concurrent.futures.TimeoutError as exc:
-            future.cancel()
-            raise SessionStoreUnavailable() from exc
+        return asyncio.run_coroutine_threadsafe(run(), loop)
 
     def authenticate(
         self, request: RequestSnapshot, *, optional: bool = False, registered: bool = True
@@ -156,6 +171,18 @@ class SyncRuntime:
     def load_user(self, active: ActiveSession) -> User:
         """:func:`wxsession.guard.load_user`, blocking."""
         return self.call(lambda rt: guard.load_user(rt, active))
+
+    async def aauthenticate(
+        self, request: RequestSnapshot, *, optional: bool = False, registered: bool = True
+    ) -> ActiveSession | None:
+        """:meth:`authenticate` for async views."""
+        return await self.acall(
+            lambda rt: guard.authenticate(rt, request, optional=optional, registered=registered)
+        )
+
+    async def aload_user(self, active: ActiveSession) -> User:
+        """:meth:`load_user` for async views."""
+        return await self.acall(lambda rt: guard.load_user(rt, active))
 
     def _serve(self, ready: concurrent.futures.Future[None]) -> None:
         asyncio.run(self._main(ready))

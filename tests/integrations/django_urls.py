@@ -1,13 +1,27 @@
-"""A URLconf for the Django adapter test: an open view that asks for the user itself."""
+"""A URLconf for the Django adapter tests: an open view that asks for the user itself, and
+the example's protected view written as an async view (served by ``AsyncClient``)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
+from wxsession.integrations.django import login_required
+
 
 def whoami(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"user_id": request.wxsession.user.id})
 
 
-urlpatterns = [path("whoami", whoami)]
+async def awhoami(request: HttpRequest) -> JsonResponse:
+    user = await request.wxsession.auser()
+    return JsonResponse({"user_id": user.id})
+
+
+@login_required
+async def orders(request: HttpRequest) -> JsonResponse:
+    user = await request.wxsession.auser()
+    return JsonResponse({"user_id": user.id, "orders": []})
+
+
+urlpatterns = [path("whoami", whoami), path("awhoami", awhoami), path("orders", orders)]

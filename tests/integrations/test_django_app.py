@@ -1,4 +1,5 @@
-"""examples/django_app with django.test.Client, on the service's Redis and database.
+"""examples/django_app with django.test.Client, on the service's Redis and database, and the
+same view written async (``tests/integrations/django_urls.py``) through ``AsyncClient``.
 
 Django's settings are process-wide: they are configured here once from the example's
 settings module, and each test overrides ``WXSESSION`` with its service's stores. A new
@@ -7,6 +8,7 @@ settings module, and each test overrides ``WXSESSION`` with its service's stores
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -14,7 +16,7 @@ from typing import Any
 import django
 import pytest
 from django.conf import settings
-from django.test import Client, override_settings
+from django.test import AsyncClient, Client, override_settings
 from examples.django_app import settings as example_settings
 
 from tests.integrations.conftest import bearer
@@ -49,13 +51,23 @@ def _wxsession_settings(service: Service) -> dict[str, Any]:
     }
 
 
+ASYNC_VIEWS = "tests.integrations.django_urls"
+
+
 @contextmanager
-def django_client(service: Service) -> Iterator[Get]:
-    with override_settings(WXSESSION=_wxsession_settings(service), WXSESSION_TIMEOUT=5):
+def django_client(service: Service, *, asynchronous: bool = False) -> Iterator[Get]:
+    """A ``Get`` on the example's sync view, or with ``asynchronous`` on the same view written
+    async, served by Django's ASGI handler (each request on a fresh event loop)."""
+    urls = {"ROOT_URLCONF": ASYNC_VIEWS} if asynchronous else {}
+    with override_settings(WXSESSION=_wxsession_settings(service), WXSESSION_TIMEOUT=5, **urls):
         client = Client(raise_request_exception=False)
+        async_client = AsyncClient(raise_request_exception=False)
 
         def get(path: str, headers: Mapping[str, str]) -> Reply:
-            response = client.get(path, headers=dict(headers))
+            if asynchronous:
+                response = asyncio.run(async_client.get(path, headers=dict(headers)))
+            else:
+                response = client.get(path, headers=dict(headers))
             return Reply(response.status_code, response.json(), response.headers)
 
         try:
@@ -64,31 +76,82 @@ def django_client(service: Service) -> Iterator[Get]:
             close_runtimes()
 
 
-def test_protects_its_route(service: Service) -> None:
-    with django_client(service) as get:
+BOTH = pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+
+
+@BOTH
+def test_protects_its_route(service: Service, asynchronous: bool) -> None:
+    with django_client(service, asynchronous=asynchronous) as get:
         protects_orders(get, service)
 
 
-def test_refuses_a_pending_session(make_service: Any) -> None:
+@BOTH
+def test_refuses_a_pending_session(make_service: Any, asynchronous: bool) -> None:
     service: Service = make_service(registration="explicit")
-    with django_client(service) as get:
+    with django_client(service, asynchronous=asynchronous) as get:
         refuses_pending(get, service)
 
 
-def test_fails_closed_when_redis_stops(down_service: tuple[Service, RedisProcess]) -> None:
+@BOTH
+def test_fails_closed_when_redis_stops(
+    down_service: tuple[Service, RedisProcess], asynchronous: bool
+) -> None:
     service, redis = down_service
-    with django_client(service) as get:
+    with django_client(service, asynchronous=asynchronous) as get:
         fails_closed(get, service, redis)
 
 
-def test_lazy_user_outside_the_decorator_renders_through_the_middleware(service: Service) -> None:
-    """A view without ``login_required`` asking for ``request.wxsession.user`` with no token
-    gets the same 401 body, via the middleware's ``process_exception``."""
-    with (
-        override_settings(ROOT_URLCONF="tests.integrations.django_urls"),
-        django_client(service) as get,
+def test_an_async_view_waits_for_the_store_without_blocking_its_event_loop(
+    down_service: tuple[Service, RedisProcess],
+) -> None:
+    """While an async view awaits a check held up by a hung store, its event loop keeps
+    serving (a ticker on the same loop runs throughout), and the check still fails closed."""
+    service, redis = down_service
+    seen, unseen = service.session_for("ayla"), service.session_for("bo")
+    ticks: list[None] = []
+
+    async def scenario() -> tuple[int, str]:
+        client = AsyncClient(raise_request_exception=False)
+        assert (await client.get("/orders", headers=bearer(seen))).status_code == 200
+        redis.pause()  # a token this process never saw: its check must wait for the store
+        stop = asyncio.Event()
+
+        async def ticker() -> None:
+            while not stop.is_set():
+                ticks.append(None)
+                await asyncio.sleep(0.01)
+
+        ticking = asyncio.create_task(ticker())
+        try:
+            response = await client.get("/orders", headers=bearer(unseen))
+        finally:
+            stop.set()
+            await ticking
+            redis.resume()
+        return response.status_code, response.json()["error"]["code"]
+
+    with override_settings(
+        WXSESSION=_wxsession_settings(service), WXSESSION_TIMEOUT=1, ROOT_URLCONF=ASYNC_VIEWS
     ):
-        assert_error(get("/whoami", {}), 401, "SESSION_MISSING")
+        try:
+            assert asyncio.run(scenario()) == (503, "SESSION_STORE_UNAVAILABLE")
+        finally:
+            close_runtimes()
+    assert len(ticks) >= 20  # a check blocking the loop would have let it tick once or twice
+
+
+@pytest.mark.parametrize(("asynchronous", "path"), [(False, "/whoami"), (True, "/awhoami")])
+def test_lazy_user_outside_the_decorator_renders_through_the_middleware(
+    service: Service, asynchronous: bool, path: str
+) -> None:
+    """A view without ``login_required`` asking for the user (``request.wxsession.user``,
+    or ``await request.wxsession.auser()``) with no token gets the same 401 body, via the
+    middleware's ``process_exception``."""
+    with (
+        override_settings(ROOT_URLCONF=ASYNC_VIEWS),
+        django_client(service, asynchronous=asynchronous) as get,
+    ):
+        assert_error(get(path, {}), 401, "SESSION_MISSING")
         login = service.login("lin").json()
-        reply = get("/whoami", bearer(login["session_id"]))
+        reply = get(path, bearer(login["session_id"]))
         assert reply.body == {"user_id": login["user"]["id"]}

@@ -14,12 +14,19 @@
     def orders(request):
         return JsonResponse({"owner": request.wxsession.user.id})
 
+    @login_required
+    async def invoices(request):                # async views (ASGI): await the a- twins
+        user = await request.wxsession.auser()
+        return JsonResponse({"owner": user.id})
+
 Settings are read once, when Django builds the middleware (once per process): the keys of
 the ``WXSESSION`` dict (lower-case ``Settings`` field names) over the ``WXSESSION_*``
 environment the wxsession service reads. ``WXSESSION_TIMEOUT`` (Django setting, seconds,
 default 5) bounds each check. The checks run in the shared async code through
 :class:`~wxsession.sync.SyncRuntime`; errors are rendered as the service renders them.
-Sync views only: an async view should call the async ``wxsession.guard`` functions itself.
+Sync and async views alike: the middleware runs in either mode, ``login_required`` awaits
+the check for a coroutine view, and ``request.wxsession`` has awaitable twins
+(``asession``, ``arequire``, ``auser``) that never block the ASGI event loop.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings as django_settings
 from django.http import HttpRequest, HttpResponse
 
@@ -83,10 +91,26 @@ class RequestSession:
     def user(self) -> User:
         """The signed-in user's row, loaded once (401 SESSION_MISSING without a session)."""
         if self._user is None:
-            active = self.session
-            if active is None:
-                raise SessionMissing()
-            self._user = self._runtime.load_user(active)
+            self._user = self._runtime.load_user(_signed_in(self.session))
+        return self._user
+
+    async def asession(self) -> ActiveSession | None:
+        """:attr:`session` for async views."""
+        if self._session is self._UNSET:
+            self._session = await self._runtime.aauthenticate(self._snapshot(), optional=True)
+        return self._session
+
+    async def arequire(self) -> ActiveSession:
+        """:meth:`require` for async views."""
+        if self._session is self._UNSET or self._session is None:
+            self._session = await self._runtime.aauthenticate(self._snapshot())
+        assert self._session is not None
+        return self._session
+
+    async def auser(self) -> User:
+        """:attr:`user` for async views."""
+        if self._user is None:
+            self._user = await self._runtime.aload_user(_signed_in(await self.asession()))
         return self._user
 
     def _snapshot(self) -> RequestSnapshot:
@@ -100,20 +124,34 @@ class RequestSession:
         )
 
 
-class WxSessionMiddleware:
-    """Opens the runtime once, gives each request ``request.wxsession``, renders our errors."""
+def _signed_in(session: ActiveSession | None) -> ActiveSession:
+    if session is None:
+        raise SessionMissing()
+    return session
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+
+class WxSessionMiddleware:
+    """Opens the runtime once, gives each request ``request.wxsession``, renders our errors.
+
+    Sync and async capable: under ASGI with async views Django calls it as a coroutine, so
+    no thread is spent adapting it."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
         overrides = dict(getattr(django_settings, "WXSESSION", {}))
         timeout = float(getattr(django_settings, "WXSESSION_TIMEOUT", DEFAULT_TIMEOUT))
         self.runtime = SyncRuntime(load_settings(**overrides), timeout=timeout).start()
         with _opened_lock:
             _opened.append(self.runtime)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> Any:
         request.wxsession = RequestSession(self.runtime, request)
-        return self.get_response(request)
+        return self.get_response(request)  # a coroutine when Django runs us in async mode
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, WxSessionError):
@@ -127,20 +165,37 @@ def render_error(error: WxSessionError) -> HttpResponse:
 
 
 def login_required(view: V) -> V:
-    """Let the view run only for a live session of a registered user (else 401/403/503)."""
+    """Let the view run only for a live session of a registered user (else 401/403/503).
+    A coroutine view stays one: the check is awaited, not run in a thread."""
+    if iscoroutinefunction(view):
+
+        @wraps(view)
+        async def awrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                await _session_of(request).arequire()
+            except WxSessionError as error:
+                return render_error(error)
+            response: HttpResponse = await view(request, *args, **kwargs)
+            return response
+
+        return cast(V, awrapper)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        session: RequestSession | None = getattr(request, "wxsession", None)
-        if session is None:
-            raise RuntimeError("add wxsession.integrations.django.WxSessionMiddleware")
         try:
-            session.require()
+            _session_of(request).require()
         except WxSessionError as error:
             return render_error(error)
         return view(request, *args, **kwargs)
 
     return cast(V, wrapper)
+
+
+def _session_of(request: HttpRequest) -> RequestSession:
+    session: RequestSession | None = getattr(request, "wxsession", None)
+    if session is None:
+        raise RuntimeError("add wxsession.integrations.django.WxSessionMiddleware")
+    return session
 
 
 def close_runtimes() -> None:
