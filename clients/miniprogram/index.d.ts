@@ -19,7 +19,12 @@ export interface PlatformApi {
 export interface ClientOptions {
   /** The wxsession server, e.g. `https://api.example.com` (no trailing path needed). */
   baseURL: string;
-  /** `wx` (the default, when a global `wx` exists), `uni` or `Taro`. */
+  /**
+   * The mini program's platform: `'wechat'` (default), `'qq'` or `'douyin'`. It picks the
+   * login route (`/v1/auth/<provider>/login`) and the default `api` (`wx`, `qq` or `tt`).
+   */
+  provider?: 'wechat' | 'qq' | 'douyin';
+  /** `wx` (the default, when a global `wx` exists), `qq`, `tt`, `uni` or `Taro`. */
   api?: PlatformApi;
   /** Storage key of the session. Default `'wxsession'`. */
   storageKey?: string;
@@ -28,7 +33,7 @@ export interface ClientOptions {
    * name sends the raw id (match the server's `WXSESSION_HEADER_NAME`).
    */
   header?: string;
-  /** Default `'/v1/auth/wechat/login'`. */
+  /** Default `'/v1/auth/<provider>/login'` (`'/v1/auth/wechat/login'`). */
   loginPath?: string;
   /** Default `'/v1/auth/logout'`. */
   logoutPath?: string;

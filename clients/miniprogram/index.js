@@ -4,13 +4,16 @@
  *
  * Keeps the session id in storage, sends it with every request, and recovers when the
  * server says the session is missing, invalid or expired: one shared login, one retry,
- * never a loop. No runtime dependencies; works with `wx`, `uni` or `Taro` passed as `api`.
+ * never a loop. No runtime dependencies; works with `wx`, `uni` or `Taro` passed as `api`,
+ * and with QQ (`qq.login`) and Douyin (`tt.login`) mini programs through `provider`.
  */
 
 /** 401 codes after which a fresh login can help (shared verbatim with the server). */
 const SESSION_CODES = ['SESSION_MISSING', 'SESSION_INVALID', 'SESSION_EXPIRED'];
-/** Login answers after which a fresh wx.login() code can help. */
-const CODE_CODES = ['WECHAT_CODE_USED', 'WECHAT_CODE_INVALID'];
+/** Login answers after which a fresh login code can help (QQ and Douyin say PROVIDER_…). */
+const CODE_CODES = ['WECHAT_CODE_USED', 'WECHAT_CODE_INVALID', 'PROVIDER_CODE_INVALID'];
+/** The platform object each mini-program provider's runtime defines globally. */
+const PLATFORM_GLOBALS = { wechat: 'wx', qq: 'qq', douyin: 'tt' };
 const JSON_HEADER = { 'content-type': 'application/json' };
 /** Refresh the stored expiry estimate at most this often (ms), not on every request. */
 const EXPIRY_WRITE_INTERVAL = 60 * 1000;
@@ -71,6 +74,19 @@ function settle(promise, done) {
   );
 }
 
+/**
+ * The provider's global platform object, if this runtime defines it. Named as free
+ * variables, not looked up on `globalThis`: mini-program runtimes inject them into module
+ * scope, where `globalThis` may not see them.
+ */
+function platformGlobal(provider) {
+  /* eslint-disable no-undef */
+  if (provider === 'qq') return typeof qq !== 'undefined' ? qq : undefined;
+  if (provider === 'douyin') return typeof tt !== 'undefined' ? tt : undefined;
+  return typeof wx !== 'undefined' ? wx : undefined;
+  /* eslint-enable no-undef */
+}
+
 function isSessionFailure(response) {
   return response.statusCode === 401 && SESSION_CODES.includes(errorCode(response.data));
 }
@@ -83,17 +99,23 @@ function isSessionFailure(response) {
 function createClient(options) {
   const opts = options || {};
   const baseURL = String(opts.baseURL || '').replace(/\/+$/, '');
-  // eslint-disable-next-line no-undef
-  const api = opts.api || (typeof wx !== 'undefined' ? wx : undefined);
+  const provider = opts.provider || 'wechat';
+  if (!Object.prototype.hasOwnProperty.call(PLATFORM_GLOBALS, provider)) {
+    throw new TypeError(`createClient: provider must be one of ${Object.keys(PLATFORM_GLOBALS)}`);
+  }
+  const api = opts.api || platformGlobal(provider);
   const storageKey = opts.storageKey || 'wxsession';
   const headerName = opts.header || 'Authorization';
-  const loginPath = opts.loginPath || '/v1/auth/wechat/login';
+  const loginPath = opts.loginPath || `/v1/auth/${provider}/login`;
   const logoutPath = opts.logoutPath || '/v1/auth/logout';
   const registerPath = opts.registerPath || '/v1/auth/register';
   const checkSession = Boolean(opts.checkSession);
   const now = opts.now || Date.now;
   if (!baseURL) throw new TypeError('createClient: baseURL is required');
-  if (!api) throw new TypeError('createClient: no `api` given and no global `wx`');
+  if (!api) {
+    const name = PLATFORM_GLOBALS[provider];
+    throw new TypeError(`createClient: no \`api\` given and no global \`${name}\``);
+  }
 
   /** The login in flight, shared by every caller that needs one (single flight). */
   let inflight = null;

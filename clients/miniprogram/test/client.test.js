@@ -492,3 +492,35 @@ test('JSON bodies handed back as text are understood (some adapters do not parse
   assert.equal(res.statusCode, 200);
   assert.equal(client.session().sessionId, 't-1');
 });
+
+for (const [provider, platform] of [['qq', 'qq'], ['douyin', 'tt']]) {
+  test(`provider ${provider} logs in on its own route, with the ${platform} global`, async () => {
+    const path = `/v1/auth/${provider}/login`;
+    const server = fakeServer({ [path]: () => loginAnswer(`${provider}-1`) });
+    const api = fakeApi({ handle: server.handle });
+    globalThis[platform] = api;
+    try {
+      const client = createClient({ baseURL: BASE, provider });
+      assert.equal((await client.login()).sessionId, `${provider}-1`);
+      assert.deepEqual(api.sent(path).map((r) => r.data), [{ code: 'code-1' }]);
+      assert.equal(api.sent('/v1/auth/wechat/login').length, 0);
+    } finally {
+      delete globalThis[platform];
+    }
+  });
+}
+
+test('an unknown provider is refused when the client is made', () => {
+  const options = { baseURL: BASE, api: fakeApi({}), provider: 'alipay' };
+  assert.throws(() => createClient(options), TypeError);
+});
+
+test('a code the platform server refused (PROVIDER_CODE_INVALID) is retried once', async () => {
+  let failures = 1;
+  const path = '/v1/auth/qq/login';
+  const { api, client } = setup({ provider: 'qq' }, {
+    [path]: () => (failures-- > 0 ? error(401, 'PROVIDER_CODE_INVALID') : loginAnswer('qq-2')),
+  });
+  assert.equal((await client.login()).sessionId, 'qq-2');
+  assert.deepEqual(api.sent(path).map((r) => r.data.code), ['code-1', 'code-2']);
+});
