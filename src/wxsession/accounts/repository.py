@@ -228,42 +228,60 @@ class AccountRepository:
         A known identity's stored session_key is replaced by this login's (registration
         writes it with the row), so the newest key is always the one on record.
         """
-        known = await self._returning(identity)
+        known, on_record = await self._returning(identity)
         if known is not None:
             return Found(known)
         profile = Profile(identity.nickname, identity.avatar_url) if auto else None
-        return await self._retrying(lambda session: self._find_or_add(session, identity, profile))
+        # The read just made found no row, so the first try need not read again: if a
+        # parallel request registers the identity meanwhile, the unique key refuses this
+        # try's insert and the retry reads the winner's row. Later tries always read.
+        absent = iter([not on_record])
+        return await self._retrying(
+            lambda session: self._find_or_add(
+                session, identity, profile, absent=next(absent, False)
+            )
+        )
 
-    async def _returning(self, identity: Identity) -> User | None:
+    async def _returning(self, identity: Identity) -> tuple[User | None, bool]:
         """A known identity's user, with this login's session_key recorded: the common login.
 
         One read, and one narrow update when the session_key changed, in Core and not in one
         transaction (nothing read is relied on after the update): far less CPU and fewer
-        round trips than the ORM transaction (issue 8). ``None`` when the identity is
+        round trips than the ORM transaction (issue 8). No user when the identity is
         unknown, or its unionid is new and must be claimed: :meth:`_find_or_add` decides
-        those in a transaction.
+        those in a transaction. The flag says whether the identity has a row at all.
         """
         with _database_faults():
             async with self._lean.connect() as connection:
                 row = (await connection.execute(_KNOWN_ROW, _identity_params(identity))).first()
-                if row is None or (row.union_id is None and identity.union_id is not None):
-                    return None
+                if row is None:
+                    return None, False
+                if row.union_id is None and identity.union_id is not None:
+                    return None, True
                 if identity.session_key is not None and identity.session_key != row.session_key:
                     await connection.execute(
                         _NEW_SESSION_KEY, {"row": row.row_id, "session_key": identity.session_key}
                     )
                     await connection.commit()
-        return _user_of(row)
+        return _user_of(row), True
 
     async def _find_or_add(
-        self, session: AsyncSession, identity: Identity, profile: Profile | None
+        self,
+        session: AsyncSession,
+        identity: Identity,
+        profile: Profile | None,
+        *,
+        absent: bool = False,
     ) -> Found:
-        """One try of :meth:`find_or_register` (a new user only if ``profile``).
+        """One try of :meth:`find_or_register` (a new user only if ``profile``); ``absent``:
+        the identity had no row a moment ago, so this try does not read it again.
 
         A known identity (here: one whose unionid is new, or one a parallel request just
         registered; :meth:`_returning` serves the others) costs the same read as there, plus
         one narrow update when the session_key or unionid changed."""
-        known = (await session.execute(_KNOWN_ROW, _identity_params(identity))).first()
+        known = None
+        if not absent:
+            known = (await session.execute(_KNOWN_ROW, _identity_params(identity))).first()
         if known is not None:
             changes: dict[str, str] = {}
             if identity.session_key is not None and identity.session_key != known.session_key:

@@ -1,0 +1,86 @@
+"""The login's user lookup, at the repository: what SQL a first and a returning login run,
+and a parallel registration landing between the first login's read and its insert."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from wxsession import migrate
+from wxsession.accounts.repository import AccountRepository
+from wxsession.db import create_engine
+from wxsession.providers.base import Identity
+
+ALICE = Identity(
+    provider="wechat", app_id="wx0123456789abcdef", subject="o-alice", session_key="k1"
+)
+
+
+@dataclass
+class Database:
+    engine: AsyncEngine
+    accounts: AccountRepository
+    statements: list[str] = field(default_factory=list)
+    """The SQL run on the engine since the fixture was set up, whitespace folded."""
+
+    def identity_reads(self) -> list[str]:
+        return [s for s in self.statements if s.startswith("SELECT") and "FROM identities" in s]
+
+    async def count(self, table: str) -> int:
+        query = text(f"SELECT count(*) FROM {table}")  # noqa: S608 - the tests' own names
+        async with self.engine.connect() as connection:
+            found: int = (await connection.execute(query)).scalar_one()
+        return found
+
+
+@pytest.fixture
+async def database(sqlite_url: str) -> AsyncIterator[Database]:
+    """The real repository on a migrated SQLite database of the test's own."""
+    engine = create_engine(sqlite_url)
+    try:
+        await migrate.upgrade(engine)
+        database = Database(engine, AccountRepository(engine))
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            database.statements.append(" ".join(statement.split()))
+
+        event.listen(engine.sync_engine, "before_cursor_execute", record)
+        yield database
+    finally:
+        await engine.dispose()
+
+
+async def test_a_first_login_reads_the_identity_once(database: Database) -> None:
+    first = await database.accounts.find_or_register(ALICE, auto=True)
+    assert first.user is not None
+    assert len(database.identity_reads()) == 1  # the miss, and not again in the transaction
+    database.statements.clear()
+    again = await database.accounts.find_or_register(ALICE, auto=True)
+    assert again.user is not None and again.user.id == first.user.id
+    assert len(database.identity_reads()) == 1
+
+
+async def test_a_registration_between_the_read_and_the_insert_finds_the_winner(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first try of a first login skips its read: a parallel login that registered the
+    identity since makes that try's insert fail on the unique key, and the retry reads."""
+    accounts = database.accounts
+    winner = await accounts.register(ALICE)
+
+    async def missed(_identity: Identity) -> tuple[None, bool]:
+        return None, False  # as if the read ran just before the winner's commit
+
+    monkeypatch.setattr(accounts, "_returning", missed)
+    database.statements.clear()
+    found = await accounts.find_or_register(ALICE, auto=True)
+    assert found.user is not None and found.user.id == winner.id
+    assert any(s.startswith("INSERT INTO identities") for s in database.statements)
+    assert len(database.identity_reads()) == 1  # the retry's
+    assert await database.count("users") == 1
+    assert await database.count("identities") == 1
