@@ -16,19 +16,23 @@ Per-test URLs
     ``redis_cluster_url``: the cluster's URL, every master flushed before the test.
     ``postgres_url``: a new, empty PostgreSQL database for this test, dropped afterwards.
     ``sqlite_url``: a SQLite file under the test's ``tmp_path``.
+    ``sqlite_engine``: an engine on that file, migrated to the head, disposed afterwards.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import redis
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.support.servers import PostgresProcess, RedisProcess
 from tests.support.topologies import ClusterTopology
+from wxsession import migrate
+from wxsession.db import create_engine
 
 # --- real servers (session scope) ---------------------------------------------------------
 
@@ -117,3 +121,13 @@ def postgres_url(postgres_server: PostgresProcess) -> Iterator[str]:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'wxsession.db'}"
+
+
+@pytest.fixture
+async def sqlite_engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(sqlite_url)
+    try:
+        await migrate.upgrade(engine)
+        yield engine
+    finally:
+        await engine.dispose()

@@ -8,7 +8,7 @@ Carriers only read; they never judge a token (that is the session manager's job)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Coroutine, Iterable, Mapping, MutableMapping, Sequence
 from typing import Any, Protocol
 
 from wxsession.settings import Settings
@@ -151,26 +151,27 @@ class CarrierChain:
             (c for c in self.carriers if isinstance(c, CookieCarrier)), None
         )
 
-    async def extract(self, request: RequestView) -> str | None:
+    async def extract(
+        self, request: RequestView, raw_headers: Iterable[tuple[bytes, bytes]] | None = None
+    ) -> str | None:
+        """The token the first carrier finds, in order of precedence. With ``raw_headers``
+        (an ASGI scope's ``headers``), header carriers scan that list instead of
+        ``request.headers``: building Starlette's ``Headers`` and looking the header up there
+        cost most of the carriers' share of every authenticated request."""
         for carrier in self.carriers:
-            token = await carrier.extract(request)
-            if token is not None:
-                return token
-        return None
-
-    async def extract_asgi(self, request: AsgiRequestView) -> str | None:
-        """:meth:`extract` for an ASGI request. Header carriers scan the scope's raw header
-        list: building Starlette's ``Headers`` and looking the header up there cost most of
-        the carriers' share of every authenticated request. The others read as usual."""
-        raw = request.scope["headers"]
-        for carrier in self.carriers:
-            if isinstance(carrier, HeaderCarrier):
-                token = carrier.from_raw(raw)
+            if raw_headers is not None and isinstance(carrier, HeaderCarrier):
+                token = carrier.from_raw(raw_headers)
             else:
                 token = await carrier.extract(request)
             if token is not None:
                 return token
         return None
+
+    def extract_asgi(self, request: AsgiRequestView) -> Coroutine[Any, Any, str | None]:
+        """:meth:`extract` on an ASGI request's raw header list (its scope's ``headers``).
+        Not a coroutine itself: the caller awaits :meth:`extract`'s, one frame fewer on
+        every authenticated request."""
+        return self.extract(request, request.scope["headers"])
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CarrierChain:

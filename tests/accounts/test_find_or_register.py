@@ -3,7 +3,6 @@ and a parallel registration landing between the first login's read and its inser
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,9 +10,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from wxsession import migrate
 from wxsession.accounts.repository import AccountRepository
-from wxsession.db import create_engine
 from wxsession.providers.base import Identity
 
 ALICE = Identity(
@@ -39,20 +36,15 @@ class Database:
 
 
 @pytest.fixture
-async def database(sqlite_url: str) -> AsyncIterator[Database]:
+def database(sqlite_engine: AsyncEngine) -> Database:
     """The real repository on a migrated SQLite database of the test's own."""
-    engine = create_engine(sqlite_url)
-    try:
-        await migrate.upgrade(engine)
-        database = Database(engine, AccountRepository(engine))
+    database = Database(sqlite_engine, AccountRepository(sqlite_engine))
 
-        def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-            database.statements.append(" ".join(statement.split()))
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        database.statements.append(" ".join(statement.split()))
 
-        event.listen(engine.sync_engine, "before_cursor_execute", record)
-        yield database
-    finally:
-        await engine.dispose()
+    event.listen(sqlite_engine.sync_engine, "before_cursor_execute", record)
+    return database
 
 
 async def test_a_first_login_reads_the_identity_once(database: Database) -> None:

@@ -42,18 +42,22 @@ def peers() -> Iterator[tuple[Peers, str]]:
         yield app, url
 
 
+def _shell(client: PlatformClient, url: str) -> PlatformHttp:
+    return PlatformHttp(
+        client,
+        url,
+        timeout=5.0,
+        platform="Peers",
+        unavailable=WeChatUnavailable,
+        malformed=WeChatError,
+    )
+
+
 async def test_connections_are_bounded_and_reused(peers: tuple[Peers, str]) -> None:
     app, url = peers
     pool = AiohttpPool(httpx.Timeout(5.0), max_connections=6, keepalive_expiry=30)
     async with PlatformClient(pool=pool) as client:
-        shell = PlatformHttp(
-            client,
-            url,
-            timeout=5.0,
-            platform="Peers",
-            unavailable=WeChatUnavailable,
-            malformed=WeChatError,
-        )
+        shell = _shell(client, url)
 
         async def wave() -> list[tuple[int, bytes]]:
             return await asyncio.gather(
@@ -74,14 +78,7 @@ async def test_closing_the_client_closes_the_pool(
     client = PlatformClient(
         pool=AiohttpPool(httpx.Timeout(5.0), max_connections=2, keepalive_expiry=30)
     )
-    shell = PlatformHttp(
-        client,
-        peers[1],
-        timeout=5.0,
-        platform="Peers",
-        unavailable=WeChatUnavailable,
-        malformed=WeChatError,
-    )
+    shell = _shell(client, peers[1])
     if close == "async with":
         async with client:
             assert await shell.send(PlatformRequest("GET", "/")) == (200, b"ok")

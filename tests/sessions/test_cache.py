@@ -12,9 +12,8 @@ import redis
 
 from tests.sessions import ALICE, BOB, CAROL, make_record, new_key
 from tests.support.servers import RedisProcess
-from wxsession import migrate, tokens
+from wxsession import tokens
 from wxsession.accounts.repository import AccountRepository
-from wxsession.db import create_engine
 from wxsession.errors import SessionInvalid, SessionStoreUnavailable
 from wxsession.providers.base import Identity
 from wxsession.sessions.cache import SessionCache
@@ -210,61 +209,53 @@ def test_unknown_announcements_empty_the_cache() -> None:
     assert cache.get(digest) is None
 
 
-async def test_an_epoch_read_racing_an_announcement_is_not_cached(sqlite_url: str) -> None:
-    engine = create_engine(sqlite_url)
-    try:
-        await migrate.upgrade(engine)
-        accounts = AccountRepository(engine)
-        user = await accounts.register(IDENTITY)
-        read, release = asyncio.Event(), asyncio.Event()
+async def test_an_epoch_read_racing_an_announcement_is_not_cached(
+    accounts: AccountRepository,
+) -> None:
+    user = await accounts.register(IDENTITY)
+    read, release = asyncio.Event(), asyncio.Event()
 
-        class HeldRead:
-            """The real repository, holding a read's answer until told to let it go."""
+    class HeldRead:
+        """The real repository, holding a read's answer until told to let it go."""
 
-            async def session_epoch(self, user_id: str) -> int | None:
-                epoch = await accounts.session_epoch(user_id)
-                read.set()
-                await release.wait()
-                return epoch
+        async def session_epoch(self, user_id: str) -> int | None:
+            epoch = await accounts.session_epoch(user_id)
+            read.set()
+            await release.wait()
+            return epoch
 
-            async def raise_session_epoch(self, user_id: str) -> int | None:
-                return await accounts.raise_session_epoch(user_id)
+        async def raise_session_epoch(self, user_id: str) -> int | None:
+            return await accounts.raise_session_epoch(user_id)
 
-        epochs = RevocationCache(HeldRead(), ttl=60)
-        racing = asyncio.create_task(epochs.epoch(user.id))
-        await read.wait()
-        assert await accounts.raise_session_epoch(user.id) == 1  # another instance revokes
-        epochs.forget(user.id)  # ... and its announcement arrives
-        release.set()
-        assert await racing == 0  # the read that started before it
-        release.clear()
-        reading_again = asyncio.create_task(epochs.epoch(user.id))
-        await asyncio.sleep(0)
-        release.set()
-        assert await reading_again == 1  # the stale answer was not kept
-    finally:
-        await engine.dispose()
+    epochs = RevocationCache(HeldRead(), ttl=60)
+    racing = asyncio.create_task(epochs.epoch(user.id))
+    await read.wait()
+    assert await accounts.raise_session_epoch(user.id) == 1  # another instance revokes
+    epochs.forget(user.id)  # ... and its announcement arrives
+    release.set()
+    assert await racing == 0  # the read that started before it
+    release.clear()
+    reading_again = asyncio.create_task(epochs.epoch(user.id))
+    await asyncio.sleep(0)
+    release.set()
+    assert await reading_again == 1  # the stale answer was not kept
 
 
-async def test_concurrent_reads_of_a_lapsed_entry_make_one_database_read(sqlite_url: str) -> None:
-    engine = create_engine(sqlite_url)
-    try:
-        await migrate.upgrade(engine)
-        accounts = AccountRepository(engine)
-        user = await accounts.register(IDENTITY)
-        reads = 0
+async def test_concurrent_reads_of_a_lapsed_entry_make_one_database_read(
+    accounts: AccountRepository,
+) -> None:
+    user = await accounts.register(IDENTITY)
+    reads = 0
 
-        class Counting:
-            async def session_epoch(self, user_id: str) -> int | None:
-                nonlocal reads
-                reads += 1
-                return await accounts.session_epoch(user_id)
+    class Counting:
+        async def session_epoch(self, user_id: str) -> int | None:
+            nonlocal reads
+            reads += 1
+            return await accounts.session_epoch(user_id)
 
-            async def raise_session_epoch(self, user_id: str) -> int | None:
-                return await accounts.raise_session_epoch(user_id)
+        async def raise_session_epoch(self, user_id: str) -> int | None:
+            return await accounts.raise_session_epoch(user_id)
 
-        epochs = RevocationCache(Counting(), ttl=60)
-        assert await asyncio.gather(*(epochs.epoch(user.id) for _ in range(20))) == [0] * 20
-        assert reads == 1
-    finally:
-        await engine.dispose()
+    epochs = RevocationCache(Counting(), ttl=60)
+    assert await asyncio.gather(*(epochs.epoch(user.id) for _ in range(20))) == [0] * 20
+    assert reads == 1

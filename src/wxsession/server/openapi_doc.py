@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI
@@ -41,29 +42,35 @@ def document_api(app: FastAPI, *, body_errors: bool = True) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _body_errors(document: dict[str, Any]) -> None:
-    error_ref = {"$ref": "#/components/schemas/ErrorOut"}
+def _operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every operation of every path in the document."""
     for item in document.get("paths", {}).values():
         for operation in item.values():
-            if not isinstance(operation, dict) or "requestBody" not in operation:
-                continue
-            responses = operation.setdefault("responses", {})
-            for status, error in BODY_ERRORS.items():
-                responses.setdefault(
-                    str(status),
-                    {
-                        "description": error.default_message,
-                        "content": {"application/json": {"schema": error_ref}},
-                    },
-                )
+            if isinstance(operation, dict):
+                yield operation
+
+
+def _body_errors(document: dict[str, Any]) -> None:
+    error_ref = {"$ref": "#/components/schemas/ErrorOut"}
+    for operation in _operations(document):
+        if "requestBody" not in operation:
+            continue
+        responses = operation.setdefault("responses", {})
+        for status, error in BODY_ERRORS.items():
+            responses.setdefault(
+                str(status),
+                {
+                    "description": error.default_message,
+                    "content": {"application/json": {"schema": error_ref}},
+                },
+            )
 
 
 def _optional_sessions(document: dict[str, Any]) -> None:
     document.get("components", {}).get("securitySchemes", {}).pop(OPTIONAL_SCHEME, None)
-    for item in document.get("paths", {}).values():
-        for operation in item.values():
-            security = operation.get("security") if isinstance(operation, dict) else None
-            if not security or not any(OPTIONAL_SCHEME in need for need in security):
-                continue
-            required = [need for need in security if OPTIONAL_SCHEME not in need]
-            operation["security"] = required or [{}, {SCHEME: []}]
+    for operation in _operations(document):
+        security = operation.get("security")
+        if not security or not any(OPTIONAL_SCHEME in need for need in security):
+            continue
+        required = [need for need in security if OPTIONAL_SCHEME not in need]
+        operation["security"] = required or [{}, {SCHEME: []}]
