@@ -189,7 +189,7 @@ def connect(
             **auth,
             **options,
         )
-    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+    sentinel = Sentinel(  # type: ignore[no-untyped-call,unused-ignore]  # typed from redis 8
         list(target.nodes),
         sentinel_kwargs={"socket_timeout": timeout, "socket_connect_timeout": timeout, **auth},
         **auth,
@@ -218,7 +218,7 @@ async def node_url(url: str, *, socket_timeout: float = 1.0) -> str:
         host, port = target.nodes[0]
     else:
         auth = {"username": target.username, "password": target.password}
-        sentinel = Sentinel(  # type: ignore[no-untyped-call]
+        sentinel = Sentinel(  # type: ignore[no-untyped-call,unused-ignore]  # typed from redis 8
             list(target.nodes),
             sentinel_kwargs={
                 "socket_timeout": socket_timeout,
