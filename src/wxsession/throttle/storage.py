@@ -1,4 +1,4 @@
-"""Where login-attempt counters live: a ``limits`` async storage that also gives one back.
+"""Where the throttles' counters live: a ``limits`` async storage that also gives one back.
 
 :class:`WindowStorage` is ``limits``' async storage contract with the moving window, plus
 what the throttles need: :meth:`~WindowStorage.release_entry` (a success gives back the
@@ -26,7 +26,7 @@ from wxsession.errors import SessionStoreUnavailable
 
 
 class WindowStorage(Storage, MovingWindowSupport):
-    """``limits``' async storage with moving-window support, plus the two methods above."""
+    """``limits``' async storage with moving-window support, plus the methods above."""
 
     @abstractmethod
     async def release_entry(self, key: str) -> None:
