@@ -89,7 +89,9 @@ export interface Session extends StoredSession {
 
 /**
  * Error codes: the server's (`SESSION_EXPIRED`, `WECHAT_CODE_USED`, `RATE_LIMITED`,
- * `WECHAT_UNAVAILABLE`, …, shared verbatim) plus the SDK's own `NETWORK_ERROR` (api.request
+ * `WECHAT_UNAVAILABLE`, …, shared verbatim; open data answers `WECHAT_DATA_INVALID` for every
+ * refusal after decryption, and `RATE_LIMITED` after too many failures: see the README)
+ * plus the SDK's own `NETWORK_ERROR` (api.request
  * called `fail`), `WX_LOGIN_FAILED` (api.login called `fail`), and `LOGIN_FAILED` /
  * `LOGOUT_FAILED` / `REGISTER_FAILED` for an answer without a wxsession error code.
  */

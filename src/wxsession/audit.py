@@ -18,6 +18,7 @@ EVENTS = frozenset(
         "login",
         "login_failed",
         "login_throttled",
+        "wechat_data_throttled",
         "registered",
         "logout",
         "password_changed",

@@ -13,10 +13,7 @@ The tree::
     │   ├── WeChatDataError                 400: data WeChat signed or encrypted is refused
     │   │   ├── WeChatSignatureInvalid      400 WECHAT_SIGNATURE_INVALID
     │   │   ├── WeChatDataMalformed         400 WECHAT_DATA_MALFORMED (base64, lengths)
-    │   │   ├── WeChatDecryptFailed         400 WECHAT_DECRYPT_FAILED (padding: wrong key)
-    │   │   ├── WeChatDataInvalid           400 WECHAT_DATA_INVALID (not a JSON object)
-    │   │   ├── WeChatWatermarkMismatch     400 WECHAT_WATERMARK_MISMATCH (another app's data)
-    │   │   └── WeChatDataStale             400 WECHAT_DATA_STALE (watermark too old)
+    │   │   └── WeChatDataInvalid           400 WECHAT_DATA_INVALID (any refusal after decryption)
     │   ├── ValidationFailed                422 VALIDATION_ERROR
     │   ├── PayloadTooLarge                 413 PAYLOAD_TOO_LARGE
     │   ├── WeChatPhoneCodeInvalid          400 WECHAT_PHONE_CODE_INVALID
@@ -132,27 +129,18 @@ class WeChatDataMalformed(WeChatDataError):
     default_message = "encryptedData or iv is not valid base64 of the expected length."
 
 
-class WeChatDecryptFailed(WeChatDataError):
-    code = "WECHAT_DECRYPT_FAILED"
-    default_message = (
-        "encryptedData does not decrypt with the session_key of your newest login. "
-        "Call wx.login(), log in again, then retry."
-    )
-
-
 class WeChatDataInvalid(WeChatDataError):
+    """Whatever is wrong once encryptedData has the right shape: padding, UTF-8, JSON, the
+    watermark, the age, the user. One code and one message for all of them, so a client
+    cannot tell which check failed: telling bad padding from bad content is the padding
+    oracle that lets a forger make the server decrypt data of their choosing."""
+
     code = "WECHAT_DATA_INVALID"
-    default_message = "The decrypted data is not the JSON object WeChat sends."
-
-
-class WeChatWatermarkMismatch(WeChatDataError):
-    code = "WECHAT_WATERMARK_MISMATCH"
-    default_message = "The data's watermark does not name this mini program."
-
-
-class WeChatDataStale(WeChatDataError):
-    code = "WECHAT_DATA_STALE"
-    default_message = "The data's watermark is too old. Fetch it from WeChat again."
+    default_message = (
+        "encryptedData is not data WeChat made recently for this user and mini program, "
+        "under the session_key of your newest login. If wx.login() ran since, log in again; "
+        "then get the data from WeChat again and retry."
+    )
 
 
 class WeChatPhoneCodeInvalid(ClientError):

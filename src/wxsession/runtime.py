@@ -30,7 +30,8 @@ from wxsession.sessions.manager import SessionManager
 from wxsession.sessions.revocation import RevocationCache
 from wxsession.sessions.store import SessionStore
 from wxsession.settings import DEV_APPID, DEV_SECRET, Settings
-from wxsession.throttle.factory import login_throttle
+from wxsession.throttle.factory import login_throttle, open_data_throttle
+from wxsession.throttle.open_data import OpenDataThrottle
 from wxsession.wechat.access_token import AccessTokenManager, SqlTokenCache
 from wxsession.wechat.client import WeChatClient, make_http_client
 from wxsession.wechat.emulator import Emulator, create_emulator_app
@@ -50,6 +51,7 @@ class Runtime:
     auth: AuthService
     carriers: CarrierChain
     http: httpx.AsyncClient
+    open_data_throttle: OpenDataThrottle
     metrics: Metrics = field(default_factory=Metrics)
     wechat: WeChatClient | None = None
     access_tokens: AccessTokenManager | None = None
@@ -115,6 +117,7 @@ class Runtime:
                     auth=auth,
                     carriers=CarrierChain.from_settings(settings),
                     http=http,
+                    open_data_throttle=open_data_throttle(settings, store, engine, clock),
                     metrics=metrics,
                     wechat=wechat,
                     access_tokens=access_tokens,

@@ -51,9 +51,13 @@ class Settings(BaseSettings):
     wechat_timeout: float = Field(default=5.0, gt=0, le=60)
     # Where the access token comes from: stable_token (shared-safe) or the older cgi-bin/token.
     wechat_token_endpoint: Literal["stable_token", "token"] = "stable_token"  # noqa: S105
-    # Refuse decrypted open data whose watermark.timestamp is further than this from now
-    # (seconds); unset: no time check.
-    wechat_data_max_age: int | None = Field(default=None, ge=1, le=30 * 86400)
+    # Open data without a padding oracle (issue 19, docs/wechat-data.md): decrypted data whose
+    # watermark.timestamp is further than wechat_data_max_age seconds from now is refused (no
+    # way to turn the check off); at most wechat_data_failures failed decrypt or verify calls
+    # per user in a moving window of wechat_data_failure_window seconds, then 429.
+    wechat_data_max_age: int = Field(default=600, ge=1, le=30 * 86400)
+    wechat_data_failures: int = Field(default=20, ge=1, le=100_000)
+    wechat_data_failure_window: int = Field(default=600, ge=1, le=86_400)
 
     # Other login platforms (providers wechat_app, qq, douyin; docs/login-methods.md). Each is
     # on when its appid and secret are both set. The API bases default to the real hosts.

@@ -6,6 +6,10 @@ identity (written by every login), never the one in the presented session, which
 older. Field names are WeChat's own (``rawData``, ``encryptedData``), so a client forwards
 what ``wx.getXxx`` returned as is.
 
+Both answer every refusal of well-shaped data with one code (``WECHAT_SIGNATURE_INVALID``,
+``WECHAT_DATA_INVALID``), and count it against the caller's quota of failed checks
+(:mod:`wxsession.throttle.open_data`): the decrypt route must not be a padding oracle.
+
 ``POST /v1/me/phone`` and ``GET /v1/wechat/session-key`` call WeChat with the shared access
 token (:mod:`wxsession.wechat.access_token`). See docs/wechat-data.md.
 """
@@ -18,6 +22,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from wxsession.errors import SessionInvalid, WeChatReloginRequired
+from wxsession.providers.base import Identity
 from wxsession.runtime import Runtime
 from wxsession.server.dependencies import RuntimeDep, SessionDep
 from wxsession.server.schemas import Strict, error_responses
@@ -28,7 +33,7 @@ from wxsession.wechat.client import WeChatClient
 
 router = APIRouter(prefix="/v1", tags=["wechat"])
 
-_ERRORS = error_responses(400, 401, 403, 422, 503)
+_ERRORS = error_responses(400, 401, 403, 422, 429, 503)
 _WECHAT_ERRORS = error_responses(400, 401, 403, 422, 502, 503)
 _MAX_FIELD = 48 * 1024  # base64 of crypto.MAX_CIPHERTEXT_BYTES, with room to spare
 
@@ -63,55 +68,68 @@ class DecryptIn(Strict):
     iv: str = Field(min_length=1, max_length=64)
 
 
-async def _newest_login(runtime: Runtime, active: ActiveSession) -> tuple[str, str]:
-    """``(openid, session_key)`` of the identity the session came in through, from its SQL
-    row (a registered session keeps neither): the newest key any login of it received."""
+def _user_of(active: ActiveSession) -> str:
+    user_id = active.record.user_id
+    assert user_id is not None  # require_session guarantees it
+    return user_id
+
+
+async def _newest_login(runtime: Runtime, active: ActiveSession) -> tuple[Identity, str]:
+    """The identity the session came in through, from its SQL row (a registered session
+    keeps neither openid nor key), and the newest session_key any login of it received."""
     record = active.record
-    assert record.user_id is not None  # require_session guarantees it
-    identity = await runtime.accounts.identity_of(record.user_id, record.provider, record.app_id)
+    identity = await runtime.accounts.identity_of(_user_of(active), record.provider, record.app_id)
     if identity is None or identity.session_key is None:
         raise WeChatReloginRequired()
-    return identity.subject, identity.session_key
-
-
-async def _newest_session_key(runtime: Runtime, active: ActiveSession) -> str:
-    return (await _newest_login(runtime, active))[1]
+    return identity, identity.session_key
 
 
 @router.post(
     "/wechat/verify",
     response_model=VerifyOut,
     summary="Check that rawData is signed with the user's session_key (sha1)",
+    description=(
+        "Failed checks count per user: after `WXSESSION_WECHAT_DATA_FAILURES` in "
+        "`WXSESSION_WECHAT_DATA_FAILURE_WINDOW` seconds (verify and decrypt together), 429 "
+        "`RATE_LIMITED` with `Retry-After`."
+    ),
     responses=_ERRORS,
 )
 async def verify(body: VerifyIn, runtime: RuntimeDep, active: SessionDep) -> VerifyOut:
-    crypto.verify_signature(
-        body.rawData, body.signature, await _newest_session_key(runtime, active)
-    )
+    _, key = await _newest_login(runtime, active)
+    async with runtime.open_data_throttle.attempt(_user_of(active)):
+        crypto.verify_signature(body.rawData, body.signature, key)
     return VerifyOut(valid=True)
 
 
 @router.post(
     "/wechat/decrypt",
     response_model=dict[str, Any],
-    summary="Decrypt encryptedData with the user's session_key and check its watermark",
+    summary="Decrypt encryptedData with the user's session_key and check it came from WeChat",
     description=(
         "Returns the decrypted JSON object as WeChat encrypted it (it is the caller's own "
-        "data), after checking that `watermark.appid` is this mini program's and, when "
-        "`WXSESSION_WECHAT_DATA_MAX_AGE` is set, that `watermark.timestamp` is recent."
+        "data), after checking that it is one JSON object without repeated keys, that "
+        "`watermark.appid` is this mini program's, that `watermark.timestamp` is within "
+        "`WXSESSION_WECHAT_DATA_MAX_AGE` seconds of now, and that an `openId` or `unionId` "
+        "in it is the caller's. Data of the wrong shape is 400 `WECHAT_DATA_MALFORMED`; "
+        "every other refusal is one 400 `WECHAT_DATA_INVALID`, whatever check failed. "
+        "Failed calls count per user like those of `/v1/wechat/verify` (then 429)."
     ),
     responses=_ERRORS,
 )
 async def decrypt(body: DecryptIn, runtime: RuntimeDep, active: SessionDep) -> dict[str, Any]:
-    key = await _newest_session_key(runtime, active)
-    return crypto.decrypt(
-        body.encryptedData,
-        body.iv,
-        key,
-        appid=active.record.app_id,
-        max_age=runtime.settings.wechat_data_max_age,
-        now=runtime.sessions.clock(),
-    )
+    identity, key = await _newest_login(runtime, active)
+    async with runtime.open_data_throttle.attempt(_user_of(active)):
+        return crypto.decrypt(
+            body.encryptedData,
+            body.iv,
+            key,
+            appid=active.record.app_id,
+            openid=identity.subject,
+            union_id=identity.union_id,
+            max_age=runtime.settings.wechat_data_max_age,
+            now=runtime.sessions.clock(),
+        )
 
 
 def _wechat(runtime: Runtime) -> tuple[WeChatClient, AccessTokenManager]:
@@ -153,8 +171,9 @@ async def phone(body: PhoneIn, runtime: RuntimeDep, active: SessionDep) -> Phone
 async def session_key_health(runtime: RuntimeDep, active: SessionDep) -> SessionKeyOut:
     client, tokens = _wechat(runtime)
     try:
-        openid, key = await _newest_login(runtime, active)
+        identity, key = await _newest_login(runtime, active)
     except WeChatReloginRequired:
         return SessionKeyOut(valid=False)
+    openid = identity.subject
     valid = await tokens.call(lambda token: client.check_session(token, openid, key))
     return SessionKeyOut(valid=valid)

@@ -1,4 +1,4 @@
-"""Build the login throttle on the backend the session store uses."""
+"""Build the throttles on the backend the session store uses."""
 
 from __future__ import annotations
 
@@ -9,23 +9,37 @@ from wxsession.sessions.redis import RedisSessionStore
 from wxsession.sessions.store import SessionStore
 from wxsession.settings import Settings
 from wxsession.throttle.login import LoginThrottle
+from wxsession.throttle.open_data import OpenDataThrottle
 from wxsession.throttle.sql import SqlWindowStorage
 from wxsession.throttle.storage import RedisWindowStorage, WindowStorage
+
+
+def window_storage(store: SessionStore, engine: AsyncEngine, clock: Clock) -> WindowStorage:
+    """Counters in the session store's Redis (keys ``{prefix}throttle:…``, on its client),
+    or in the SQL database (stamped by ``clock``) when sessions live there."""
+    if isinstance(store, RedisSessionStore):
+        return RedisWindowStorage(store.client, key_prefix=f"{store.prefix}throttle")
+    return SqlWindowStorage(engine, clock=clock)
 
 
 def login_throttle(
     settings: Settings, store: SessionStore, engine: AsyncEngine, clock: Clock
 ) -> LoginThrottle:
-    """Counters in the session store's Redis (keys ``{prefix}throttle:…``, on its client),
-    or in the SQL database (stamped by ``clock``) when sessions live there."""
-    storage: WindowStorage
-    if isinstance(store, RedisSessionStore):
-        storage = RedisWindowStorage(store.client, key_prefix=f"{store.prefix}throttle")
-    else:
-        storage = SqlWindowStorage(engine, clock=clock)
+    """Failed password logins and password changes (:mod:`wxsession.throttle.login`)."""
     return LoginThrottle(
-        storage,
+        window_storage(store, engine, clock),
         per_account_ip=settings.login_attempts_per_account_ip,
         window=settings.login_attempt_window,
         per_account_hour=settings.login_attempts_per_account_hour,
+    )
+
+
+def open_data_throttle(
+    settings: Settings, store: SessionStore, engine: AsyncEngine, clock: Clock
+) -> OpenDataThrottle:
+    """Failed open-data checks per user (:mod:`wxsession.throttle.open_data`)."""
+    return OpenDataThrottle(
+        window_storage(store, engine, clock),
+        failures=settings.wechat_data_failures,
+        window=settings.wechat_data_failure_window,
     )

@@ -23,18 +23,13 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
 from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerSecond
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.errors import StorageError
 
-from wxsession.errors import SessionStoreUnavailable
-from wxsession.throttle.storage import WindowStorage
+from wxsession.throttle.storage import WindowStorage, retry_after
 
 
 class Scope(StrEnum):
@@ -104,8 +99,6 @@ class LoginThrottle:
         per_account_hour: int = 100,
     ) -> None:
         self.storage = storage
-        errors = storage.base_exceptions
-        self._errors = (StorageError, OSError, *(errors if isinstance(errors, tuple) else [errors]))
         self._limiter = MovingWindowRateLimiter(storage)
         self._windows = {
             scope: _Windows(
@@ -122,7 +115,7 @@ class LoginThrottle:
         from ``ip`` before its password is checked; a :class:`Refused` if either window of
         ``scope`` is already full (nothing counted)."""
         windows, account, pair = self._windows[scope], _digest(name), _digest(name, _network(ip))
-        with self._unavailable():
+        with self.storage.failing_closed():
             if not await self._limiter.hit(windows.account_ip, pair):
                 return await self._refused(windows, Limit.ACCOUNT_IP, account, pair)
             if not await self._limiter.hit(windows.account, account):
@@ -133,25 +126,16 @@ class LoginThrottle:
     async def succeeded(self, name: str, ip: str | None, *, scope: Scope = Scope.LOGIN) -> None:
         """The reserved attempt had the right password: it is not a failure after all."""
         windows, account, pair = self._windows[scope], _digest(name), _digest(name, _network(ip))
-        with self._unavailable():
+        with self.storage.failing_closed():
             await self._limiter.clear(windows.account_ip, pair)
             await self.storage.release_entry(windows.account.key_for(account))
 
     async def _refused(self, windows: _Windows, limit: Limit, account: str, pair: str) -> Refused:
-        """Retry-After: the first whole second at which every full window has a free slot
-        (an entry exactly a window old still counts, as in limits' own storages)."""
+        """Retry-After: the first whole second at which every full window has a free slot."""
         resets = []
         for item, key in ((windows.account_ip, pair), (windows.account, account)):
             stats = await self._limiter.get_window_stats(item, key)
             if stats.remaining <= 0:
                 resets.append(stats.reset_time)
-        wait = max(resets, default=self.storage.now()) - self.storage.now()
-        return Refused(limit, max(1, math.floor(wait) + 1), account)
-
-    @contextmanager
-    def _unavailable(self) -> Iterator[None]:
-        """Any failure to reach the counters is a 503: fail closed."""
-        try:
-            yield
-        except self._errors as exc:
-            raise SessionStoreUnavailable() from exc
+        now = self.storage.now()
+        return Refused(limit, retry_after(max(resets, default=now), now), account)

@@ -1,9 +1,10 @@
-"""Where login-attempt counters live: a ``limits`` async storage that also gives one back.
+"""Where the throttles' counters live: a ``limits`` async storage that also gives one back.
 
 :class:`WindowStorage` is ``limits``' async storage contract with the moving window, plus
-two things the login throttle needs: :meth:`~WindowStorage.release_entry` (a success gives
-back the attempt it reserved, so only failures count) and :meth:`~WindowStorage.now` (the
-clock the storage stamps entries with, to turn a window's reset time into ``Retry-After``).
+what the throttles need: :meth:`~WindowStorage.release_entry` (a success gives back the
+attempt it reserved, so only failures count), :meth:`~WindowStorage.now` (the clock the
+storage stamps entries with, to turn a window's reset time into ``Retry-After``, see
+:func:`retry_after`) and :meth:`~WindowStorage.failing_closed` (an unreachable store is a 503).
 
 :class:`RedisWindowStorage` is ``limits``' own Redis storage on the session store's
 connection pool; :class:`~wxsession.throttle.sql.SqlWindowStorage` keeps counters in SQL.
@@ -11,15 +12,21 @@ connection pool; :class:`~wxsession.throttle.sql.SqlWindowStorage` keeps counter
 
 from __future__ import annotations
 
+import math
 import time
 from abc import abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from limits.aio.storage import MovingWindowSupport, RedisStorage, Storage
+from limits.errors import StorageError
 from redis.asyncio import Redis, RedisCluster
+
+from wxsession.errors import SessionStoreUnavailable
 
 
 class WindowStorage(Storage, MovingWindowSupport):
-    """``limits``' async storage with moving-window support, plus the two methods above."""
+    """``limits``' async storage with moving-window support, plus the methods above."""
 
     @abstractmethod
     async def release_entry(self, key: str) -> None:
@@ -28,6 +35,23 @@ class WindowStorage(Storage, MovingWindowSupport):
     @abstractmethod
     def now(self) -> float:
         """The Unix time the storage stamps entries with."""
+
+    @contextmanager
+    def failing_closed(self) -> Iterator[None]:
+        """Any failure to reach the counters is a 503: with them out of reach, no attempt goes
+        through unthrottled."""
+        errors = self.base_exceptions
+        caught = (StorageError, OSError, *(errors if isinstance(errors, tuple) else [errors]))
+        try:
+            yield
+        except caught as exc:
+            raise SessionStoreUnavailable() from exc
+
+
+def retry_after(reset_time: float, now: float) -> int:
+    """``Retry-After`` for a window that frees a slot at ``reset_time``: the first whole second
+    after it, at least 1 (an entry exactly a window old still counts, as in limits' storages)."""
+    return max(1, math.floor(reset_time - now) + 1)
 
 
 class RedisWindowStorage(RedisStorage, WindowStorage):

@@ -1,11 +1,19 @@
 """WeChat open data: check a ``signature``, decrypt ``encryptedData``. Pure: no I/O.
 
 What the client sends here is attacker-controlled input encrypted or signed with the user's
-``session_key`` (see docs/wechat-data.md). Every way it can be wrong ends in one
-:class:`~wxsession.errors.WeChatDataError` subclass, a 400 with its own code; nothing else
-escapes (a property test feeds it random bytes to hold that). Unlike WeChat's sample code,
-the PKCS#7 padding is checked in full, and the watermark must name our appid, so data
-encrypted for another mini program (or garbage that happens to unpad) is refused.
+``session_key`` (see docs/wechat-data.md). Input of the wrong shape (not base64, not whole
+AES blocks, too large) is :class:`~wxsession.errors.WeChatDataMalformed`; that depends on the
+input alone, never on the key. Everything after decryption is one error,
+:class:`~wxsession.errors.WeChatDataInvalid`, raised at the end after every check has run:
+bad padding, bad UTF-8, bad JSON and content that is not WeChat's for this user answer alike,
+so the route is no padding oracle. Unlike WeChat's sample code, the PKCS#7 padding is checked
+in full (by ``cryptography``, in constant time).
+
+AES-CBC has no integrity: whoever holds a genuine ciphertext and picks the iv controls the
+first 16 plaintext bytes. So decrypted data must also look like what WeChat sends: one JSON
+object without duplicate keys, a watermark naming our appid with a recent timestamp, the
+caller's own openId and unionId where the data carries them, and a phone number consistent
+with its pure form.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 from typing import Any
 
 from cryptography.hazmat.primitives import padding
@@ -23,11 +32,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from wxsession.errors import (
     WeChatDataInvalid,
     WeChatDataMalformed,
-    WeChatDataStale,
-    WeChatDecryptFailed,
     WeChatReloginRequired,
     WeChatSignatureInvalid,
-    WeChatWatermarkMismatch,
 )
 
 BLOCK_BYTES = 16
@@ -79,30 +85,31 @@ def decrypt(
     session_key: str,
     *,
     appid: str,
-    max_age: int | None = None,
+    openid: str,
+    union_id: str | None = None,
+    max_age: int,
     now: float,
 ) -> dict[str, Any]:
-    """Decrypt WeChat open data and check its watermark; returns the JSON object.
+    """Decrypt WeChat open data for the user ``openid`` (``union_id`` if known) of mini
+    program ``appid``, and check it came from WeChat; returns the JSON object.
 
-    ``max_age`` (seconds) refuses a ``watermark.timestamp`` further than that from ``now``
-    in either direction; ``None`` skips the time check.
+    ``watermark.timestamp`` must be within ``max_age`` seconds of ``now``, either way. Any
+    failure after the shape check is :class:`WeChatDataInvalid`, the same whichever check
+    failed; every check runs whatever the earlier ones found.
     """
     key = session_key_bytes(session_key)
-    iv_bytes = _b64(iv)
-    ciphertext = _b64(encrypted_data)
+    iv_bytes, ciphertext = _b64(iv), _b64(encrypted_data)
     if len(iv_bytes) != BLOCK_BYTES:
         raise WeChatDataMalformed("iv must be 16 bytes of base64.")
     if not ciphertext or len(ciphertext) % BLOCK_BYTES or len(ciphertext) > MAX_CIPHERTEXT_BYTES:
         raise WeChatDataMalformed("encryptedData must be whole AES blocks of base64.")
     decryptor = Cipher(algorithms.AES(key), modes.CBC(iv_bytes)).decryptor()
-    padded = decryptor.update(ciphertext) + decryptor.finalize()
-    unpadder = padding.PKCS7(BLOCK_BYTES * 8).unpadder()
-    try:
-        plaintext = unpadder.update(padded) + unpadder.finalize()
-    except ValueError:
-        raise WeChatDecryptFailed() from None
+    plaintext, padded_well = _unpad(decryptor.update(ciphertext) + decryptor.finalize())
     data = _json_object(plaintext)
-    _check_watermark(data, appid, max_age, now)
+    # Non-short-circuit "&": the content checks run even when the padding was bad.
+    from_wechat = _from_wechat(data or {}, appid, openid, union_id, max_age, now)
+    if data is None or not (padded_well & from_wechat):
+        raise WeChatDataInvalid()
     return data
 
 
@@ -122,29 +129,62 @@ def _b64(text: str) -> bytes:
         raise WeChatDataMalformed() from None
 
 
+def _unpad(padded: bytes) -> tuple[bytes, bool]:
+    """PKCS#7-unpadded plaintext and True, or the padded bytes as they are and False: the
+    caller goes on parsing either way (``cryptography`` checks the padding in constant time)."""
+    unpadder = padding.PKCS7(BLOCK_BYTES * 8).unpadder()
+    try:
+        return unpadder.update(padded) + unpadder.finalize(), True
+    except ValueError:
+        return padded, False
+
+
 def _refuse_constant(_: str) -> Any:
     raise ValueError("NaN and Infinity are not JSON")
 
 
-def _json_object(plaintext: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(plaintext.decode("utf-8"), parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        # Almost always a wrong key whose garbage happened to unpad; reported as bad data.
-        raise WeChatDataInvalid() from None
-    if not isinstance(data, dict):
-        raise WeChatDataInvalid()
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, unless a key repeats: WeChat never sends one, and parsers disagree on
+    which copy wins, so a repeated key could smuggle a value past a check."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise ValueError("duplicate key")
     return data
 
 
-def _check_watermark(data: dict[str, Any], appid: str, max_age: int | None, now: float) -> None:
+def _json_object(plaintext: bytes) -> dict[str, Any] | None:
+    """The JSON object in ``plaintext``, or None if it is not UTF-8 JSON of one object."""
+    try:
+        data = json.loads(
+            plaintext.decode("utf-8"),
+            parse_constant=_refuse_constant,
+            object_pairs_hook=_refuse_duplicates,
+        )
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _from_wechat(
+    data: dict[str, Any],
+    appid: str,
+    openid: str,
+    union_id: str | None,
+    max_age: int,
+    now: float,
+) -> bool:
+    """Whether ``data`` is what WeChat sends this user of this app, recently: every check is
+    made (``&``, not ``and``), so the answer costs the same whichever of them fails."""
     watermark = data.get("watermark")
-    if not isinstance(watermark, dict) or watermark.get("appid") != appid:
-        raise WeChatWatermarkMismatch()
-    if max_age is None:
-        return
+    if not isinstance(watermark, dict):
+        watermark = {}
     timestamp = watermark.get("timestamp")
-    if not isinstance(timestamp, int) or isinstance(timestamp, bool):
-        raise WeChatDataInvalid("The data's watermark has no timestamp.")
-    if abs(now - timestamp) > max_age:
-        raise WeChatDataStale()
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int):
+        timestamp = None
+    ours: bool = watermark.get("appid") == appid
+    recent = timestamp is not None and abs(math.floor(now) - timestamp) <= max_age  # ints
+    user: bool = data.get("openId", openid) == openid
+    union: bool = union_id is None or data.get("unionId", union_id) == union_id
+    phone, pure = data.get("phoneNumber", ""), data.get("purePhoneNumber", "")
+    same_phone = isinstance(phone, str) and isinstance(pure, str) and phone.endswith(pure)
+    return ours & recent & user & union & same_phone
