@@ -11,6 +11,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wxsession.accounts.repository import AccountRepository
+from wxsession.data_keys import DataKeys
 from wxsession.providers.base import Identity
 
 ALICE = Identity(
@@ -38,7 +39,7 @@ class Database:
 @pytest.fixture
 def database(sqlite_engine: AsyncEngine) -> Database:
     """The real repository on a migrated SQLite database of the test's own."""
-    database = Database(sqlite_engine, AccountRepository(sqlite_engine))
+    database = Database(sqlite_engine, AccountRepository(sqlite_engine, keys=DataKeys.dev()))
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         database.statements.append(" ".join(statement.split()))
