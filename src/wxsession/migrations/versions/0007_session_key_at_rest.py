@@ -6,9 +6,10 @@
 
 The plaintext keys are blanked, then their column dropped; they are not sealed here, because
 a migration does not hold the data keys. Nothing else is lost: those users keep their
-sessions, and their next ``wx.login()`` stores a sealed key (open data asks for that login
-with ``WECHAT_RELOGIN_REQUIRED``, which the SDK answers by itself). Downgrading drops the
-sealed keys the same way.
+sessions, and their next login stores a sealed key (until then, open data answers
+``WECHAT_RELOGIN_REQUIRED`` and ``GET /v1/wechat/session-key`` says ``valid: false``, both of
+which tell the client to call ``wx.login()`` and log in again). Downgrading drops the sealed
+keys the same way.
 
 Revision ID: 0007_session_key_at_rest
 Revises: 0006
