@@ -258,7 +258,8 @@ class AccountRepository:
     async def _returning(self, identity: Identity) -> tuple[User | None, bool]:
         """A known identity's user, with this login's session_key recorded: the common login.
 
-        One read, and one narrow update when the session_key changed, in Core and not in one
+        One read, and one narrow update when the session_key changed (or is still sealed under
+        an older data key, so rotation happens as users log in), in Core and not in one
         transaction (nothing read is relied on after the update): far less CPU and fewer
         round trips than the ORM transaction (issue 8). No user when the identity is
         unknown, or its unionid is new and must be claimed: :meth:`_find_or_add` decides
