@@ -282,6 +282,8 @@ class Logins:
         env = base_env(
             WXSESSION_APPID=LOGIN_APPID,
             WXSESSION_SECRET=LOGIN_SECRET,
+            # A fixed, public key: the bench measures sealing, it keeps no secret.
+            WXSESSION_DATA_KEYS="bench:" + "YmVuY2gtZGF0YS1rZXktMDEyMzQ1Njc4OWFiY2RlZmc=",
             WXSESSION_WECHAT_API_BASE=self.emulator.url,
             WXSESSION_SESSION_STORE=session_store,
             WXSESSION_DATABASE_URL=database_url or f"sqlite+aiosqlite:///{workdir / 'logins.db'}",

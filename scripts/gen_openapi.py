@@ -27,6 +27,7 @@ def openapi() -> dict[str, Any]:
     settings = Settings(
         appid="wx0000000000000000",
         secret="docs-only",  # noqa: S106 - not a credential: the schema never contains it
+        data_keys="docs:" + "A" * 43 + "=",  # 32 zero bytes: a production app needs keys
         database_url="sqlite+aiosqlite:///:memory:",
         session_store="sql",
     )

@@ -21,6 +21,7 @@ Per-test URLs
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -29,10 +30,15 @@ import pytest
 import redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.support.cli import TEST_DATA_KEYS
 from tests.support.servers import PostgresProcess, RedisProcess
 from tests.support.topologies import ClusterTopology
 from wxsession import migrate
 from wxsession.db import create_engine
+
+# Outside dev mode a service needs WXSESSION_DATA_KEYS: every service the suite starts in this
+# process seals with the public test key, unless a test sets its own.
+os.environ.setdefault("WXSESSION_DATA_KEYS", TEST_DATA_KEYS)
 
 # --- real servers (session scope) ---------------------------------------------------------
 

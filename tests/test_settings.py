@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from tests.support.cli import TEST_DATA_KEYS
 from wxsession.settings import ConfigurationError, load_settings
 
 
@@ -31,6 +32,7 @@ def test_embedded_defaults() -> None:
 def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WXSESSION_APPID", "wx0123456789abcdef")
     monkeypatch.setenv("WXSESSION_SECRET", "s3cret")
+    monkeypatch.setenv("WXSESSION_DATA_KEYS", TEST_DATA_KEYS)
     monkeypatch.setenv("WXSESSION_SESSION_STORE", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("WXSESSION_CARRIERS", "cookie, header")
     monkeypatch.setenv("WXSESSION_REGISTRATION", "explicit")
@@ -39,6 +41,7 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.carriers == ["cookie", "header"]
     assert settings.registration == "explicit"
     assert "s3cret" not in repr(settings)
+    assert TEST_DATA_KEYS.split(":")[1] not in repr(settings)
     assert settings.effective_secret.get_secret_value() == "s3cret"
 
 
@@ -87,3 +90,26 @@ def test_max_age_below_ttl_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WXSESSION_SESSION_MAX_AGE", "3600")
     with pytest.raises(ConfigurationError, match="WXSESSION_SESSION_MAX_AGE"):
         load_settings()
+
+
+def test_data_keys_are_required_outside_dev_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WXSESSION_APPID", "wx0123456789abcdef")
+    monkeypatch.setenv("WXSESSION_SECRET", "s3cret")
+    with pytest.raises(ConfigurationError, match="WXSESSION_DATA_KEYS is required"):
+        load_settings()
+    monkeypatch.setenv("WXSESSION_DATA_KEYS", TEST_DATA_KEYS)
+    assert load_settings().data_keys is not None
+    monkeypatch.delenv("WXSESSION_APPID")
+    monkeypatch.delenv("WXSESSION_SECRET")
+    monkeypatch.delenv("WXSESSION_DATA_KEYS")
+    assert load_settings().data_keys is None  # dev mode: the fixed, public dev key
+
+
+def test_bad_data_keys_name_the_variable_not_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = TEST_DATA_KEYS.split(":")[1]
+    monkeypatch.setenv("WXSESSION_DATA_KEYS", f"new:{key[:-8]}=,{TEST_DATA_KEYS}")
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "WXSESSION_DATA_KEYS" in message and "entry 1 (new)" in message
+    assert key[:-8] not in message

@@ -1,8 +1,9 @@
 """Operator actions on users and their sessions, behind ``wxsession admin``.
 
 Find a user (by id, or by provider + subject), list and revoke their sessions, disable,
-enable or delete them. It runs against the same database and session store as the service
-(the ``WXSESSION_*`` settings). Revoking all sessions, disabling and deleting raise the user's
+enable or delete them; reseal stored session_keys under the current data key (``rekey``).
+It runs against the same database and session store as the service (the ``WXSESSION_*``
+settings). Revoking all sessions, disabling and deleting raise the user's
 revocation point in SQL, so running servers refuse the old sessions even if a store delete is
 lost (within their revocation cache window, ``WXSESSION_REVOCATION_CACHE_SECONDS``).
 Output is one JSON object per line; it names sessions by public id, never token or store key,
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wxsession.accounts.models import User
-from wxsession.accounts.repository import AccountRepository
+from wxsession.accounts.repository import AccountRepository, Resealed
 from wxsession.audit import event as audit_event
 from wxsession.logging_setup import configure_logging
 from wxsession.runtime import open_storage
@@ -96,6 +97,19 @@ class Admin:
         audit_event("user_deleted", user=user_id, actor=ACTOR, ended=ended)
         return True
 
+    async def rekey(self) -> Resealed:
+        """Seal every stored session_key under the first of ``WXSESSION_DATA_KEYS``, so the
+        keys after it can be retired (docs/deployment.md, rotating the data key)."""
+        done = await self.accounts.reseal_session_keys()
+        audit_event(
+            "session_keys_resealed",
+            actor=ACTOR,
+            key_id=self.accounts.keys.current,
+            moved=done.moved,
+            unreadable=sum(done.unreadable.values()),
+        )
+        return done
+
 
 # --- command line ---------------------------------------------------------------------------
 
@@ -129,6 +143,11 @@ def add_admin_parser(commands: Any) -> None:
         action = actions.add_parser(name, help=helptext)
         action.add_argument("user")
         action.set_defaults(handler=_run(_user_action(name)))
+
+    rekey = actions.add_parser(
+        "rekey", help="reseal stored session_keys under the first of WXSESSION_DATA_KEYS"
+    )
+    rekey.set_defaults(handler=_run(_rekey))
 
 
 Handler = Callable[[Admin, argparse.Namespace], Awaitable[int]]
@@ -174,6 +193,13 @@ async def _revoke(admin: Admin, args: argparse.Namespace) -> int:
     count = await admin.revoke(args.user, args.session)
     _print({"user": args.user, "ended": count})
     return 0 if count or args.session is None else 1
+
+
+async def _rekey(admin: Admin, args: argparse.Namespace) -> int:
+    done = await admin.rekey()
+    key_id = admin.accounts.keys.current
+    _print({"key_id": key_id, "moved": done.moved, "unreadable": done.unreadable})
+    return 0
 
 
 def _user_action(name: str) -> Handler:

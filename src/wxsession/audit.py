@@ -30,6 +30,7 @@ EVENTS = frozenset(
         "user_disabled",
         "user_enabled",
         "user_deleted",
+        "session_keys_resealed",
         "identity_bound",
         "identity_unbound",
         "bind_failed",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wxsession import tokens
+from wxsession.accounts import session_keys
 from wxsession.accounts.login_names import PASSWORD_APP_ID, PASSWORD_PROVIDER
 from wxsession.accounts.models import User
 from wxsession.accounts.passwords import PasswordHasher, check_new_password
@@ -158,6 +159,8 @@ class AuthService:
                 via="unionid",
                 ip=device.ip,
             )
+        if found.user is None:  # a pending session: its record keeps the key sealed
+            identity = session_keys.for_pending_record(self.accounts.keys, identity)
         return await self._start(identity, found.user, device, presented_token)
 
     async def register(
@@ -166,7 +169,7 @@ class AuthService:
         """Complete explicit registration for a pending session; issues a fresh session."""
         if active.record.registered:
             raise AlreadyRegistered()
-        identity = active.record.identity()
+        identity = session_keys.from_pending_record(self.accounts.keys, active.record.identity())
         user = await self.accounts.register(identity, profile)
         audit_event(
             "registered",

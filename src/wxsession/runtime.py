@@ -21,6 +21,7 @@ from wxsession.accounts.repository import AccountRepository
 from wxsession.auth import AuthService
 from wxsession.carriers import CarrierChain
 from wxsession.clock import Clock, system_clock
+from wxsession.data_keys import DataKeys
 from wxsession.db import engine_for
 from wxsession.metrics import Metrics
 from wxsession.providers.registry import DEV_CREDENTIALS, build_providers
@@ -163,7 +164,11 @@ async def open_storage(
                 max_age=settings.session_cache_seconds,
             )
             async with hot as (cache, invalidations):
-                accounts = AccountRepository(engine, unionid_merge=settings.unionid_merge)
+                accounts = AccountRepository(
+                    engine,
+                    keys=DataKeys.from_setting(settings.data_keys),
+                    unionid_merge=settings.unionid_merge,
+                )
                 cache_seconds = (
                     settings.revocation_cache_seconds
                     if revocation_cache_seconds is None

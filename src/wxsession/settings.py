@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     redis_timeout: float = Field(default=1.0, gt=0, le=30)
     auto_migrate: bool = True
 
+    # Secrets at rest (issue 19, point 20): the AES-256-GCM keys that seal stored session_keys,
+    # as key_id:base64_key entries, comma-separated; the first seals, all open. Required
+    # outside dev mode; dev mode without it uses a fixed, public dev key (wxsession.data_keys).
+    data_keys: SecretStr | None = None
+
     # Scale-out (issue #9): PostgreSQL pool and waits, per process (ignored for SQLite). Every
     # request needs at most one connection at a time; max_overflow adds short-lived extras.
     db_pool_size: int = Field(default=10, ge=1, le=1000)
@@ -160,6 +165,15 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least {MIN_METRICS_TOKEN} characters (or unset)")
         return value
 
+    @field_validator("data_keys")
+    @classmethod
+    def _data_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from wxsession.data_keys import DataKeys
+
+            DataKeys.parse(value.get_secret_value())  # its errors never quote a key
+        return value
+
     @field_validator("session_store")
     @classmethod
     def _store_url(cls, value: str) -> str:
@@ -208,6 +222,11 @@ class Settings(BaseSettings):
             raise ValueError("WXSESSION_COOKIE_SAMESITE=none needs WXSESSION_COOKIE_SECURE=true")
         if self.session_max_age < self.session_ttl:
             raise ValueError("WXSESSION_SESSION_MAX_AGE must be at least WXSESSION_SESSION_TTL")
+        if self.data_keys is None and not self.dev_mode:
+            raise ValueError(
+                "WXSESSION_DATA_KEYS is required outside dev mode (it seals stored session "
+                "keys); see docs/deployment.md to generate one"
+            )
         return self
 
     @property

@@ -11,6 +11,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wxsession.accounts.repository import AccountRepository
+from wxsession.data_keys import DataKeys
 from wxsession.providers.base import Identity
 
 ALICE = Identity(
@@ -38,7 +39,7 @@ class Database:
 @pytest.fixture
 def database(sqlite_engine: AsyncEngine) -> Database:
     """The real repository on a migrated SQLite database of the test's own."""
-    database = Database(sqlite_engine, AccountRepository(sqlite_engine))
+    database = Database(sqlite_engine, AccountRepository(sqlite_engine, keys=DataKeys.dev()))
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         database.statements.append(" ".join(statement.split()))
@@ -76,3 +77,29 @@ async def test_a_registration_between_the_read_and_the_insert_finds_the_winner(
     assert len(database.identity_reads()) == 1  # the retry's
     assert await database.count("users") == 1
     assert await database.count("identities") == 1
+
+
+async def test_a_returning_login_rewrites_its_key_only_if_it_or_its_data_key_changed(
+    database: Database,
+) -> None:
+    """The stored key is opened to compare: the same key under the current data key costs no
+    write; a key sealed under an older data key is resealed under the current one."""
+    old_key, new_key = ("old", b"o" * 32), ("new", b"n" * 32)
+    engine = database.engine
+    before = AccountRepository(engine, keys=DataKeys([old_key]))
+    await before.find_or_register(ALICE, auto=True)
+    database.statements.clear()
+    await before.find_or_register(ALICE, auto=True)
+    assert not [s for s in database.statements if s.startswith("UPDATE identities")]
+
+    rotated = AccountRepository(engine, keys=DataKeys([new_key, old_key]))
+    await rotated.find_or_register(ALICE, auto=True)  # the same session_key as before
+    assert [s for s in database.statements if s.startswith("UPDATE identities")]
+    async with engine.connect() as connection:
+        kid = (await connection.execute(text("SELECT session_key_kid FROM identities"))).scalar()
+    assert kid == "new"
+    user = (await rotated.find_or_register(ALICE, auto=True)).user
+    assert user is not None
+    only_new = AccountRepository(engine, keys=DataKeys([new_key]))
+    found = await only_new.identity_of(user.id, ALICE.provider, ALICE.app_id)
+    assert found is not None and found.session_key == "k1"

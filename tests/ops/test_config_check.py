@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import run_cli
+from tests.support.cli import TEST_DATA_KEYS, run_cli
 from wxsession import cli
 
 SECRET = "s3cret-app-secret-9a8b7c6d"
@@ -25,15 +25,19 @@ def test_prints_effective_settings_with_secrets_masked(tmp_path: Path) -> None:
         tmp_path,
         WXSESSION_APPID="wx5e1f0c3a9b7d2e46",
         WXSESSION_SECRET=SECRET,
+        WXSESSION_DATA_KEYS=TEST_DATA_KEYS,
         WXSESSION_DATABASE_URL=f"postgresql+asyncpg://wxs:{DB_PASSWORD}@db.internal/wxs",
         WXSESSION_SESSION_STORE=f"redis://:{REDIS_PASSWORD}@cache.internal:6379/0",
         WXSESSION_SESSION_TTL="3600",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    for secret in (SECRET, DB_PASSWORD, REDIS_PASSWORD):
+    for secret in (SECRET, DB_PASSWORD, REDIS_PASSWORD, TEST_DATA_KEYS.split(":")[1]):
         assert secret not in out + result.stderr
     assert "* WXSESSION_SECRET" in out and "********" in out
+    assert any(
+        line.split() == ["*", "WXSESSION_DATA_KEYS", "********"] for line in out.splitlines()
+    )
     assert "postgresql+asyncpg://wxs:***@db.internal/wxs" in out
     assert "redis://:***@cache.internal:6379/0" in out
     assert any(

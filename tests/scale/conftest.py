@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.cli import TEST_DATA_KEYS
 from tests.support.emulator import running_emulator
 from tests.support.topologies import SentinelTopology
 from wxsession.server.app import create_app
@@ -37,6 +38,7 @@ def emulator_env() -> Iterator[dict[str, str]]:
         yield {
             "WXSESSION_APPID": APPID,
             "WXSESSION_SECRET": SECRET,
+            "WXSESSION_DATA_KEYS": TEST_DATA_KEYS,
             "WXSESSION_WECHAT_API_BASE": url,
         }
 

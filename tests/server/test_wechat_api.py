@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from tests.server.conftest import APPID, SECRET, Service
-from tests.support.cli import serving
+from tests.support.cli import TEST_DATA_KEYS, serving
 from tests.support.emulator import running_emulator
 
 
@@ -83,6 +83,7 @@ def test_fifty_needs_across_two_processes_fetch_one_token(
         env = {
             "WXSESSION_APPID": APPID,
             "WXSESSION_SECRET": SECRET,
+            "WXSESSION_DATA_KEYS": TEST_DATA_KEYS,
             "WXSESSION_WECHAT_API_BASE": emulator_url,
             "WXSESSION_DATABASE_URL": backend["database_url"],
             "WXSESSION_SESSION_STORE": backend["session_store"],

@@ -13,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from tests.server.conftest import APPID, Service
+from tests.server.test_session_key_at_rest import stored_session_key
 from wxsession.wechat import crypto
 
 RAW = json.dumps({"nickName": "微信用户", "gender": 0, "language": "zh_CN"}, ensure_ascii=False)
@@ -170,8 +171,7 @@ def test_the_newest_session_key_is_used_not_the_presented_sessions(service: Serv
     new_key = service.emulator.session_key_for(APPID, who)
     assert new_key != old_key
 
-    stored = service.sql_scalar("SELECT session_key FROM identities")
-    assert stored == new_key
+    assert stored_session_key(service, who) == new_key
     for token in (first, second):
         stale = service.post(
             "/v1/wechat/verify", token, json={"rawData": RAW, "signature": old_signature}
@@ -216,7 +216,9 @@ def test_a_key_wechat_rotated_asks_for_a_new_login(service: Service) -> None:
 def test_no_session_key_on_record_asks_for_a_new_login(service: Service) -> None:
     token = service.session_for("amy")
     signature = service.emulator.sign(APPID, openid(service, "amy"), RAW)
-    service.sql_execute("UPDATE identities SET session_key = NULL")  # a row from before 0003
+    service.sql_execute(  # a row from before 0003, or whose plaintext key 0007 dropped
+        "UPDATE identities SET session_key_sealed = NULL, session_key_kid = NULL"
+    )
     for path, body in [
         ("/v1/wechat/verify", {"rawData": RAW, "signature": signature}),
         ("/v1/wechat/decrypt", {"encryptedData": "AAAA", "iv": "AAAA"}),

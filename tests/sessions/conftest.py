@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wxsession.accounts.repository import AccountRepository
+from wxsession.data_keys import DataKeys
 
 
 @pytest.fixture
 def accounts(sqlite_engine: AsyncEngine) -> AccountRepository:
     """The real user repository on a migrated SQLite database of the test's own."""
-    return AccountRepository(sqlite_engine)
+    return AccountRepository(sqlite_engine, keys=DataKeys.dev())

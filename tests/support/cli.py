@@ -14,6 +14,10 @@ import httpx
 
 from wxsession.server.background import free_port
 
+TEST_DATA_KEYS = "test-1:dGVzdC1kYXRhLWtleS0wMTIzNDU2Nzg5YWJjZGVmZ2g="
+"""A public data key (``WXSESSION_DATA_KEYS``) for the services tests start: needed outside
+dev mode. ``tests/conftest.py`` puts it in this process's environment."""
+
 ENV_WITHOUT_WXSESSION = {k: v for k, v in os.environ.items() if not k.startswith("WXSESSION_")}
 
 

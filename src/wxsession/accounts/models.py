@@ -5,10 +5,22 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wxsession.db import Base
+
+SEALED_KEY_BYTES = 96
+"""Room for a sealed session_key of up to 64 characters (the old plaintext column's width):
+1 version byte, a 12-byte nonce, the key and a 16-byte tag (see wxsession.data_keys)."""
 
 
 def new_user_id() -> str:
@@ -63,8 +75,10 @@ class IdentityRow(Base):
     subject: Mapped[str] = mapped_column(String(128))
     union_id: Mapped[str | None] = mapped_column(String(128), index=True)
     # The newest session_key of this identity (WeChat), replaced on every login; a secret of
-    # the server, read only to check or decrypt the user's open data. Never rendered.
-    session_key: Mapped[str | None] = mapped_column(String(64))
+    # the server, read only to check or decrypt the user's open data. Never rendered, never
+    # stored in the clear: sealed with the data key named beside it (accounts.session_keys).
+    session_key_sealed: Mapped[bytes | None] = mapped_column(LargeBinary(SEALED_KEY_BYTES))
+    session_key_kid: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

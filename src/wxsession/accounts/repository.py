@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from wxsession.accounts import session_keys
 from wxsession.accounts.login_names import PASSWORD_PROVIDER
 from wxsession.accounts.models import (
     IdentityRow,
@@ -23,6 +24,7 @@ from wxsession.accounts.models import (
     new_user_id,
     utcnow,
 )
+from wxsession.data_keys import DataKeys, Sealed
 from wxsession.db import sessionmaker
 from wxsession.errors import (
     DatabaseUnavailable,
@@ -59,6 +61,15 @@ class Profile:
 
 
 @dataclass(frozen=True, slots=True)
+class Resealed:
+    """What :meth:`AccountRepository.reseal_session_keys` did: keys moved under the current
+    data key, and keys it could not open, counted by key id (left as they are)."""
+
+    moved: int
+    unreadable: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
 class Found:
     """What a login found: the user (``None``: unknown and not registered), and whether the
     identity was new and joined the user its unionid belongs to."""
@@ -73,10 +84,12 @@ class AccountRepository:
     per (user, provider, app), and a unionid's home user (see :class:`UnionRow`).
 
     ``unionid_merge``: a new identity whose unionid already belongs to a user joins that user
-    (at login and at explicit registration) instead of making a new one.
+    (at login and at explicit registration) instead of making a new one. ``keys`` seal the
+    session_keys it stores (:mod:`wxsession.accounts.session_keys`).
     """
 
-    def __init__(self, engine: AsyncEngine, *, unionid_merge: bool = True) -> None:
+    def __init__(self, engine: AsyncEngine, *, keys: DataKeys, unionid_merge: bool = True) -> None:
+        self.keys = keys
         self._sessionmaker = sessionmaker(engine)
         # PostgreSQL: a returning login's two statements go without BEGIN and COMMIT, two
         # round trips fewer. SQLite opens its transaction with the update itself, and
@@ -117,7 +130,7 @@ class AccountRepository:
                 user = User()
                 session.add(user)
                 await session.flush()
-                session.add(_identity_row(identity, user.id))
+                session.add(self._identity_row(identity, user.id))
                 session.add(PasswordRow(user_id=user.id, hash=password_hash))
                 await session.flush()
                 return user
@@ -245,7 +258,8 @@ class AccountRepository:
     async def _returning(self, identity: Identity) -> tuple[User | None, bool]:
         """A known identity's user, with this login's session_key recorded: the common login.
 
-        One read, and one narrow update when the session_key changed, in Core and not in one
+        One read, and one narrow update when the session_key changed (or is still sealed under
+        an older data key, so rotation happens as users log in), in Core and not in one
         transaction (nothing read is relied on after the update): far less CPU and fewer
         round trips than the ORM transaction (issue 8). No user when the identity is
         unknown, or its unionid is new and must be claimed: :meth:`_find_or_add` decides
@@ -258,10 +272,9 @@ class AccountRepository:
                     return None, False
                 if row.union_id is None and identity.union_id is not None:
                     return None, True
-                if identity.session_key is not None and identity.session_key != row.session_key:
-                    await connection.execute(
-                        _NEW_SESSION_KEY, {"row": row.row_id, "session_key": identity.session_key}
-                    )
+                new_key = self._new_key(identity, row)
+                if new_key:
+                    await connection.execute(_NEW_SESSION_KEY, {"row": row.row_id, **new_key})
                     await connection.commit()
         return _user_of(row), True
 
@@ -283,9 +296,7 @@ class AccountRepository:
         if not absent:
             known = (await session.execute(_KNOWN_ROW, _identity_params(identity))).first()
         if known is not None:
-            changes: dict[str, str] = {}
-            if identity.session_key is not None and identity.session_key != known.session_key:
-                changes["session_key"] = identity.session_key
+            changes: dict[str, Any] = self._new_key(identity, known)
             if known.union_id is None and identity.union_id is not None:
                 changes["union_id"] = identity.union_id  # the app joined an Open Platform account
             if changes:
@@ -299,7 +310,7 @@ class AccountRepository:
             return Found(user)
         home = await self._union_home(session, identity)
         if home is not None:
-            session.add(_identity_row(identity, home))
+            session.add(self._identity_row(identity, home))
             await session.flush()
             return Found(await session.get(User, home), joined=True)
         if profile is None:
@@ -307,7 +318,7 @@ class AccountRepository:
         # Two Core inserts, user first: an ORM flush of each cost more than the statements.
         row = _new_user_row(profile)
         await session.execute(insert(_USERS), row)
-        await session.execute(insert(_IDENTITIES), _identity_values(identity, row["id"]))
+        await session.execute(insert(_IDENTITIES), self._identity_values(identity, row["id"]))
         await self._claim_union(session, identity, row["id"], strict=self.unionid_merge)
         return Found(User(**row))
 
@@ -325,14 +336,14 @@ class AccountRepository:
         if row is not None:
             if row.user_id != user_id:
                 raise IdentityTaken(TAKEN_BY_ANOTHER)
-            if identity.session_key is not None:
-                row.session_key = identity.session_key
+            for name, value in self._sealed_key(identity).items():
+                setattr(row, name, value)
             return False
         home = await self._union_home(session, identity)
         if home is not None and home != user_id:
             raise IdentityTaken(TAKEN_BY_ANOTHER)
         await _refuse_second_of_kind(session, user_id, identity.provider, identity.app_id)
-        session.add(_identity_row(identity, user_id))
+        session.add(self._identity_row(identity, user_id))
         await session.flush()
         if home is None:
             await self._claim_union(session, identity, user_id, strict=self.unionid_merge)
@@ -351,7 +362,7 @@ class AccountRepository:
                 raise ProviderAlreadyBound(PASSWORD_SET)
             if await _identity_of(session, identity) is not None:
                 raise IdentityTaken()
-            session.add(_identity_row(identity, user_id))
+            session.add(self._identity_row(identity, user_id))
             session.add(PasswordRow(user_id=user_id, hash=password_hash))
             await session.flush()
 
@@ -474,13 +485,95 @@ class AccountRepository:
             )
             if row is None:
                 return None
+            stored = _stored_key(row.session_key_kid, row.session_key_sealed)
             return Identity(
                 provider=row.provider,
                 app_id=row.app_id,
                 subject=row.subject,
                 union_id=row.union_id,
-                session_key=row.session_key,
+                session_key=session_keys.unseal(
+                    self.keys, row.provider, row.app_id, row.subject, stored
+                ),
             )
+
+    async def reseal_session_keys(self, batch: int = 500) -> Resealed:
+        """Seal every stored session_key sealed under an older data key under the current
+        one, ``batch`` rows per transaction, so the older key can be retired. A key that
+        does not open is left alone and counted: configure its data key and run this again,
+        or let those users' next login replace it. A row a login rewrote meanwhile is kept."""
+        moved, after = 0, 0
+        unreadable: dict[str, int] = {}
+        while True:
+            async with self._transaction() as session:
+                rows = (
+                    await session.execute(
+                        _STALE_KEYS, {"current": self.keys.current, "after": after, "batch": batch}
+                    )
+                ).all()
+                for row in rows:
+                    stored = Sealed(row.session_key_kid, row.session_key_sealed)
+                    key = session_keys.unseal(
+                        self.keys, row.provider, row.app_id, row.subject, stored
+                    )
+                    if key is None:
+                        unreadable[stored.kid] = unreadable.get(stored.kid, 0) + 1
+                        continue
+                    identity = Identity(row.provider, row.app_id, row.subject, session_key=key)
+                    result: Any = await session.execute(
+                        update(IdentityRow)
+                        .where(
+                            IdentityRow.id == row.id,
+                            IdentityRow.session_key_kid == stored.kid,
+                            IdentityRow.session_key_sealed == stored.blob,
+                        )
+                        .values(**self._sealed_key(identity)),
+                        execution_options={"synchronize_session": False},
+                    )
+                    moved += result.rowcount
+            if len(rows) < batch:
+                return Resealed(moved, unreadable)
+            after = rows[-1].id
+
+    def _sealed_key(self, identity: Identity) -> dict[str, Any]:
+        """The session_key columns for ``identity``'s key, sealed; empty if it has none."""
+        sealed = session_keys.seal(self.keys, identity)
+        if sealed is None:
+            return {}
+        return {"session_key_sealed": sealed.blob, "session_key_kid": sealed.kid}
+
+    def _new_key(self, identity: Identity, row: Row[Any]) -> dict[str, Any]:
+        """The session_key columns to write over ``row``'s (a :data:`_KNOWN_ROW`): none when
+        this login brought no key, or the same key already sealed under the current data key.
+        Comparing costs one AES-GCM open (microseconds), and spares a write per login."""
+        if identity.session_key is None:
+            return {}
+        if row.session_key_kid == self.keys.current:
+            stored = session_keys.unseal(
+                self.keys,
+                identity.provider,
+                identity.app_id,
+                identity.subject,
+                _stored_key(row.session_key_kid, row.session_key_sealed),
+            )
+            if stored == identity.session_key:
+                return {}
+        return self._sealed_key(identity)
+
+    def _identity_row(self, identity: Identity, user_id: str) -> IdentityRow:
+        return IdentityRow(**self._identity_values(identity, user_id))
+
+    def _identity_values(self, identity: Identity, user_id: str) -> dict[str, Any]:
+        return {
+            "user_id": user_id,
+            "provider": identity.provider,
+            "app_id": identity.app_id,
+            "subject": identity.subject,
+            "union_id": identity.union_id,
+            "session_key_sealed": None,
+            "session_key_kid": None,
+            **self._sealed_key(identity),
+            "created_at": utcnow(),
+        }
 
     async def update_profile(self, user_id: str, values: dict[str, str | None]) -> User | None:
         """Set the given fields (``nickname``, ``avatar_url``, ``phone_number``); the updated
@@ -497,20 +590,8 @@ class AccountRepository:
             return user
 
 
-def _identity_row(identity: Identity, user_id: str) -> IdentityRow:
-    return IdentityRow(**_identity_values(identity, user_id))
-
-
-def _identity_values(identity: Identity, user_id: str) -> dict[str, Any]:
-    return {
-        "user_id": user_id,
-        "provider": identity.provider,
-        "app_id": identity.app_id,
-        "subject": identity.subject,
-        "union_id": identity.union_id,
-        "session_key": identity.session_key,
-        "created_at": utcnow(),
-    }
+def _stored_key(kid: str | None, blob: bytes | None) -> Sealed | None:
+    return None if kid is None or blob is None else Sealed(kid, blob)
 
 
 def _new_user_row(profile: Profile) -> dict[str, Any]:
@@ -542,16 +623,37 @@ _KNOWN_ROW: Any = (
     select(
         IdentityRow.id.label("row_id"),
         IdentityRow.union_id,
-        IdentityRow.session_key,
+        IdentityRow.session_key_sealed,
+        IdentityRow.session_key_kid,
         *_USER_COLUMNS,
     )
     .join(User, User.id == IdentityRow.user_id)
     .where(*_SAME_IDENTITY)
 )
+_STALE_KEYS: Any = (
+    select(
+        IdentityRow.id,
+        IdentityRow.provider,
+        IdentityRow.app_id,
+        IdentityRow.subject,
+        IdentityRow.session_key_kid,
+        IdentityRow.session_key_sealed,
+    )
+    .where(
+        IdentityRow.session_key_kid != bindparam("current"),
+        IdentityRow.session_key_sealed.is_not(None),
+        IdentityRow.id > bindparam("after"),
+    )
+    .order_by(IdentityRow.id)
+    .limit(bindparam("batch"))
+)
 _NEW_SESSION_KEY: Any = (
     update(IdentityRow)
     .where(IdentityRow.id == bindparam("row"))
-    .values(session_key=bindparam("session_key"))
+    .values(
+        session_key_sealed=bindparam("session_key_sealed"),
+        session_key_kid=bindparam("session_key_kid"),
+    )
 )
 
 

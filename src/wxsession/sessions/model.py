@@ -29,6 +29,8 @@ class SessionRecord:
     (``user_id`` ``None``) carries them, to register with; a registered session names its
     way in by ``provider`` and ``app_id`` alone (the user's identity row in SQL, unique per
     user, provider and app, has the rest). Records written before that still carry them.
+    A pending record's ``session_key`` is sealed with the data keys, as text
+    (:mod:`wxsession.accounts.session_keys`), never the key itself.
     """
 
     public_id: str
