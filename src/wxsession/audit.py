@@ -33,6 +33,7 @@ EVENTS = frozenset(
         "identity_unbound",
         "bind_failed",
         "unbind_failed",
+        "reauth_failed",
     }
 )
 
