@@ -27,6 +27,7 @@ from wxsession.accounts.repository import AccountRepository
 from wxsession.audit import event as audit_event
 from wxsession.errors import (
     AuthenticationError,
+    InvalidRequest,
     RateLimited,
     ReauthenticationFailed,
     ReauthenticationRequired,
@@ -140,7 +141,7 @@ class Reauthenticator:
             raise ReauthenticationFailed()
         try:
             identity = await provider.exchange({"code": proof.code})
-        except AuthenticationError as exc:  # the platform refused the code: invalid or used
+        except (AuthenticationError, InvalidRequest) as exc:  # refused: malformed, bad, used
             raise ReauthenticationFailed() from exc
         if not await self.accounts.confirm_identity(user_id, identity):
             raise ReauthenticationFailed()

@@ -60,12 +60,15 @@ def test_a_stolen_session_cannot_take_the_account_over(
     empty = _unbind(service, stolen, "wechat", {})
     assert (empty.status_code, error_code_of(empty)) == (401, "REAUTHENTICATION_REQUIRED")
 
-    # The attacker's own fresh code, a guessed password, a code of no one: one answer.
+    # The attacker's own fresh code, a guessed password, a code of no one, a code WeChat would
+    # never issue, a platform that does not exist: one answer.
     service.login("attacker")
     refusals = [
         _add_password(service, stolen, code_proof(service, "attacker"), ATTACKER_PASSWORD),
         _add_password(service, stolen, {"password": "a guess at it"}, ATTACKER_PASSWORD),
         _add_password(service, stolen, code_proof(service, "nobody-yet"), ATTACKER_PASSWORD),
+        _add_password(service, stolen, {"provider": "wechat", "code": "x" * 300}, GOOD),
+        _add_password(service, stolen, {"provider": "nosuch", "code": "abc"}, GOOD),
         _unbind(service, stolen, "wechat", {"reauth": code_proof(service, "attacker")}),
     ]
     for refused in refusals:
@@ -84,7 +87,7 @@ def test_a_stolen_session_cannot_take_the_account_over(
     ]
     assert [f["reason"] for f in failed] == ["REAUTHENTICATION_REQUIRED"] * 3 + [
         "REAUTHENTICATION_FAILED"
-    ] * 4
+    ] * 6
     assert {f["user"] for f in failed} == {victim["user"]["id"]}
     text = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     for secret in ("a guess at it", service.emulator.issued_for("attacker").openid):

@@ -152,7 +152,9 @@ async def unbind_identity(
             description="Which app's identity, when several of this provider are bound.",
         ),
     ] = None,
-    body: Annotated[UnbindIn | None, Body()] = None,
+    body: Annotated[
+        UnbindIn | None, Body(description='`{"reauth": …}`: fresh proof of the account.')
+    ] = None,
 ) -> LoginOut:
     result = await runtime.auth.unbind(
         active,

@@ -4,8 +4,6 @@ route, so a later one (change of phone or e-mail, deleting the account) takes it
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from pydantic import Field
 
 from wxsession.reauth import CodeProof, PasswordProof, Proof
@@ -61,7 +59,7 @@ class CodeProofIn(Strict):
         return CodeProof(self.provider, self.code)
 
 
-ReauthIn = Annotated[PasswordProofIn | CodeProofIn, Field(description=REAUTH_DESCRIPTION)]
+ReauthIn = PasswordProofIn | CodeProofIn
 
 
 class ReauthFields(Strict):
