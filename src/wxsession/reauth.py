@@ -78,24 +78,22 @@ class Reauthenticator:
         anyone else or of no one, 429 once wrong passwords are throttled."""
         assert active.record.user_id is not None  # routes require a registered session
         user_id = active.record.user_id
-        kind = None if proof is None else _kind(proof)
         try:
             if proof is None:
                 raise ReauthenticationRequired()
             if isinstance(proof, PasswordProof):
                 return await self._password(active, proof.password, device)
             return await self._code(user_id, proof)
-        except (AuthenticationError, RateLimited) as exc:
-            if not isinstance(exc, RateLimited):  # a throttled guess is logged with its limit
-                audit_event(
-                    "reauth_failed",
-                    level=logging.WARNING,
-                    user=user_id,
-                    proof=kind,
-                    reason=exc.code,
-                    ip=device.ip,
-                    session=active.fingerprint,
-                )
+        except ReauthenticationRequired as exc:  # a throttled guess is logged with its limit
+            audit_event(
+                "reauth_failed",
+                level=logging.WARNING,
+                user=user_id,
+                proof=None if proof is None else _kind(proof),
+                reason=exc.code,
+                ip=device.ip,
+                session=active.fingerprint,
+            )
             raise
 
     async def password_matches(
