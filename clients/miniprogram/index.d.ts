@@ -54,6 +54,15 @@ export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD' | 'OPTIONS' | string;
   data?: any;
   header?: Record<string, string>;
+  /**
+   * Add `reauth` to `data` (an object): a fresh platform code (`wx.login()`, no user
+   * interaction), the server's proof of the signed-in account for changes of how it signs in
+   * (bind, unbind, set a password). A 2xx answer's fresh `session_id` is stored, since the
+   * server ended the one sent. Without a proof such routes answer 401
+   * `REAUTHENTICATION_REQUIRED`; a refused one is 401 `REAUTHENTICATION_FAILED` (neither makes
+   * the client log in again).
+   */
+  reauth?: boolean;
   /** Anything else (timeout, dataType, responseType, …) is passed to `api.request` as is. */
   [option: string]: any;
 }
@@ -63,6 +72,9 @@ export interface Response<T = any> {
   data: T;
   header: Record<string, string>;
 }
+
+/** A `reauth` proof: a fresh login code of the platform, or the current password. */
+export type ReauthProof = { provider: string; code: string } | { password: string };
 
 /** What is kept in storage. */
 export interface StoredSession {
@@ -120,6 +132,11 @@ export interface Client {
   session(): StoredSession | null;
   /** Complete a pending session (explicit registration mode); stores the fresh session. */
   register(profile?: { nickname?: string; avatar_url?: string }): Promise<Session>;
+  /**
+   * A fresh `reauth` proof, `{provider, code}` from the platform's login (no user
+   * interaction), for a request body built by hand; `request({reauth: true})` adds one itself.
+   */
+  reauth(): Promise<{ provider: 'wechat' | 'qq' | 'douyin'; code: string }>;
 }
 
 /** The 401 codes that make the client log in again and retry once. */

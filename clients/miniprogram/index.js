@@ -6,6 +6,8 @@
  * server says the session is missing, invalid or expired: one shared login, one retry,
  * never a loop. No runtime dependencies; works with `wx`, `uni` or `Taro` passed as `api`,
  * and with QQ (`qq.login`) and Douyin (`tt.login`) mini programs through `provider`.
+ * Changes of how the account signs in carry fresh proof of it (`reauth`): the SDK supplies a
+ * fresh platform code, which needs no user interaction.
  */
 
 /** 401 codes after which a fresh login can help (shared verbatim with the server). */
@@ -300,18 +302,52 @@ function createClient(options) {
     return (await startLogin(stale)).sessionId;
   }
 
+  // -- re-authentication ------------------------------------------------------------------
+
+  /** A fresh platform code as the server's `reauth` proof of the signed-in account. */
+  async function reauth() {
+    return { provider, code: await wxCode() };
+  }
+
+  /**
+   * The request as sent. With `reauth: true`, `data` (an object) gains a fresh proof for
+   * each send: a code works once, so a retry after a re-login needs a new one.
+   */
+  async function prepare(options) {
+    if (!options.reauth) return options;
+    const data = options.data === undefined ? {} : options.data;
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      throw new TypeError('request: reauth needs data to be an object (or none)');
+    }
+    const sent = Object.assign({}, options, {
+      data: Object.assign({}, data, { reauth: await reauth() }),
+      header: Object.assign({}, JSON_HEADER, options.header),
+    });
+    delete sent.reauth;
+    return sent;
+  }
+
+  /** A sensitive change answers with a fresh session and ended the one sent: keep it. */
+  function adoptFresh(options, response) {
+    const data = parse(response.data);
+    const fresh = response.statusCode >= 200 && response.statusCode < 300 && data;
+    if (options.reauth && fresh && typeof data.session_id === 'string') adopt(data);
+  }
+
   // -- public API -------------------------------------------------------------------------
 
   async function request(options) {
     const sessionId = await ensureSession();
-    const response = await send(options, sessionId);
+    let response = await send(await prepare(options), sessionId);
     if (!isSessionFailure(response)) {
       if (response.statusCode < 400) slide(sessionId);
-      return response;
+    } else {
+      // The server no longer knows this session: one login (shared), one retry, no loop.
+      const fresh = await renew(sessionId);
+      response = await send(await prepare(options), fresh);
     }
-    // The server no longer knows this session: one login (shared), one retry, no loop.
-    const fresh = await renew(sessionId);
-    return send(options, fresh);
+    adoptFresh(options, response);
+    return response;
   }
 
   async function logout() {
@@ -344,7 +380,7 @@ function createClient(options) {
     return stored ? Object.assign({}, stored) : null;
   }
 
-  return { login, request, logout, session, register };
+  return { login, request, logout, session, register, reauth };
 }
 
 module.exports = { createClient, SESSION_CODES };

@@ -35,6 +35,7 @@ EVENTS = frozenset(
         "identity_unbound",
         "bind_failed",
         "unbind_failed",
+        "reauth_failed",
     }
 )
 

@@ -31,8 +31,9 @@ from wxsession.errors import (
 )
 from wxsession.metrics import UNKNOWN_PROVIDER, Metrics
 from wxsession.providers.base import Identity, Provider
+from wxsession.reauth import Proof, Reauthenticator
 from wxsession.sessions.manager import ActiveSession, Device, IssuedSession, SessionManager
-from wxsession.throttle import LoginThrottle, Scope
+from wxsession.throttle import LoginThrottle
 
 
 def _fingerprint(token: str | None) -> str | None:
@@ -108,6 +109,7 @@ class AuthService:
         self.accounts = accounts
         self.sessions = sessions
         self.auto_register = auto_register
+        self.reauth = Reauthenticator(self.providers, accounts, self.passwords, throttle)
 
     async def login(
         self,
@@ -250,29 +252,16 @@ class AuthService:
 
         Wrong current passwords are throttled like password logins, per user and IP and per
         user (429 ``RATE_LIMITED`` before any hashing), so a stolen session cannot be used to
-        guess the password."""
+        guess the password. The current password is this route's re-authentication proof,
+        checked like a ``reauth`` password (:mod:`wxsession.reauth`), in the same windows."""
         user_id = _user_of(active)
         check_new_password(new)
         stored = await self.accounts.password_hash(user_id)
         if stored is None:
             raise PasswordNotSet()
-        refused = await self.throttle.reserve(user_id, device.ip, scope=Scope.PASSWORD_CHANGE)
-        if refused is not None:
-            audit_event(
-                "password_change_failed",
-                level=logging.WARNING,
-                user=user_id,
-                reason=RateLimited.code,
-                limit=refused.limit.value,
-                ip=device.ip,
-                session=active.fingerprint,
-                retry_after=refused.retry_after,
-            )
-            raise RateLimited(
-                "Too many wrong current passwords. Try again later.",
-                retry_after=refused.retry_after,
-            )
-        if not await self.passwords.verify(stored, current):
+        if not await self.reauth.password_matches(
+            active, stored, current, device, "password_change_failed"
+        ):
             audit_event(
                 "password_change_failed",
                 level=logging.WARNING,
@@ -282,7 +271,6 @@ class AuthService:
                 session=active.fingerprint,
             )
             raise CurrentPasswordIncorrect()
-        await self.throttle.succeeded(user_id, device.ip, scope=Scope.PASSWORD_CHANGE)
         await self.accounts.set_password_hash(user_id, await self.passwords.hash(new))
         ended = await self.sessions.revoke_all(user_id)
         audit_event(
@@ -298,11 +286,19 @@ class AuthService:
         return await self._start(_way_in(active), user, device, None)
 
     async def bind(
-        self, active: ActiveSession, provider_name: str, proof: Mapping[str, Any], device: Device
+        self,
+        active: ActiveSession,
+        provider_name: str,
+        proof: Mapping[str, Any],
+        device: Device,
+        *,
+        reauth: Proof | None,
     ) -> tuple[LoginResult, bool]:
         """Bind the identity behind ``proof`` to the caller's user, and whether it is new to
         them (``False``: it already was theirs). The proof is an authentication, so the caller
-        gets a fresh session started through that identity and the presented one ends.
+        gets a fresh session started through that identity and the presented one ends. It
+        proves the new identity only: ``reauth`` must prove the account (see
+        :mod:`wxsession.reauth`), checked first.
 
         An identity (or, when merging, a unionid) of another user is 409 ``IDENTITY_TAKEN``:
         nothing is merged. A second identity of the same provider and app is 409
@@ -313,6 +309,7 @@ class AuthService:
             raise NotFound(f"Unknown login provider {provider_name!r}.")
         user_id = _user_of(active)
         async with _audit_failure("bind_failed", active, provider_name, device):
+            await self.reauth.confirm(active, reauth, device)
             identity = await provider.exchange(proof)
             added = await self.accounts.bind(user_id, identity)
         if added:
@@ -328,14 +325,22 @@ class AuthService:
         return await self._restart(active, identity, device), added
 
     async def add_password(
-        self, active: ActiveSession, name: str, password: str, device: Device
+        self,
+        active: ActiveSession,
+        name: str,
+        password: str,
+        device: Device,
+        *,
+        reauth: Proof | None,
     ) -> LoginResult:
         """Give the caller's user (one without a password) a login name and password, then a
-        fresh session through it. A user with a password changes it instead (409)."""
+        fresh session through it. A user with a password changes it instead (409). ``reauth``
+        proves the account first (a code: the user has no password yet)."""
         user_id = _user_of(active)
         identity = _password_identity(name)
         async with _audit_failure("bind_failed", active, PASSWORD_PROVIDER, device):
             check_new_password(password)
+            await self.reauth.confirm(active, reauth, device)
             password_hash = await self.passwords.hash(password)
             await self.accounts.add_password(user_id, identity, password_hash)
         audit_event(
@@ -350,14 +355,22 @@ class AuthService:
         return await self._restart(active, identity, device)
 
     async def unbind(
-        self, active: ActiveSession, provider_name: str, app_id: str | None, device: Device
+        self,
+        active: ActiveSession,
+        provider_name: str,
+        app_id: str | None,
+        device: Device,
+        *,
+        reauth: Proof | None,
     ) -> LoginResult:
         """Remove one of the caller's ways to sign in, never the last (409
-        ``LAST_SIGN_IN_METHOD``). Like a password change, this ends every session of the user
-        behind the revocation point (those started through the removed identity among them)
-        and gives the caller a fresh one."""
+        ``LAST_SIGN_IN_METHOD``), once ``reauth`` proved the account. Like a password change,
+        this ends every session of the user behind the revocation point (those started
+        through the removed identity among them) and gives the caller a fresh one, named
+        after a way in the user still has (:meth:`_kept_way_in`)."""
         user_id = _user_of(active)
         async with _audit_failure("unbind_failed", active, provider_name, device):
+            proven = await self.reauth.confirm(active, reauth, device)
             removed = await self.accounts.unbind(user_id, provider_name, app_id)
         ended = await self.sessions.revoke_all(user_id)
         audit_event(
@@ -369,7 +382,22 @@ class AuthService:
             session=active.fingerprint,
             ended=max(ended - 1, 0),
         )
-        return await self._restart(active, _way_in(active), device)
+        kept = await self._kept_way_in(user_id, (removed.provider, removed.app_id), active, proven)
+        return await self._restart(active, kept, device)
+
+    async def _kept_way_in(
+        self, user_id: str, removed: tuple[str, str], active: ActiveSession, proven: Identity
+    ) -> Identity:
+        """What the session after an unbind names: the caller's way in, or else the identity
+        the re-authentication just proved, or else the user's oldest identity; never the one
+        removed (a session names an identity the user has, e.g. for WeChat data)."""
+        for way in (_way_in(active), proven):
+            if (way.provider, way.app_id) != removed:
+                return Identity(provider=way.provider, app_id=way.app_id, subject="")
+        remaining = await self.accounts.identities(user_id)
+        if not remaining:  # deleted meanwhile
+            raise SessionInvalid()
+        return Identity(provider=remaining[0].provider, app_id=remaining[0].app_id, subject="")
 
     async def _restart(
         self, active: ActiveSession, identity: Identity, device: Device

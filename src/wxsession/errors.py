@@ -30,7 +30,9 @@ The tree::
     │   │   ├── InvalidCredentials          401 INVALID_CREDENTIALS (unknown user or wrong password)
     │   │   ├── ProviderCodeInvalid         401 PROVIDER_CODE_INVALID (QQ, Douyin: bad or used code)
     │   │   │   └── WeChatCodeInvalid       401 WECHAT_CODE_INVALID
-    │   │   └── WeChatCodeUsed              401 WECHAT_CODE_USED
+    │   │   ├── WeChatCodeUsed              401 WECHAT_CODE_USED
+    │   │   └── ReauthenticationRequired    401 REAUTHENTICATION_REQUIRED (no proof sent)
+    │   │       └── ReauthenticationFailed  401 REAUTHENTICATION_FAILED (proof refused)
     │   ├── PermissionDenied                403
     │   │   ├── RegistrationRequired        403 REGISTRATION_REQUIRED
     │   │   ├── AccountDisabled             403 ACCOUNT_DISABLED
@@ -249,6 +251,29 @@ class WeChatCodeInvalid(ProviderCodeInvalid):
 class WeChatCodeUsed(AuthenticationError):
     code = "WECHAT_CODE_USED"
     default_message = "The login code was already used. Call wx.login() again."
+
+
+class ReauthenticationRequired(AuthenticationError):
+    """A sensitive change (binding, unbinding, setting a password) sent without proof of
+    the account in the body: the session alone is not enough (ASVS 4.0.3 3.7.1). The session
+    is fine; clients ask for a ``reauth`` proof and send the request again."""
+
+    code = "REAUTHENTICATION_REQUIRED"
+    default_message = (
+        "This change needs fresh proof of the account: send reauth with the current "
+        "password or a fresh login code of a sign-in already bound to it."
+    )
+
+
+class ReauthenticationFailed(ReauthenticationRequired):
+    """The ``reauth`` proof was refused. A wrong password, a code of someone else's sign-in
+    and a code of no one's answer alike, so the answer never tells which."""
+
+    code = "REAUTHENTICATION_FAILED"
+    default_message = (
+        "The re-authentication proof was not accepted: a wrong password, or a login code "
+        "that is not of a sign-in of this account. Nothing was changed."
+    )
 
 
 class PermissionDenied(ClientError):

@@ -108,6 +108,11 @@ def error_code_of(response: httpx.Response) -> str:
     return code
 
 
+def code_proof(service: Service, user: str) -> dict[str, str]:
+    """A ``reauth`` proof as the SDK sends it: a fresh wx.login() code of ``user``."""
+    return {"provider": "wechat", "code": service.wx_code(user)}
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Any) -> dict[str, str]:
     """Settings for where state lives: SQLite for both, or Redis sessions + PostgreSQL users."""

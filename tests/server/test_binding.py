@@ -2,6 +2,7 @@
 
 A user binds a WeChat identity with a code or sets a password, and unbinds one, never the last
 (409 LAST_SIGN_IN_METHOD). An identity of another user is 409 IDENTITY_TAKEN, nothing merged.
+Every change carries a ``reauth`` proof (tests/server/test_reauth.py tests that rule).
 """
 
 from __future__ import annotations
@@ -12,25 +13,37 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.conftest import APPID, Service, error_code_of, session_id_of
+from tests.server.conftest import APPID, Service, code_proof, error_code_of, session_id_of
 
 IDENTITIES = "/v1/me/identities"
 GOOD = "correct horse 電池 staple"
+BY_PASSWORD = {"password": GOOD}
 
 
-def _bind(service: Service, token: str, person: str) -> httpx.Response:
-    return service.post(f"{IDENTITIES}/wechat", token, json={"code": service.wx_code(person)})
+def _bind(
+    service: Service, token: str, person: str, reauth: dict[str, str] = BY_PASSWORD
+) -> httpx.Response:
+    body = {"code": service.wx_code(person), "reauth": reauth}
+    return service.post(f"{IDENTITIES}/wechat", token, json=body)
 
 
-def _set_password(service: Service, token: str, username: str) -> httpx.Response:
-    return service.post(
-        f"{IDENTITIES}/password", token, json={"username": username, "password": GOOD}
-    )
+def _set_password(service: Service, token: str, username: str, wechat_user: str) -> httpx.Response:
+    """``wechat_user``: the caller's WeChat identity, whose fresh code is the proof."""
+    body = {"username": username, "password": GOOD, "reauth": code_proof(service, wechat_user)}
+    return service.post(f"{IDENTITIES}/password", token, json=body)
 
 
-def _unbind(service: Service, token: str, provider: str, **params: str) -> httpx.Response:
+def _unbind(
+    service: Service, token: str, provider: str, reauth: dict[str, str] = BY_PASSWORD, **params: str
+) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"}
-    return service.http.delete(f"{IDENTITIES}/{provider}", headers=headers, params=params)
+    return service.http.request(
+        "DELETE",
+        f"{IDENTITIES}/{provider}",
+        headers=headers,
+        params=params,
+        json={"reauth": reauth},
+    )
 
 
 def _ways(service: Service, token: str) -> list[dict[str, Any]]:
@@ -108,10 +121,12 @@ def test_an_identity_of_another_user_is_409_and_nothing_is_merged(service: Servi
     assert error_code_of(second) == "PROVIDER_ALREADY_BOUND"
     assert service.sql_scalar("SELECT count(*) FROM identities") == 3  # bea, cat x2
 
-    unknown = service.post(f"{IDENTITIES}/nosuch", cat, json={"code": "abc"})
+    unknown = service.post(f"{IDENTITIES}/nosuch", cat, json={"code": "abc", "reauth": BY_PASSWORD})
     assert unknown.status_code == 404
     assert error_code_of(unknown) == "NOT_FOUND"
-    bad_code = service.post(f"{IDENTITIES}/wechat", cat, json={"code": "0" * 32})
+    bad_code = service.post(
+        f"{IDENTITIES}/wechat", cat, json={"code": "0" * 32, "reauth": BY_PASSWORD}
+    )
     assert bad_code.status_code == 401
     assert error_code_of(bad_code) == "WECHAT_CODE_INVALID"
     assert service.get("/v1/me", cat).status_code == 200  # the bad code was not our session
@@ -122,23 +137,25 @@ def test_a_wechat_user_sets_a_password_once(service: Service) -> None:
     eve = service.login("eve").json()
     token = eve["session_id"]
     weak = service.post(
-        f"{IDENTITIES}/password", token, json={"username": "eve", "password": "short"}
+        f"{IDENTITIES}/password",
+        token,
+        json={"username": "eve", "password": "short", "reauth": code_proof(service, "eve")},
     )
     assert weak.status_code == 400
     assert error_code_of(weak) == "PASSWORD_TOO_SHORT"
 
-    set_ = _set_password(service, token, " EVE ")
+    set_ = _set_password(service, token, " EVE ", "eve")
     assert set_.status_code == 201
     fresh = session_id_of(set_)
     assert service.get("/v1/me", token).status_code == 401
     login = service.post("/v1/auth/password/login", json={"username": "eve", "password": GOOD})
     assert login.json()["user"]["id"] == eve["user"]["id"]
 
-    twice = _set_password(service, fresh, "eve-two")
+    twice = _set_password(service, fresh, "eve-two", "eve")
     assert twice.status_code == 409
     assert error_code_of(twice) == "PROVIDER_ALREADY_BOUND"
     fay = service.session_for("fay")
-    taken = _set_password(service, fay, "Eve")
+    taken = _set_password(service, fay, "Eve", "fay")
     assert taken.status_code == 409
     assert error_code_of(taken) == "IDENTITY_TAKEN"
     assert service.sql_scalar("SELECT count(*) FROM passwords") == 1
@@ -150,12 +167,12 @@ def test_unbinding_never_removes_the_last_way_and_ends_every_session(service: Se
     user_id = gus["user"]["id"]
     caller, other = gus["session_id"], service.session_for("gus")
 
-    last = _unbind(service, caller, "wechat")
+    last = _unbind(service, caller, "wechat", code_proof(service, "gus"))
     assert last.status_code == 409
     assert error_code_of(last) == "LAST_SIGN_IN_METHOD"
     assert service.get("/v1/me", other).status_code == 200  # nothing happened
 
-    caller = session_id_of(_set_password(service, caller, "gus"))
+    caller = session_id_of(_set_password(service, caller, "gus", "gus"))
     assert service.get("/v1/me", other).status_code == 200  # adding a way ends no session
     unbound = _unbind(service, caller, "wechat")
     assert unbound.status_code == 200
@@ -174,7 +191,7 @@ def test_unbinding_never_removes_the_last_way_and_ends_every_session(service: Se
 
 
 def test_unbinding_a_password_removes_its_hash_too(service: Service) -> None:
-    token = session_id_of(_set_password(service, service.session_for("hal"), "hal"))
+    token = session_id_of(_set_password(service, service.session_for("hal"), "hal", "hal"))
     assert service.sql_scalar("SELECT count(*) FROM passwords") == 1
     assert _unbind(service, token, "password").status_code == 200
     assert service.sql_scalar("SELECT count(*) FROM passwords") == 0
@@ -192,8 +209,9 @@ def test_binding_audit_events_name_reasons_and_hold_no_secrets(
     service.login("ivy")
     token = service.session_for("jon")
     code = service.wx_code("ivy")
-    assert service.post(f"{IDENTITIES}/wechat", token, json={"code": code}).status_code == 409
-    token = session_id_of(_set_password(service, token, "jon"))
+    body = {"code": code, "reauth": code_proof(service, "jon")}
+    assert service.post(f"{IDENTITIES}/wechat", token, json=body).status_code == 409
+    token = session_id_of(_set_password(service, token, "jon", "jon"))
     assert error_code_of(_unbind(service, token, "password", app_id="elsewhere")) == "NOT_FOUND"
     token = session_id_of(_unbind(service, token, "wechat"))
     assert error_code_of(_unbind(service, token, "password")) == "LAST_SIGN_IN_METHOD"

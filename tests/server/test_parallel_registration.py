@@ -4,13 +4,16 @@ unique keys are the guard, not a read-then-write."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
-from tests.server.conftest import Service
+from tests.server.conftest import Service, code_proof
 from tests.support.race import race
 
 GOOD = "correct horse 電池 staple"
 RACERS = 12
+BY_PASSWORD = {"password": GOOD}
 
 
 def _statuses(responses: list[httpx.Response]) -> list[int]:
@@ -21,7 +24,7 @@ def _codes(responses: list[httpx.Response]) -> set[str]:
     return {r.json()["error"]["code"] for r in responses if r.status_code >= 400}
 
 
-def _post(service: Service, path: str, body: dict[str, str], token: str | None) -> httpx.Response:
+def _post(service: Service, path: str, body: dict[str, Any], token: str | None) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     with httpx.Client(base_url=service.url, timeout=60) as client:
         return client.post(path, json=body, headers=headers)
@@ -52,7 +55,12 @@ def test_parallel_binds_of_one_identity_by_many_users(service: Service) -> None:
     users = [_password_user(service, f"binder-{i}") for i in range(RACERS)]
     codes = [service.wx_code("contested") for _ in users]
     responses = race(
-        lambda pair: _post(service, "/v1/me/identities/wechat", {"code": pair[1]}, pair[0]),
+        lambda pair: _post(
+            service,
+            "/v1/me/identities/wechat",
+            {"code": pair[1], "reauth": BY_PASSWORD},
+            pair[0],
+        ),
         list(zip(users, codes, strict=True)),
     )
     assert _statuses(responses) == [201] + [409] * (RACERS - 1)
@@ -66,8 +74,14 @@ def test_parallel_binds_of_one_identity_by_many_users(service: Service) -> None:
 
 def test_parallel_password_settings_of_one_name_by_many_users(service: Service) -> None:
     users = [service.session_for(f"namer-{i}") for i in range(RACERS)]
-    body = {"username": "wanted", "password": GOOD}
-    responses = race(lambda token: _post(service, "/v1/me/identities/password", body, token), users)
+    bodies = [
+        {"username": "wanted", "password": GOOD, "reauth": code_proof(service, f"namer-{i}")}
+        for i in range(RACERS)
+    ]
+    responses = race(
+        lambda pair: _post(service, "/v1/me/identities/password", pair[1], pair[0]),
+        list(zip(users, bodies, strict=True)),
+    )
     assert _statuses(responses) == [201] + [409] * (RACERS - 1)
     assert _codes(responses) == {"IDENTITY_TAKEN"}
     assert service.sql_scalar("SELECT count(*) FROM passwords") == 1
@@ -77,10 +91,13 @@ def test_parallel_password_settings_of_one_name_by_many_users(service: Service) 
 def test_one_user_binding_many_identities_of_one_app_at_once_keeps_one(service: Service) -> None:
     # Each racer has its own session of the same user, so none is ended under another.
     tokens = [service.session_for("collector") for _ in range(8)]
-    codes = [service.wx_code(f"candidate-{i}") for i in range(len(tokens))]
+    bodies = [
+        {"code": service.wx_code(f"candidate-{i}"), "reauth": code_proof(service, "collector")}
+        for i in range(len(tokens))
+    ]
     responses = race(
-        lambda pair: _post(service, "/v1/me/identities/wechat", {"code": pair[1]}, pair[0]),
-        list(zip(tokens, codes, strict=True)),
+        lambda pair: _post(service, "/v1/me/identities/wechat", pair[1], pair[0]),
+        list(zip(tokens, bodies, strict=True)),
     )
     # The user already has their own WeChat identity of this app: every bind is refused.
     assert _statuses(responses) == [409] * len(tokens)
@@ -94,10 +111,12 @@ def test_one_user_binding_many_identities_of_one_app_at_once_keeps_one(service: 
         _post(service, "/v1/auth/password/login", login, None).json()["session_id"]
         for _ in range(5)
     ]
-    codes = [service.wx_code(f"other-{i}") for i in range(len(tokens))]
+    bodies = [
+        {"code": service.wx_code(f"other-{i}"), "reauth": BY_PASSWORD} for i in range(len(tokens))
+    ]
     responses = race(
-        lambda pair: _post(service, "/v1/me/identities/wechat", {"code": pair[1]}, pair[0]),
-        list(zip(tokens, codes, strict=True)),
+        lambda pair: _post(service, "/v1/me/identities/wechat", pair[1], pair[0]),
+        list(zip(tokens, bodies, strict=True)),
     )
     assert _statuses(responses) == [201] + [409] * (len(tokens) - 1)
     assert _codes(responses) == {"PROVIDER_ALREADY_BOUND"}
@@ -107,17 +126,25 @@ def test_one_user_binding_many_identities_of_one_app_at_once_keeps_one(service: 
 
 def test_parallel_unbinds_never_leave_a_user_without_a_way_in(service: Service) -> None:
     token = service.session_for("pia")
-    token = _post(
-        service, "/v1/me/identities/password", {"username": "pia", "password": GOOD}, token
-    ).json()["session_id"]
+    body = {"username": "pia", "password": GOOD, "reauth": code_proof(service, "pia")}
+    token = _post(service, "/v1/me/identities/password", body, token).json()["session_id"]
     headers = {"Authorization": f"Bearer {token}"}
 
     def unbind(provider: str) -> httpx.Response:
         with httpx.Client(base_url=service.url, timeout=60) as client:
-            return client.delete(f"/v1/me/identities/{provider}", headers=headers)
+            proof = {"reauth": BY_PASSWORD}
+            return client.request(
+                "DELETE", f"/v1/me/identities/{provider}", headers=headers, json=proof
+            )
 
     responses = race(unbind, ["wechat", "password"] * 3)
     assert _statuses(responses).count(200) == 1
-    # The rest: the last way (409), already gone (404), or the session the winner ended (401).
-    assert _codes(responses) <= {"LAST_SIGN_IN_METHOD", "NOT_FOUND", "SESSION_INVALID"}
+    # The rest: the last way (409), already gone (404), the session the winner ended (401),
+    # or the password the winner removed, no proof any more (401).
+    assert _codes(responses) <= {
+        "LAST_SIGN_IN_METHOD",
+        "NOT_FOUND",
+        "SESSION_INVALID",
+        "REAUTHENTICATION_FAILED",
+    }
     assert service.sql_scalar("SELECT count(*) FROM identities") == 1

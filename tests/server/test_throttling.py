@@ -299,6 +299,41 @@ def test_v2_2_1_password_change_guesses_are_throttled_per_user_before_any_hashin
     assert _login(service, "victim", "a brand new 密码 phrase").status_code == 401
 
 
+def _unbind_with(service: Service, token: str, password: str, ip: str = ATTACKER) -> httpx.Response:
+    body = {"reauth": {"password": password}}
+    headers = {"Authorization": f"Bearer {token}", "X-Forwarded-For": ip}
+    return service.http.request("DELETE", "/v1/me/identities/password", json=body, headers=headers)
+
+
+def test_v2_2_1_reauthentication_passwords_count_with_the_password_change_per_user(
+    make_service: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stolen session cannot guess the password through a ``reauth`` proof either: wrong
+    ones count in the password change's windows, and a full window is 429 before hashing."""
+    caplog.set_level(logging.INFO, logger="wxsession.audit")
+    limits = {"login_attempts_per_account_ip": 3, "login_attempts_per_account_hour": 50}
+    service, hasher = _start(make_service, **limits)
+    _register(service, "victim")
+    stolen = _session(service, "victim")
+    for _ in range(2):
+        wrong = _unbind_with(service, stolen, WRONG)
+        assert (wrong.status_code, error_code_of(wrong)) == (401, "REAUTHENTICATION_FAILED")
+    assert _change(service, stolen, WRONG).status_code == 400  # the third, at the change
+    hasher.verified = 0
+    for locked in (_unbind_with(service, stolen, GOOD), _change(service, stolen, GOOD)):
+        assert 890 <= _retry_after(locked) <= 901  # the right password does not help
+    assert hasher.verified == 0
+    [throttled] = [
+        r.__dict__["audit"]
+        for r in caplog.records
+        if r.__dict__.get("event") == "reauth_failed"
+        and r.__dict__["audit"]["reason"] == "RATE_LIMITED"
+    ]
+    assert (throttled["limit"], throttled["ip"]) == ("account_ip", ATTACKER)
+    # Nothing was unbound; the password login is not the change's count.
+    assert _login(service, "victim", GOOD).status_code == 200
+
+
 def test_limiter_store_down_fails_closed_without_hashing(
     own_redis: RedisProcess, tmp_path: Path
 ) -> None:

@@ -17,7 +17,7 @@ from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from tests.server.conftest import APPID, Service
+from tests.server.conftest import APPID, Service, code_proof
 from tests.support.race import race
 from wxsession.db import create_engine
 from wxsession.migrate import alembic_config
@@ -75,11 +75,20 @@ def test_one_person_in_two_mini_programs_is_one_user(
 
     # With two WeChat identities, unbinding one has to name its app.
     headers = {"Authorization": f"Bearer {token}"}
-    vague = second.http.delete("/v1/me/identities/wechat", headers=headers)
+    vague = second.http.request(
+        "DELETE",
+        "/v1/me/identities/wechat",
+        headers=headers,
+        json={"reauth": code_proof(second, "hana")},
+    )
     assert vague.status_code == 400
     assert vague.json()["error"]["code"] == "INVALID_REQUEST"
-    named = second.http.delete(
-        "/v1/me/identities/wechat", headers=headers, params={"app_id": APPID_2}
+    named = second.http.request(
+        "DELETE",
+        "/v1/me/identities/wechat",
+        headers=headers,
+        params={"app_id": APPID_2},
+        json={"reauth": code_proof(second, "hana")},
     )
     assert named.status_code == 200
     # The person still is this user through the first app: the next login joins again.
@@ -112,7 +121,8 @@ def test_a_unionid_of_another_user_cannot_be_bound(two_apps: tuple[Service, Serv
     register = {"username": "pat", "password": GOOD}
     pat = second.post("/v1/auth/password/register", json=register).json()["session_id"]
     # lee's openid in the second app is unknown, but the person is lee's user already.
-    taken = second.post("/v1/me/identities/wechat", pat, json={"code": second.wx_code("lee")})
+    body = {"code": second.wx_code("lee"), "reauth": {"password": GOOD}}
+    taken = second.post("/v1/me/identities/wechat", pat, json=body)
     assert taken.status_code == 409
     assert taken.json()["error"]["code"] == "IDENTITY_TAKEN"
     assert _user(second.login("lee")) == lee
@@ -127,10 +137,12 @@ def test_unbinding_the_last_identity_of_a_unionid_lets_the_person_go(
     token = first.post(
         "/v1/me/identities/password",
         mia["session_id"],
-        json={"username": "mia", "password": GOOD},
+        json={"username": "mia", "password": GOOD, "reauth": code_proof(first, "mia")},
     ).json()["session_id"]
     headers = {"Authorization": f"Bearer {token}"}
-    assert first.http.delete("/v1/me/identities/wechat", headers=headers).status_code == 200
+    proof = {"reauth": {"password": GOOD}}
+    unbound = first.http.request("DELETE", "/v1/me/identities/wechat", headers=headers, json=proof)
+    assert unbound.status_code == 200
     assert first.sql_scalar("SELECT count(*) FROM union_ids") == 0
     assert _user(second.login("mia")) != mia["user"]["id"]
 

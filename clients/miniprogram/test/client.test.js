@@ -524,3 +524,56 @@ test('a code the platform server refused (PROVIDER_CODE_INVALID) is retried once
   assert.equal((await client.login()).sessionId, 'qq-2');
   assert.deepEqual(api.sent(path).map((r) => r.data.code), ['code-1', 'code-2']);
 });
+
+test('reauth: true sends a fresh code as the proof and keeps the fresh session', async () => {
+  const path = '/v1/me/identities/password';
+  const { api, client, server } = setup({}, {
+    [path]: () => {
+      server.live.add('sess-changed');
+      return { statusCode: 201, data: loginAnswer('sess-changed').data };
+    },
+  });
+  await client.login();
+  const body = { username: 'ann', password: 'a long passphrase' };
+  const res = await client.request({ url: path, method: 'POST', data: body, reauth: true });
+  assert.equal(res.statusCode, 201);
+  const [sent] = api.sent(path);
+  const proof = { provider: 'wechat', code: 'code-2' };
+  assert.deepEqual(sent.data, Object.assign({}, body, { reauth: proof }));
+  assert.equal(sent.reauth, undefined); // the option itself is not passed to api.request
+  assert.equal(sent.header['content-type'], 'application/json');
+  assert.deepEqual(server.loginBodies, [{ code: 'code-1' }]); // the proof is not a login
+  assert.equal(client.session().sessionId, 'sess-changed');
+  assert.equal((await client.request({ url: '/v1/me' })).data.token, 'sess-changed');
+  assert.equal(api.logins, 2);
+});
+
+test('reauth: a retry after a re-login carries a new code; refusals come back as is', async () => {
+  const path = '/v1/me/identities/wechat';
+  const { api, client } = setup({}, {
+    // A stale session falls through to the fake's session check (401 SESSION_INVALID).
+    [path]: (req) =>
+      req.header.Authorization === 'Bearer stale'
+        ? undefined
+        : error(401, 'REAUTHENTICATION_FAILED'),
+  });
+  api.storage.set('wxsession', { sessionId: 'stale', registered: true });
+  const res = await client.request({ url: path, method: 'DELETE', reauth: true });
+  // The stale session is refused before the body is read; the retry has a code of its own.
+  assert.equal(res.statusCode, 401);
+  assert.equal(res.data.error.code, 'REAUTHENTICATION_FAILED');
+  const codes = api.sent(path).map((r) => r.data.reauth.code);
+  assert.equal(codes.length, 2);
+  assert.notEqual(codes[0], codes[1]);
+  assert.equal(client.session().sessionId, 'sess-1'); // no fresh session: nothing adopted
+  assert.equal(api.sent('/v1/auth/wechat/login').length, 1); // no login for a refused proof
+});
+
+test('reauth: the proof helper, and data that cannot carry one', async () => {
+  const { client } = setup();
+  assert.deepEqual(await client.reauth(), { provider: 'wechat', code: 'code-1' });
+  await assert.rejects(
+    client.request({ url: '/v1/x', method: 'POST', data: 'text', reauth: true }),
+    TypeError
+  );
+});

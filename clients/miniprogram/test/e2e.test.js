@@ -160,3 +160,36 @@ test('a server that cannot be reached gives NETWORK_ERROR', { skip }, async () =
   const { client } = clientFor('e2e-down', { baseURL: 'http://127.0.0.1:9' });
   await assert.rejects(client.login(), { code: 'NETWORK_ERROR' });
 });
+
+test('changing how the account signs in needs the reauth proof the SDK supplies', {
+  skip,
+}, async () => {
+  const { api, client } = clientFor('e2e-reauth');
+  const first = await client.login();
+  const body = { username: 'e2e-reauth', password: 'a long e2e passphrase' };
+  const add = { url: '/v1/me/identities/password', method: 'POST', data: body };
+
+  // What a stolen session alone gets: refused, the session kept, no login made for it.
+  const bare = await client.request(add);
+  assert.equal(bare.statusCode, 401);
+  assert.equal(bare.data.error.code, 'REAUTHENTICATION_REQUIRED');
+  assert.equal(client.session().sessionId, first.sessionId);
+
+  const added = await client.request(Object.assign({ reauth: true }, add));
+  assert.equal(added.statusCode, 201);
+  assert.equal(client.session().sessionId, added.data.session_id); // the fresh one is kept
+  const me = await client.request({ url: '/v1/me' });
+  assert.equal(me.data.id, first.user.id);
+  assert.equal(api.loginPosts, 1); // one login; the proof was a code, not a login
+
+  // Unbinding the password the same way (a DELETE with a body), then it is gone.
+  const unbound = await client.request({
+    url: '/v1/me/identities/password',
+    method: 'DELETE',
+    reauth: true,
+  });
+  assert.equal(unbound.statusCode, 200);
+  const ways = await client.request({ url: '/v1/me/identities' });
+  assert.deepEqual(ways.data.identities.map((w) => w.provider), ['wechat']);
+  assert.equal(api.loginPosts, 1);
+});

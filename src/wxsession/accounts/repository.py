@@ -471,6 +471,17 @@ class AccountRepository:
                 last = exc
         raise IdentityTaken(TAKEN_BY_ANOTHER) from last
 
+    async def confirm_identity(self, user_id: str, identity: Identity) -> bool:
+        """Whether ``identity`` (just proven by a code exchange) is bound to the user; if so,
+        its session_key is recorded as a login's would be (the exchange gave a new one)."""
+        async with self._transaction() as session:
+            row = await _identity_of(session, identity)
+            if row is None or row.user_id != user_id:
+                return False
+            if identity.session_key is not None:
+                row.session_key = identity.session_key
+            return True
+
     async def identity_of(self, user_id: str, provider: str, app_id: str) -> Identity | None:
         """The user's identity at ``(provider, app_id)`` (one at most, since migration 0006)
         with its subject, unionid and newest session_key; ``None`` if they have none there.

@@ -1,5 +1,8 @@
 """A user's ways to sign in: list them, bind one more, set a password, unbind one.
 
+Every change carries ``reauth``, fresh proof of the account (:mod:`wxsession.reauth`): a
+session alone, stolen or not, cannot change how the account signs in.
+
 Binding and setting a password authenticate through the new identity, so each answers with a
 fresh session and ends the one presented; unbinding ends every session of the user and answers
 with a fresh one (see :meth:`wxsession.auth.AuthService.unbind`). The list never shows an
@@ -11,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 from pydantic import Field
 
 from wxsession.accounts.login_names import PASSWORD_PROVIDER
@@ -19,6 +22,7 @@ from wxsession.accounts.models import IdentityRow
 from wxsession.server.dependencies import RuntimeDep, SessionDep, device_of
 from wxsession.server.password_routes import PasswordAccountIn
 from wxsession.server.provider_routes import LoginCodeIn
+from wxsession.server.reauth_body import NEEDS_REAUTH, ReauthFields, UnbindIn
 from wxsession.server.routes import login_out
 from wxsession.server.schemas import LoginOut, Strict, error_responses
 
@@ -27,6 +31,15 @@ router = APIRouter(prefix="/v1/me/identities", tags=["me"])
 ProviderName = Annotated[
     str, Path(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$", description="e.g. wechat")
 ]
+
+
+class BindIn(LoginCodeIn, ReauthFields):
+    """A login code of the identity to bind, and proof of the account it joins."""
+
+
+class PasswordAddIn(PasswordAccountIn, ReauthFields):
+    """The new login name and password, and proof of the account (a code: it has no
+    password yet)."""
 
 
 class IdentityOut(Strict):
@@ -69,16 +82,19 @@ async def list_identities(runtime: RuntimeDep, active: SessionDep) -> IdentityLi
     response_model=LoginOut,
     status_code=status.HTTP_201_CREATED,
     summary="Set a login name and password on an account without one; returns a fresh session",
-    responses=error_responses(400, 401, 403, 409, 413, 422, 503),
+    description=NEEDS_REAUTH,
+    responses=error_responses(400, 401, 403, 409, 413, 422, 429, 502, 503),
 )
 async def add_password(
-    body: PasswordAccountIn,
+    body: PasswordAddIn,
     request: Request,
     response: Response,
     runtime: RuntimeDep,
     active: SessionDep,
 ) -> LoginOut:
-    result = await runtime.auth.add_password(active, body.name, body.password, device_of(request))
+    result = await runtime.auth.add_password(
+        active, body.name, body.password, device_of(request), reauth=body.reauth_proof()
+    )
     return login_out(result, response, runtime.sessions, runtime.carriers)
 
 
@@ -87,6 +103,10 @@ async def add_password(
     response_model=LoginOut,
     status_code=status.HTTP_201_CREATED,
     summary="Bind another identity with a login code (201; 200 if it already was the caller's)",
+    description=(
+        "`code` proves the new identity; `reauth` must still prove the account it joins. "
+        + NEEDS_REAUTH
+    ),
     responses={
         200: {"model": LoginOut, "description": "Already bound to the caller"},
         **error_responses(400, 401, 403, 404, 409, 422, 429, 502, 503),
@@ -94,13 +114,15 @@ async def add_password(
 )
 async def bind_identity(
     provider: ProviderName,
-    body: LoginCodeIn,
+    body: BindIn,
     request: Request,
     response: Response,
     runtime: RuntimeDep,
     active: SessionDep,
 ) -> LoginOut:
-    result, added = await runtime.auth.bind(active, provider, body.model_dump(), device_of(request))
+    result, added = await runtime.auth.bind(
+        active, provider, {"code": body.code}, device_of(request), reauth=body.reauth_proof()
+    )
     if not added:
         response.status_code = status.HTTP_200_OK
     return login_out(result, response, runtime.sessions, runtime.carriers)
@@ -110,7 +132,11 @@ async def bind_identity(
     "/{provider}",
     response_model=LoginOut,
     summary="Unbind a way to sign in (never the last); ends every session, returns a fresh one",
-    responses=error_responses(400, 401, 403, 404, 409, 422, 503),
+    description=(
+        'The body is `{"reauth": …}`. The fresh session names a way in the user still has. '
+        + NEEDS_REAUTH
+    ),
+    responses=error_responses(400, 401, 403, 404, 409, 422, 429, 502, 503),
 )
 async def unbind_identity(
     provider: ProviderName,
@@ -126,6 +152,15 @@ async def unbind_identity(
             description="Which app's identity, when several of this provider are bound.",
         ),
     ] = None,
+    body: Annotated[
+        UnbindIn | None, Body(description='`{"reauth": …}`: fresh proof of the account.')
+    ] = None,
 ) -> LoginOut:
-    result = await runtime.auth.unbind(active, provider, app_id, device_of(request))
+    result = await runtime.auth.unbind(
+        active,
+        provider,
+        app_id,
+        device_of(request),
+        reauth=None if body is None else body.reauth_proof(),
+    )
     return login_out(result, response, runtime.sessions, runtime.carriers)
