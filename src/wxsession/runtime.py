@@ -89,10 +89,11 @@ class Runtime:
                 metrics=metrics,
                 token_endpoint=settings.wechat_token_endpoint,
             )
-            access_tokens = AccessTokenManager(
+            access_tokens = AccessTokenManager.for_timeout(
                 SqlTokenCache(engine),
                 settings.effective_appid,
                 wechat.fetch_access_token,
+                timeout=settings.wechat_timeout,
                 clock=clock,
             )
             providers = build_providers(

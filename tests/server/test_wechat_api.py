@@ -48,10 +48,14 @@ def test_a_refused_access_token_is_refreshed_once_and_the_call_retried(service: 
     assert second.status_code == 200, second.text
     assert service.emulator.token_fetches == 2
 
+    refused = service.sql_scalar("SELECT access_token FROM wechat_access_tokens")
     service.emulator.set_faults(errcode=40001, count=1)  # the next call refuses the token
     third = phone(service, token, service.emulator.issue_phone_code(APPID, "amy"))
     assert third.status_code == 200, third.text
     assert service.emulator.token_fetches == 3
+    # stable_token hands back a token it still thinks valid unless asked for a new one: the
+    # refresh asked (force_refresh), so the refused token is not cached for two more hours.
+    assert service.sql_scalar("SELECT access_token FROM wechat_access_tokens") != refused
 
 
 def test_a_refused_appsecret_is_the_operators_fault(service: Service) -> None:

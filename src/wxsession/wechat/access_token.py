@@ -9,8 +9,16 @@ enough (every ~2 h) that a row is plenty. Who refreshes is decided by a lease on
 the still-valid token, or wait for the new one if there is none. A lease, not a session-long
 lock, so a worker that dies mid-refresh blocks the others for ``lease`` seconds at most.
 
+The lease outlasts the fetch it covers (:meth:`AccessTokenManager.for_timeout` derives it from
+the WeChat call's timeout), and a waiter outlasts a lease: one left by a dead worker expires
+while callers still wait, and one of them takes it over. A worker whose lease was taken over
+anyway never serves the token it fetched: only what the shared row accepted is handed out
+(``cgi-bin/token`` invalidates the previous token, so two fetched tokens cannot both be good).
+
 On 40001/42001 (token refused) the token is discarded, if it is still the cached one, and the
-call retried once with a fresh token.
+call retried once with a fresh token. The refresh after a discard asks ``stable_token`` with
+``force_refresh``: without it WeChat hands back the same token for as long as it has not
+expired, and the refused token would be cached again for two hours.
 """
 
 from __future__ import annotations
@@ -37,15 +45,23 @@ T = TypeVar("T")
 
 REFRESH_MARGIN = 300.0
 """Refresh this many seconds before WeChat's expiry, so no call goes out with a dying token."""
-LEASE_SECONDS = 10.0
-WAIT_SECONDS = 10.0
+LEASE_MARGIN = 5.0
+"""What a lease covers beyond the fetch: the SQL write of the new token."""
 POLL_SECONDS = 0.05
+
+Fetch = Callable[[bool], Awaitable[AccessToken]]
+"""Fetches a token from WeChat; ``True`` asks for a new one (``force_refresh``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Cached:
     token: str
     expires_at: float
+
+    @property
+    def discarded(self) -> bool:
+        """WeChat refused it (:meth:`SqlTokenCache.discard`), as opposed to lapsed."""
+        return self.expires_at <= 0.0
 
 
 class SqlTokenCache:
@@ -96,17 +112,19 @@ class SqlTokenCache:
 
         return await self._run(work)
 
-    async def store(self, appid: str, owner: str, token: str, expires_at: float) -> None:
-        """Write the new token and end the lease (only while ``owner`` still holds it)."""
+    async def store(self, appid: str, owner: str, token: str, expires_at: float) -> bool:
+        """Write the new token and end the lease, only while ``owner`` still holds it;
+        whether it did."""
 
-        async def work(session: Any) -> None:
-            await session.execute(
+        async def work(session: Any) -> bool:
+            result = await session.execute(
                 update(AccessTokenRow)
                 .where(AccessTokenRow.appid == appid, AccessTokenRow.lock_owner == owner)
                 .values(access_token=token, expires_at=expires_at, lock_owner=None, lock_until=None)
             )
+            return bool(result.rowcount == 1)
 
-        await self._run(work)
+        return await self._run(work)
 
     async def release(self, appid: str, owner: str) -> None:
         async def work(session: Any) -> None:
@@ -119,7 +137,7 @@ class SqlTokenCache:
         await self._run(work)
 
     async def discard(self, appid: str, token: str) -> None:
-        """Mark ``token`` expired, unless another worker already replaced it."""
+        """Mark ``token`` refused (expiry 0), unless another worker already replaced it."""
 
         async def work(session: Any) -> None:
             await session.execute(
@@ -148,23 +166,34 @@ class AccessTokenManager:
         self,
         cache: SqlTokenCache,
         appid: str,
-        fetch: Callable[[], Awaitable[AccessToken]],
+        fetch: Fetch,
         *,
+        lease: float,
+        wait: float,
         clock: Clock = system_clock,
         margin: float = REFRESH_MARGIN,
-        lease: float = LEASE_SECONDS,
-        wait: float = WAIT_SECONDS,
     ) -> None:
         self._cache = cache
         self._appid = appid
         self._fetch = fetch
         self._clock = clock
         self._margin = margin
-        self._lease = lease
-        self._wait = wait
+        self.lease = lease
+        self.wait = wait
         self._owner = secrets.token_hex(8)
         self._local: Cached | None = None
         self._local_lock = asyncio.Lock()
+
+    @classmethod
+    def for_timeout(
+        cls, cache: SqlTokenCache, appid: str, fetch: Fetch, *, timeout: float, clock: Clock
+    ) -> AccessTokenManager:
+        """A lease that outlasts a fetch bounded by ``timeout`` seconds, and a wait that
+        outlasts the lease of a worker that died holding it, then a fetch of one's own."""
+        lease = timeout + LEASE_MARGIN
+        return cls(
+            cache, appid, fetch, lease=lease, wait=lease + timeout + LEASE_MARGIN, clock=clock
+        )
 
     async def token(self) -> str:
         """A valid token: the cached one, or a fresh one if it is within ``margin`` of expiry."""
@@ -175,31 +204,39 @@ class AccessTokenManager:
             return await self._shared_token()
 
     async def _shared_token(self) -> str:
-        deadline = time.monotonic() + self._wait
+        deadline = time.monotonic() + self.wait
         while True:
             now = self._clock()
             cached = await self._cache.read(self._appid)
             if cached is not None and cached.expires_at - self._margin > now:
                 self._local = cached
                 return cached.token
-            if await self._cache.try_lease(self._appid, self._owner, now, self._lease):
-                return await self._refresh()
+            if await self._cache.try_lease(self._appid, self._owner, now, self.lease):
+                fresh = await self._refresh()
+                if fresh is not None:
+                    return fresh
+                continue  # our lease was taken over: serve what the shared row holds
             if cached is not None and cached.expires_at > now:
                 return cached.token  # someone else is refreshing; this one is still good
             if time.monotonic() > deadline:
                 raise WeChatUnavailable()
             await asyncio.sleep(POLL_SECONDS)
 
-    async def _refresh(self) -> str:
+    async def _refresh(self) -> str | None:
+        """Fetch and store a token under our lease; ``None`` if the row did not take it."""
         try:
             cached = await self._cache.read(self._appid)  # refreshed just before our lease?
             if cached is not None and cached.expires_at - self._margin > self._clock():
                 await self._cache.release(self._appid, self._owner)
                 self._local = cached
                 return cached.token
-            fresh = await self._fetch()
+            refused = cached.token if cached is not None and cached.discarded else None
+            fresh = await self._fetch(refused is not None)
+            if fresh.token == refused:  # WeChat kept the token it refuses: do not cache it
+                raise WeChatUnavailable()
             expires_at = self._clock() + fresh.expires_in
-            await self._cache.store(self._appid, self._owner, fresh.token, expires_at)
+            if not await self._cache.store(self._appid, self._owner, fresh.token, expires_at):
+                return None
             self._local = Cached(fresh.token, expires_at)
             return fresh.token
         except BaseException:

@@ -93,14 +93,15 @@ class WeChatClient:
         self._metrics = metrics or Metrics()
         self._token_endpoint = token_endpoint
 
-    async def fetch_access_token(self) -> api.AccessToken:
+    async def fetch_access_token(self, force_refresh: bool = False) -> api.AccessToken:
         """A token from ``cgi-bin/stable_token`` (or ``cgi-bin/token`` if so configured).
-        Callers go through :class:`~wxsession.wechat.access_token.AccessTokenManager`."""
+        ``force_refresh`` asks stable_token for a new one (``cgi-bin/token`` always gives
+        one). Callers go through :class:`~wxsession.wechat.access_token.AccessTokenManager`."""
         secret = self._secret.get_secret_value()
         if self._token_endpoint == "token":  # noqa: S105
             request = api.token_request(self.appid, secret)
         else:
-            request = api.stable_token_request(self.appid, secret)
+            request = api.stable_token_request(self.appid, secret, force_refresh=force_refresh)
         status, body = await self._send(request, request.path.rsplit("/", 1)[-1])
         return api.parse_access_token(status, body)
 
