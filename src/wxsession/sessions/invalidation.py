@@ -10,7 +10,8 @@ has even answered its client.
 The subscriber reports itself trusted only while SUBSCRIBE is confirmed and its heartbeat
 PING is answered within ``max_lag`` seconds; otherwise the cache is bypassed. A lost
 connection is retried with a short back-off; each confirmed (re)subscription empties the cache
-first, since whatever was announced in between was lost.
+first, since whatever was announced in between was lost. Replies are parsed with bounds
+(:mod:`wxsession.sessions.resp`): one larger than any a subscriber hears drops the connection.
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
-import hiredis
 from redis.connection import SSLConnection, parse_url
 
 from wxsession.redis_topology import node_url
 from wxsession.sessions.cache import Invalidations, SessionCache
 from wxsession.sessions.redis import RedisSessionStore
+from wxsession.sessions.resp import ProtocolViolation, ReplyError, ReplyParser
 from wxsession.sessions.store import SessionStore
 
 log = logging.getLogger("wxsession.cache")
@@ -51,7 +52,7 @@ class _Subscription(asyncio.Protocol):
 
     def __init__(self, feed: InvalidationFeed) -> None:
         self.feed = feed
-        self.reader = hiredis.Reader()
+        self.parser = ReplyParser()
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.transport: asyncio.Transport | None = None
 
@@ -59,8 +60,15 @@ class _Subscription(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
 
     def data_received(self, data: bytes) -> None:
-        self.reader.feed(data)
-        while (reply := self.reader.gets()) is not False:
+        try:
+            replies = self.parser.feed(data)
+        except ProtocolViolation as exc:  # a broken or hostile server: nothing more from it
+            log.warning("cache invalidation channel dropped: %s", exc)
+            self.feed.on_lost()
+            if self.transport is not None:
+                self.transport.abort()
+            return
+        for reply in replies:
             self.feed.on_reply(reply)
 
     def eof_received(self) -> bool:
@@ -124,10 +132,10 @@ class InvalidationFeed:
     # --- protocol callbacks (I/O phase) -----------------------------------------------------
 
     def on_reply(self, reply: Any) -> None:
-        if isinstance(reply, hiredis.ReplyError):
+        if isinstance(reply, ReplyError):
             log.warning("cache invalidation channel refused: %s", reply)
             self._close()
-        elif isinstance(reply, list) and reply and reply[0] == b"message":
+        elif isinstance(reply, list) and len(reply) == 3 and reply[0] == b"message":
             self.cache.invalidate(reply[2])
         elif isinstance(reply, list) and reply and reply[0] == b"pong":
             self._ping_sent = None
