@@ -7,7 +7,7 @@ import ipaddress
 
 import pytest
 
-from wxsession.client_ip import IPNetwork, client_ip, parse_address
+from wxsession.client_ip import UNIX_PEER, IPNetwork, client_ip, parse_address
 from wxsession.settings import ConfigurationError, load_settings
 
 PROXIES: list[IPNetwork] = [
@@ -74,6 +74,17 @@ def test_peers_that_are_not_addresses_and_missing_peers() -> None:
     assert client_ip("::ffff:10.0.0.2", ["203.0.113.7"], PROXIES) == "203.0.113.7"
 
 
+def test_a_unix_socket_peer_is_a_trusted_proxy_when_listed() -> None:
+    with_unix = [*PROXIES, UNIX_PEER]
+    assert client_ip(None, ["1.1.1.1, 203.0.113.7"], with_unix) == "203.0.113.7"
+    assert client_ip(None, ["203.0.113.7, 10.0.0.9"], with_unix) == "203.0.113.7"
+    # It vouches for no address of its own: without the header, or with junk, none is known.
+    assert client_ip(None, [], with_unix) is None
+    assert client_ip(None, ["unknown"], with_unix) is None
+    # Listing it trusts no TCP peer.
+    assert client_ip("198.51.100.1", ["203.0.113.7"], [UNIX_PEER]) == "198.51.100.1"
+
+
 def test_trusted_proxies_setting_is_a_comma_separated_list_of_ips_and_networks() -> None:
     settings = load_settings(trusted_proxies=" 10.0.0.0/8, 127.0.0.1 ,2001:db8::/32")
     assert [str(network) for network in settings.trusted_proxies] == [
@@ -82,5 +93,6 @@ def test_trusted_proxies_setting_is_a_comma_separated_list_of_ips_and_networks()
         "2001:db8::/32",
     ]
     assert load_settings().trusted_proxies == []
+    assert load_settings(trusted_proxies="unix, 127.0.0.1").trusted_proxies[0] == UNIX_PEER
     with pytest.raises(ConfigurationError, match="WXSESSION_TRUSTED_PROXIES"):
         load_settings(trusted_proxies="10.0.0.0/8, proxy.local")

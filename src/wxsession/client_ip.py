@@ -7,6 +7,11 @@ the chain of trusted proxies reaches: reading from the right (the entry the near
 appended), the first address that is not itself a trusted proxy is the client. Entries left
 of it were written by the client or by proxies we know nothing about, and are ignored.
 
+A peer on a Unix socket (``uvicorn --uds``) has no address. Such a peer is the local proxy
+in front of us, so it is believed when ``WXSESSION_TRUSTED_PROXIES`` lists ``unix``; otherwise
+the client's address is unknown (``None``), which the glue reports rather than hides, since
+every client would then count as one.
+
 Pure functions, no framework: the FastAPI glue (``device_of``) passes the peer and headers in.
 """
 
@@ -17,6 +22,9 @@ from collections.abc import Iterable, Sequence
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+UNIX_PEER = "unix"
+"""In the trusted proxies: a peer on a Unix socket (it has no address) is a trusted proxy."""
 
 
 def parse_address(text: str) -> IPAddress | None:
@@ -38,29 +46,38 @@ def parse_address(text: str) -> IPAddress | None:
     return address
 
 
-def _trusted(address: IPAddress, proxies: Sequence[IPNetwork]) -> bool:
-    return any(address in network for network in proxies)
+TrustedProxy = IPNetwork | str
+"""A network of proxies, or :data:`UNIX_PEER`."""
+
+
+def _trusted(address: IPAddress, proxies: Sequence[TrustedProxy]) -> bool:
+    return any(not isinstance(network, str) and address in network for network in proxies)
 
 
 def client_ip(
-    peer: str | None, forwarded_for: Iterable[str], trusted_proxies: Sequence[IPNetwork]
+    peer: str | None, forwarded_for: Iterable[str], trusted_proxies: Sequence[TrustedProxy]
 ) -> str | None:
-    """The client address for a request from ``peer`` carrying ``X-Forwarded-For`` header
-    values ``forwarded_for`` (all of them, in order).
+    """The client address for a request from ``peer`` (``None``: a Unix socket) carrying
+    ``X-Forwarded-For`` header values ``forwarded_for`` (all of them, in order).
 
     A peer that is not a trusted proxy is the client, whatever the header says. Behind
     trusted proxies, the right-most entry that is not a trusted proxy is the client. If the
     walk meets an entry that is not an address, or every entry is a trusted proxy, the last
     address vouched for (the proxy that passed the request on) stands in for the client:
-    never a value the client could have chosen.
+    never a value the client could have chosen. A Unix-socket peer vouches for no address of
+    its own, so there the answer may be ``None``.
     """
+    address: IPAddress | None
     if peer is None:
-        return None
-    address = parse_address(peer)
-    if address is None:
-        return peer  # not an IP peer (a Unix socket, a test client): nothing to resolve
-    if not trusted_proxies or not _trusted(address, trusted_proxies):
-        return str(address)
+        if UNIX_PEER not in trusted_proxies:
+            return None
+        address = None
+    else:
+        address = parse_address(peer)
+        if address is None:
+            return peer  # not an IP peer (a test client's name): nothing to resolve
+        if not _trusted(address, trusted_proxies):
+            return str(address)
     entries = [entry for value in forwarded_for for entry in value.split(",") if entry.strip()]
     for entry in reversed(entries):
         hop = parse_address(entry)
@@ -69,4 +86,4 @@ def client_ip(
         address = hop
         if not _trusted(hop, trusted_proxies):
             break
-    return str(address)
+    return None if address is None else str(address)

@@ -121,8 +121,11 @@ class Settings(BaseSettings):
     login_attempts_per_account_ip: int = Field(default=10, ge=1, le=10_000)
     login_attempt_window: int = Field(default=900, ge=1, le=86_400)
     login_attempts_per_account_hour: int = Field(default=100, ge=1, le=100_000)
-    # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed; empty: the peer is the client.
-    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
+    # Proxies (IPs or CIDRs, and "unix" for a peer on a Unix socket) whose X-Forwarded-For is
+    # believed; empty: the peer is the client.
+    trusted_proxies: Annotated[list[IPvAnyNetwork | Literal["unix"]], NoDecode] = Field(
+        default_factory=list
+    )
 
     # Where the session token travels, in order of precedence.
     carriers: Annotated[list[CarrierName], NoDecode] = Field(default_factory=_default_carriers)

@@ -9,6 +9,8 @@ Use them in your own FastAPI app (after opening a :class:`~wxsession.runtime.Run
 
 from __future__ import annotations
 
+import functools
+import logging
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -20,6 +22,8 @@ from wxsession.accounts.models import User
 from wxsession.client_ip import client_ip
 from wxsession.runtime import Runtime
 from wxsession.sessions.manager import ActiveSession, Device
+
+log = logging.getLogger("wxsession")
 
 
 async def runtime_dep(request: Request) -> Runtime:
@@ -78,7 +82,19 @@ def device_of(request: Request) -> Device:
     peer = request.client.host if request.client else None
     forwarded = request.headers.getlist("x-forwarded-for")
     ip = client_ip(peer, forwarded, get_runtime(request).settings.trusted_proxies)
+    if ip is None:
+        _report_unknown_client()
     return Device(user_agent=request.headers.get("user-agent"), ip=ip)
+
+
+@functools.cache
+def _report_unknown_client() -> None:
+    """Once a process: with no client address (a Unix socket, no trusted proxy saying who),
+    every client shares the per-IP limits; say so and how to fix it, rather than hide it."""
+    log.warning(
+        "client address unknown (a Unix-socket peer?): per-IP limits count every such client "
+        "as one; behind a local proxy on a Unix socket set WXSESSION_TRUSTED_PROXIES=unix"
+    )
 
 
 _RESOLVED = "wxsession.session"
