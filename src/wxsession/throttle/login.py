@@ -22,7 +22,6 @@ with the same limits, so neither kind of failure spends the other's quota.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +32,7 @@ from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerSecond
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 
+from wxsession.client_ip import counted_network as _network
 from wxsession.errors import SessionStoreUnavailable
 from wxsession.throttle.storage import WindowStorage
 
@@ -73,19 +73,6 @@ class _Windows:
 def _digest(*parts: str) -> str:
     joined = "\x00".join(parts).encode()
     return hashlib.blake2b(joined, digest_size=16, person=b"wxs-login-limit").hexdigest()
-
-
-def _network(ip: str | None) -> str:
-    """The unit an IP is counted by: the address itself, or an IPv6 address's /64."""
-    if ip is None:
-        return "-"
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return ip
-    if isinstance(address, ipaddress.IPv6Address):
-        return str(ipaddress.IPv6Network((address, 64), strict=False))
-    return str(address)
 
 
 class LoginThrottle:
