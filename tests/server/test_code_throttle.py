@@ -100,9 +100,19 @@ def test_junk_codes_from_one_ip_are_refused_before_the_platform_is_called(
     # Another IP is unaffected, for good codes and for its own failures.
     assert _login(service, route, route.code(service, "bob"), ip=NEIGHBOUR).status_code == 200
     assert _login(service, route, JUNK, ip=NEIGHBOUR).status_code == 401
-    # The limit is per client IP whichever platform: the attacker's QQ or WeChat logins too.
+    # The limit is per client IP whichever platform: the attacker's QQ or WeChat logins too,
+    # and binding a code to a signed-in account from there.
     other = QQ if route is WECHAT else WECHAT
     _throttled(_login(service, other, other.code(service)), window=600)
+    before = _calls(service, route) + _calls(service, other)
+    token = service.session_for("mallory")  # signed in from another address
+    bind = service.http.post(
+        f"/v1/me/identities/{other.provider}",
+        json={"code": other.code(service, "mallory")},
+        headers={"X-Forwarded-For": ATTACKER, "Authorization": f"Bearer {token}"},
+    )
+    _throttled(bind, window=600)
+    assert _calls(service, route) + _calls(service, other) == before + 1  # the login only
 
 
 @pytest.mark.parametrize("route", ROUTES)
