@@ -7,7 +7,7 @@ import ipaddress
 
 import pytest
 
-from wxsession.client_ip import UNIX_PEER, IPNetwork, client_ip, parse_address
+from wxsession.client_ip import UNIX_PEER, IPNetwork, client_ip, counted_network, parse_address
 from wxsession.settings import ConfigurationError, load_settings
 
 PROXIES: list[IPNetwork] = [
@@ -96,3 +96,18 @@ def test_trusted_proxies_setting_is_a_comma_separated_list_of_ips_and_networks()
     assert load_settings(trusted_proxies="unix, 127.0.0.1").trusted_proxies[0] == UNIX_PEER
     with pytest.raises(ConfigurationError, match="WXSESSION_TRUSTED_PROXIES"):
         load_settings(trusted_proxies="10.0.0.0/8, proxy.local")
+
+
+@pytest.mark.parametrize(
+    ("ip", "counted"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+        ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
+        ("testclient", "testclient"),  # a peer that is no IP address (a test client, a socket)
+        (None, "-"),
+    ],
+)
+def test_a_client_is_counted_by_its_address_or_its_ipv6_64(ip: str | None, counted: str) -> None:
+    assert counted_network(ip) == counted

@@ -114,6 +114,11 @@ export interface WxSessionError extends Error {
   statusCode?: number;
   /** The response body, when the server answered. */
   data?: any;
+  /**
+   * Seconds to wait before trying again, from the answer's `Retry-After` (429 `RATE_LIMITED`,
+   * 503 such as `WECHAT_UNAVAILABLE`); the SDK never retries those by itself.
+   */
+  retryAfter?: number;
   /** What `api.request` / `api.login` passed to `fail`. */
   cause?: unknown;
 }

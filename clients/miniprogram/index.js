@@ -24,7 +24,7 @@ const EXPIRY_WRITE_INTERVAL = 60 * 1000;
  * An Error carrying the server's error code (or NETWORK_ERROR / WX_LOGIN_FAILED).
  * @param {string} code
  * @param {string} message
- * @param {{statusCode?: number, data?: any, cause?: any}} [extra]
+ * @param {{statusCode?: number, data?: any, retryAfter?: number, cause?: any}} [extra]
  */
 function sdkError(code, message, extra) {
   const error = new Error(message);
@@ -33,6 +33,7 @@ function sdkError(code, message, extra) {
   if (extra) {
     if (extra.statusCode !== undefined) error.statusCode = extra.statusCode;
     if (extra.data !== undefined) error.data = extra.data;
+    if (extra.retryAfter !== undefined) error.retryAfter = extra.retryAfter;
     if (extra.cause !== undefined) error.cause = extra.cause;
   }
   return error;
@@ -54,12 +55,23 @@ function errorCode(data) {
   return body && body.error && typeof body.error.code === 'string' ? body.error.code : undefined;
 }
 
+/** The answer's `Retry-After` in whole seconds (header names vary in case), or undefined. */
+function retryAfterOf(header) {
+  const name = Object.keys(header || {}).find((key) => key.toLowerCase() === 'retry-after');
+  const value = name === undefined ? '' : String(header[name]).trim();
+  return /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
 function errorFromResponse(response, fallback) {
   const code = errorCode(response.data) || fallback;
   const parsed = parse(response.data);
   const body = parsed && parsed.error;
   const message = (body && body.message) || `HTTP ${response.statusCode}`;
-  return sdkError(code, message, { statusCode: response.statusCode, data: response.data });
+  return sdkError(code, message, {
+    statusCode: response.statusCode,
+    data: response.data,
+    retryAfter: retryAfterOf(response.header),
+  });
 }
 
 /** `promise.finally(done)`, which older mini-program base libraries lack. */

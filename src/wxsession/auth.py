@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from wxsession import tokens
@@ -34,6 +35,7 @@ from wxsession.providers.base import Identity, Provider
 from wxsession.reauth import Proof, Reauthenticator
 from wxsession.sessions.manager import ActiveSession, Device, IssuedSession, SessionManager
 from wxsession.throttle import LoginThrottle
+from wxsession.throttle.codes import CodeLoginRefused, CodeLoginThrottle
 
 
 def _fingerprint(token: str | None) -> str | None:
@@ -101,8 +103,10 @@ class AuthService:
         metrics: Metrics | None = None,
         passwords: PasswordHasher | None = None,
         throttle: LoginThrottle,
+        code_throttle: CodeLoginThrottle,
     ) -> None:
         self.throttle = throttle
+        self.code_throttle = code_throttle
         self.metrics = metrics or sessions.metrics
         self.passwords = passwords or PasswordHasher()
         self.providers = dict(providers)
@@ -140,7 +144,7 @@ class AuthService:
         if provider is None:
             raise NotFound(f"Unknown login provider {provider_name!r}.")
         try:
-            identity = await provider.exchange(proof)
+            identity = await self._exchange(provider, proof, device)
         except Exception as exc:
             audit_event(
                 "login_failed",
@@ -164,6 +168,27 @@ class AuthService:
         if found.user is None:  # a pending session: its record keeps the key sealed
             identity = session_keys.for_pending_record(self.accounts.keys, identity)
         return await self._start(identity, found.user, device, presented_token)
+
+    async def _exchange(
+        self, provider: Provider, proof: Mapping[str, Any], device: Device
+    ) -> Identity:
+        """The platform's exchange of ``proof``, unless the client's network sent too many
+        codes the platforms refused: then 429 ``RATE_LIMITED`` without calling it."""
+        try:
+            return await self.code_throttle.attempt(device.ip, partial(provider.exchange, proof))
+        except CodeLoginRefused as refused:
+            audit_event(
+                "login_throttled",
+                level=logging.WARNING,
+                provider=provider.name,
+                limit="code_ip",
+                ip=device.ip,
+                retry_after=refused.retry_after,
+            )
+            raise RateLimited(
+                "Too many refused login codes from your network. Try again later.",
+                retry_after=refused.retry_after,
+            ) from None
 
     async def register(
         self, active: ActiveSession, profile: Profile, device: Device
@@ -202,7 +227,7 @@ class AuthService:
         """Sign in with a name and password. An unknown name verifies against a dummy hash,
         so it costs the same and answers the same 401 as a wrong password. Failures are
         throttled per account and IP and per account (429 ``RATE_LIMITED``, before any
-        hashing, alike for known and unknown names); a WeChat login is never throttled."""
+        hashing, alike for known and unknown names); they never throttle a code login."""
         return await self.metrics.observe_login(
             PASSWORD_PROVIDER, self._password_login(name, password, device, presented_token)
         )
@@ -310,7 +335,7 @@ class AuthService:
         user_id = _user_of(active)
         async with _audit_failure("bind_failed", active, provider_name, device):
             await self.reauth.confirm(active, reauth, device)
-            identity = await provider.exchange(proof)
+            identity = await self._exchange(provider, proof, device)
             added = await self.accounts.bind(user_id, identity)
         if added:
             audit_event(

@@ -17,6 +17,7 @@ Pure functions, no framework: the FastAPI glue (``device_of``) passes the peer a
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Sequence
 
@@ -87,3 +88,27 @@ def client_ip(
         if not _trusted(hop, trusted_proxies):
             break
     return None if address is None else str(address)
+
+
+def counted_network(ip: str | None) -> str:
+    """The unit a client is counted by in a per-IP limit: the address itself, or an IPv6
+    address's /64, which one host or household usually holds whole (``-`` for no address).
+
+    Cheap on the login path: a string without a colon is returned as it is (``ipaddress``
+    reads only the canonical form of an IPv4 address, so parsing would give it back; or it
+    is no address at all), and an IPv6 address's network is worked out once per address
+    seen lately."""
+    if ip is None:
+        return "-"
+    return _ipv6_network(ip) if ":" in ip else ip
+
+
+@functools.lru_cache(maxsize=4096)
+def _ipv6_network(ip: str) -> str:
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)

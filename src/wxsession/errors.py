@@ -71,6 +71,9 @@ class WxSessionError(Exception):
     default_message: ClassVar[str] = "Internal error."
     wechat_errcode: int | None = None
     """The WeChat errcode behind this error, if any: for metrics and logs, never rendered."""
+    platform_busy: bool = False
+    """The platform answered that it is overloaded (a rate limit such as 45011, or "system
+    busy", -1): logins through it back off for a while (:mod:`wxsession.providers.backoff`)."""
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import NamedTuple
 
 import httpx
@@ -24,6 +25,7 @@ from wxsession.clock import Clock, system_clock
 from wxsession.data_keys import DataKeys
 from wxsession.db import engine_for
 from wxsession.metrics import Metrics
+from wxsession.providers.backoff import Backoff
 from wxsession.providers.registry import DEV_CREDENTIALS, build_providers
 from wxsession.sessions.factory import open_store
 from wxsession.sessions.invalidation import cache_for
@@ -31,6 +33,7 @@ from wxsession.sessions.manager import SessionManager
 from wxsession.sessions.revocation import RevocationCache
 from wxsession.sessions.store import SessionStore
 from wxsession.settings import DEV_APPID, DEV_SECRET, Settings
+from wxsession.throttle.codes import CodeLoginThrottle
 from wxsession.throttle.factory import login_throttle, open_data_throttle
 from wxsession.throttle.open_data import OpenDataThrottle
 from wxsession.wechat.access_token import AccessTokenManager, SqlTokenCache
@@ -96,9 +99,20 @@ class Runtime:
                 timeout=settings.wechat_timeout,
                 clock=clock,
             )
-            providers = build_providers(
-                settings, http, wechat, emulator_url=base_url if settings.dev_mode else None
+            backoff = partial(
+                Backoff,
+                settings.platform_backoff_seconds,
+                ceiling=settings.platform_backoff_max_seconds,
+                clock=clock,
             )
+            providers = build_providers(
+                settings,
+                http,
+                wechat,
+                emulator_url=base_url if settings.dev_mode else None,
+                backoff=backoff,
+            )
+            throttle = login_throttle(settings, store, engine, clock)
             auth = AuthService(
                 providers,
                 accounts,
@@ -107,7 +121,12 @@ class Runtime:
                 metrics=metrics,
                 passwords=password_hasher
                 or PasswordHasher(concurrency=settings.password_hash_concurrency),
-                throttle=login_throttle(settings, store, engine, clock),
+                throttle=throttle,
+                code_throttle=CodeLoginThrottle(
+                    throttle.storage,  # the password throttle's counters' store
+                    limit=settings.code_login_failures_per_ip,
+                    window=settings.code_login_failure_window,
+                ),
             )
             try:
                 yield cls(

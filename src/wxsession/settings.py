@@ -121,6 +121,16 @@ class Settings(BaseSettings):
     login_attempts_per_account_ip: int = Field(default=10, ge=1, le=10_000)
     login_attempt_window: int = Field(default=900, ge=1, le=86_400)
     login_attempts_per_account_hour: int = Field(default=100, ge=1, le=100_000)
+    # Code logins (issue 19; docs/security.md 2.2.1). Codes a platform refused (invalid, used)
+    # per client IP (IPv6: its /64) in a moving window of code_login_failure_window seconds;
+    # beyond it, 429 before the platform is called. Successes never count.
+    code_login_failures_per_ip: int = Field(default=60, ge=1, le=1_000_000)
+    code_login_failure_window: int = Field(default=600, ge=1, le=86_400)
+    # After a platform answers 45011 (rate limit) or -1 (busy), logins through it answer 503
+    # without calling it for this many seconds (0: never), doubling while it keeps answering
+    # so, up to platform_backoff_max_seconds.
+    platform_backoff_seconds: float = Field(default=5.0, ge=0, le=300)
+    platform_backoff_max_seconds: float = Field(default=60.0, gt=0, le=3600)
     # Proxies (IPs or CIDRs, and "unix" for a peer on a Unix socket) whose X-Forwarded-For is
     # believed; empty: the peer is the client.
     trusted_proxies: Annotated[list[IPvAnyNetwork | Literal["unix"]], NoDecode] = Field(

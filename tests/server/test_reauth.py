@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.conftest import Service, code_proof, error_code_of, session_id_of
+from tests.server.conftest import APPID, Service, code_proof, error_code_of, session_id_of
 
 IDENTITIES = "/v1/me/identities"
 GOOD = "correct horse 電池 staple"
@@ -176,3 +176,23 @@ def test_the_session_after_an_unbind_names_an_identity_the_user_still_has(
     fresh = session_id_of(unbound)
     assert _current_provider(service, fresh) == "password"
     assert service.get("/v1/me", fresh).json()["id"] == kay["user"]["id"]
+
+
+def test_a_code_proof_records_the_session_key_it_brought(service: Service) -> None:
+    """The proof's wx.login() gave the client a new session_key, which WeChat uses for the
+    open data it sends next: the server must hold that key (sealed), as after a login."""
+    owner = service.login("owner").json()
+    added = _add_password(service, owner["session_id"], code_proof(service, "owner"))
+    assert added.status_code == 201, added.text
+    unbound = _unbind(
+        service, session_id_of(added), "password", {"reauth": code_proof(service, "owner")}
+    )
+    assert unbound.status_code == 200, unbound.text
+    token = session_id_of(unbound)
+    assert _current_provider(service, token) == "wechat"  # the identity just proven
+    openid = service.emulator.issued_for("owner", APPID).openid
+    phone = {"phoneNumber": "13800138000", "purePhoneNumber": "13800138000", "countryCode": "86"}
+    encrypted, iv = service.emulator.encrypt_for(APPID, openid, phone)  # the newest key
+    body = {"encryptedData": encrypted, "iv": iv}
+    decrypted = service.post("/v1/wechat/decrypt", token, json=body)
+    assert decrypted.status_code == 200, decrypted.text

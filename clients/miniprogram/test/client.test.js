@@ -277,9 +277,11 @@ for (const code of ['WECHAT_CODE_USED', 'WECHAT_CODE_INVALID']) {
 
 test('other login failures are not retried', async () => {
   const { api, client } = setup({}, {
-    '/v1/auth/wechat/login': () => error(429, 'RATE_LIMITED'),
+    '/v1/auth/wechat/login': () =>
+      Object.assign(error(429, 'RATE_LIMITED'), { header: { 'retry-after': '30' } }),
   });
-  await assert.rejects(client.login(), { code: 'RATE_LIMITED', statusCode: 429 });
+  // The app learns when to try again; the SDK itself never retries.
+  await assert.rejects(client.login(), { code: 'RATE_LIMITED', statusCode: 429, retryAfter: 30 });
   assert.equal(api.logins, 1);
   // request() surfaces the same error.
   await assert.rejects(client.request({ url: '/v1/me' }), { code: 'RATE_LIMITED' });

@@ -115,22 +115,28 @@ test('logout ends the session on the server and clears storage', { skip }, async
   assert.equal(api.loginPosts, 2);
 });
 
-test('WeChat rate limit (45011) injected through the emulator surfaces, then clears', {
+test('WeChat rate limit (45011) surfaces, the server backs off WeChat, then it clears', {
   skip,
 }, async () => {
   const { api, client } = clientFor('e2e-ratelimit');
-  await postJSON(`${EMULATOR_URL}/_emulator/faults`, { errcode: 45011, count: 2 });
+  await postJSON(`${EMULATOR_URL}/_emulator/faults`, { errcode: 45011, count: 1 });
   try {
-    for (let i = 0; i < 2; i += 1) {
-      await assert.rejects(client.request({ url: '/v1/me' }), (err) => {
-        assert.equal(err.code, 'RATE_LIMITED');
-        assert.equal(err.statusCode, 429);
-        assert.equal(err.data.error.code, 'RATE_LIMITED');
-        return true;
-      });
-    }
+    await assert.rejects(client.request({ url: '/v1/me' }), (err) => {
+      assert.equal(err.code, 'RATE_LIMITED');
+      assert.equal(err.statusCode, 429);
+      assert.equal(err.data.error.code, 'RATE_LIMITED');
+      assert.equal(err.retryAfter, 60);
+      return true;
+    });
+    // For a few seconds the server does not call WeChat at all: 503 with Retry-After.
+    await assert.rejects(client.request({ url: '/v1/me' }), {
+      code: 'WECHAT_UNAVAILABLE',
+      statusCode: 503,
+      retryAfter: 5,
+    });
     assert.equal(api.loginPosts, 2); // one per call: never retried, never looped
     assert.equal(client.session(), null);
+    await advanceServerClock(5);
     assert.equal((await client.request({ url: '/v1/me' })).statusCode, 200);
   } finally {
     await fetch(`${EMULATOR_URL}/_emulator/faults`, { method: 'DELETE' });
@@ -149,6 +155,7 @@ test('WeChat busy (-1) during a re-login: the error surfaces once, no loop', { s
     });
     assert.equal(api.loginPosts, 2);
     assert.equal(client.session(), null); // the expired session was dropped
+    await advanceServerClock(5); // the server leaves a busy WeChat alone for 5 s
     assert.equal((await client.request({ url: '/v1/me' })).statusCode, 200);
     assert.equal(api.loginPosts, 3);
   } finally {

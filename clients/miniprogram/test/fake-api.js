@@ -7,7 +7,7 @@
 /**
  * @param {object} script
  * @param {(req: object, api: object) => any} script.handle answers one api.request with
- *   `{statusCode, data}` (or a promise of it), or 'fail' to call `fail` (no HTTP answer).
+ *   `{statusCode, data, header?}` (or a promise of it), or 'fail' to call `fail` (no HTTP answer).
  * @param {() => boolean} [script.checkSession] whether wx.checkSession succeeds.
  * @param {() => boolean} [script.loginFails] whether wx.login fails.
  */
@@ -35,7 +35,7 @@ function fakeApi(script) {
       setImmediate(async () => {
         const answer = await script.handle(req, api);
         if (answer === 'fail') req.fail({ errMsg: 'request:fail timeout' });
-        else req.success({ statusCode: answer.statusCode, data: answer.data, header: {} });
+        else req.success({ statusCode: answer.statusCode, data: answer.data, header: answer.header || {} });
       });
     },
     getStorageSync(key) {

@@ -478,8 +478,8 @@ class AccountRepository:
             row = await _identity_of(session, identity)
             if row is None or row.user_id != user_id:
                 return False
-            if identity.session_key is not None:
-                row.session_key = identity.session_key
+            for name, value in self._sealed_key(identity).items():
+                setattr(row, name, value)
             return True
 
     async def identity_of(self, user_id: str, provider: str, app_id: str) -> Identity | None:

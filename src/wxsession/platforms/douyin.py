@@ -42,6 +42,7 @@ ERRORS = ErrorTable(
         40014: (WORDING.malformed, logging.ERROR),  # bad params: our request is wrong
     },
     unknown=WORDING.malformed,
+    busy=frozenset({-1}),
 )
 
 

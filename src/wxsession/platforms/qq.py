@@ -42,6 +42,7 @@ ERRORS = ErrorTable(
         41004: (WORDING.misconfigured, logging.ERROR),
     },
     unknown=WORDING.malformed,
+    busy=frozenset({45011, -1}),
 )
 
 

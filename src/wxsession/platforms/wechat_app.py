@@ -74,6 +74,7 @@ ACCESS_TOKEN_ERRORS = ErrorTable(
     },
     unknown=WeChatError,
     wechat=True,
+    busy=frozenset({45011, -1}),
 )
 
 USERINFO_ERRORS = ErrorTable(

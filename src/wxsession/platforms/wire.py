@@ -88,12 +88,15 @@ class ErrorTable:
     unknown: MakeError
     wechat: bool = False
     """Whether these are WeChat errcodes (then recorded on the error for metrics)."""
+    busy: frozenset[int] = frozenset()
+    """The codes that say the platform is overloaded (its errors get ``platform_busy``)."""
 
     def error_for(self, errcode: int, errmsg: str) -> WxSessionError:
         make_error, level = self.codes.get(errcode, (self.unknown, logging.WARNING))
         error = make_error()
         if self.wechat:
             error.wechat_errcode = errcode
+        error.platform_busy = errcode in self.busy
         hint = f"; check {self.settings_hint}" if level >= logging.ERROR else ""
         log.log(
             level,

@@ -8,6 +8,7 @@ identities, so they never change: ``wechat`` (mini program), ``wechat_app`` (mob
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -16,7 +17,8 @@ from pydantic import SecretStr
 from wxsession.errors import WeChatError, WeChatUnavailable
 from wxsession.platforms.douyin import DOUYIN
 from wxsession.platforms.qq import QQ
-from wxsession.platforms.wire import CodePlatform
+from wxsession.platforms.wire import CodePlatform, MakeError
+from wxsession.providers.backoff import BackingOff, Backoff
 from wxsession.providers.base import Provider
 from wxsession.providers.code import CodeProvider
 from wxsession.providers.http import PlatformHttp
@@ -54,13 +56,22 @@ def build_providers(
     wechat: WeChatClient,
     *,
     emulator_url: str | None = None,
+    backoff: Callable[[], Backoff] | None = None,
 ) -> dict[str, Provider]:
     """Name → provider for every platform configured. ``wechat`` is always there (``wechat``
     is the service's own mini program). In dev mode (``emulator_url`` given) every platform
-    is on, with :data:`DEV_CREDENTIALS`, against the emulator at that URL."""
-    providers: dict[str, Provider] = {
-        "wechat": WeChatMiniProgramProvider(wechat, settings.effective_appid)
-    }
+    is on, with :data:`DEV_CREDENTIALS`, against the emulator at that URL. ``backoff`` makes
+    each provider's own :class:`Backoff`: then each backs off when its platform is busy."""
+    providers: dict[str, Provider] = {}
+
+    def add(provider: Provider, app_id: str, busy: MakeError) -> None:
+        if backoff is not None:
+            provider = BackingOff(provider, app_id=app_id, busy=busy, backoff=backoff())
+        providers[provider.name] = provider
+
+    add(
+        WeChatMiniProgramProvider(wechat, settings.effective_appid), wechat.appid, WeChatUnavailable
+    )
     configured = (
         dev_credentials(emulator_url) if emulator_url is not None else credentials(settings)
     )
@@ -75,13 +86,18 @@ def build_providers(
             unavailable=WeChatUnavailable,
             malformed=WeChatError,
         )
-        providers[WECHAT_APP] = WeChatAppProvider(
+        provider = WeChatAppProvider(
             shell, app.appid, app.secret, userinfo=settings.wechat_app_userinfo
         )
+        add(provider, app.appid, WeChatUnavailable)
     for platform in (QQ, DOUYIN):
         found = configured.get(platform.name)
         if found is not None:
-            providers[platform.name] = _code_provider(platform, found, http, timeout)
+            add(
+                _code_provider(platform, found, http, timeout),
+                found.appid,
+                platform.errors.unavailable,
+            )
     return providers
 
 

@@ -22,13 +22,13 @@ with the same limits, so neither kind of failure spends the other's quota.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 from dataclasses import dataclass
 from enum import StrEnum
 
 from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerSecond
 from limits.aio.strategies import MovingWindowRateLimiter
 
+from wxsession.client_ip import counted_network as _network
 from wxsession.throttle.storage import WindowStorage, retry_after
 
 
@@ -68,19 +68,6 @@ class _Windows:
 def _digest(*parts: str) -> str:
     joined = "\x00".join(parts).encode()
     return hashlib.blake2b(joined, digest_size=16, person=b"wxs-login-limit").hexdigest()
-
-
-def _network(ip: str | None) -> str:
-    """The unit an IP is counted by: the address itself, or an IPv6 address's /64."""
-    if ip is None:
-        return "-"
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return ip
-    if isinstance(address, ipaddress.IPv6Address):
-        return str(ipaddress.IPv6Network((address, 64), strict=False))
-    return str(address)
 
 
 class LoginThrottle:

@@ -72,6 +72,8 @@ _MAPPING: Mapping[int, _Mapped] = {
     WeChatErrcode.DAILY_LIMIT: (WeChatUnavailable, logging.ERROR),
 }
 _UNKNOWN: _Mapped = (WeChatError, logging.WARNING)
+BUSY = frozenset({WeChatErrcode.RATE_LIMITED, WeChatErrcode.SYSTEM_BUSY})
+"""The errcodes that say WeChat is overloaded: the caller backs off (issue 19)."""
 
 
 def error_for(errcode: int, errmsg: str) -> WxSessionError:
@@ -83,6 +85,7 @@ def error_for(errcode: int, errmsg: str) -> WxSessionError:
     make_error, level = _MAPPING.get(errcode, _UNKNOWN)
     error = make_error()
     error.wechat_errcode = errcode
+    error.platform_busy = errcode in BUSY
     hint = "; check WXSESSION_APPID and WXSESSION_SECRET" if level >= logging.ERROR else ""
     log.log(
         level,

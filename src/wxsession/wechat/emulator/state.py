@@ -18,6 +18,7 @@ import json
 import secrets
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -174,6 +175,9 @@ class Emulator:
         self._app_tokens: dict[str, tuple[str, str, str, float]] = {}  # token -> app, user...
         self.token_fetches = 0
         """How many access tokens were asked for (stable_token and token): tests count it."""
+        self.calls: Counter[str] = Counter()
+        """API calls received, by path (``/sns/jscode2session``, ``/qq/sns/jscode2session``):
+        tests count them to see whether the server called the platform at all."""
 
     # -- wx.login() ---------------------------------------------------------------------
 
@@ -630,6 +634,7 @@ class Emulator:
         never takes a fault that was set for a later one.
         """
         with self._lock:
+            self.calls[path or ""] += 1
             faults = self._faults
             if faults.path is not None and faults.path != path:
                 return 0.0, None

@@ -1,0 +1,159 @@
+"""Failed code logins per client IP (issue 19; ASVS 4.0.3 2.2.1 and 11.1.4 anti-automation).
+
+Every code a client sends is exchanged at its platform (WeChat's jscode2session, QQ's,
+Douyin's, the WeChat App's OAuth), and every exchange spends the app's quota there, which all
+its users share. So codes the platform refused (invalid, expired, used) are counted per
+client network (an IPv6 address by its /64), in the same ``limits`` moving window and store
+as the password throttle; once a network has ``limit`` of them in ``window`` seconds, its
+code logins are refused with 429 ``RATE_LIMITED`` and ``Retry-After`` *before* the platform is
+called. Successful logins never count.
+
+The store is asked only when it can matter. A login from a network this process has seen
+no refused code from lately (and has no other login in flight from) goes straight to the
+platform: no store round trip, the common case. Every other login (a network with recent
+failures, a carrier-grade NAT with parallel logins) reserves a slot atomically before the
+call, and gives it back unless the platform refuses the code, so a parallel burst gets no
+more calls than the limit. A refused code from an unchecked login is counted after the
+fact. The counters are shared by every instance; what is per process is only the memory
+of which networks to check, so each instance lets at most one call of an over-limit
+network through (and one per network it forgot, at most ``remembered`` networks) before it
+checks them. A counter store that does not answer is 503, as for the password throttle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from limits import RateLimitItemPerSecond
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+
+from wxsession.client_ip import counted_network
+from wxsession.errors import ProviderCodeInvalid, SessionStoreUnavailable, WeChatCodeUsed
+from wxsession.throttle.storage import WindowStorage
+
+T = TypeVar("T")
+
+REFUSED_CODE = (ProviderCodeInvalid, WeChatCodeUsed)
+"""What counts as a failure: the platform refused the code (WeChat's and the App's invalid
+and used codes are a ``ProviderCodeInvalid`` and a ``WeChatCodeUsed``)."""
+
+REMEMBERED = 100_000
+"""Networks with recent failures this process keeps in mind (the oldest go first)."""
+
+
+class CodeLoginRefused(Exception):
+    """A network over its limit; ``retry_after``: whole seconds until a slot is free."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def _key(network: str) -> str:
+    return hashlib.blake2b(network.encode(), digest_size=16, person=b"wxs-code-limit").hexdigest()
+
+
+class CodeLoginThrottle:
+    """Refused login codes per client network; see the module's docstring."""
+
+    def __init__(
+        self,
+        storage: WindowStorage,
+        *,
+        limit: int = 60,
+        window: int = 600,
+        remembered: int = REMEMBERED,
+    ) -> None:
+        self.storage = storage
+        errors = storage.base_exceptions
+        self._errors = (StorageError, OSError, *(errors if isinstance(errors, tuple) else [errors]))
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._item = RateLimitItemPerSecond(limit, window, namespace="code-ip")
+        self._window = window
+        self._remembered = remembered
+        self._suspects: OrderedDict[str, float] = OrderedDict()  # network -> until when
+        self._in_flight: dict[str, int] = {}  # network -> logins of it now at a platform
+
+    async def attempt(self, ip: str | None, exchange: Callable[[], Awaitable[T]]) -> T:
+        """``exchange()`` (the platform call) for a client at ``ip``, unless its network is
+        over the limit (:class:`CodeLoginRefused`, the platform not called)."""
+        network = counted_network(ip)
+        if network in self._in_flight or self._suspected(network):
+            return await self._checked(network, exchange)
+        self._in_flight[network] = 1
+        try:
+            return await exchange()
+        except REFUSED_CODE:
+            self._suspect(network)
+            with self._unavailable():
+                await self._limiter.hit(self._item, _key(network))
+            raise
+        finally:
+            self._leave(network)
+
+    async def _checked(self, network: str, exchange: Callable[[], Awaitable[T]]) -> T:
+        """A slot taken before the call, and given back unless the platform refuses the code."""
+        key = _key(network)
+        with self._unavailable():
+            if not await self._limiter.hit(self._item, key):
+                self._suspect(network)
+                raise CodeLoginRefused(await self._retry_after(key))
+        self._in_flight[network] = self._in_flight.get(network, 0) + 1
+        try:
+            result = await exchange()
+        except REFUSED_CODE:
+            self._suspect(network)
+            raise
+        except BaseException:
+            await self._release(key)
+            raise
+        finally:
+            self._leave(network)
+        await self._release(key)
+        return result
+
+    def _leave(self, network: str) -> None:
+        left = self._in_flight[network] - 1
+        if left:
+            self._in_flight[network] = left
+        else:
+            del self._in_flight[network]
+
+    def _suspected(self, network: str) -> bool:
+        until = self._suspects.get(network)
+        if until is None:
+            return False
+        if until > self.storage.now():
+            return True
+        del self._suspects[network]
+        return False
+
+    def _suspect(self, network: str) -> None:
+        """Check ``network`` at its next logins, for a window from now."""
+        self._suspects[network] = self.storage.now() + self._window
+        self._suspects.move_to_end(network)
+        while len(self._suspects) > self._remembered:
+            self._suspects.popitem(last=False)
+
+    async def _release(self, key: str) -> None:
+        with self._unavailable():
+            await self.storage.release_entry(self._item.key_for(key))
+
+    async def _retry_after(self, key: str) -> int:
+        """The first whole second at which the window has a free slot."""
+        stats = await self._limiter.get_window_stats(self._item, key)
+        return max(1, math.floor(stats.reset_time - self.storage.now()) + 1)
+
+    @contextmanager
+    def _unavailable(self) -> Iterator[None]:
+        """Any failure to reach the counters is a 503: fail closed."""
+        try:
+            yield
+        except self._errors as exc:
+            raise SessionStoreUnavailable() from exc
