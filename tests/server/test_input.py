@@ -127,6 +127,18 @@ def test_a_body_the_parser_cannot_read_is_400_invalid_request(
         assert text.startswith('{"error":{"code":"INVALID_REQUEST","message":"'), (path, text)
 
 
+def test_an_unreadable_body_is_no_token_for_the_body_carrier(make_service: Any) -> None:
+    """With the JSON body carrier on, a route that takes no body of its own still reads it,
+    for the token: a body it cannot read holds none (401), however it is broken."""
+    service: Service = make_service(carriers=["header", "body"])
+    for body in UNPARSABLE.values():
+        raw = body.encode("utf-8", "surrogateescape")
+        for method, path in [("DELETE", "/v1/sessions/abc"), ("POST", "/v1/auth/logout")]:
+            response = service.http.request(method, path, content=raw, headers=JSON)
+            assert response.status_code == 401, (path, response.text)
+            assert error_code_of(response) == "SESSION_MISSING"
+
+
 @pytest.fixture
 def warnings_and_access() -> Iterator[list[logging.LogRecord]]:
     """What this process logs at WARNING and above (uvicorn's own loggers included) and every
