@@ -57,6 +57,18 @@ def _way_in(active: ActiveSession) -> Identity:
     return Identity(provider=record.provider, app_id=record.app_id, subject="")
 
 
+SHOWN_NAME_CHARS = 32
+"""How much of an unknown provider name a 404 repeats: the name is the client's (a URL path
+segment of any length)."""
+
+
+def _unknown_provider(name: str) -> NotFound:
+    """404 naming the provider asked for, cut to :data:`SHOWN_NAME_CHARS` characters;
+    ``repr`` escapes whatever in it is not printable."""
+    shown = name if len(name) <= SHOWN_NAME_CHARS else name[:SHOWN_NAME_CHARS] + "…"
+    return NotFound(f"Unknown login provider {shown!r}.")
+
+
 def _user_of(active: ActiveSession) -> str:
     assert active.record.user_id is not None  # routes require a registered session
     return active.record.user_id
@@ -115,6 +127,12 @@ class AuthService:
         self.auto_register = auto_register
         self.reauth = Reauthenticator(self.providers, accounts, self.passwords, throttle)
 
+    def _provider(self, name: str) -> Provider:
+        provider = self.providers.get(name)
+        if provider is None:
+            raise _unknown_provider(name)
+        return provider
+
     async def login(
         self,
         provider_name: str,
@@ -140,9 +158,7 @@ class AuthService:
         device: Device,
         presented_token: str | None,
     ) -> LoginResult:
-        provider = self.providers.get(provider_name)
-        if provider is None:
-            raise NotFound(f"Unknown login provider {provider_name!r}.")
+        provider = self._provider(provider_name)
         try:
             identity = await self._exchange(provider, proof, device)
         except Exception as exc:
@@ -329,9 +345,7 @@ class AuthService:
         nothing is merged. A second identity of the same provider and app is 409
         ``PROVIDER_ALREADY_BOUND``.
         """
-        provider = self.providers.get(provider_name)
-        if provider is None:
-            raise NotFound(f"Unknown login provider {provider_name!r}.")
+        provider = self._provider(provider_name)
         user_id = _user_of(active)
         async with _audit_failure("bind_failed", active, provider_name, device):
             await self.reauth.confirm(active, reauth, device)

@@ -114,7 +114,7 @@ class BodyCarrier:
             return None
         try:
             body = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, nested too deep
             return None
         value = body.get(self.field) if isinstance(body, dict) else None
         return _clip(value) if isinstance(value, str) else None

@@ -188,6 +188,9 @@ def test_wechat_app_grant_reads_scope_and_hides_the_token() -> None:
         ("", "https://exa mple.com/x", (None, None)),
         (None, None, (None, None)),
         ("微信用户", "https://x.example/" + "a" * 1100, ("微信用户", None)),
+        ("Ann", 'https://thirdwx.qlogo.cn/a"><img/src=x/onerror=alert(1)>', ("Ann", None)),
+        ("Ann", "https://169.254.169.254/latest/meta-data/", ("Ann", None)),
+        ("Ann", "https://-/132", ("Ann", None)),
     ],
 )
 def test_userinfo_keeps_only_a_safe_profile(

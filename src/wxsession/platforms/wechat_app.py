@@ -13,9 +13,9 @@ token is used once, for userinfo, and never kept: ``repr`` hides it and nothing 
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 
+from wxsession.avatar_url import is_avatar_url
 from wxsession.errors import (
     RateLimited,
     WeChatAccessTokenRejected,
@@ -38,8 +38,6 @@ ACCESS_TOKEN_PATH = "/sns/oauth2/access_token"  # noqa: S105 (a path)
 USERINFO_PATH = "/sns/userinfo"
 USERINFO_SCOPE = "snsapi_userinfo"
 MAX_NICKNAME_LENGTH = 64
-MAX_AVATAR_URL_LENGTH = 1024
-_HTTPS_URL = re.compile(r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][!-~]*)?")
 _SETTINGS = "WXSESSION_WECHAT_APP_APPID and WXSESSION_WECHAT_APP_SECRET"
 
 
@@ -154,6 +152,4 @@ def _nickname(value: object) -> str | None:
 
 
 def _avatar_url(value: object) -> str | None:
-    if not isinstance(value, str) or len(value) > MAX_AVATAR_URL_LENGTH:
-        return None
-    return value if _HTTPS_URL.fullmatch(value) else None
+    return value if isinstance(value, str) and is_avatar_url(value) else None

@@ -11,6 +11,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
 
 from wxsession.errors import (
     DatabaseUnavailable,
@@ -54,11 +56,20 @@ async def _wxsession_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc)
 
 
+UNPARSABLE_BODY = "The body is not JSON this API can read."
+"""Not JSON, not UTF-8, or JSON beyond what the parser takes (nesting too deep, an integer of
+thousands of digits): one answer, 400 ``INVALID_REQUEST``."""
+
+CLIENT_CLOSED_REQUEST = 499
+"""nginx's status for a request whose client went away before the answer: the access line
+shows it; nothing is sent, the connection is gone."""
+
+
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     if any(error.get("type") == "json_invalid" for error in errors):
-        return error_response(InvalidRequest("The body is not valid JSON."))
+        return error_response(InvalidRequest(UNPARSABLE_BODY))
     # Echo where and why, never the submitted values (they may be secrets).
     fields = [
         {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", ""))}
@@ -67,8 +78,12 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(ValidationFailed(details=fields))
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc.__cause__, ClientDisconnect):  # FastAPI's wrapping of a body read
+        return await _client_gone(request, exc.__cause__)
+    if exc.status_code == 400:  # FastAPI could not read the body (deep, not UTF-8, huge ints)
+        return error_response(InvalidRequest(UNPARSABLE_BODY))
     code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
     body: dict[str, Any] = {"error": {"code": code, "message": str(exc.detail)}}
     headers = dict(exc.headers or {})
@@ -100,6 +115,13 @@ def _template(path: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)))
 
 
+async def _client_gone(_: Request, exc: Exception) -> Response:
+    """The client closed the connection before sending its whole body: not a failure of ours,
+    so no error log and no 500, only the access line's 499."""
+    assert isinstance(exc, ClientDisconnect)
+    return Response(status_code=CLIENT_CLOSED_REQUEST)
+
+
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled %s", type(exc).__name__, exc_info=exc)
     response = error_response(InternalError())
@@ -115,4 +137,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(WxSessionError, _wxsession_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _unexpected)

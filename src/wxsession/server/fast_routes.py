@@ -28,7 +28,6 @@ from starlette.types import Message, Receive, Scope, Send
 
 from wxsession import guard
 from wxsession.accounts.models import User
-from wxsession.errors import WxSessionError
 from wxsession.runtime import Runtime
 from wxsession.server import introspection_routes, routes
 from wxsession.server.middleware import log_access, stamped, start_request
@@ -145,8 +144,10 @@ class ServiceApp(FastAPI):
         log_access(scope, status, start)
 
     async def _rendered(self, request: Request, exc: Exception) -> Response:
-        """``exc`` as the app's handlers render it (an unexpected one as a logged 500)."""
-        kind = WxSessionError if isinstance(exc, WxSessionError) else Exception
+        """``exc`` as the app's handlers render it: the handler of its nearest class, as
+        Starlette picks it (a client gone mid-body is no error; an unexpected one is a
+        logged 500)."""
+        kind = next(k for k in type(exc).__mro__ if k in self.exception_handlers)
         rendered = self.exception_handlers[kind](request, exc)  # ours are all async
         response: Response = await rendered if inspect.isawaitable(rendered) else rendered
         return response

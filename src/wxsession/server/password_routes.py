@@ -8,6 +8,8 @@ more than a 422, and the body size limit (413) already stops a huge one before a
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request, Response, status
 from pydantic import Field, field_validator, model_validator
 
@@ -19,19 +21,19 @@ from wxsession.server.dependencies import (
     device_of,
 )
 from wxsession.server.routes import login_out
-from wxsession.server.schemas import LoginOut, Strict, error_responses
+from wxsession.server.schemas import UTF8, LoginOut, Strict, Text, error_responses
 
 router = APIRouter(prefix="/v1")
 
 
 class PasswordAccountIn(Strict):
-    username: str | None = Field(
-        default=None, max_length=64, description="3 to 32 letters, digits, '_', '.', '-'."
+    username: Annotated[str, Field(max_length=64), UTF8] | None = Field(
+        default=None, description="3 to 32 letters, digits, '_', '.', '-'."
     )
-    phone: str | None = Field(
-        default=None, max_length=32, description="E.164 (+8613800138000) or a CN mobile."
+    phone: Annotated[str, Field(max_length=32), UTF8] | None = Field(
+        default=None, description="E.164 (+8613800138000) or a CN mobile."
     )
-    password: str = Field(description="8 to 128 characters, used exactly as typed.")
+    password: Text = Field(description="8 to 128 characters, used exactly as typed.")
 
     @field_validator("username")
     @classmethod
@@ -57,8 +59,8 @@ class PasswordAccountIn(Strict):
 
 
 class PasswordChangeIn(Strict):
-    current_password: str
-    new_password: str = Field(description="8 to 128 characters, not a common password.")
+    current_password: Text
+    new_password: Text = Field(description="8 to 128 characters, not a common password.")
 
 
 @router.post(

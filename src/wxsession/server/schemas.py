@@ -4,13 +4,40 @@ secret (openid, unionid, session_key) can leak into them by accident."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from wxsession.avatar_url import AVATAR_URL_PATTERN, MAX_AVATAR_URL_LENGTH
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _encodable(value: str) -> str:
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        # pydantic's own error for the same input in a field with a length or pattern rule
+        raise PydanticCustomError(
+            "string_unicode",
+            "Input should be a valid string, unable to parse raw data as a unicode string",
+        ) from None
+    return value
+
+
+UTF8 = AfterValidator(_encodable)
+"""For every free-text field of a request body. JSON may carry a lone surrogate
+(``"\\ud800"``), which Python decodes into a ``str`` with no UTF-8 form: hashing, the database
+driver or the log would fail on it later as a 500. Refused here as a 422, like any other
+invalid string. (A field whose pattern allows ASCII only, such as a login code, needs none.)"""
+
+Text = Annotated[str, UTF8]
+"""A free-text field. An optional one with constraints spells them before :data:`UTF8` in one
+``Annotated`` (as :data:`Nickname` does): given by ``Field`` outside, pydantic leaves its
+``pattern`` out of the JSON schema."""
 
 
 class WeChatLoginIn(Strict):
@@ -28,22 +55,24 @@ NICKNAME_PATTERN = (
     r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
 )
 """No control characters or line breaks, not only spaces (emoji joiners are fine)."""
-AVATAR_URL_PATTERN = r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][!-~]*)?$"
-"""An https URL with a host and no spaces or non-ASCII (WeChat's avatar URLs are ASCII)."""
+
+
+Nickname = Annotated[str, Field(min_length=1, max_length=64, pattern=NICKNAME_PATTERN), UTF8]
+AvatarUrl = Annotated[
+    str, Field(max_length=MAX_AVATAR_URL_LENGTH, pattern=AVATAR_URL_PATTERN), UTF8
+]
 
 
 class ProfileFields(Strict):
     """Nickname and avatar as WeChat's fill-in components give them (``type="nickname"``,
     ``open-type="chooseAvatar"`` then uploaded): bounded, without control characters, and an
-    https URL with a host, so a stored profile cannot carry a ``javascript:`` or plain-http
-    link."""
+    https URL on a real host name (:mod:`wxsession.avatar_url`), so a stored profile cannot
+    carry a ``javascript:`` or plain-http link, an IP address or markup."""
 
     # The patterns are the whole rule, so the OpenAPI document tells clients (and the
     # schemathesis run in tests/reliability) exactly what is accepted.
-    nickname: str | None = Field(
-        default=None, min_length=1, max_length=64, pattern=NICKNAME_PATTERN
-    )
-    avatar_url: str | None = Field(default=None, max_length=1024, pattern=AVATAR_URL_PATTERN)
+    nickname: Nickname | None = None
+    avatar_url: AvatarUrl | None = None
 
     @field_validator("nickname")
     @classmethod

@@ -25,7 +25,7 @@ from wxsession.errors import SessionInvalid, WeChatReloginRequired
 from wxsession.providers.base import Identity
 from wxsession.runtime import Runtime
 from wxsession.server.dependencies import RuntimeDep, SessionDep
-from wxsession.server.schemas import Strict, error_responses
+from wxsession.server.schemas import Strict, Text, error_responses
 from wxsession.sessions.manager import ActiveSession
 from wxsession.wechat import crypto
 from wxsession.wechat.access_token import AccessTokenManager
@@ -39,8 +39,8 @@ _MAX_FIELD = 48 * 1024  # base64 of crypto.MAX_CIPHERTEXT_BYTES, with room to sp
 
 
 class VerifyIn(Strict):
-    rawData: str = Field(min_length=1, max_length=_MAX_FIELD, description="As WeChat gave it.")
-    signature: str = Field(min_length=1, max_length=64, description="sha1 hex from WeChat.")
+    rawData: Text = Field(min_length=1, max_length=_MAX_FIELD, description="As WeChat gave it.")
+    signature: Text = Field(min_length=1, max_length=64, description="sha1 hex from WeChat.")
 
 
 class VerifyOut(Strict):
@@ -48,7 +48,7 @@ class VerifyOut(Strict):
 
 
 class PhoneIn(Strict):
-    code: str = Field(
+    code: Text = Field(
         min_length=1, max_length=128, description="The code from the getPhoneNumber button."
     )
 
@@ -64,8 +64,8 @@ class SessionKeyOut(Strict):
 
 
 class DecryptIn(Strict):
-    encryptedData: str = Field(min_length=1, max_length=_MAX_FIELD)
-    iv: str = Field(min_length=1, max_length=64)
+    encryptedData: Text = Field(min_length=1, max_length=_MAX_FIELD)
+    iv: Text = Field(min_length=1, max_length=64)
 
 
 def _user_of(active: ActiveSession) -> str:
