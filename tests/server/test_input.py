@@ -71,6 +71,13 @@ def test_a_lone_surrogate_in_any_text_field_is_422_and_the_connection_lives_on(
         ("POST", "/v1/me/identities/password", f'{{"username": "s3", "password": {LONE}}}', wechat),
         (
             "POST",
+            "/v1/me/identities/password",
+            f'{{"username": "s4", "password": "abcdefgh-4", "reauth": {{"password": {LONE}}}}}',
+            wechat,
+        ),
+        ("DELETE", "/v1/me/identities/wechat", f'{{"reauth": {{"password": {LONE}}}}}', wechat),
+        (
+            "POST",
             "/v1/me/password",
             f'{{"current_password": {LONE}, "new_password": "abcdefgh-new"}}',
             password_user,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from wxsession.reauth import CodeProof, PasswordProof, Proof
-from wxsession.server.schemas import Strict
+from wxsession.server.schemas import Strict, Text
 
 REAUTH_DESCRIPTION = (
     "Fresh proof of the account, needed by every change of how one signs in: the current "
@@ -29,7 +29,7 @@ NEEDS_REAUTH = (
 class PasswordProofIn(Strict):
     """The account's current password."""
 
-    password: str = Field(description="The current password, exactly as typed.")
+    password: Text = Field(description="The current password, exactly as typed.")
 
     def proof(self) -> PasswordProof:
         return PasswordProof(self.password)
