@@ -115,7 +115,7 @@ class Settings(BaseSettings):
     # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed; empty: the peer is the client.
     trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
 
-    # Where the session token travels, in order of precedence.
+    # Where the session token travels: all listed carriers are read (two tokens: 400).
     carriers: Annotated[list[CarrierName], NoDecode] = Field(default_factory=_default_carriers)
     header_name: str = "Authorization"
     query_param: str = "session_id"
