@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from tests.server.conftest import Service
+from tests.server.test_no_store import session_operations
 
 
 def test_default_ignores_query_and_cookie(service: Service) -> None:
@@ -54,6 +55,12 @@ def test_body_carrier_authenticates_a_route_with_a_body_of_its_own(make_service:
         headers={"Authorization": f"Bearer {token}"},
     )
     assert both.json()["nickname"] == "Val 2"
+    login = service.http.post(  # the fast path hands this body to FastAPI, which takes it
+        "/v1/auth/wechat/login", json={"code": service.wx_code("val"), "session_id": token}
+    )
+    assert login.status_code == 200, login.text
+    assert service.get("/v1/me", token).status_code == 401  # the presented one was ended
+    token = login.json()["session_id"]
     body = {"username": "val-user", "password": "correct horse 電池 staple", "session_id": token}
     password = service.http.post("/v1/me/identities/password", json=body)
     assert password.status_code == 201, password.text
@@ -129,6 +136,14 @@ def test_a_bad_token_never_falls_through_to_a_good_one(make_service: Any) -> Non
     refused_as_ambiguous(login)
     assert service.get("/v1/me", good).status_code == 200  # nothing was ended
     assert service.get("/v1/me", other).status_code == 200
+
+
+def test_the_api_document_lists_that_400_wherever_a_session_is_read(service: Service) -> None:
+    document = service.http.get("/openapi.json").json()
+    operations = session_operations(document)
+    assert len(operations) > 10
+    for method, path in operations:
+        assert "400" in document["paths"][path][method.lower()]["responses"], (method, path)
 
 
 def test_the_session_header_twice_is_refused(service: Service) -> None:
