@@ -1,17 +1,22 @@
 """The ASGI path of the carriers (``CarrierChain.extract_asgi``) finds exactly the token the
 generic path finds through Starlette's ``Request``: header carriers scan the scope's raw
-header list themselves, the others read the request as usual, in the configured order."""
+header list themselves, the others read the request as usual. Two different tokens, or the
+session header twice, are refused on both paths, never settled by the configured order."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from starlette.requests import Request
 
 from wxsession import tokens
 from wxsession.carriers import CarrierChain, CookieCarrier, HeaderCarrier, QueryCarrier
+from wxsession.errors import SessionAmbiguous
+from wxsession.sync import Headers, RequestSnapshot
 
 TOKEN = tokens.new_token("0" * 32)
 
@@ -30,8 +35,13 @@ def request(headers: list[tuple[bytes, bytes]], query: bytes = b"") -> Request:
 async def both(
     chain: CarrierChain, headers: list[tuple[bytes, bytes]], query: bytes = b""
 ) -> str | None:
-    """The token by both paths, which must agree."""
-    generic = await chain.extract(request(headers, query))
+    """The token by both paths, which must agree (on a refusal too)."""
+    try:
+        generic = await chain.extract(request(headers, query))
+    except SessionAmbiguous:
+        with pytest.raises(SessionAmbiguous):
+            await chain.extract_asgi(request(headers, query))
+        raise
     assert await chain.extract_asgi(request(headers, query)) == generic
     return generic
 
@@ -51,19 +61,48 @@ async def test_header_carriers_agree_with_starlettes_headers(
         CarrierChain([HeaderCarrier("X-Session-Id")]),
         CarrierChain([CookieCarrier(), HeaderCarrier()]),
     ):
-        await both(chain, headers)
+        with contextlib.suppress(SessionAmbiguous):
+            await both(chain, headers)
 
 
-async def test_the_first_header_wins_and_order_is_kept() -> None:
-    token = await both(
-        CarrierChain([HeaderCarrier()]),
-        [(b"authorization", b"Bearer " + TOKEN.encode()), (b"authorization", b"Bearer other")],
-    )
-    assert token == TOKEN
+@given(st.lists(st.tuples(names, values), max_size=6))
+async def test_the_session_header_twice_is_refused_whatever_it_holds(
+    headers: list[tuple[bytes, bytes]],
+) -> None:
+    """A single-value field sent twice (RFC 9110): which one the client meant is unknowable."""
+    twice = [*headers, (b"authorization", b"Bearer " + TOKEN.encode())]
+    refused = sum(name == b"authorization" for name, _ in twice) > 1
+    chain = CarrierChain([HeaderCarrier()])
+    if refused:
+        with pytest.raises(SessionAmbiguous):
+            await both(chain, twice)
+    else:
+        assert await both(chain, twice) == TOKEN
+
+
+OTHER = tokens.new_token("1" * 32)
+
+
+async def test_two_carriers_agree_or_the_request_is_refused() -> None:
     chain = CarrierChain([QueryCarrier(), HeaderCarrier()])
-    via_query = await both(
-        chain, [(b"authorization", b"Bearer other")], b"session_id=" + TOKEN.encode()
-    )
-    assert via_query == TOKEN  # the query carrier comes first here
-    assert await both(chain, [(b"authorization", b"Bearer " + TOKEN.encode())]) == TOKEN
+    header = [(b"authorization", b"Bearer " + TOKEN.encode())]
+    assert await both(chain, header, b"session_id=" + TOKEN.encode()) == TOKEN  # the same
+    with pytest.raises(SessionAmbiguous):  # whichever comes first
+        await both(chain, header, b"session_id=" + OTHER.encode())
+    with pytest.raises(SessionAmbiguous):  # a bad one first does not fall through
+        await both(chain, header, b"session_id=not-a-token")
+    assert await both(chain, [], b"session_id=" + TOKEN.encode()) == TOKEN
+    assert await both(chain, header, b"session_id=") == TOKEN  # empty is absent
     assert await both(chain, [(b"authorization", b"Basic " + TOKEN.encode())]) is None
+
+
+async def test_the_sync_adapters_view_is_held_to_the_same_rule() -> None:
+    """Flask and Django hand the carriers a copy of the request (no raw header list)."""
+    chain = CarrierChain([HeaderCarrier(), CookieCarrier()])
+    snapshot = RequestSnapshot(
+        headers=Headers({"Authorization": f"Bearer {TOKEN}"}), cookies={"wxsession": OTHER}
+    )
+    with pytest.raises(SessionAmbiguous):
+        await chain.extract(snapshot)
+    same = RequestSnapshot(headers=snapshot.headers, cookies={"wxsession": TOKEN})
+    assert await chain.extract(same) == TOKEN

@@ -2,8 +2,11 @@
 
 A mini program has no cookies, so the default is a header (``Authorization: Bearer <token>``);
 a custom header, a query parameter, a JSON body field and a cookie (web/H5) can be enabled.
-Enabled carriers are tried in the configured order and the first one that finds a token wins.
-Carriers only read; they never judge a token (that is the session manager's job).
+Every enabled carrier is read: one token, or the same token in several carriers, is the
+request's; two different tokens, or the session header twice, are refused
+(:class:`~wxsession.errors.SessionAmbiguous`), never settled by order, so a bad token in one
+carrier cannot fall through to a good one in another. An empty value counts as absent.
+Carriers never judge a token (that is the session manager's job).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Coroutine, Iterable, Mapping, MutableMapping, Sequence
 from typing import Any, Protocol
 
+from wxsession.errors import SessionAmbiguous
 from wxsession.settings import Settings
 
 MAX_CARRIED_LENGTH = 512  # far above a real token; longer values are not even copied around
@@ -65,14 +69,17 @@ class HeaderCarrier:
         return self.parse(request.headers.get(self.header_name))
 
     def from_raw(self, headers: Iterable[tuple[bytes, bytes]]) -> str | None:
-        """The token in an ASGI scope's raw header list: the first header of our name, as
-        Starlette's ``Headers.get`` finds it (ASGI servers send names in lower case), decoded
-        the same way, without building that mapping."""
+        """The token in an ASGI scope's raw header list (ASGI servers send names in lower
+        case), decoded as Starlette's ``Headers`` would, without building that mapping. The
+        header twice is refused, whatever the values: it is a single-value field (RFC 9110)."""
         name = self._raw_name
+        found = None
         for key, value in headers:
             if key == name:
-                return self.parse(value.decode("latin-1"))
-        return None
+                if found is not None:
+                    raise SessionAmbiguous()
+                found = value
+        return None if found is None else self.parse(found.decode("latin-1"))
 
     def parse(self, value: str | None) -> str | None:
         """The token in the header's value (after ``Bearer`` for ``Authorization``)."""
@@ -99,7 +106,14 @@ class QueryCarrier:
 
 
 class BodyCarrier:
-    """A field of a JSON object body, for clients that cannot set headers."""
+    """A field of a JSON object body, for clients that cannot set headers.
+
+    The field is taken out of the parsed body (:meth:`extract` pops it): FastAPI validates a
+    route's own body model against that same parsed object after the session dependencies
+    have run, and those models forbid unknown fields, so a route with a body of its own
+    (profile, password change) accepts the session in it. Extract once per request: the
+    session dependencies keep what they resolved on the scope.
+    """
 
     name = "body"
     _METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -116,8 +130,9 @@ class BodyCarrier:
             body = await request.json()
         except (ValueError, RecursionError):  # not JSON, not UTF-8, nested too deep
             return None
-        value = body.get(self.field) if isinstance(body, dict) else None
-        return _clip(value) if isinstance(value, str) else None
+        if not isinstance(body, dict) or not isinstance(body.get(self.field), str):
+            return None
+        return _clip(body.pop(self.field))
 
 
 class CookieCarrier:
@@ -143,7 +158,7 @@ class CookieCarrier:
 
 
 class CarrierChain:
-    """The enabled carriers in order of precedence."""
+    """The enabled carriers (in configured order, which settles nothing but reading order)."""
 
     def __init__(self, carriers: Sequence[Carrier]) -> None:
         self.carriers = tuple(carriers)
@@ -154,18 +169,26 @@ class CarrierChain:
     async def extract(
         self, request: RequestView, raw_headers: Iterable[tuple[bytes, bytes]] | None = None
     ) -> str | None:
-        """The token the first carrier finds, in order of precedence. With ``raw_headers``
-        (an ASGI scope's ``headers``), header carriers scan that list instead of
+        """The token the carriers find; :class:`~wxsession.errors.SessionAmbiguous` for two
+        different ones, or the session header twice. Header carriers scan an ASGI request's
+        raw header list (``raw_headers``, else the request's scope's) instead of
         ``request.headers``: building Starlette's ``Headers`` and looking the header up there
-        cost most of the carriers' share of every authenticated request."""
+        cost most of the carriers' share of every authenticated request, and only the raw
+        list shows a header sent twice."""
+        if raw_headers is None:
+            scope = getattr(request, "scope", None)
+            raw_headers = None if scope is None else scope.get("headers")
+        found = None
         for carrier in self.carriers:
             if raw_headers is not None and isinstance(carrier, HeaderCarrier):
                 token = carrier.from_raw(raw_headers)
             else:
                 token = await carrier.extract(request)
             if token is not None:
-                return token
-        return None
+                if found is not None and token != found:
+                    raise SessionAmbiguous()
+                found = token
+        return found
 
     def extract_asgi(self, request: AsgiRequestView) -> Coroutine[Any, Any, str | None]:
         """:meth:`extract` on an ASGI request's raw header list (its scope's ``headers``).

@@ -9,6 +9,7 @@ The tree::
     WxSessionError
     ├── ClientError                         4xx: the request can be fixed by the client
     │   ├── InvalidRequest                  400 INVALID_REQUEST
+    │   │   └── SessionAmbiguous            400 INVALID_REQUEST (token sent twice, or differently)
     │   ├── WeChatReloginRequired           400 WECHAT_RELOGIN_REQUIRED (no usable session_key)
     │   ├── WeChatDataError                 400: data WeChat signed or encrypted is refused
     │   │   ├── WeChatSignatureInvalid      400 WECHAT_SIGNATURE_INVALID
@@ -62,6 +63,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+SESSION_REALM = "wxsession"
+"""The ``realm`` of the ``WWW-Authenticate`` challenge on answers refusing a session."""
+
+
+def bearer_challenge(realm: str, code: str, error: str | None = None) -> str:
+    """A ``WWW-Authenticate`` value (RFC 6750 section 3): the realm, the RFC's ``error``
+    (left out when no credentials were sent, as section 3.1 asks) and our machine code as
+    ``wx_error``, so a client that reads only the header still knows what to do."""
+    described = f', error="{error}"' if error else ""
+    return f'Bearer realm="{realm}"{described}, wx_error="{code}"'
+
 
 class WxSessionError(Exception):
     """Root of every wxsession error. Subclasses fix ``code``, ``status`` and a default message."""
@@ -74,6 +86,11 @@ class WxSessionError(Exception):
     platform_busy: bool = False
     """The platform answered that it is overloaded (a rate limit such as 45011, or "system
     busy", -1): logins through it back off for a while (:mod:`wxsession.providers.backoff`)."""
+    challenges: ClassVar[bool] = False
+    """Whether the answer carries a ``Bearer`` challenge (:func:`bearer_challenge`) in the
+    session's realm: errors about the session a request presents, wherever rendered."""
+    bearer_error: ClassVar[str | None] = None
+    """RFC 6750's ``error`` in that challenge (``None``: no token was sent)."""
 
     def __init__(
         self,
@@ -84,6 +101,10 @@ class WxSessionError(Exception):
     ) -> None:
         self.message = message or self.default_message
         self.headers: dict[str, str] = dict(headers or {})
+        if self.challenges:
+            self.headers.setdefault(
+                "WWW-Authenticate", bearer_challenge(SESSION_REALM, self.code, self.bearer_error)
+            )
         self.details = details
         super().__init__(self.message)
 
@@ -103,6 +124,19 @@ class InvalidRequest(ClientError):
     code = "INVALID_REQUEST"
     status = 400
     default_message = "The request is malformed."
+
+
+class SessionAmbiguous(InvalidRequest):
+    """The session token came twice: the same header twice, or different tokens in two
+    carriers. Never settled by precedence (which one the client meant is unknowable); a 400,
+    not a 401, since logging in again does not stop a client from sending two."""
+
+    default_message = (
+        "The session was sent more than once (the same header twice, or different tokens in "
+        "two places). Send it once."
+    )
+    challenges = True
+    bearer_error = "invalid_request"
 
 
 class WeChatReloginRequired(ClientError):
@@ -211,16 +245,21 @@ class AuthenticationError(ClientError):
 class SessionMissing(AuthenticationError):
     code = "SESSION_MISSING"
     default_message = "No session was sent with the request. Log in first."
+    challenges = True
 
 
 class SessionInvalid(AuthenticationError):
     code = "SESSION_INVALID"
     default_message = "The session is not valid. Log in again."
+    challenges = True
+    bearer_error = "invalid_token"
 
 
 class SessionExpired(AuthenticationError):
     code = "SESSION_EXPIRED"
     default_message = "The session has expired. Log in again."
+    challenges = True
+    bearer_error = "invalid_token"
 
 
 class InvalidCredentials(AuthenticationError):

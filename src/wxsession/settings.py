@@ -137,7 +137,7 @@ class Settings(BaseSettings):
         default_factory=list
     )
 
-    # Where the session token travels, in order of precedence.
+    # Where the session token travels: all listed carriers are read (two tokens: 400).
     carriers: Annotated[list[CarrierName], NoDecode] = Field(default_factory=_default_carriers)
     header_name: str = "Authorization"
     query_param: str = "session_id"

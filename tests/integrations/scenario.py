@@ -25,6 +25,21 @@ class Reply:
 Get = Callable[[str, Mapping[str, str]], Reply]
 
 
+CHALLENGES = {
+    "SESSION_MISSING": 'Bearer realm="wxsession", wx_error="SESSION_MISSING"',
+    "SESSION_INVALID": (
+        'Bearer realm="wxsession", error="invalid_token", wx_error="SESSION_INVALID"'
+    ),
+    "SESSION_EXPIRED": (
+        'Bearer realm="wxsession", error="invalid_token", wx_error="SESSION_EXPIRED"'
+    ),
+    "INVALID_REQUEST": (
+        'Bearer realm="wxsession", error="invalid_request", wx_error="INVALID_REQUEST"'
+    ),
+}
+"""``WWW-Authenticate`` of each refusal of the session a request presents (RFC 6750)."""
+
+
 def assert_error(reply: Reply, status: int, code: str) -> None:
     assert reply.status == status, reply.body
     assert set(reply.body) == {"error"}
@@ -32,6 +47,8 @@ def assert_error(reply: Reply, status: int, code: str) -> None:
     assert reply.body["error"]["message"]
     assert reply.headers["cache-control"] == "no-store"
     assert reply.headers["content-type"].startswith("application/json")
+    if status == 401:
+        assert reply.headers["www-authenticate"] == CHALLENGES[code]
 
 
 def protects_orders(get: Get, service: Service) -> None:
@@ -67,3 +84,17 @@ def refuses_pending(get: Get, service: Service) -> None:
     """Explicit registration: a live but pending session is 403 REGISTRATION_REQUIRED."""
     token = service.session_for("pat")
     assert_error(get("/orders", bearer(token)), 403, "REGISTRATION_REQUIRED")
+
+
+def refuses_two_tokens(get: Get, service: Service) -> None:
+    """Header and cookie carriers: one token in both is that token; two different ones are
+    400 INVALID_REQUEST, whichever is bad, never settled by order."""
+    token = service.session_for("two")
+    other = service.session_for("tre")
+    cookie = {"Cookie": f"wxsession={token}"}
+    assert get("/orders", cookie).status == 200
+    assert get("/orders", {**bearer(token), **cookie}).status == 200
+    for header in (bearer(other), bearer("not-a-token")):
+        reply = get("/orders", {**header, **cookie})
+        assert_error(reply, 400, "INVALID_REQUEST")
+        assert reply.headers["www-authenticate"] == CHALLENGES["INVALID_REQUEST"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from http.cookies import SimpleCookie
 from typing import Any
 
 import django
@@ -27,6 +28,7 @@ from tests.integrations.scenario import (
     fails_closed,
     protects_orders,
     refuses_pending,
+    refuses_two_tokens,
 )
 from tests.server.conftest import Service
 from tests.support.servers import RedisProcess
@@ -48,6 +50,7 @@ def _wxsession_settings(service: Service) -> dict[str, Any]:
         "secret": service.settings.effective_secret.get_secret_value(),
         "database_url": service.settings.database_url,
         "session_store": service.settings.session_store,
+        "carriers": service.settings.carriers,
     }
 
 
@@ -64,10 +67,14 @@ def django_client(service: Service, *, asynchronous: bool = False) -> Iterator[G
         async_client = AsyncClient(raise_request_exception=False)
 
         def get(path: str, headers: Mapping[str, str]) -> Reply:
+            sent = dict(headers)
+            # Cookies through the clients' jars: AsyncClient adds its own (empty) Cookie
+            # header, which Django's ASGI handler would join to ours with a comma.
+            client.cookies = async_client.cookies = SimpleCookie(sent.pop("Cookie", ""))
             if asynchronous:
-                response = asyncio.run(async_client.get(path, headers=dict(headers)))
+                response = asyncio.run(async_client.get(path, headers=sent))
             else:
-                response = client.get(path, headers=dict(headers))
+                response = client.get(path, headers=sent)
             return Reply(response.status_code, response.json(), response.headers)
 
         try:
@@ -90,6 +97,13 @@ def test_refuses_a_pending_session(make_service: Any, asynchronous: bool) -> Non
     service: Service = make_service(registration="explicit")
     with django_client(service, asynchronous=asynchronous) as get:
         refuses_pending(get, service)
+
+
+@BOTH
+def test_refuses_two_tokens(make_service: Any, asynchronous: bool) -> None:
+    service: Service = make_service(carriers=["header", "cookie"])
+    with django_client(service, asynchronous=asynchronous) as get:
+        refuses_two_tokens(get, service)
 
 
 @BOTH

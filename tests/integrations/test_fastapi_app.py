@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import pytest
 from examples.fastapi_app.app import create_app
 
 from tests.integrations.conftest import bearer
-from tests.integrations.scenario import Get, Reply, fails_closed, protects_orders
+from tests.integrations.scenario import (
+    Get,
+    Reply,
+    fails_closed,
+    protects_orders,
+    refuses_two_tokens,
+)
 from tests.server.conftest import Service
 from tests.support.servers import RedisProcess
 from wxsession.server.background import serve_in_thread
@@ -35,6 +42,12 @@ def test_protects_its_route(service: Service) -> None:
         protects_orders(get, service)
 
 
+def test_refuses_two_tokens(make_service: Any) -> None:
+    service: Service = make_service(carriers=["header", "cookie"])
+    with example_client(service) as (_, get):
+        refuses_two_tokens(get, service)
+
+
 def test_fails_closed_when_redis_stops(down_service: tuple[Service, RedisProcess]) -> None:
     service, redis = down_service
     with example_client(service) as (_, get):
@@ -55,7 +68,6 @@ def test_the_mounted_router_logs_in_and_out_on_the_same_stores(service: Service)
 def test_setup_keeps_the_apps_own_lifespan(service: Service) -> None:
     """``setup`` wraps, not replaces, a lifespan the user already had; it sees the runtime."""
     from contextlib import asynccontextmanager
-    from typing import Any
 
     from fastapi import FastAPI
 

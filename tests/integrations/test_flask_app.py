@@ -17,6 +17,7 @@ from tests.integrations.scenario import (
     fails_closed,
     protects_orders,
     refuses_pending,
+    refuses_two_tokens,
 )
 from tests.server.conftest import Service
 from tests.support.servers import RedisProcess
@@ -27,7 +28,7 @@ from wxsession.sync import SyncRuntime
 
 @contextmanager
 def flask_client(app: Flask) -> Iterator[Get]:
-    client = app.test_client()
+    client = app.test_client(use_cookies=False)  # the Cookie header as sent
 
     def get(path: str, headers: Mapping[str, str]) -> Reply:
         response = client.get(path, headers=dict(headers))
@@ -50,6 +51,12 @@ def test_refuses_a_pending_session(make_service: Any) -> None:
     service: Service = make_service(registration="explicit")
     with flask_client(create_app(service.settings)) as get:
         refuses_pending(get, service)
+
+
+def test_refuses_two_tokens(make_service: Any) -> None:
+    service: Service = make_service(carriers=["header", "cookie"])
+    with flask_client(create_app(service.settings)) as get:
+        refuses_two_tokens(get, service)
 
 
 def test_fails_closed_when_redis_stops(down_service: tuple[Service, RedisProcess]) -> None:

@@ -112,7 +112,12 @@ def test_a_metrics_token_keeps_scrapers_without_it_out(make_service: Any) -> Non
         response = service.http.get("/metrics", headers=headers)
         assert response.status_code == 401, headers
         assert response.json()["error"]["code"] == "METRICS_UNAUTHORIZED"
-        assert response.headers["www-authenticate"].startswith("Bearer")
+        challenge = response.headers["www-authenticate"]
+        assert challenge.startswith('Bearer realm="metrics"')
+        assert challenge.endswith('wx_error="METRICS_UNAUTHORIZED"')
+        assert ('error="invalid_token"' in challenge) == headers.get(
+            "Authorization", ""
+        ).startswith("Bearer")
         assert "wxsession_" not in response.text
     scraped = service.http.get("/metrics", headers={"Authorization": f"bearer  {token}"})
     assert scraped.status_code == 200

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from tests.server.conftest import Service
+from tests.server.test_no_store import session_operations
 
 
 def test_default_ignores_query_and_cookie(service: Service) -> None:
@@ -41,6 +42,55 @@ def test_body_carrier(make_service: Any) -> None:
     assert again.json()["error"]["code"] == "SESSION_INVALID"
 
 
+def test_body_carrier_authenticates_a_route_with_a_body_of_its_own(make_service: Any) -> None:
+    """The route's model forbids unknown fields; the carrier's field is not the route's."""
+    service: Service = make_service(carriers=["header", "body"])
+    token = service.session_for("val")
+    renamed = service.http.put("/v1/me/profile", json={"nickname": "Val", "session_id": token})
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["nickname"] == "Val"
+    both = service.http.put(  # the same token in the header too: one token, fine
+        "/v1/me/profile",
+        json={"nickname": "Val 2", "session_id": token},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert both.json()["nickname"] == "Val 2"
+    login = service.http.post(  # the fast path hands this body to FastAPI, which takes it
+        "/v1/auth/wechat/login", json={"code": service.wx_code("val"), "session_id": token}
+    )
+    assert login.status_code == 200, login.text
+    assert service.get("/v1/me", token).status_code == 401  # the presented one was ended
+    token = login.json()["session_id"]
+    body = {"username": "val-user", "password": "correct horse 電池 staple", "session_id": token}
+    password = service.http.post("/v1/me/identities/password", json=body)
+    assert password.status_code == 201, password.text
+    fresh = password.json()["session_id"]  # setting a password ends the presented session
+    refused = service.http.put(  # any other unknown field is still refused
+        "/v1/me/profile", json={"nickname": "V", "role": "admin", "session_id": fresh}
+    )
+    assert refused.status_code == 422
+    assert refused.json()["error"]["details"][0]["loc"] == ["body", "role"]
+
+
+def test_query_carrier_token_never_goes_into_a_redirect(make_service: Any) -> None:
+    """No 307 to the path without its trailing slash: it would copy ``?session_id=`` into
+    ``Location``. Another spelling of a path is a 404."""
+    service: Service = make_service(carriers=["query"])
+    token = service.session_for("quin")
+    for method, path in (
+        ("GET", "/v1/me/"),
+        ("GET", "/v1/sessions/"),
+        ("POST", "/v1/auth/logout/"),
+    ):
+        answer = service.http.request(
+            method, path, params={"session_id": token}, follow_redirects=False
+        )
+        assert answer.status_code == 404, (path, answer.status_code)
+        assert "location" not in answer.headers
+        assert token not in str(answer.headers.raw) and token not in answer.text
+    assert service.http.get("/v1/me", params={"session_id": token}).status_code == 200
+
+
 def test_cookie_carrier_for_web_clients(make_service: Any) -> None:
     service: Service = make_service(carriers=["cookie", "header"])
     login = service.login("wes")
@@ -58,12 +108,49 @@ def test_cookie_carrier_for_web_clients(make_service: Any) -> None:
         assert 'wxsession=""' in logout.headers["set-cookie"]
 
 
-def test_precedence_follows_configured_order(make_service: Any) -> None:
+def refused_as_ambiguous(response: httpx.Response) -> None:
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "INVALID_REQUEST"
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["www-authenticate"] == (
+        'Bearer realm="wxsession", error="invalid_request", wx_error="INVALID_REQUEST"'
+    )
+
+
+def test_a_bad_token_never_falls_through_to_a_good_one(make_service: Any) -> None:
     service: Service = make_service(carriers=["header", "cookie"])
     good = service.session_for("xia")
-    # The header wins over the cookie: a bad header is not rescued by a good cookie.
-    response = service.http.get(
-        "/v1/me", headers={"Authorization": "Bearer " + "b" * 43, "Cookie": f"wxsession={good}"}
+    cookie = {"Cookie": f"wxsession={good}"}
+    bad = {"Authorization": "Bearer " + "b" * 43, **cookie}
+    for path in ("/v1/me", "/v1/sessions"):  # the fast path and a FastAPI route
+        refused_as_ambiguous(service.http.get(path, headers=bad))
+        assert service.http.get(path, headers=cookie).status_code == 200
+        same = {"Authorization": f"Bearer {good}", **cookie}
+        assert service.http.get(path, headers=same).status_code == 200
+    other = service.session_for("yves")
+    two = {"Authorization": f"Bearer {other}", **cookie}
+    refused_as_ambiguous(service.http.get("/v1/me", headers=two))
+    login = service.http.post(
+        "/v1/auth/wechat/login", json={"code": service.wx_code("xia")}, headers=two
     )
-    assert response.json()["error"]["code"] == "SESSION_INVALID"
-    assert service.http.get("/v1/me", headers={"Cookie": f"wxsession={good}"}).status_code == 200
+    refused_as_ambiguous(login)
+    assert service.get("/v1/me", good).status_code == 200  # nothing was ended
+    assert service.get("/v1/me", other).status_code == 200
+
+
+def test_the_api_document_lists_that_400_wherever_a_session_is_read(service: Service) -> None:
+    document = service.http.get("/openapi.json").json()
+    operations = session_operations(document)
+    assert len(operations) > 10
+    for method, path in operations:
+        assert "400" in document["paths"][path][method.lower()]["responses"], (method, path)
+
+
+def test_the_session_header_twice_is_refused(service: Service) -> None:
+    token = service.session_for("zed")
+    for values in ([token, token], [token, "b" * 43], ["b" * 43, token]):
+        headers = [("Authorization", f"Bearer {value}") for value in values]
+        for path in ("/v1/me", "/v1/sessions"):
+            refused_as_ambiguous(service.http.get(path, headers=headers))
+        refused_as_ambiguous(service.http.post("/v1/auth/logout", headers=headers))
+    assert service.get("/v1/me", token).status_code == 200

@@ -127,3 +127,28 @@ def test_tampered_token_is_refused(service: Service) -> None:
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "SESSION_INVALID"
     assert service.get("/v1/me", token).status_code == 200
+
+
+def challenge(code: str, error: str | None = None) -> str:
+    described = f', error="{error}"' if error else ""
+    return f'Bearer realm="wxsession"{described}, wx_error="{code}"'
+
+
+def test_session_401s_carry_a_bearer_challenge_naming_the_code(service: Service) -> None:
+    """RFC 6750 section 3: no token, no ``error``; a bad or expired one is ``invalid_token``."""
+    token = service.session_for("ivan")
+    cases = [
+        (None, challenge("SESSION_MISSING")),
+        ("not-a-token", challenge("SESSION_INVALID", "invalid_token")),
+        ("A" * 43, challenge("SESSION_INVALID", "invalid_token")),
+    ]
+    for path in ("/v1/me", "/v1/sessions"):  # the fast path and a FastAPI route
+        for sent, expected in cases:
+            response = service.get(path, sent)
+            assert response.status_code == 401
+            assert response.headers.get_list("www-authenticate") == [expected], (path, sent)
+        assert "www-authenticate" not in service.get(path, token).headers
+    service.clock.advance(7200 + 1)
+    expired = service.get("/v1/me", token)
+    assert expired.json()["error"]["code"] == "SESSION_EXPIRED"
+    assert expired.headers["www-authenticate"] == challenge("SESSION_EXPIRED", "invalid_token")

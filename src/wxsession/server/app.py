@@ -70,6 +70,10 @@ def create_app(
         version="0.1.0",
         summary="Login state for WeChat mini programs: a code in, a server-side session out.",
         lifespan=lifespan,
+        # No 307 from /v1/me/ to /v1/me: the redirect copies the query string, so with the
+        # query carrier it would put the token in a Location header (and a second URL). The
+        # API's paths are fixed; another spelling is a 404.
+        redirect_slashes=False,
     )
     install_error_handlers(app)
     app.include_router(router)

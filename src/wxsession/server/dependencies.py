@@ -13,7 +13,7 @@ import functools
 import logging
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.security.base import SecurityBase
 
@@ -41,7 +41,10 @@ def get_runtime(request: Request) -> Runtime:
 
 class _SessionScheme(SecurityBase):
     """A dependency that is also the ``session`` bearer scheme in OpenAPI, so generated
-    clients and schemathesis know protected operations.
+    clients and schemathesis know protected operations. Every answer of a route that reads
+    the session is ``Cache-Control: no-store`` (:func:`_no_store`): it names the user or the
+    session, and must not be kept by a shared cache or the client's; error answers are so
+    already (``server.errors``).
 
     Each check below is one such object, not a chain of dependencies: FastAPI solves every
     node of a dependency tree on every request, which on the hot path cost more than the
@@ -68,7 +71,8 @@ class SessionToken(_SessionScheme):
     def __init__(self) -> None:
         super().__init__(optional=True)
 
-    async def __call__(self, request: Request) -> str | None:
+    async def __call__(self, request: Request, response: Response) -> str | None:
+        _no_store(response)
         return await get_runtime(request).carriers.extract_asgi(request)
 
 
@@ -97,16 +101,29 @@ def _report_unknown_client() -> None:
     )
 
 
+NO_STORE = (b"cache-control", b"no-store")
+
+
+def _no_store(response: Response) -> None:
+    """Mark the route's answer ``no-store``. FastAPI copies the headers of this response
+    into the answer when the route returns a model (routes that build a ``Response``
+    themselves take this one as a parameter instead). Appended raw, as it is the cheapest;
+    a route setting ``Cache-Control`` itself replaces it (``MutableHeaders`` keeps one)."""
+    response.headers.raw.append(NO_STORE)
+
+
 _RESOLVED = "wxsession.session"
 """Where a request's resolved session is kept, so a route taking several of these
 dependencies resolves (and renews) its session once."""
 
 
 async def _resolve(
-    request: Request, runtime: Runtime, *, optional: bool = False
+    request: Request, response: Response, runtime: Runtime, *, optional: bool = False
 ) -> ActiveSession | None:
-    """Resolve the request's session and keep it on the scope (callers look there first);
-    with ``optional``, ``None`` when no token was sent (a bad one is still an error)."""
+    """Resolve the request's session and keep it on the scope (callers look there first,
+    so this runs once per request); with ``optional``, ``None`` when no token was sent (a
+    bad one is still an error)."""
+    _no_store(response)
     token = await runtime.carriers.extract_asgi(request)
     if optional and token is None:
         return None
@@ -114,8 +131,8 @@ async def _resolve(
     return active
 
 
-async def _required(request: Request, runtime: Runtime) -> ActiveSession:
-    active = request.scope.get(_RESOLVED) or await _resolve(request, runtime)
+async def _required(request: Request, response: Response, runtime: Runtime) -> ActiveSession:
+    active = request.scope.get(_RESOLVED) or await _resolve(request, response, runtime)
     assert active is not None  # not optional: a missing token raised
     return active
 
@@ -126,31 +143,31 @@ class OptionalSession(_SessionScheme):
     def __init__(self) -> None:
         super().__init__(optional=True)
 
-    async def __call__(self, request: Request) -> ActiveSession | None:
+    async def __call__(self, request: Request, response: Response) -> ActiveSession | None:
         active: ActiveSession | None = request.scope.get(_RESOLVED)
-        return active or await _resolve(request, get_runtime(request), optional=True)
+        return active or await _resolve(request, response, get_runtime(request), optional=True)
 
 
 class AnySession(_SessionScheme):
     """A live session, registered or still pending registration."""
 
-    async def __call__(self, request: Request) -> ActiveSession:
-        return await _required(request, get_runtime(request))
+    async def __call__(self, request: Request, response: Response) -> ActiveSession:
+        return await _required(request, response, get_runtime(request))
 
 
 class RequireSession(_SessionScheme):
     """A live session of a registered user (403 REGISTRATION_REQUIRED while pending)."""
 
-    async def __call__(self, request: Request) -> ActiveSession:
-        return guard.require_registered(await _required(request, get_runtime(request)))
+    async def __call__(self, request: Request, response: Response) -> ActiveSession:
+        return guard.require_registered(await _required(request, response, get_runtime(request)))
 
 
 class CurrentUser(_SessionScheme):
     """The signed-in user's row. A user that is gone or disabled ends the session."""
 
-    async def __call__(self, request: Request) -> User:
+    async def __call__(self, request: Request, response: Response) -> User:
         runtime = get_runtime(request)
-        return await guard.load_user(runtime, await _required(request, runtime))
+        return await guard.load_user(runtime, await _required(request, response, runtime))
 
 
 optional_session = OptionalSession()

@@ -52,7 +52,7 @@ async def _me(runtime: Runtime, request: Request) -> Answer:
     body = _me_bodies.get(user)
     if body is None:
         body = _me_bodies[user] = (await routes.me(user)).model_dump_json().encode()
-    return body, []
+    return body, NO_STORE
 
 
 async def _introspect(runtime: Runtime, request: Request) -> Answer:

@@ -37,11 +37,8 @@ class IntrospectOut(BaseModel):
     responses=error_responses(401, 503),
 )
 async def introspect(
-    response: Response,
-    runtime: RuntimeDep,
-    active: Annotated[ActiveSession, Depends(any_session)],
+    runtime: RuntimeDep, active: Annotated[ActiveSession, Depends(any_session)]
 ) -> IntrospectOut:
-    response.headers.update(NO_STORE)
     return introspection_of(runtime, active)
 
 

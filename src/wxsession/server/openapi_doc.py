@@ -4,6 +4,9 @@
   is not JSON and 413 ``PAYLOAD_TOO_LARGE`` to one over ``WXSESSION_MAX_BODY_BYTES`` (the
   middleware refuses it before routing). Declaring that per route was forgotten more than
   once; a route added later gets it here without anyone remembering.
+- 400 ``INVALID_REQUEST`` on every operation that reads the session: two different tokens,
+  or the session header twice (:class:`~wxsession.errors.SessionAmbiguous`), whatever the
+  route, in the service and in a user's app alike.
 - A session that is optional (the login routes end the one presented, if any): FastAPI
   writes every security scheme as required, so generated clients would demand a session
   to log in. Such operations get ``security: [{}, {"session": []}]``, OpenAPI's "either".
@@ -16,7 +19,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from wxsession.errors import InvalidRequest, PayloadTooLarge
+from wxsession.errors import InvalidRequest, PayloadTooLarge, SessionAmbiguous, WxSessionError
 from wxsession.server.dependencies import OPTIONAL_SCHEME, SCHEME
 
 BODY_ERRORS = {400: InvalidRequest, 413: PayloadTooLarge}
@@ -35,6 +38,7 @@ def document_api(app: FastAPI, *, body_errors: bool = True) -> None:
         document = build()
         if body_errors:
             _body_errors(document)
+        _session_errors(document)
         _optional_sessions(document)
         app.openapi_schema = document
         return document
@@ -50,20 +54,29 @@ def _operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 yield operation
 
 
+def _declare(operation: dict[str, Any], status: int, error: type[WxSessionError]) -> None:
+    """List ``error``'s answer under ``status`` unless the operation names that status."""
+    operation.setdefault("responses", {}).setdefault(
+        str(status),
+        {
+            "description": error.default_message,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+        },
+    )
+
+
 def _body_errors(document: dict[str, Any]) -> None:
-    error_ref = {"$ref": "#/components/schemas/ErrorOut"}
     for operation in _operations(document):
-        if "requestBody" not in operation:
-            continue
-        responses = operation.setdefault("responses", {})
-        for status, error in BODY_ERRORS.items():
-            responses.setdefault(
-                str(status),
-                {
-                    "description": error.default_message,
-                    "content": {"application/json": {"schema": error_ref}},
-                },
-            )
+        if "requestBody" in operation:
+            for status, error in BODY_ERRORS.items():
+                _declare(operation, status, error)
+
+
+def _session_errors(document: dict[str, Any]) -> None:
+    """Run before :func:`_optional_sessions`, while both schemes still have their names."""
+    for operation in _operations(document):
+        if any(SCHEME in need or OPTIONAL_SCHEME in need for need in operation.get("security", [])):
+            _declare(operation, SessionAmbiguous.status, SessionAmbiguous)
 
 
 def _optional_sessions(document: dict[str, Any]) -> None:

@@ -27,7 +27,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import SecretStr
 
 from wxsession import migrate
-from wxsession.errors import MetricsUnauthorized
+from wxsession.errors import MetricsUnauthorized, bearer_challenge
 from wxsession.runtime import Runtime
 from wxsession.server.schemas import error_responses
 
@@ -120,5 +120,8 @@ def _require_scrape_token(request: Request, token: SecretStr | None) -> None:
         return
     scheme, _, sent = request.headers.get("authorization", "").partition(" ")
     expected = token.get_secret_value().encode()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(sent.strip().encode(), expected):
-        raise MetricsUnauthorized(headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+    bearer = scheme.lower() == "bearer"
+    if not bearer or not hmac.compare_digest(sent.strip().encode(), expected):
+        error = "invalid_token" if bearer else None  # RFC 6750 3.1: none without a token
+        challenge = bearer_challenge("metrics", MetricsUnauthorized.code, error)
+        raise MetricsUnauthorized(headers={"WWW-Authenticate": challenge})

@@ -118,14 +118,15 @@ async def register(
     responses=error_responses(401, 503),
 )
 async def logout(
-    request: Request, runtime: RuntimeDep, active: Annotated[ActiveSession, Depends(any_session)]
-) -> Response:
+    request: Request,
+    response: Response,
+    runtime: RuntimeDep,
+    active: Annotated[ActiveSession, Depends(any_session)],
+) -> None:
     await runtime.auth.logout(active, device_of(request))
-    response = Response(status_code=status.HTTP_204_NO_CONTENT)
     if runtime.carriers.cookie is not None:
         cookie = runtime.carriers.cookie
         response.delete_cookie(cookie.cookie_name, **cookie.attributes())
-    return response
 
 
 @router.get(

@@ -89,10 +89,11 @@ async def list_sessions(runtime: RuntimeDep, active: SessionDep) -> SessionListO
 )
 async def end_session(
     request: Request,
+    response: Response,
     runtime: RuntimeDep,
     active: SessionDep,
     session_id: Annotated[str, Path(min_length=1, max_length=64)],
-) -> Response:
+) -> None:
     user_id = _user_id(active)
     ended = await runtime.sessions.end_by_public_id(user_id, session_id)
     if ended is None:
@@ -104,10 +105,8 @@ async def end_session(
         session=active.fingerprint,
         public_id=ended.public_id,
     )
-    response = Response(status_code=status.HTTP_204_NO_CONTENT)
     if ended.public_id == active.record.public_id:
         _clear_cookie(response, runtime)
-    return response
 
 
 @router.delete(
@@ -138,13 +137,12 @@ async def end_other_sessions(request: Request, runtime: RuntimeDep, active: Sess
 )
 async def logout_all(
     request: Request,
+    response: Response,
     runtime: RuntimeDep,
     active: Annotated[ActiveSession, Depends(any_session)],
-) -> Response:
+) -> None:
     await runtime.auth.logout_everywhere(active, device_of(request))
-    response = Response(status_code=status.HTTP_204_NO_CONTENT)
     _clear_cookie(response, runtime)
-    return response
 
 
 def _clear_cookie(response: Response, runtime: Runtime) -> None:
