@@ -125,7 +125,9 @@ class AuthService:
         self.accounts = accounts
         self.sessions = sessions
         self.auto_register = auto_register
-        self.reauth = Reauthenticator(self.providers, accounts, self.passwords, throttle)
+        self.reauth = Reauthenticator(
+            self.providers, accounts, self.passwords, throttle, self._exchange
+        )
 
     def _provider(self, name: str) -> Provider:
         provider = self.providers.get(name)

@@ -18,8 +18,9 @@ A wrong password, a code of another user's identity and a code of no one's are o
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from wxsession.accounts.login_names import PASSWORD_APP_ID, PASSWORD_PROVIDER
 from wxsession.accounts.passwords import PasswordHasher
@@ -55,6 +56,9 @@ class CodeProof:
 
 Proof = PasswordProof | CodeProof
 
+Exchange = Callable[[Provider, Mapping[str, Any], Device], Awaitable[Identity]]
+"""A platform's exchange of a code, as logins make it (under the refused-code limit)."""
+
 
 class Reauthenticator:
     """Checks a request's re-authentication proof for the user behind a session."""
@@ -65,11 +69,13 @@ class Reauthenticator:
         accounts: AccountRepository,
         passwords: PasswordHasher,
         throttle: LoginThrottle,
+        exchange: Exchange,
     ) -> None:
         self.providers = providers
         self.accounts = accounts
         self.passwords = passwords
         self.throttle = throttle
+        self.exchange = exchange
 
     async def confirm(self, active: ActiveSession, proof: Proof | None, device: Device) -> Identity:
         """The identity ``proof`` authenticated for the caller's user (a password proof: the
@@ -83,7 +89,7 @@ class Reauthenticator:
                 raise ReauthenticationRequired()
             if isinstance(proof, PasswordProof):
                 return await self._password(active, proof.password, device)
-            return await self._code(user_id, proof)
+            return await self._code(user_id, proof, device)
         except ReauthenticationRequired as exc:  # a throttled guess is logged with its limit
             audit_event(
                 "reauth_failed",
@@ -133,12 +139,12 @@ class Reauthenticator:
             raise ReauthenticationFailed()
         return Identity(provider=PASSWORD_PROVIDER, app_id=PASSWORD_APP_ID, subject="")
 
-    async def _code(self, user_id: str, proof: CodeProof) -> Identity:
+    async def _code(self, user_id: str, proof: CodeProof, device: Device) -> Identity:
         provider = self.providers.get(proof.provider)
         if provider is None:
             raise ReauthenticationFailed()
         try:
-            identity = await provider.exchange({"code": proof.code})
+            identity = await self.exchange(provider, {"code": proof.code}, device)
         except (AuthenticationError, InvalidRequest) as exc:  # refused: malformed, bad, used
             raise ReauthenticationFailed() from exc
         if not await self.accounts.confirm_identity(user_id, identity):

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.server.conftest import Service
+from tests.server.conftest import Service, code_proof
 from tests.server.test_no_store import session_operations
 
 
@@ -61,7 +61,12 @@ def test_body_carrier_authenticates_a_route_with_a_body_of_its_own(make_service:
     assert login.status_code == 200, login.text
     assert service.get("/v1/me", token).status_code == 401  # the presented one was ended
     token = login.json()["session_id"]
-    body = {"username": "val-user", "password": "correct horse 電池 staple", "session_id": token}
+    body = {
+        "username": "val-user",
+        "password": "correct horse 電池 staple",
+        "reauth": code_proof(service, "val"),
+        "session_id": token,
+    }
     password = service.http.post("/v1/me/identities/password", json=body)
     assert password.status_code == 201, password.text
     fresh = password.json()["session_id"]  # setting a password ends the presented session

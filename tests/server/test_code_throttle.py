@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.providers.test_login_routes import PATHS, PLATFORMS, platform_code
-from tests.server.conftest import APPID, SECRET, Service, error_code_of
+from tests.server.conftest import APPID, SECRET, Service, code_proof, error_code_of
 from tests.support.emulator import running_emulator
 from tests.support.servers import RedisProcess
 from wxsession.server.app import create_app
@@ -108,10 +108,10 @@ def test_junk_codes_from_one_ip_are_refused_before_the_platform_is_called(
     token = service.session_for("mallory")  # signed in from another address
     bind = service.http.post(
         f"/v1/me/identities/{other.provider}",
-        json={"code": other.code(service, "mallory")},
+        json={"code": other.code(service, "mallory"), "reauth": code_proof(service, "mallory")},
         headers={"X-Forwarded-For": ATTACKER, "Authorization": f"Bearer {token}"},
     )
-    _throttled(bind, window=600)
+    _throttled(bind, window=600)  # the proof's code, the first one exchanged, already is
     assert _calls(service, route) + _calls(service, other) == before + 1  # the login only
 
 

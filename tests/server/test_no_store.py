@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.providers.test_login_routes import PLATFORMS, platform_code
-from tests.server.conftest import APPID, Service, session_id_of
+from tests.server.conftest import APPID, Service, code_proof, session_id_of
 from tests.server.test_wechat_data import PHONE, RAW, openid
 
 GOOD = "correct horse 電池 staple"
@@ -25,7 +25,7 @@ def registered(service: Service, person: str) -> str:
 
 def with_password(service: Service, person: str) -> str:
     token = registered(service, person)
-    body = {"username": person, "password": GOOD}
+    body = {"username": person, "password": GOOD, "reauth": code_proof(service, person)}
     return session_id_of(service.post("/v1/me/identities/password", token, json=body))
 
 
@@ -66,18 +66,20 @@ EXAMPLES: dict[tuple[str, str], Callable[[Service, str], Call]] = {
         {"json": {"current_password": GOOD, "new_password": GOOD + "!"}},
     ),
     ("GET", "/v1/me/identities"): plain("/v1/me/identities"),
-    ("POST", "/v1/me/identities/password"): plain(
-        "/v1/me/identities/password", json={"username": "pw-user", "password": GOOD}
+    ("POST", "/v1/me/identities/password"): lambda s, p: (
+        registered(s, p),
+        "/v1/me/identities/password",
+        {"json": {"username": "pw-user", "password": GOOD, "reauth": code_proof(s, p)}},
     ),
     ("POST", "/v1/me/identities/{provider}"): lambda s, p: (
         registered(s, p),
         "/v1/me/identities/qq",
-        {"json": {"code": platform_code(s, "qq", p)}},
+        {"json": {"code": platform_code(s, "qq", p), "reauth": code_proof(s, p)}},
     ),
     ("DELETE", "/v1/me/identities/{provider}"): lambda s, p: (
         with_password(s, p),
         "/v1/me/identities/password",
-        {},
+        {"json": {"reauth": {"password": GOOD}}},
     ),
     ("GET", "/v1/sessions"): plain("/v1/sessions"),
     ("DELETE", "/v1/sessions"): plain("/v1/sessions"),
