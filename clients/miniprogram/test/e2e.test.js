@@ -22,6 +22,12 @@ async function advanceServerClock(seconds) {
   await postJSON(`${CONTROL_URL}/advance`, { seconds });
 }
 
+/** The client's clock (its login backoff), moved by hand: the tests never sleep. */
+function movableClock() {
+  let offset = 0;
+  return { now: () => Date.now() + offset, advance: (ms) => (offset += ms) };
+}
+
 test('first login, then a protected call', { skip }, async () => {
   const { api, client } = clientFor('e2e-first');
   const session = await client.login();
@@ -103,22 +109,55 @@ test('logout ends the session on the server and clears storage', { skip }, async
   const { sessionId } = await client.login();
   await client.logout();
   assert.equal(client.session(), null);
-  assert.equal(api.storage.size, 0);
+  assert.deepEqual([...api.storage.values()], [{ loggedOut: true }]); // no session left
   const after = await fetch(`${WXSESSION_URL}/v1/me`, {
     headers: { Authorization: `Bearer ${sessionId}` },
   });
   assert.equal(after.status, 401);
   assert.equal((await after.json()).error.code, 'SESSION_INVALID');
-  // Logging out again is a no-op, and a new request logs in anew.
+  // Logging out again is a no-op; requests wait for the app to log in again.
   await client.logout();
+  await assert.rejects(client.request({ url: '/v1/me' }), { code: 'NOT_LOGGED_IN' });
+  assert.equal(api.loginPosts, 1);
+  await client.login();
   assert.equal((await client.request({ url: '/v1/me' })).statusCode, 200);
+  assert.equal(api.loginPosts, 2);
+});
+
+test('a POST refused for an expired session comes back as is: never sent twice', {
+  skip,
+}, async () => {
+  const { api, client } = clientFor('e2e-no-replay');
+  await client.login();
+  await advanceServerClock(7200 + 1);
+  const body = { username: 'e2e-no-replay', password: 'a long e2e passphrase' };
+  const res = await client.request({
+    url: '/v1/me/identities/password',
+    method: 'POST',
+    data: body,
+    reauth: true,
+  });
+  assert.equal(res.statusCode, 401);
+  assert.equal(res.data.error.code, 'SESSION_EXPIRED');
+  assert.deepEqual(api.errors, ['SESSION_EXPIRED']); // sent once
+  assert.equal(api.loginPosts, 1); // and no login made for it
+  assert.equal(client.session(), null);
+  // The app decides: here it knows the route refused before running, so it sends it again.
+  const again = await client.request({
+    url: '/v1/me/identities/password',
+    method: 'POST',
+    data: body,
+    reauth: true,
+  });
+  assert.equal(again.statusCode, 201);
   assert.equal(api.loginPosts, 2);
 });
 
 test('WeChat rate limit (45011) injected through the emulator surfaces, then clears', {
   skip,
 }, async () => {
-  const { api, client } = clientFor('e2e-ratelimit');
+  const clock = movableClock();
+  const { api, client } = clientFor('e2e-ratelimit', { now: clock.now });
   await postJSON(`${EMULATOR_URL}/_emulator/faults`, { errcode: 45011, count: 2 });
   try {
     for (let i = 0; i < 2; i += 1) {
@@ -128,8 +167,11 @@ test('WeChat rate limit (45011) injected through the emulator surfaces, then cle
         assert.equal(err.data.error.code, 'RATE_LIMITED');
         return true;
       });
+      // Right after a failed login, the next one waits (1 s, then 2 s) instead of going out.
+      await assert.rejects(client.request({ url: '/v1/me' }), { code: 'LOGIN_BACKOFF' });
+      clock.advance((i + 1) * 1000);
     }
-    assert.equal(api.loginPosts, 2); // one per call: never retried, never looped
+    assert.equal(api.loginPosts, 2); // one per wait: never retried, never looped
     assert.equal(client.session(), null);
     assert.equal((await client.request({ url: '/v1/me' })).statusCode, 200);
   } finally {
@@ -138,7 +180,8 @@ test('WeChat rate limit (45011) injected through the emulator surfaces, then cle
 });
 
 test('WeChat busy (-1) during a re-login: the error surfaces once, no loop', { skip }, async () => {
-  const { api, client } = clientFor('e2e-busy');
+  const clock = movableClock();
+  const { api, client } = clientFor('e2e-busy', { now: clock.now });
   await client.login();
   await advanceServerClock(7200 + 1);
   await postJSON(`${EMULATOR_URL}/_emulator/faults`, { errcode: -1, count: 1 });
@@ -149,6 +192,9 @@ test('WeChat busy (-1) during a re-login: the error surfaces once, no loop', { s
     });
     assert.equal(api.loginPosts, 2);
     assert.equal(client.session(), null); // the expired session was dropped
+    await assert.rejects(client.request({ url: '/v1/me' }), { code: 'LOGIN_BACKOFF' });
+    assert.equal(api.loginPosts, 2);
+    clock.advance(1000);
     assert.equal((await client.request({ url: '/v1/me' })).statusCode, 200);
     assert.equal(api.loginPosts, 3);
   } finally {
