@@ -25,7 +25,7 @@ async function elsewhere(t) {
   const url = await listen(t, (req, res) => {
     seen.push(req.headers);
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ session_id: SESSION, expires_in: 7200, stolen: true }));
+    res.end(JSON.stringify({ session_id: 'B'.repeat(43), expires_in: 7200, registered: true }));
   });
   return { url, seen };
 }
@@ -100,6 +100,7 @@ test('a redirected login is refused: neither the code nor the old session leave'
   const client = createClient({ baseURL, api, header: 'X-Session-Id' });
   await assert.rejects(client.login(), { code: 'REDIRECT_REFUSED', statusCode: 307 });
   assert.deepEqual(other.seen, []);
-  // The other origin's "session" was never taken either.
+  // The other origin's "session" was never taken either: the stored one is still there.
   assert.equal(client.session().sessionId, SESSION);
+  assert.equal(api.logins, 1);
 });
