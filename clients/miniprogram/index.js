@@ -494,8 +494,8 @@ function createClient(options) {
       const fresh = await renew(sessionId, started);
       response = await send(await prepare(options), fresh);
     }
-    stillCurrent(started, response);
-    adoptFresh(options, response);
+    // A fresh session answered after a logout() is not kept: the user logged out.
+    if (started === generation) adoptFresh(options, response);
     return response;
   }
 

@@ -6,7 +6,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 
 const { createClient } = require('..');
-const { setup, error, BASE } = require('./fake-api');
+const { setup, error, loginAnswer, BASE } = require('./fake-api');
 
 function deferred() {
   let resolve;
@@ -74,6 +74,28 @@ test('a login under way when logout() is called is ended, not stored', async () 
   assert.equal(server.issued, 1);
   assert.equal(server.live.size, 0); // the session that login made was ended by logout()
   assert.equal(api.sent('/v1/auth/logout')[0].header.Authorization, 'Bearer sess-1');
+});
+
+test('a fresh session answered to a request in flight during logout() is not kept', async () => {
+  const gate = deferred();
+  const path = '/v1/me/identities/password';
+  const { api, client } = setup({}, {
+    // A change that answers with a fresh session (and ended the one sent), slowly.
+    [path]: async () => {
+      await gate.promise;
+      return { statusCode: 201, data: loginAnswer('sess-changed').data };
+    },
+  });
+  await client.login();
+  const pending = client.request({ url: path, method: 'POST', data: {}, reauth: true });
+  await until(() => api.sent(path).length === 1);
+  await client.logout();
+  gate.resolve();
+  const res = await pending; // the answer is the app's to see
+  assert.equal(res.statusCode, 201);
+  assert.equal(client.session(), null); // but the session in it is not stored
+  assert.deepEqual(api.storage.get('wxsession'), { loggedOut: true });
+  await assert.rejects(client.request({ url: '/v1/me' }), { code: 'NOT_LOGGED_IN' });
 });
 
 test('after logout() nothing logs in until the app calls login() (a restart too)', async () => {
