@@ -2,10 +2,11 @@
 
 /**
  * The platform object: `wx`, `uni`, or `Taro`. Only these members are used, callback style:
- * `login({ success({ code }), fail })`, `request({ url, method, data, header, success({
- * statusCode, data, header }), fail })`, the three storage calls, and (only with
- * `checkSession: true`, if present) `checkSession({ success, fail })`. Parameters are loose
- * so that each platform's own typings (e.g. miniprogram-api-typings' `Wx`) are accepted.
+ * `login({ success({ code }), fail })`, `request({ url, method, data, header, redirect:
+ * 'manual', success({ statusCode, data, header }), fail })`, the three storage calls, and
+ * (only with `checkSession: true`, if present) `checkSession({ success, fail })`. An `api`
+ * of your own built on `fetch` should pass `redirect` on to it. Parameters are loose so that
+ * each platform's own typings (e.g. miniprogram-api-typings' `Wx`) are accepted.
  */
 export interface PlatformApi {
   login(options: any): unknown;
@@ -30,7 +31,9 @@ export interface ClientOptions {
   storageKey?: string;
   /**
    * Header carrying the session. `'Authorization'` (default) sends `Bearer <id>`; any other
-   * name sends the raw id (match the server's `WXSESSION_HEADER_NAME`).
+   * name sends the raw id (match the server's `WXSESSION_HEADER_NAME`). Keep the default where
+   * the runtime follows redirects by itself: fetch and XHR drop `Authorization` on a
+   * cross-origin redirect, but keep a custom header.
    */
   header?: string;
   /** Default `'/v1/auth/<provider>/login'` (`'/v1/auth/wechat/login'`). */
@@ -44,6 +47,12 @@ export interface ClientOptions {
    * when WeChat says its session lapsed, log in again. Default `false`.
    */
   checkSession?: boolean;
+  /**
+   * Wait after a failed login before the next one may go out (ms): `initial` after the first
+   * failure, doubling with each further one up to `max`; a good login resets it. Meanwhile
+   * logins reject `LOGIN_BACKOFF`. Default `{ initial: 1000, max: 60000 }`.
+   */
+  loginBackoff?: { initial?: number; max?: number };
   /** Clock in milliseconds, for tests. Default `Date.now`. */
   now?: () => number;
 }
@@ -63,7 +72,19 @@ export interface RequestOptions {
    * the client log in again).
    */
   reauth?: boolean;
-  /** Anything else (timeout, dataType, responseType, …) is passed to `api.request` as is. */
+  /**
+   * Send the request again after a re-login even though its method is not GET, HEAD or
+   * OPTIONS. Without it, a 401 `SESSION_*` answer to a POST, PUT, PATCH or DELETE is returned
+   * as is (the stale session dropped): the SDK cannot tell a 401 the server sent before the
+   * route ran from one sent after it ran (e.g. Flask's lazy `current_user`). Set it only when
+   * the route is safe to run twice or refuses sessions before running (wxsession's own
+   * routes, FastAPI dependencies, `@login_required`).
+   */
+  replay?: boolean;
+  /**
+   * Anything else (timeout, dataType, responseType, …) is passed to `api.request` as is,
+   * except `redirect`, which is always `'manual'`.
+   */
   [option: string]: any;
 }
 
@@ -76,7 +97,7 @@ export interface Response<T = any> {
 /** A `reauth` proof: a fresh login code of the platform, or the current password. */
 export type ReauthProof = { provider: string; code: string } | { password: string };
 
-/** What is kept in storage. */
+/** What is kept in storage (after `logout()`, the key holds `{ loggedOut: true }` instead). */
 export interface StoredSession {
   sessionId: string;
   /** Local estimate (ms since epoch) of the idle timeout, moved along by successful use. */
@@ -104,8 +125,13 @@ export interface Session extends StoredSession {
  * `WECHAT_UNAVAILABLE`, …, shared verbatim; open data answers `WECHAT_DATA_INVALID` for every
  * refusal after decryption, and `RATE_LIMITED` after too many failures: see the README)
  * plus the SDK's own `NETWORK_ERROR` (api.request
- * called `fail`), `WX_LOGIN_FAILED` (api.login called `fail`), and `LOGIN_FAILED` /
- * `LOGOUT_FAILED` / `REGISTER_FAILED` for an answer without a wxsession error code.
+ * called `fail`), `WX_LOGIN_FAILED` (api.login called `fail`), `LOGIN_FAILED` /
+ * `LOGOUT_FAILED` / `REGISTER_FAILED` for an answer without a wxsession error code,
+ * `REDIRECT_REFUSED` (a 3xx answer: redirects are never followed with the session),
+ * `NOT_LOGGED_IN` (after `logout()`, until `login()`; also a request in flight during the
+ * logout), `SESSION_ID_MALFORMED` (a login answer whose `session_id` is not one: nothing
+ * stored) and `LOGIN_BACKOFF` (a login too soon after a failed one; see `retryAfter`, and the
+ * failed login's error in `cause`).
  */
 export interface WxSessionError extends Error {
   name: 'WxSessionError';
@@ -115,23 +141,32 @@ export interface WxSessionError extends Error {
   /** The response body, when the server answered. */
   data?: any;
   /**
-   * Seconds to wait before trying again, from the answer's `Retry-After` (429 `RATE_LIMITED`,
-   * 503 such as `WECHAT_UNAVAILABLE`); the SDK never retries those by itself.
+   * Seconds to wait before trying again: from the answer's `Retry-After` (429 `RATE_LIMITED`,
+   * 503 such as `WECHAT_UNAVAILABLE`; the SDK never retries those by itself), or, for
+   * `LOGIN_BACKOFF`, until a login may go out again.
    */
   retryAfter?: number;
-  /** What `api.request` / `api.login` passed to `fail`. */
+  /** What `api.request` / `api.login` passed to `fail`; for `LOGIN_BACKOFF`, the last failure. */
   cause?: unknown;
 }
 
 export interface Client {
-  /** Log in now (wx.login → POST code → store); concurrent callers share one login. */
+  /**
+   * Log in now (wx.login → POST code → store); concurrent callers share one login. The only
+   * way out of the logged-out state `logout()` leaves.
+   */
   login(): Promise<Session>;
   /**
-   * Send a request with the session (logging in first if there is none). Resolves for any
-   * HTTP status; on 401 SESSION_MISSING/INVALID/EXPIRED logs in again once and retries once.
+   * Send a request with the session (logging in first if there is none, unless logged out:
+   * then `NOT_LOGGED_IN`). Resolves for any HTTP status but a redirect; on 401
+   * SESSION_MISSING/INVALID/EXPIRED logs in again once and retries once a GET, HEAD or
+   * OPTIONS (others only with `replay: true`).
    */
   request<T = any>(options: RequestOptions): Promise<Response<T>>;
-  /** End the session on the server and clear storage (storage is cleared in every case). */
+  /**
+   * End the session on the server and clear storage (in every case), leaving the client
+   * logged out until `login()`, across restarts too: requests in flight do not log in again.
+   */
   logout(): Promise<void>;
   /** The stored session, or `null`. */
   session(): StoredSession | null;

@@ -3,8 +3,10 @@
  * wxsession-miniprogram: the mini-program half of wxsession.
  *
  * Keeps the session id in storage, sends it with every request, and recovers when the
- * server says the session is missing, invalid or expired: one shared login, one retry,
- * never a loop. No runtime dependencies; works with `wx`, `uni` or `Taro` passed as `api`,
+ * server says the session is missing, invalid or expired: one shared login, one retry of a
+ * request that is safe to send twice, never a loop, and no login storm (failed logins back
+ * off). A logout sticks until the app logs in again; redirects are never followed with the
+ * session. No runtime dependencies; works with `wx`, `uni` or `Taro` passed as `api`,
  * and with QQ (`qq.login`) and Douyin (`tt.login`) mini programs through `provider`.
  * Changes of how the account signs in carry fresh proof of it (`reauth`): the SDK supplies a
  * fresh platform code, which needs no user interaction.
@@ -19,22 +21,35 @@ const PLATFORM_GLOBALS = { wechat: 'wx', qq: 'qq', douyin: 'tt' };
 const JSON_HEADER = { 'content-type': 'application/json' };
 /** Refresh the stored expiry estimate at most this often (ms), not on every request. */
 const EXPIRY_WRITE_INTERVAL = 60 * 1000;
+/**
+ * What a session id may look like before it is stored or put in a header: the server's token
+ * alphabet (URL-safe base64, and `.` between user id and secret; 43 or 76 characters today),
+ * with room to spare. Anything else (empty, CR/LF, a header injection) is refused.
+ */
+const SESSION_ID_SHAPE = /^[A-Za-z0-9._-]{1,128}$/;
+/**
+ * Methods sent again after a re-login without asking. The SDK cannot tell a 401 the server
+ * sent before the route ran (its session guard) from one a route sent half way (e.g. Flask's
+ * lazy `current_user`), so anything else is replayed only with `replay: true`.
+ */
+const SAFE_METHODS = ['GET', 'HEAD', 'OPTIONS'];
+/** After a failed login, wait this long (ms) before the next, doubling up to `max`. */
+const LOGIN_BACKOFF = { initial: 1000, max: 60 * 1000 };
+/** Request options that are the SDK's own, never passed to `api.request`. */
+const SDK_OPTIONS = ['reauth', 'replay'];
 
 /**
- * An Error carrying the server's error code (or NETWORK_ERROR / WX_LOGIN_FAILED).
+ * An Error carrying the server's error code (or one of the SDK's own, e.g. NETWORK_ERROR).
  * @param {string} code
  * @param {string} message
- * @param {{statusCode?: number, data?: any, retryAfter?: number, cause?: any}} [extra]
+ * @param {{statusCode?: number, data?: any, cause?: any, retryAfter?: number}} [extra]
  */
 function sdkError(code, message, extra) {
   const error = new Error(message);
   error.name = 'WxSessionError';
   error.code = code;
-  if (extra) {
-    if (extra.statusCode !== undefined) error.statusCode = extra.statusCode;
-    if (extra.data !== undefined) error.data = extra.data;
-    if (extra.retryAfter !== undefined) error.retryAfter = extra.retryAfter;
-    if (extra.cause !== undefined) error.cause = extra.cause;
+  for (const key of ['statusCode', 'data', 'cause', 'retryAfter']) {
+    if (extra && extra[key] !== undefined) error[key] = extra[key];
   }
   return error;
 }
@@ -105,6 +120,21 @@ function isSessionFailure(response) {
   return response.statusCode === 401 && SESSION_CODES.includes(errorCode(response.data));
 }
 
+/** A 3xx that asks to go elsewhere (304 Not Modified does not). */
+function isRedirect(statusCode) {
+  return statusCode >= 300 && statusCode < 400 && statusCode !== 304;
+}
+
+function isSessionId(value) {
+  return typeof value === 'string' && SESSION_ID_SHAPE.test(value);
+}
+
+/** May this request be sent again after a re-login? See SAFE_METHODS. */
+function isReplayable(options) {
+  const method = String(options.method || 'GET').toUpperCase();
+  return options.replay === true || SAFE_METHODS.includes(method);
+}
+
 /**
  * Create a client bound to one wxsession server.
  * @param {import('./index').ClientOptions} options
@@ -125,6 +155,7 @@ function createClient(options) {
   const registerPath = opts.registerPath || '/v1/auth/register';
   const checkSession = Boolean(opts.checkSession);
   const now = opts.now || Date.now;
+  const backoff = Object.assign({}, LOGIN_BACKOFF, opts.loginBackoff);
   if (!baseURL) throw new TypeError('createClient: baseURL is required');
   if (!api) {
     const name = PLATFORM_GLOBALS[provider];
@@ -133,6 +164,17 @@ function createClient(options) {
 
   /** The login in flight, shared by every caller that needs one (single flight). */
   let inflight = null;
+  /**
+   * Bumped by logout(): work started before it (a request in flight, a login it waits for)
+   * must neither log in again nor store a session afterwards.
+   */
+  let generation = 0;
+  /** Logged out by the app: no login happens until it calls login() (kept in storage). */
+  let loggedOut = hasLogoutMark();
+  /** Consecutive failed logins, and the last one's error and time (for the backoff). */
+  let failures = 0;
+  let lastFailure = null;
+  let lastFailureAt = 0;
   /** Session id that wx.checkSession already vouched for in this client's lifetime. */
   let checkedId = null;
   /** The wx.checkSession call in flight, shared like the login. */
@@ -140,14 +182,18 @@ function createClient(options) {
 
   // -- storage ----------------------------------------------------------------------------
 
-  function read() {
-    let stored;
+  function readRaw() {
     try {
-      stored = api.getStorageSync(storageKey);
+      return api.getStorageSync(storageKey);
     } catch (_) {
       return null;
     }
-    return stored && typeof stored.sessionId === 'string' ? stored : null;
+  }
+
+  /** The stored session, if its id has a session id's shape (never send junk as a header). */
+  function read() {
+    const stored = readRaw();
+    return stored && isSessionId(stored.sessionId) ? stored : null;
   }
 
   function write(stored) {
@@ -159,6 +205,21 @@ function createClient(options) {
       api.removeStorageSync(storageKey);
     } catch (_) {
       // Nothing stored, or storage is unavailable: either way nothing to drop.
+    }
+  }
+
+  function hasLogoutMark() {
+    const raw = readRaw();
+    return Boolean(raw && raw.loggedOut === true);
+  }
+
+  /** Remember the logout under the same key, so that it outlives this client (a restart). */
+  function markLoggedOut() {
+    loggedOut = true;
+    try {
+      write({ loggedOut: true });
+    } catch (_) {
+      clear(); // at least no session is left behind
     }
   }
 
@@ -190,7 +251,12 @@ function createClient(options) {
     return { [headerName]: value };
   }
 
-  /** One api.request call as a promise: resolves for any HTTP status, rejects NETWORK_ERROR. */
+  /**
+   * One api.request call as a promise: resolves for any HTTP status but a redirect, rejects
+   * NETWORK_ERROR or REDIRECT_REFUSED. `redirect: 'manual'` asks the runtime not to follow a
+   * redirect (wx.request from base library 3.2.2, fetch): a followed one would take the
+   * session header along, to wherever the Location points. The SDK never follows one itself.
+   */
   function send(request, sessionId) {
     const url = request.url || '';
     if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
@@ -202,8 +268,17 @@ function createClient(options) {
         Object.assign({}, request, {
           url: baseURL + (url.startsWith('/') ? url : `/${url}`),
           header: Object.assign({}, request.header, authHeader(sessionId)),
+          redirect: 'manual',
           success: (res) =>
-            resolve({ statusCode: res.statusCode, data: res.data, header: res.header || {} }),
+            isRedirect(res.statusCode)
+              ? reject(
+                  sdkError(
+                    'REDIRECT_REFUSED',
+                    `HTTP ${res.statusCode}: the SDK does not follow redirects with the session`,
+                    { statusCode: res.statusCode, data: res.data }
+                  )
+                )
+              : resolve({ statusCode: res.statusCode, data: res.data, header: res.header || {} }),
           fail: (err) =>
             reject(
               sdkError('NETWORK_ERROR', (err && err.errMsg) || 'request failed', { cause: err })
@@ -237,21 +312,36 @@ function createClient(options) {
 
   // -- login ------------------------------------------------------------------------------
 
+  function notLoggedIn(response) {
+    const extra = response ? { statusCode: response.statusCode, data: response.data } : {};
+    return sdkError('NOT_LOGGED_IN', 'logged out: call login() first', extra);
+  }
+
+  /** The answer's session id, refused unless it has a session id's shape. */
+  function sessionIdOf(data) {
+    if (isSessionId(data.session_id)) return data.session_id;
+    throw sdkError('SESSION_ID_MALFORMED', 'the server answered a malformed session_id', {
+      data,
+    });
+  }
+
   /** Store what a login or registration answered; returns the public session object. */
   function adopt(data) {
+    const sessionId = sessionIdOf(data);
     const expiresIn = typeof data.expires_in === 'number' ? data.expires_in : undefined;
     const stored = {
-      sessionId: data.session_id,
+      sessionId,
       expiresAt: expiresIn === undefined ? undefined : now() + expiresIn * 1000,
       expiresIn,
       registered: data.registered !== false,
     };
     write(stored);
+    loggedOut = false;
     checkedId = stored.sessionId; // a fresh login brings a fresh WeChat session_key
     return Object.assign({}, stored, { user: data.user || null });
   }
 
-  /** wx.login, POST the code (one retry with a fresh code), store the session. */
+  /** wx.login, POST the code (one retry with a fresh code); resolves with the answer. */
   async function loginOnce(previous) {
     for (let attempt = 1; ; attempt += 1) {
       const code = await wxCode();
@@ -261,11 +351,46 @@ function createClient(options) {
         previous
       );
       const data = parse(response.data);
-      if (response.statusCode >= 200 && response.statusCode < 300 && data) {
-        if (typeof data.session_id === 'string') return adopt(data);
-      }
+      if (response.statusCode >= 200 && response.statusCode < 300 && data) return data;
       const retriable = attempt === 1 && CODE_CODES.includes(errorCode(response.data));
       if (!retriable) throw errorFromResponse(response, 'LOGIN_FAILED');
+    }
+  }
+
+  /**
+   * How long (ms) the next login must still wait after the last failed ones: the doubling
+   * backoff, or the server's own `Retry-After` on that failure if it asked for longer.
+   */
+  function backoffLeft() {
+    if (!failures) return 0;
+    const doubling = Math.min(backoff.max, backoff.initial * 2 ** (failures - 1));
+    const asked = (lastFailure && lastFailure.retryAfter ? lastFailure.retryAfter : 0) * 1000;
+    return lastFailureAt + Math.max(doubling, asked) - now();
+  }
+
+  /**
+   * One login, unless failed ones ask to wait (every login refused must not cost a login
+   * per request). A login that ends after a logout() is not stored: it resolves with the
+   * session for logout() to end, and stays out of storage.
+   */
+  async function attemptLogin(previous, started) {
+    const wait = backoffLeft();
+    if (wait > 0) {
+      const message = `the last login failed (${lastFailure.code}): retry in ${wait} ms`;
+      const retryAfter = Math.ceil(wait / 1000); // seconds, as every error's retryAfter
+      throw sdkError('LOGIN_BACKOFF', message, { retryAfter, cause: lastFailure });
+    }
+    try {
+      const data = await loginOnce(previous);
+      if (started !== generation) return { sessionId: sessionIdOf(data) };
+      const session = adopt(data);
+      failures = 0;
+      return session;
+    } catch (error) {
+      failures += 1;
+      lastFailure = error;
+      lastFailureAt = now();
+      throw error;
     }
   }
 
@@ -276,9 +401,11 @@ function createClient(options) {
   function startLogin(previous) {
     if (!inflight) {
       const stored = read();
-      inflight = settle(loginOnce(previous || (stored && stored.sessionId)), () => {
-        inflight = null;
+      const replaced = previous || (stored && stored.sessionId);
+      const mine = settle(attemptLogin(replaced, generation), () => {
+        if (inflight === mine) inflight = null;
       });
+      inflight = mine;
     }
     return inflight;
   }
@@ -287,11 +414,19 @@ function createClient(options) {
     return startLogin();
   }
 
+  /** Rejects NOT_LOGGED_IN when logout() ran since `started` (no silent login after it). */
+  function stillCurrent(started, response) {
+    if (started !== generation) throw notLoggedIn(response);
+  }
+
   /** The session id to send: the stored one (checked once if asked), or a new login's. */
-  async function ensureSession() {
+  async function ensureSession(started) {
     if (inflight) return (await inflight).sessionId;
     const stored = live();
-    if (!stored) return (await login()).sessionId;
+    if (!stored) {
+      if (loggedOut) throw notLoggedIn();
+      return (await login()).sessionId;
+    }
     if (checkSession && checkedId !== stored.sessionId) {
       if (!checking) {
         checking = settle(wxCheckSession(), () => {
@@ -299,19 +434,26 @@ function createClient(options) {
         });
       }
       // WeChat's session_key behind this session lapsed: the server should get a fresh one.
-      if (!(await checking)) return renew(stored.sessionId);
+      if (!(await checking)) return renew(stored.sessionId, started);
       checkedId = stored.sessionId;
     }
     return stored.sessionId;
   }
 
   /** After a session failure with `stale`: join a login, reuse a newer session, or log in. */
-  async function renew(stale) {
+  async function renew(stale, started) {
+    stillCurrent(started);
     if (inflight) return (await inflight).sessionId;
     const stored = read();
     if (stored && stored.sessionId !== stale) return stored.sessionId;
     clear();
     return (await startLogin(stale)).sessionId;
+  }
+
+  /** The server refused `stale`: drop it, unless a newer session replaced it already. */
+  function forget(stale) {
+    const stored = read();
+    if (stored && stored.sessionId === stale) clear();
   }
 
   // -- re-authentication ------------------------------------------------------------------
@@ -322,55 +464,85 @@ function createClient(options) {
   }
 
   /**
-   * The request as sent. With `reauth: true`, `data` (an object) gains a fresh proof for
-   * each send: a code works once, so a retry after a re-login needs a new one.
+   * The request as sent, without the SDK's own options. With `reauth: true`, `data` (an
+   * object) gains a fresh proof for each send: a code works once, so a retry after a
+   * re-login needs a new one.
    */
   async function prepare(options) {
-    if (!options.reauth) return options;
+    const sent = Object.assign({}, options);
+    for (const key of SDK_OPTIONS) delete sent[key];
+    if (!options.reauth) return sent;
     const data = options.data === undefined ? {} : options.data;
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
       throw new TypeError('request: reauth needs data to be an object (or none)');
     }
-    const sent = Object.assign({}, options, {
+    return Object.assign(sent, {
       data: Object.assign({}, data, { reauth: await reauth() }),
       header: Object.assign({}, JSON_HEADER, options.header),
     });
-    delete sent.reauth;
-    return sent;
   }
 
   /** A sensitive change answers with a fresh session and ended the one sent: keep it. */
   function adoptFresh(options, response) {
     const data = parse(response.data);
     const fresh = response.statusCode >= 200 && response.statusCode < 300 && data;
-    if (options.reauth && fresh && typeof data.session_id === 'string') adopt(data);
+    if (options.reauth && fresh && isSessionId(data.session_id)) adopt(data);
   }
 
   // -- public API -------------------------------------------------------------------------
 
   async function request(options) {
-    const sessionId = await ensureSession();
+    const started = generation;
+    const sessionId = await ensureSession(started);
+    stillCurrent(started);
     let response = await send(await prepare(options), sessionId);
     if (!isSessionFailure(response)) {
       if (response.statusCode < 400) slide(sessionId);
     } else {
+      // Logged out meanwhile: that is why the session is gone; no login behind the app's back.
+      stillCurrent(started, response);
+      // Not known to be safe to send twice: the route may have run before it said 401.
+      if (!isReplayable(options)) {
+        forget(sessionId);
+        return response;
+      }
       // The server no longer knows this session: one login (shared), one retry, no loop.
-      const fresh = await renew(sessionId);
+      const fresh = await renew(sessionId, started);
       response = await send(await prepare(options), fresh);
     }
-    adoptFresh(options, response);
+    // A fresh session answered after a logout() is not kept: the user logged out.
+    if (started === generation) adoptFresh(options, response);
     return response;
   }
 
+  /** Tell the server to end `sessionId`; resolves when it did or it was gone already. */
+  async function end(sessionId) {
+    const response = await send({ url: logoutPath, method: 'POST' }, sessionId);
+    if (response.statusCode < 300 || isSessionFailure(response)) return;
+    throw errorFromResponse(response, 'LOGOUT_FAILED');
+  }
+
+  /**
+   * Log out and stay so: storage keeps a logged-out mark, requests in flight cannot log in
+   * again, and a login that was under way is ended too instead of being stored.
+   */
   async function logout() {
-    if (inflight) await inflight.catch(() => undefined);
+    generation += 1;
+    const pending = inflight;
+    inflight = null;
     const stored = read();
-    clear();
+    markLoggedOut();
     checkedId = null;
-    if (!stored) return;
-    const response = await send({ url: logoutPath, method: 'POST' }, stored.sessionId);
-    const gone = response.statusCode < 300 || isSessionFailure(response);
-    if (!gone) throw errorFromResponse(response, 'LOGOUT_FAILED');
+    const ended = stored ? [stored.sessionId] : [];
+    const late = pending && (await pending.catch(() => null));
+    if (late && !ended.includes(late.sessionId)) ended.push(late.sessionId);
+    let failure = null;
+    for (const sessionId of ended) {
+      await end(sessionId).catch((error) => {
+        failure = failure || error;
+      });
+    }
+    if (failure) throw failure;
   }
 
   async function register(profile) {
@@ -379,6 +551,7 @@ function createClient(options) {
       method: 'POST',
       data: profile || {},
       header: JSON_HEADER,
+      replay: true, // wxsession's session guard refuses a session before the route runs
     });
     const data = parse(response.data);
     if (response.statusCode >= 200 && response.statusCode < 300 && data && data.session_id) {

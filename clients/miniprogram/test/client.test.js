@@ -4,47 +4,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 
 const { createClient } = require('..');
-const { fakeApi, error, loginAnswer, BASE } = require('./fake-api');
-
-/**
- * A tiny stand-in for the wxsession server: login issues sess-1, sess-2, …; other paths
- * answer 200 for a live session and 401 otherwise. `live` can be emptied to "expire" all.
- */
-function fakeServer(overrides = {}) {
-  const server = { live: new Set(), issued: 0, loginBodies: [] };
-  server.handle = async (req) => {
-    const path = req.url.slice(BASE.length);
-    if (overrides[path]) {
-      const answer = await overrides[path](req);
-      if (answer) return answer;
-    }
-    const auth = req.header.Authorization || '';
-    const token = auth.startsWith('Bearer ') ? auth.slice(7) : null;
-    if (path === '/v1/auth/wechat/login') {
-      server.loginBodies.push(req.data);
-      server.issued += 1;
-      const id = `sess-${server.issued}`;
-      server.live.add(id);
-      if (token) server.live.delete(token); // the presented session is ended
-      return loginAnswer(id);
-    }
-    if (!token) return error(401, 'SESSION_MISSING');
-    if (!server.live.has(token)) return error(401, 'SESSION_INVALID');
-    if (path === '/v1/auth/logout') {
-      server.live.delete(token);
-      return { statusCode: 204, data: '' };
-    }
-    return { statusCode: 200, data: { path, token, method: req.method, body: req.data } };
-  };
-  return server;
-}
-
-function setup(options = {}, overrides = {}, script = {}) {
-  const server = fakeServer(overrides);
-  const api = fakeApi(Object.assign({ handle: server.handle }, script));
-  const client = createClient(Object.assign({ baseURL: BASE, api }, options));
-  return { server, api, client };
-}
+const { fakeApi, fakeServer, setup, error, loginAnswer, BASE } = require('./fake-api');
 
 test('the first request logs in, stores the session and sends it as a Bearer token', async () => {
   const { api, client, server } = setup();
@@ -283,8 +243,13 @@ test('other login failures are not retried', async () => {
   // The app learns when to try again; the SDK itself never retries.
   await assert.rejects(client.login(), { code: 'RATE_LIMITED', statusCode: 429, retryAfter: 30 });
   assert.equal(api.logins, 1);
-  // request() surfaces the same error.
-  await assert.rejects(client.request({ url: '/v1/me' }), { code: 'RATE_LIMITED' });
+  // request() right after says so, without another login (the failed one asks to wait).
+  await assert.rejects(client.request({ url: '/v1/me' }), (err) => {
+    assert.equal(err.code, 'LOGIN_BACKOFF');
+    assert.equal(err.cause.code, 'RATE_LIMITED');
+    return true;
+  });
+  assert.equal(api.logins, 1);
   assert.equal(api.sent('/v1/me').length, 0);
 });
 
@@ -385,7 +350,8 @@ test('logout ends the session on the server and clears storage', async () => {
   assert.equal(sent[0].header.Authorization, 'Bearer sess-1');
   assert.equal(server.live.size, 0);
   assert.equal(client.session(), null);
-  assert.ok(!api.storage.has('wxsession'));
+  // No session is left in storage, only the mark that the user logged out.
+  assert.deepEqual(api.storage.get('wxsession'), { loggedOut: true });
 });
 
 test('logout clears storage when the server says the session is already gone', async () => {
@@ -560,7 +526,7 @@ test('reauth: a retry after a re-login carries a new code; refusals come back as
         : error(401, 'REAUTHENTICATION_FAILED'),
   });
   api.storage.set('wxsession', { sessionId: 'stale', registered: true });
-  const res = await client.request({ url: path, method: 'DELETE', reauth: true });
+  const res = await client.request({ url: path, method: 'DELETE', reauth: true, replay: true });
   // The stale session is refused before the body is read; the retry has a code of its own.
   assert.equal(res.statusCode, 401);
   assert.equal(res.data.error.code, 'REAUTHENTICATION_FAILED');

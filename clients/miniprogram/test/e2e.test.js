@@ -22,6 +22,12 @@ async function advanceServerClock(seconds) {
   await postJSON(`${CONTROL_URL}/advance`, { seconds });
 }
 
+/** The client's clock (its login backoff), moved by hand: the tests never sleep. */
+function movableClock() {
+  let offset = 0;
+  return { now: () => Date.now() + offset, advance: (ms) => (offset += ms) };
+}
+
 test('first login, then a protected call', { skip }, async () => {
   const { api, client } = clientFor('e2e-first');
   const session = await client.login();
@@ -103,22 +109,55 @@ test('logout ends the session on the server and clears storage', { skip }, async
   const { sessionId } = await client.login();
   await client.logout();
   assert.equal(client.session(), null);
-  assert.equal(api.storage.size, 0);
+  assert.deepEqual([...api.storage.values()], [{ loggedOut: true }]); // no session left
   const after = await fetch(`${WXSESSION_URL}/v1/me`, {
     headers: { Authorization: `Bearer ${sessionId}` },
   });
   assert.equal(after.status, 401);
   assert.equal((await after.json()).error.code, 'SESSION_INVALID');
-  // Logging out again is a no-op, and a new request logs in anew.
+  // Logging out again is a no-op; requests wait for the app to log in again.
   await client.logout();
+  await assert.rejects(client.request({ url: '/v1/me' }), { code: 'NOT_LOGGED_IN' });
+  assert.equal(api.loginPosts, 1);
+  await client.login();
   assert.equal((await client.request({ url: '/v1/me' })).statusCode, 200);
   assert.equal(api.loginPosts, 2);
 });
 
-test('WeChat rate limit (45011) surfaces, the server backs off WeChat, then it clears', {
+test('a POST refused for an expired session comes back as is: never sent twice', {
   skip,
 }, async () => {
-  const { api, client } = clientFor('e2e-ratelimit');
+  const { api, client } = clientFor('e2e-no-replay');
+  await client.login();
+  await advanceServerClock(7200 + 1);
+  const body = { username: 'e2e-no-replay', password: 'a long e2e passphrase' };
+  const res = await client.request({
+    url: '/v1/me/identities/password',
+    method: 'POST',
+    data: body,
+    reauth: true,
+  });
+  assert.equal(res.statusCode, 401);
+  assert.equal(res.data.error.code, 'SESSION_EXPIRED');
+  assert.deepEqual(api.errors, ['SESSION_EXPIRED']); // sent once
+  assert.equal(api.loginPosts, 1); // and no login made for it
+  assert.equal(client.session(), null);
+  // The app decides: here it knows the route refused before running, so it sends it again.
+  const again = await client.request({
+    url: '/v1/me/identities/password',
+    method: 'POST',
+    data: body,
+    reauth: true,
+  });
+  assert.equal(again.statusCode, 201);
+  assert.equal(api.loginPosts, 2);
+});
+
+test('WeChat rate limit (45011) surfaces, both sides hold back, then it clears', {
+  skip,
+}, async () => {
+  const clock = movableClock();
+  const { api, client } = clientFor('e2e-ratelimit', { now: clock.now });
   await postJSON(`${EMULATOR_URL}/_emulator/faults`, { errcode: 45011, count: 1 });
   try {
     await assert.rejects(client.request({ url: '/v1/me' }), (err) => {
@@ -128,13 +167,23 @@ test('WeChat rate limit (45011) surfaces, the server backs off WeChat, then it c
       assert.equal(err.retryAfter, 60);
       return true;
     });
-    // For a few seconds the server does not call WeChat at all: 503 with Retry-After.
+    // The client holds its next login back as long as the server asked, not the 1 s of its
+    // own backoff.
+    clock.advance(1000);
+    await assert.rejects(client.request({ url: '/v1/me' }), {
+      code: 'LOGIN_BACKOFF',
+      retryAfter: 59,
+    });
+    assert.equal(api.loginPosts, 1);
+    // Meanwhile the server leaves WeChat alone for 5 s of its own clock: 503, no call.
+    clock.advance(59 * 1000);
     await assert.rejects(client.request({ url: '/v1/me' }), {
       code: 'WECHAT_UNAVAILABLE',
       statusCode: 503,
       retryAfter: 5,
     });
-    assert.equal(api.loginPosts, 2); // one per call: never retried, never looped
+    assert.equal(api.loginPosts, 2); // one per wait: never retried, never looped
+    clock.advance(5 * 1000);
     assert.equal(client.session(), null);
     await advanceServerClock(5);
     assert.equal((await client.request({ url: '/v1/me' })).statusCode, 200);
@@ -144,7 +193,8 @@ test('WeChat rate limit (45011) surfaces, the server backs off WeChat, then it c
 });
 
 test('WeChat busy (-1) during a re-login: the error surfaces once, no loop', { skip }, async () => {
-  const { api, client } = clientFor('e2e-busy');
+  const clock = movableClock();
+  const { api, client } = clientFor('e2e-busy', { now: clock.now });
   await client.login();
   await advanceServerClock(7200 + 1);
   await postJSON(`${EMULATOR_URL}/_emulator/faults`, { errcode: -1, count: 1 });
@@ -155,6 +205,9 @@ test('WeChat busy (-1) during a re-login: the error surfaces once, no loop', { s
     });
     assert.equal(api.loginPosts, 2);
     assert.equal(client.session(), null); // the expired session was dropped
+    await assert.rejects(client.request({ url: '/v1/me' }), { code: 'LOGIN_BACKOFF' });
+    assert.equal(api.loginPosts, 2);
+    clock.advance(5 * 1000); // the 503's Retry-After, longer than the client's own 1 s
     await advanceServerClock(5); // the server leaves a busy WeChat alone for 5 s
     assert.equal((await client.request({ url: '/v1/me' })).statusCode, 200);
     assert.equal(api.loginPosts, 3);

@@ -81,7 +81,7 @@ async function exercise(wx, pageConfig, seen) {
   assert.equal(page.data.user.id, 'u1');
   assert.equal(wx.logins, 0); // dev mode: codes come from the emulator, not wx.login
   await page.logout();
-  assert.equal(page.data.status, 'Logged out: the next call logs in again.');
+  assert.equal(page.data.status, 'Logged out: tap "Log in again" to sign in.');
   assert.deepEqual(seen, [
     'POST /_emulator/login',
     'POST /v1/auth/wechat/login',

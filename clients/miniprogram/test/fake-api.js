@@ -1,4 +1,5 @@
 'use strict';
+const { createClient } = require('..');
 /**
  * A scripted stand-in for `wx`: in-memory storage, wx.login handing out numbered codes, and
  * wx.request answered by a handler the test writes. Everything it was asked is recorded.
@@ -68,4 +69,45 @@ function loginAnswer(sessionId, expiresIn = 7200) {
   };
 }
 
-module.exports = { fakeApi, error, loginAnswer, BASE };
+/**
+ * A tiny stand-in for the wxsession server: login issues sess-1, sess-2, …; other paths
+ * answer 200 for a live session and 401 otherwise. `live` can be emptied to "expire" all.
+ */
+function fakeServer(overrides = {}) {
+  const server = { live: new Set(), issued: 0, loginBodies: [] };
+  server.handle = async (req) => {
+    const path = req.url.slice(BASE.length);
+    if (overrides[path]) {
+      const answer = await overrides[path](req);
+      if (answer) return answer;
+    }
+    const auth = req.header.Authorization || '';
+    const token = auth.startsWith('Bearer ') ? auth.slice(7) : null;
+    if (path === '/v1/auth/wechat/login') {
+      server.loginBodies.push(req.data);
+      server.issued += 1;
+      const id = `sess-${server.issued}`;
+      server.live.add(id);
+      if (token) server.live.delete(token); // the presented session is ended
+      return loginAnswer(id);
+    }
+    if (!token) return error(401, 'SESSION_MISSING');
+    if (!server.live.has(token)) return error(401, 'SESSION_INVALID');
+    if (path === '/v1/auth/logout') {
+      server.live.delete(token);
+      return { statusCode: 204, data: '' };
+    }
+    return { statusCode: 200, data: { path, token, method: req.method, body: req.data } };
+  };
+  return server;
+}
+
+/** A client on a fakeServer (`overrides`, per path) through a fakeApi (`script`). */
+function setup(options = {}, overrides = {}, script = {}) {
+  const server = fakeServer(overrides);
+  const api = fakeApi(Object.assign({ handle: server.handle }, script));
+  const client = createClient(Object.assign({ baseURL: BASE, api }, options));
+  return { server, api, client };
+}
+
+module.exports = { fakeApi, fakeServer, setup, error, loginAnswer, BASE };

@@ -14,6 +14,36 @@ async function postJSON(url, body) {
 }
 
 /**
+ * `api.request` over real HTTP with fetch, as a fetch-based runtime does it: `redirect` is
+ * passed on to fetch (whose default, like a browser's, is to follow). Records error codes.
+ */
+function fetchRequest(options, errors) {
+  const { url, method = 'GET', data, header = {}, redirect, success, fail } = options;
+  const init = { method, headers: Object.assign({}, header) };
+  if (redirect) init.redirect = redirect;
+  let target = url;
+  if (method === 'GET' && data) {
+    target += `?${new URLSearchParams(data)}`;
+  } else if (data !== undefined) {
+    init.body = typeof data === 'string' ? data : JSON.stringify(data);
+    init.headers['content-type'] = 'application/json';
+  }
+  fetch(target, init)
+    .then(async (res) => {
+      const text = await res.text();
+      let body = text;
+      try {
+        body = JSON.parse(text);
+      } catch (_) {
+        // not JSON (e.g. the empty 204 body): wx.request hands back the text too
+      }
+      if (errors && body && body.error) errors.push(body.error.code);
+      return { statusCode: res.status, data: body, header: Object.fromEntries(res.headers) };
+    })
+    .then(success, (err) => fail({ errMsg: `request:fail ${err.message}` }));
+}
+
+/**
  * An `api` object like `wx` for one simulated user: `login` asks the emulator for a code,
  * `request` does real HTTP with fetch, storage lives in memory. Counts what it does.
  */
@@ -32,29 +62,9 @@ function httpApi(user, { emulatorURL, appid }) {
         (err) => fail({ errMsg: `login:fail ${err.message}` })
       );
     },
-    request({ url, method = 'GET', data, header = {}, success, fail }) {
-      if (url.endsWith('/v1/auth/wechat/login')) api.loginPosts += 1;
-      const init = { method, headers: Object.assign({}, header) };
-      let target = url;
-      if (method === 'GET' && data) {
-        target += `?${new URLSearchParams(data)}`;
-      } else if (data !== undefined) {
-        init.body = typeof data === 'string' ? data : JSON.stringify(data);
-        init.headers['content-type'] = 'application/json';
-      }
-      fetch(target, init)
-        .then(async (res) => {
-          const text = await res.text();
-          let body = text;
-          try {
-            body = JSON.parse(text);
-          } catch (_) {
-            // not JSON (e.g. the empty 204 body): wx.request hands back the text too
-          }
-          if (body && body.error) api.errors.push(body.error.code);
-          return { statusCode: res.status, data: body, header: Object.fromEntries(res.headers) };
-        })
-        .then(success, (err) => fail({ errMsg: `request:fail ${err.message}` }));
+    request(options) {
+      if (options.url.endsWith('/v1/auth/wechat/login')) api.loginPosts += 1;
+      fetchRequest(options, api.errors);
     },
     getStorageSync: (key) => (storage.has(key) ? storage.get(key) : ''),
     setStorageSync: (key, value) => storage.set(key, value),
@@ -63,4 +73,4 @@ function httpApi(user, { emulatorURL, appid }) {
   return api;
 }
 
-module.exports = { httpApi, postJSON };
+module.exports = { httpApi, fetchRequest, postJSON };

@@ -45,7 +45,7 @@ Page({
     return run(this, 'Log out', async () => {
       await client.logout();
       this.setData({ user: null });
-      return 'Logged out: the next call logs in again.';
+      return 'Logged out: tap "Log in again" to sign in.';
     });
   },
 });
