@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-from tests.support.cli import ENV_WITHOUT_WXSESSION
+from tests.support.cli import ENV_WITHOUT_WXSESSION, wait_until_up
 
 REGISTER = "/v1/auth/password/register"
 LOGIN = "/v1/auth/password/login"
@@ -37,15 +36,7 @@ def on_unix_socket(tmp_path: Path, **env: str) -> Iterator[tuple[httpx.Client, P
     transport = httpx.HTTPTransport(uds=str(socket))
     try:
         with httpx.Client(transport=transport, base_url="http://wxsession", timeout=10) as http:
-            deadline = time.monotonic() + 30
-            while True:
-                assert server.poll() is None, log.read_text()
-                try:
-                    if http.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, "uvicorn --uds did not come up"
-                    time.sleep(0.05)
+            wait_until_up(server, http, "uvicorn --uds")
             yield http, log
     finally:
         server.terminate()

@@ -49,17 +49,23 @@ def serving(tmp_path: Path, **env: str) -> Iterator[tuple[subprocess.Popen[str],
     )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
-            deadline = time.monotonic() + 30
-            while True:
-                assert server.poll() is None, "wxsession serve exited early"
-                try:
-                    if http.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, "wxsession serve did not come up"
-                    time.sleep(0.05)
+            wait_until_up(server, http, "wxsession serve")
             yield server, http
     finally:
         if server.poll() is None:
             server.kill()
         server.wait(timeout=10)
+
+
+def wait_until_up(server: subprocess.Popen[str], http: httpx.Client, name: str) -> None:
+    """Poll ``/healthz`` through ``http`` until it answers 200 (30 s at most), failing at
+    once if ``server`` exits first."""
+    deadline = time.monotonic() + 30
+    while True:
+        assert server.poll() is None, f"{name} exited early"
+        try:
+            if http.get("/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, f"{name} did not come up"
+            time.sleep(0.05)
