@@ -87,3 +87,14 @@ def test_max_age_below_ttl_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WXSESSION_SESSION_MAX_AGE", "3600")
     with pytest.raises(ConfigurationError, match="WXSESSION_SESSION_MAX_AGE"):
         load_settings()
+
+
+def test_production_like_settings_cannot_serve_without_credentials() -> None:
+    """The library path (create_app / Runtime.open) refuses as `serve` does."""
+    from wxsession.server.app import create_app
+
+    settings = load_settings(session_store="redis://127.0.0.1:6379/0")
+    assert not settings.dev_mode
+    with pytest.raises(ConfigurationError, match="WXSESSION_SESSION_STORE \\(Redis\\) set"):
+        create_app(settings)
+    assert load_settings(session_store="redis://127.0.0.1:6379/0", dev_mode=True).dev_mode

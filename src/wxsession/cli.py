@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", help="bind address (default WXSESSION_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default WXSESSION_PORT or 8000)")
+    serve.add_argument(
+        "--dev",
+        action="store_true",
+        help="dev mode even where a setting looks like production (as WXSESSION_DEV_MODE=true)",
+    )
     serve.set_defaults(handler=_serve)
 
     emulator = commands.add_parser("emulator", help="run the local WeChat API emulator")
@@ -100,6 +105,8 @@ def _serve(args: argparse.Namespace) -> int:
         overrides["host"] = args.host
     if args.port:
         overrides["port"] = args.port
+    if args.dev:
+        overrides["dev_mode"] = True
     settings = load_settings(**overrides)
     configure_logging(settings.log_level, settings.log_format)
     # uvicorn finishes in-flight requests on SIGTERM, closes the pools in the lifespan, then
@@ -168,6 +175,7 @@ def _demo(_: argparse.Namespace) -> int:
         settings = Settings(
             appid=None,
             secret=None,
+            dev_mode=True,
             database_url=f"sqlite+aiosqlite:///{Path(workdir) / 'demo.db'}",
             session_store="sql",
         )

@@ -7,7 +7,10 @@ never appear in ``repr`` or logs.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import ipaddress
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     Field,
@@ -44,7 +47,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="WXSESSION_", extra="ignore", frozen=True)
 
-    # WeChat mini program credentials. Both empty means dev mode (in-process emulator).
+    # WeChat mini program credentials. Both unset: dev mode, when allowed (dev_mode below).
     appid: str | None = None
     secret: SecretStr | None = None
     wechat_api_base: str = WECHAT_API_BASE
@@ -135,6 +138,12 @@ class Settings(BaseSettings):
     # the monitoring network).
     metrics_token: SecretStr | None = None
 
+    # Dev mode (issue 19, point 2): the in-process emulator stands in for every platform and
+    # its /_emulator/* routes are served. Unset, it is on only when nothing production-like is
+    # set (platform credentials, a non-loopback host, PostgreSQL, Redis); declared after the
+    # settings it looks at, so its default can read them.
+    dev_mode: bool = Field(default_factory=lambda values: not production_signs(values))
+
     @field_validator("appid", "wechat_app_appid", "qq_appid", "douyin_appid")
     @classmethod
     def _appid_shape(cls, value: str | None) -> str | None:
@@ -204,12 +213,48 @@ class Settings(BaseSettings):
             raise ValueError("WXSESSION_COOKIE_SAMESITE=none needs WXSESSION_COOKIE_SECURE=true")
         if self.session_max_age < self.session_ttl:
             raise ValueError("WXSESSION_SESSION_MAX_AGE must be at least WXSESSION_SESSION_TTL")
+        if self.dev_mode and self.appid is not None:
+            raise ValueError("WXSESSION_DEV_MODE=true and WXSESSION_APPID are both set: unset one")
+        for platform, base in self._credentialed_api_bases():
+            if not _secure_api_base(base):
+                raise ValueError(
+                    f"WXSESSION_{platform}_API_BASE is plain http:// to another host, and the"
+                    " secret travels in its query string: use https:// (or a loopback emulator)"
+                )
         return self
 
-    @property
-    def dev_mode(self) -> bool:
-        """No WeChat credentials: serve and use the in-process emulator."""
-        return self.appid is None
+    def _credentialed_api_bases(self) -> list[tuple[str, str]]:
+        """(platform, API base) of every platform whose real credentials are set."""
+        return [
+            (platform, base)
+            for platform, appid, base in (
+                ("WECHAT", self.appid, self.wechat_api_base),
+                ("WECHAT_APP", self.wechat_app_appid, self.wechat_app_api_base),
+                ("QQ", self.qq_appid, self.qq_api_base),
+                ("DOUYIN", self.douyin_appid, self.douyin_api_base),
+            )
+            if appid is not None
+        ]
+
+    def service_problem(self) -> str | None:
+        """Why these settings cannot serve, in one line (None: they can). Without WeChat
+        credentials only dev mode serves, and dev mode is never implied by a production-like
+        setting: the operator either forgot the credentials or must opt in to it."""
+        if self.appid is not None or self.dev_mode:
+            return None
+        signs = production_signs(dict(self))
+        because = f" ({', '.join(signs)} set)" if signs else ""
+        return (
+            f"WXSESSION_APPID and WXSESSION_SECRET are not set{because}: set them, or opt in"
+            " to dev mode (the built-in emulator, never for real users) with"
+            " WXSESSION_DEV_MODE=true or `wxsession serve --dev`"
+        )
+
+    def ensure_servable(self) -> None:
+        """Raise :class:`ConfigurationError` with :meth:`service_problem`, if there is one."""
+        problem = self.service_problem()
+        if problem is not None:
+            raise ConfigurationError(problem)
 
     @property
     def effective_appid(self) -> str:
@@ -218,6 +263,43 @@ class Settings(BaseSettings):
     @property
     def effective_secret(self) -> SecretStr:
         return self.secret if self.secret is not None else SecretStr(DEV_SECRET)
+
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+def is_loopback(host: str) -> bool:
+    """``host`` (a name, or an IP literal with or without brackets) stays on this machine."""
+    host = host.strip("[]").lower()
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _secure_api_base(url: str) -> bool:
+    return url.startswith("https://") or is_loopback(urlsplit(url).hostname or "")
+
+
+def production_signs(values: Mapping[str, Any]) -> list[str]:
+    """The settings in ``values`` (validated so far) that only a real deployment sets, by
+    their variable names: any platform's credentials, a non-loopback host, PostgreSQL,
+    Redis."""
+    signs = [
+        f"WXSESSION_{name.upper()}"
+        for name in ("appid", "wechat_app_appid", "qq_appid", "douyin_appid")
+        if values.get(name) is not None
+    ]
+    host = values.get("host")
+    if host is not None and not is_loopback(host):
+        signs.append(f"WXSESSION_HOST={host}")
+    if str(values.get("database_url", "")).startswith("postgresql"):
+        signs.append("WXSESSION_DATABASE_URL (PostgreSQL)")
+    if values.get("session_store", "sql") != "sql":
+        signs.append("WXSESSION_SESSION_STORE (Redis)")
+    return signs
 
 
 def load_settings(**overrides: object) -> Settings:

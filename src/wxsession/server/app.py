@@ -24,14 +24,14 @@ from wxsession.server.provider_routes import router as provider_router
 from wxsession.server.routes import router
 from wxsession.server.session_routes import router as session_router
 from wxsession.server.wechat_routes import router as wechat_router
-from wxsession.settings import Settings, load_settings
+from wxsession.settings import Settings, is_loopback, load_settings
 from wxsession.wechat.emulator import Emulator, emulator_routes
 
 log = logging.getLogger("wxsession")
 
 DEV_MODE_BANNER = """
 ==============================================================================
- wxsession is running in DEV MODE: no WXSESSION_APPID / WXSESSION_SECRET set.
+ wxsession is running in DEV MODE (bound to {host}{scope}).
  WeChat is the built-in emulator, and its routes (/_emulator/login, ...) are
  served on this port. Never expose a dev-mode server to real users.
 ==============================================================================""".strip("\n")
@@ -48,13 +48,15 @@ def create_app(
     this app's own port); pass ``emulator`` to share one with tests, ``password_hasher`` to
     watch the password hashing work."""
     settings = settings or load_settings()
+    settings.ensure_servable()
     if settings.dev_mode:
         emulator = emulator or dev_emulator()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.dev_mode:
-            log.warning("\n%s", DEV_MODE_BANNER)
+            scope = "" if is_loopback(settings.host) else ": REACHABLE FROM OTHER MACHINES"
+            log.warning("\n%s", DEV_MODE_BANNER.format(host=settings.host, scope=scope))
         async with Runtime.open(
             settings, clock=clock, emulator=emulator, password_hasher=password_hasher
         ) as runtime:
