@@ -134,6 +134,12 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "text"] = "json"
     shutdown_timeout: int = Field(default=20, ge=1, le=300)
+    # Slow clients (issue 19, point 5): seconds a request's line and headers, then its body,
+    # may take to arrive before the connection is closed; and how many connections may be
+    # open at once (beyond it a new one is closed at once). Keep it below `ulimit -n`.
+    http_header_timeout: float = Field(default=10.0, gt=0, le=300)
+    http_body_timeout: float = Field(default=30.0, gt=0, le=3600)
+    max_connections: int = Field(default=1000, ge=1, le=1_000_000)
     # A bearer token /metrics then asks of its scraper; unset: /metrics is open (keep it to
     # the monitoring network).
     metrics_token: SecretStr | None = None
