@@ -143,6 +143,12 @@ class Settings(BaseSettings):
     # A bearer token /metrics then asks of its scraper; unset: /metrics is open (keep it to
     # the monitoring network).
     metrics_token: SecretStr | None = None
+    # What the service publishes besides its API (issue 19, point 16): /docs (Swagger UI, from
+    # a package, no CDN; needs the document), /openapi.json and /metrics. Switch off what a
+    # production port need not show.
+    serve_docs: bool = True
+    serve_openapi: bool = True
+    serve_metrics: bool = True
 
     # Dev mode (issue 19, point 2): the in-process emulator stands in for every platform and
     # its /_emulator/* routes are served. Unset, it is on only when nothing production-like is

@@ -12,12 +12,14 @@ from fastapi import FastAPI
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.clock import Clock, system_clock
 from wxsession.runtime import Runtime, dev_emulator
+from wxsession.server.docs_routes import docs_router
 from wxsession.server.errors import install_error_handlers
 from wxsession.server.fast_routes import ServiceApp
 from wxsession.server.identity_routes import router as identity_router
 from wxsession.server.introspection_routes import router as introspection_router
 from wxsession.server.middleware import AccessLog, BodySizeLimit
 from wxsession.server.openapi_doc import document_api
+from wxsession.server.ops_routes import metrics_router
 from wxsession.server.ops_routes import router as ops_router
 from wxsession.server.password_routes import router as password_router
 from wxsession.server.provider_routes import router as provider_router
@@ -28,6 +30,8 @@ from wxsession.settings import Settings, is_loopback, load_settings
 from wxsession.wechat.emulator import Emulator, emulator_routes
 
 log = logging.getLogger("wxsession")
+
+OPENAPI_PATH = "/openapi.json"
 
 DEV_MODE_BANNER = """
 ==============================================================================
@@ -72,6 +76,10 @@ def create_app(
         version="0.1.0",
         summary="Login state for WeChat mini programs: a code in, a server-side session out.",
         lifespan=lifespan,
+        # FastAPI's /docs and /redoc load their scripts from a CDN; ours is docs_routes.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=OPENAPI_PATH if settings.serve_openapi else None,
     )
     install_error_handlers(app)
     app.include_router(router)
@@ -81,6 +89,10 @@ def create_app(
     app.include_router(wechat_router)
     app.include_router(introspection_router)
     app.include_router(ops_router)
+    if settings.serve_metrics:
+        app.include_router(metrics_router)
+    if settings.serve_docs and settings.serve_openapi:
+        app.include_router(docs_router(OPENAPI_PATH))
     app.include_router(provider_router)  # last: its path pattern must not shadow fixed ones
     document_api(app)
 
