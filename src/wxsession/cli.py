@@ -183,8 +183,7 @@ def _emulator(args: argparse.Namespace) -> int:
 def _db_upgrade(_: argparse.Namespace) -> int:
     from wxsession import migrate
 
-    settings = load_settings()
-    revision = asyncio.run(migrate.upgrade_database(settings))
+    revision = asyncio.run(migrate.upgrade_database(load_settings()))
     print(f"database is at revision {revision}")
     return 0
 
