@@ -90,7 +90,7 @@ def test_max_age_below_ttl_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_production_like_settings_cannot_serve_without_credentials() -> None:
-    """The library path (create_app / Runtime.open) refuses as `serve` does."""
+    """The library path (create_app) refuses as `serve` does."""
     from wxsession.server.app import create_app
 
     settings = load_settings(session_store="redis://127.0.0.1:6379/0")

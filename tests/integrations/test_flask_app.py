@@ -90,7 +90,7 @@ def test_optional_session_and_lazy_user_on_an_open_route(service: Service) -> No
 
 def test_bad_settings_fail_at_init_app() -> None:
     app = Flask(__name__)
-    settings = Settings(dev_mode=True, database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    settings = Settings(database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none")
     try:
         WxSession(app, settings=settings, timeout=1)
     except StartupError:
