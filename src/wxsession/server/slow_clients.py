@@ -42,6 +42,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         return type(cls.__name__, (cls,), bounds)
 
     _deadline: asyncio.TimerHandle | None = None
+    _armed: str | None = None  # the part of a request the deadline is for
+    _part: str | None = None  # the part of the current request still arriving, if any
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         if len(self.connections) >= self.max_connections:
@@ -49,34 +51,40 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             transport.abort()
             return
         super().connection_made(transport)
-        self._expire_in(self.header_timeout, "headers")
+        self._arm("headers")  # an idle new connection counts against the header time
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._clear_deadline()
+        self._arm(None)
         if self.transport is not None:  # else refused in connection_made: nothing to undo
             super().connection_lost(exc)
 
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        # Deadlines follow what is still missing once the bytes are parsed, so a request
+        # that came whole (the usual case) arms no timer at all: the hot path stays as it was.
+        if self._part != self._armed:
+            self._arm(self._part)
+
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        if self._deadline is None:  # a later request on a kept-alive connection
-            self._expire_in(self.header_timeout, "headers")
+        self._part = "headers"
 
     def on_headers_complete(self) -> None:
-        self._expire_in(self.body_timeout, "body")  # cleared at once when there is no body
+        self._part = "body"
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
-        self._clear_deadline()
+        self._part = None
         super().on_message_complete()
 
-    def _expire_in(self, seconds: float, part: str) -> None:
-        self._clear_deadline()
-        self._deadline = self.loop.call_later(seconds, self._too_slow, part)
-
-    def _clear_deadline(self) -> None:
+    def _arm(self, part: str | None) -> None:
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
+        self._armed = part
+        if part is not None:
+            seconds = self.header_timeout if part == "headers" else self.body_timeout
+            self._deadline = self.loop.call_later(seconds, self._too_slow, part)
 
     def _too_slow(self, part: str) -> None:
         self._deadline = None
