@@ -555,7 +555,11 @@ def main() -> None:
         store.start()
         stack.callback(store.stop)
         users_db = f"sqlite+aiosqlite:///{workdir / 'users.db'}"
-        redis_env = base_env(WXSESSION_SESSION_STORE=store.url, WXSESSION_DATABASE_URL=users_db)
+        redis_env = base_env(
+            WXSESSION_SESSION_STORE=store.url,
+            WXSESSION_DATABASE_URL=users_db,
+            WXSESSION_DEV_MODE="true",  # Redis alone does not imply dev mode
+        )
         sql_env = base_env(
             WXSESSION_SESSION_STORE="sql",
             WXSESSION_DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'sql.db'}",

@@ -113,3 +113,14 @@ def test_bad_data_keys_name_the_variable_not_the_key(monkeypatch: pytest.MonkeyP
     message = str(caught.value)
     assert "WXSESSION_DATA_KEYS" in message and "entry 1 (new)" in message
     assert key[:-8] not in message
+
+
+def test_production_like_settings_cannot_serve_without_credentials() -> None:
+    """The library path (create_app) refuses as `serve` does."""
+    from wxsession.server.app import create_app
+
+    settings = load_settings(session_store="redis://127.0.0.1:6379/0")
+    assert not settings.dev_mode
+    with pytest.raises(ConfigurationError, match="WXSESSION_SESSION_STORE \\(Redis\\) set"):
+        create_app(settings)
+    assert load_settings(session_store="redis://127.0.0.1:6379/0", dev_mode=True).dev_mode

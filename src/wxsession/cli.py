@@ -18,6 +18,7 @@ import uvicorn
 
 from wxsession.logging_setup import configure_logging
 from wxsession.settings import ConfigurationError, Settings, load_settings
+from wxsession.startup import StartupError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,6 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(exc, file=sys.stderr)
         return 2
+    except StartupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     return result
 
 
@@ -38,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", help="bind address (default WXSESSION_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default WXSESSION_PORT or 8000)")
+    serve.add_argument(
+        "--dev",
+        action="store_true",
+        help="dev mode even where a setting looks like production (as WXSESSION_DEV_MODE=true)",
+    )
     serve.set_defaults(handler=_serve)
 
     emulator = commands.add_parser("emulator", help="run the local WeChat API emulator")
@@ -94,19 +103,31 @@ def _configure_logging(level: str) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     from wxsession.server.app import create_app
+    from wxsession.server.slow_clients import GuardedHttpProtocol
 
     overrides: dict[str, Any] = {}
     if args.host:
         overrides["host"] = args.host
     if args.port:
         overrides["port"] = args.port
+    if args.dev:
+        overrides["dev_mode"] = True
     settings = load_settings(**overrides)
+    app = create_app(settings)  # refuses settings that cannot serve, before any output
     configure_logging(settings.log_level, settings.log_format)
+    # Open the storage once before uvicorn does: a database that cannot be opened is then
+    # one line (StartupError) rather than the traceback uvicorn logs for a failed lifespan.
+    asyncio.run(_open_and_close_storage(settings))
     # uvicorn finishes in-flight requests on SIGTERM, closes the pools in the lifespan, then
     # re-raises the signal; this handler makes that (or an early SIGTERM) a clean exit 0.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
-        create_app(settings),
+        app,
+        http=GuardedHttpProtocol.configured(
+            header_timeout=settings.http_header_timeout,
+            body_timeout=settings.http_body_timeout,
+            max_connections=settings.max_connections,
+        ),
         host=settings.host,
         port=settings.port,
         access_log=False,
@@ -116,6 +137,13 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=settings.shutdown_timeout,
     )
     return 0
+
+
+async def _open_and_close_storage(settings: Settings) -> None:
+    from wxsession.runtime import open_storage
+
+    async with open_storage(settings):
+        pass
 
 
 def _exit_cleanly(_signum: int, _frame: object) -> None:
@@ -168,6 +196,7 @@ def _demo(_: argparse.Namespace) -> int:
         settings = Settings(
             appid=None,
             secret=None,
+            dev_mode=True,
             database_url=f"sqlite+aiosqlite:///{Path(workdir) / 'demo.db'}",
             session_store="sql",
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from typing import TextIO
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from pydantic import SecretStr, ValidationError
 
@@ -41,7 +41,10 @@ def mask_url(value: str) -> str:
         query = urlencode(
             [(k, "***" if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in pairs], safe="/"
         )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    if netloc == parts.netloc and query == parts.query:
+        return value  # urlunsplit would drop the empty authority of sqlite:///./file.db
+    rebuilt = f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+    return rebuilt + (f"#{parts.fragment}" if parts.fragment else "")
 
 
 def shown(value: object) -> str:
@@ -81,10 +84,14 @@ def check(out: TextIO) -> int:
         name = env_name(field)
         marker = "*" if name in given else " "
         out.write(f"  {marker} {name:<{width}}  {shown(getattr(settings, field))}\n")
+    problem = settings.service_problem()
+    if problem is not None:
+        out.write(f"\nInvalid configuration:\n  {problem}\n")
+        return 2
     if settings.dev_mode:
         out.write(
-            "\nDEV MODE: no WXSESSION_APPID / WXSESSION_SECRET; WeChat is the built-in emulator."
-            " Never expose this to real users.\n"
+            "\nDEV MODE: every platform is the built-in emulator, and its /_emulator/* routes"
+            " are served. Never expose this to real users.\n"
         )
     out.write("\nThe configuration is valid.\n")
     return 0

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wxsession.db import engine_for
 from wxsession.settings import Settings
+from wxsession.startup import database_errors
 
 _ADVISORY_LOCK_ID = 0x77785345  # "wxSE"
 
@@ -59,9 +60,13 @@ async def upgrade(engine: AsyncEngine) -> None:
 
 async def upgrade_database(settings: Settings) -> str | None:
     """Migrate the database ``settings`` name on an engine of its own (no statement time
-    limit, see :func:`~wxsession.db.engine_for`); returns the revision it is now at."""
+    limit, see :func:`~wxsession.db.engine_for`); returns the revision it is now at. A
+    database that cannot be reached or opened is a :class:`~wxsession.startup.StartupError`."""
     engine = engine_for(settings, migrations=True)
     try:
+        with database_errors(settings.database_url):
+            async with engine.connect():
+                pass  # a failure here is the database's reachability, not a migration's
         await upgrade(engine)
         return await current_revision(engine)
     finally:

@@ -165,6 +165,8 @@ async def open_storage(
     revocation_cache_seconds: float | None = None,
 ) -> AsyncIterator[Storage]:
     """Open the database (migrated when ``auto_migrate``) and the session store; close both.
+    A database that cannot be reached or opened for the migration is a
+    :class:`~wxsession.startup.StartupError`.
 
     The service and the admin CLI share it; the CLI passes ``revocation_cache_seconds=0`` so
     it always reads the revocation point fresh.

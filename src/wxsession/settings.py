@@ -7,7 +7,10 @@ never appear in ``repr`` or logs.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import ipaddress
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     Field,
@@ -44,7 +47,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="WXSESSION_", extra="ignore", frozen=True)
 
-    # WeChat mini program credentials. Both empty means dev mode (in-process emulator).
+    # WeChat mini program credentials. Both unset: dev mode, when allowed (dev_mode below).
     appid: str | None = None
     secret: SecretStr | None = None
     wechat_api_base: str = WECHAT_API_BASE
@@ -84,7 +87,8 @@ class Settings(BaseSettings):
 
     # Secrets at rest (issue 19, point 20): the AES-256-GCM keys that seal stored session_keys,
     # as key_id:base64_key entries, comma-separated; the first seals, all open. Required
-    # outside dev mode; dev mode without it uses a fixed, public dev key (wxsession.data_keys).
+    # with any platform's credentials; without them (dev mode, an adapter that only checks
+    # sessions) a fixed, public dev key stands in (wxsession.data_keys).
     data_keys: SecretStr | None = None
 
     # Scale-out (issue #9): PostgreSQL pool and waits, per process (ignored for SQLite). Every
@@ -153,9 +157,27 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "text"] = "json"
     shutdown_timeout: int = Field(default=20, ge=1, le=300)
+    # Slow clients (issue 19, point 5): seconds a request's line and headers, then its body,
+    # may take to arrive before the connection is closed; and how many connections may be
+    # open at once (beyond it a new one is closed at once). Keep it below `ulimit -n`.
+    http_header_timeout: float = Field(default=10.0, gt=0, le=300)
+    http_body_timeout: float = Field(default=30.0, gt=0, le=3600)
+    max_connections: int = Field(default=1000, ge=1, le=1_000_000)
     # A bearer token /metrics then asks of its scraper; unset: /metrics is open (keep it to
     # the monitoring network).
     metrics_token: SecretStr | None = None
+    # What the service publishes besides its API (issue 19, point 16): /docs (Swagger UI, from
+    # a package, no CDN; needs the document), /openapi.json and /metrics. Switch off what a
+    # production port need not show.
+    serve_docs: bool = True
+    serve_openapi: bool = True
+    serve_metrics: bool = True
+
+    # Dev mode (issue 19, point 2): the in-process emulator stands in for every platform and
+    # its /_emulator/* routes are served. Unset, it is on only when nothing production-like is
+    # set (platform credentials, a non-loopback host, PostgreSQL, Redis); declared after the
+    # settings it looks at, so its default can read them.
+    dev_mode: bool = Field(default_factory=lambda values: not production_signs(values))
 
     @field_validator("appid", "wechat_app_appid", "qq_appid", "douyin_appid")
     @classmethod
@@ -235,17 +257,53 @@ class Settings(BaseSettings):
             raise ValueError("WXSESSION_COOKIE_SAMESITE=none needs WXSESSION_COOKIE_SECURE=true")
         if self.session_max_age < self.session_ttl:
             raise ValueError("WXSESSION_SESSION_MAX_AGE must be at least WXSESSION_SESSION_TTL")
-        if self.data_keys is None and not self.dev_mode:
+        if self.dev_mode and self.appid is not None:
+            raise ValueError("WXSESSION_DEV_MODE=true and WXSESSION_APPID are both set: unset one")
+        for platform, base in self._credentialed_api_bases():
+            if not _secure_api_base(base):
+                raise ValueError(
+                    f"WXSESSION_{platform}_API_BASE is plain http:// to another host, and the"
+                    " secret travels in its query string: use https:// (or a loopback emulator)"
+                )
+        if self.data_keys is None and self._credentialed_api_bases():
             raise ValueError(
-                "WXSESSION_DATA_KEYS is required outside dev mode (it seals stored session "
-                "keys); see docs/deployment.md to generate one"
+                "WXSESSION_DATA_KEYS is required with platform credentials (it seals stored "
+                "session keys); see docs/deployment.md to generate one"
             )
         return self
 
-    @property
-    def dev_mode(self) -> bool:
-        """No WeChat credentials: serve and use the in-process emulator."""
-        return self.appid is None
+    def _credentialed_api_bases(self) -> list[tuple[str, str]]:
+        """(platform, API base) of every platform whose real credentials are set."""
+        return [
+            (platform, base)
+            for platform, appid, base in (
+                ("WECHAT", self.appid, self.wechat_api_base),
+                ("WECHAT_APP", self.wechat_app_appid, self.wechat_app_api_base),
+                ("QQ", self.qq_appid, self.qq_api_base),
+                ("DOUYIN", self.douyin_appid, self.douyin_api_base),
+            )
+            if appid is not None
+        ]
+
+    def service_problem(self) -> str | None:
+        """Why these settings cannot serve, in one line (None: they can). Without WeChat
+        credentials only dev mode serves, and dev mode is never implied by a production-like
+        setting: the operator either forgot the credentials or must opt in to it."""
+        if self.appid is not None or self.dev_mode:
+            return None
+        signs = production_signs(dict(self))
+        because = f" ({', '.join(signs)} set)" if signs else ""
+        return (
+            f"WXSESSION_APPID and WXSESSION_SECRET are not set{because}: set them, or opt in"
+            " to dev mode (the built-in emulator, never for real users) with"
+            " WXSESSION_DEV_MODE=true or `wxsession serve --dev`"
+        )
+
+    def ensure_servable(self) -> None:
+        """Raise :class:`ConfigurationError` with :meth:`service_problem`, if there is one."""
+        problem = self.service_problem()
+        if problem is not None:
+            raise ConfigurationError(problem)
 
     @property
     def effective_appid(self) -> str:
@@ -254,6 +312,43 @@ class Settings(BaseSettings):
     @property
     def effective_secret(self) -> SecretStr:
         return self.secret if self.secret is not None else SecretStr(DEV_SECRET)
+
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+def is_loopback(host: str) -> bool:
+    """``host`` (a name, or an IP literal with or without brackets) stays on this machine."""
+    host = host.strip("[]").lower()
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _secure_api_base(url: str) -> bool:
+    return url.startswith("https://") or is_loopback(urlsplit(url).hostname or "")
+
+
+def production_signs(values: Mapping[str, Any]) -> list[str]:
+    """The settings in ``values`` (validated so far) that only a real deployment sets, by
+    their variable names: any platform's credentials, a non-loopback host, PostgreSQL,
+    Redis."""
+    signs = [
+        f"WXSESSION_{name.upper()}"
+        for name in ("appid", "wechat_app_appid", "qq_appid", "douyin_appid")
+        if values.get(name) is not None
+    ]
+    host = values.get("host")
+    if host is not None and not is_loopback(host):
+        signs.append(f"WXSESSION_HOST={host}")
+    if str(values.get("database_url", "")).startswith("postgresql"):
+        signs.append("WXSESSION_DATABASE_URL (PostgreSQL)")
+    if values.get("session_store", "sql") != "sql":
+        signs.append("WXSESSION_SESSION_STORE (Redis)")
+    return signs
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -23,6 +23,7 @@ from tests.server.conftest import Service
 from tests.support.servers import RedisProcess
 from wxsession.integrations.flask import WxSession, current_user, optional_session
 from wxsession.settings import Settings
+from wxsession.startup import StartupError
 from wxsession.sync import SyncRuntime
 
 
@@ -99,7 +100,7 @@ def test_bad_settings_fail_at_init_app() -> None:
     settings = Settings(database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none")
     try:
         WxSession(app, settings=settings, timeout=1)
-    except OSError:
+    except StartupError:
         pass  # connection refused, raised at start-up rather than at the first request
     else:
         raise AssertionError("init_app opened a runtime on an unreachable database")

@@ -77,3 +77,70 @@ def test_a_rule_across_settings_is_explained_without_the_secret(
     out = capsys.readouterr().out
     assert SECRET not in out
     assert "WXSESSION_SESSION_MAX_AGE must be at least WXSESSION_SESSION_TTL" in out
+
+
+def test_sqlite_url_is_printed_as_given(tmp_path: Path) -> None:
+    result = _check(tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert any(
+        line.split() == ["WXSESSION_DATABASE_URL", "sqlite+aiosqlite:///./wxsession.db"]
+        for line in result.stdout.splitlines()
+    ), result.stdout
+    assert "DEV MODE" in result.stdout
+
+
+def test_production_like_settings_without_credentials_are_not_valid(tmp_path: Path) -> None:
+    """Issue 19: QQ credentials on 0.0.0.0 and no WXSESSION_APPID was called valid, and served
+    the emulator. Now config check refuses as serve does; an explicit opt-in makes it dev."""
+    env = {
+        "WXSESSION_QQ_APPID": "1101",
+        "WXSESSION_QQ_SECRET": SECRET,
+        "WXSESSION_HOST": "0.0.0.0",  # noqa: S104
+    }
+    refused = _check(tmp_path, **env)
+    assert refused.returncode == 2
+    assert "The configuration is valid." not in refused.stdout
+    assert "WXSESSION_QQ_APPID, WXSESSION_HOST=0.0.0.0 set" in refused.stdout
+    assert "WXSESSION_DEV_MODE=true" in refused.stdout
+    assert SECRET not in refused.stdout
+    opted_in = _check(tmp_path, **env, WXSESSION_DEV_MODE="true")
+    assert opted_in.returncode == 0, opted_in.stdout
+    assert "DEV MODE" in opted_in.stdout
+
+
+def test_dev_opt_in_next_to_real_credentials_is_refused(tmp_path: Path) -> None:
+    result = _check(
+        tmp_path,
+        WXSESSION_APPID="wx5e1f0c3a9b7d2e46",
+        WXSESSION_SECRET=SECRET,
+        WXSESSION_DEV_MODE="true",
+    )
+    assert result.returncode == 2
+    assert "WXSESSION_DEV_MODE=true and WXSESSION_APPID are both set" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("platform", "base", "ok"),
+    [
+        ("QQ", "http://api.q.qq.com", False),
+        ("QQ", "http://127.0.0.1:8081/qq", True),
+        ("QQ", "http://localhost:8081/qq", True),
+        ("QQ", "https://api.q.qq.com", True),
+        ("DOUYIN", "http://10.0.0.5/douyin", False),
+    ],
+)
+def test_plain_http_api_base_needs_loopback_when_credentials_are_real(
+    tmp_path: Path, platform: str, base: str, *, ok: bool
+) -> None:
+    result = _check(
+        tmp_path,
+        WXSESSION_APPID="wx5e1f0c3a9b7d2e46",
+        WXSESSION_SECRET=SECRET,
+        **{
+            f"WXSESSION_{platform}_APPID": "1101",
+            f"WXSESSION_{platform}_SECRET": SECRET,
+            f"WXSESSION_{platform}_API_BASE": base,
+        },
+    )
+    assert (result.returncode == 0) is ok, result.stdout
+    assert ("plain http://" in result.stdout) is not ok

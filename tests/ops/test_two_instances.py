@@ -47,6 +47,7 @@ class Pair:
 @pytest.fixture
 def pair(tmp_path: Path, redis_url: str) -> Iterator[Pair]:
     env = {
+        "WXSESSION_DEV_MODE": "true",  # Redis alone does not imply dev mode
         "WXSESSION_SESSION_STORE": redis_url,
         "WXSESSION_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'users.db'}",
         "WXSESSION_LOG_LEVEL": "warning",

@@ -40,6 +40,7 @@ def test_serve_refuses_an_evicting_redis(lru_redis: RedisProcess, tmp_path: Path
     result = run_cli(
         "serve",
         cwd=tmp_path,
+        WXSESSION_DEV_MODE="true",  # past the dev-mode check, on to the store's
         WXSESSION_SESSION_STORE=lru_redis.url,
         WXSESSION_PORT="1",  # never reached: start-up stops before binding
     )

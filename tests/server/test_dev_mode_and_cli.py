@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from tests.support.cli import run_cli, serving
 from wxsession.migrate import head_revision
 
@@ -63,3 +65,67 @@ def test_db_upgrade_command_creates_the_schema(tmp_path: Path) -> None:
     with sqlite3.connect(database) as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     assert {"users", "identities", "sessions", "alembic_version"} <= tables
+
+
+PRODUCTION_LIKE = {
+    "qq credentials": {"WXSESSION_QQ_APPID": "1101", "WXSESSION_QQ_SECRET": "qq-secret-value"},
+    "douyin credentials": {"WXSESSION_DOUYIN_APPID": "tt01", "WXSESSION_DOUYIN_SECRET": "dy-sec"},
+    "app credentials": {"WXSESSION_WECHAT_APP_APPID": "wxa", "WXSESSION_WECHAT_APP_SECRET": "a"},
+    "public host": {"WXSESSION_HOST": "0.0.0.0"},  # noqa: S104 - the finding's bind address
+    "postgresql": {"WXSESSION_DATABASE_URL": "postgresql+asyncpg://wxs:pw@127.0.0.1:1/wxs"},
+    "redis": {"WXSESSION_SESSION_STORE": "redis://127.0.0.1:1/0"},
+}
+
+
+@pytest.mark.parametrize("env", PRODUCTION_LIKE.values(), ids=PRODUCTION_LIKE.keys())
+def test_serve_never_starts_dev_mode_implicitly_next_to_production_settings(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Issue 19: only QQ credentials (or 0.0.0.0, PostgreSQL, Redis) and no WXSESSION_APPID
+    served /_emulator/* to anyone. Now serve refuses, in one line naming what to set."""
+    result = run_cli("serve", "--port", "1", cwd=tmp_path, **env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    (line,) = result.stderr.splitlines()
+    assert "WXSESSION_APPID" in line
+    assert "WXSESSION_DEV_MODE=true" in line
+    assert "--dev" in line
+    assert "pw@" not in line  # the database password is not echoed
+
+
+def test_serve_refuses_dev_mode_on_a_public_host_given_on_the_command_line(
+    tmp_path: Path,
+) -> None:
+    result = run_cli("serve", "--host", "0.0.0.0", "--port", "1", cwd=tmp_path)  # noqa: S104
+    assert result.returncode == 2
+    assert "WXSESSION_HOST=0.0.0.0" in result.stderr
+
+
+def test_explicit_dev_opt_in_serves_the_emulator_and_says_where(tmp_path: Path) -> None:
+    env = {"WXSESSION_DEV_MODE": "true", "WXSESSION_HOST": "0.0.0.0"}  # noqa: S104
+    with serving(tmp_path, **env) as (server, http):
+        assert http.post("/_emulator/login", json={"user": "dev-user"}).status_code == 200
+        server.terminate()
+        output, _ = server.communicate(timeout=20)
+    assert "DEV MODE (bound to 0.0.0.0: REACHABLE FROM OTHER MACHINES)" in output
+
+
+def test_production_settings_serve_no_emulator(tmp_path: Path) -> None:
+    env = {"WXSESSION_APPID": "wx0123456789abcdef", "WXSESSION_SECRET": "real-secret"}
+    with serving(tmp_path, **env) as (server, http):
+        assert http.post("/_emulator/login", json={"user": "x"}).status_code == 404
+        assert http.post("/_emulator/faults", json={"latency_ms": 1}).status_code == 404
+        server.terminate()
+        output, _ = server.communicate(timeout=20)
+    assert "DEV MODE" not in output
+
+
+def test_plain_http_api_base_is_refused_with_real_credentials(tmp_path: Path) -> None:
+    env = {
+        "WXSESSION_APPID": "wx0123456789abcdef",
+        "WXSESSION_SECRET": "real-secret",
+        "WXSESSION_WECHAT_API_BASE": "http://api.weixin.qq.com",
+    }
+    result = run_cli("serve", "--port", "1", cwd=tmp_path, **env)
+    assert result.returncode == 2
+    assert "WXSESSION_WECHAT_API_BASE is plain http://" in result.stderr
+    assert "real-secret" not in result.stderr

@@ -12,26 +12,30 @@ from fastapi import FastAPI
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.clock import Clock, system_clock
 from wxsession.runtime import Runtime, dev_emulator
+from wxsession.server.docs_routes import docs_router
 from wxsession.server.errors import install_error_handlers
 from wxsession.server.fast_routes import ServiceApp
 from wxsession.server.identity_routes import router as identity_router
 from wxsession.server.introspection_routes import router as introspection_router
 from wxsession.server.middleware import AccessLog, BodySizeLimit
 from wxsession.server.openapi_doc import document_api
+from wxsession.server.ops_routes import metrics_router
 from wxsession.server.ops_routes import router as ops_router
 from wxsession.server.password_routes import router as password_router
 from wxsession.server.provider_routes import router as provider_router
 from wxsession.server.routes import router
 from wxsession.server.session_routes import router as session_router
 from wxsession.server.wechat_routes import router as wechat_router
-from wxsession.settings import Settings, load_settings
+from wxsession.settings import Settings, is_loopback, load_settings
 from wxsession.wechat.emulator import Emulator, emulator_routes
 
 log = logging.getLogger("wxsession")
 
+OPENAPI_PATH = "/openapi.json"
+
 DEV_MODE_BANNER = """
 ==============================================================================
- wxsession is running in DEV MODE: no WXSESSION_APPID / WXSESSION_SECRET set.
+ wxsession is running in DEV MODE (bound to {host}{scope}).
  WeChat is the built-in emulator, and its routes (/_emulator/login, ...) are
  served on this port. Never expose a dev-mode server to real users.
 ==============================================================================""".strip("\n")
@@ -48,13 +52,15 @@ def create_app(
     this app's own port); pass ``emulator`` to share one with tests, ``password_hasher`` to
     watch the password hashing work."""
     settings = settings or load_settings()
+    settings.ensure_servable()
     if settings.dev_mode:
         emulator = emulator or dev_emulator()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.dev_mode:
-            log.warning("\n%s", DEV_MODE_BANNER)
+            scope = "" if is_loopback(settings.host) else ": REACHABLE FROM OTHER MACHINES"
+            log.warning("\n%s", DEV_MODE_BANNER.format(host=settings.host, scope=scope))
         async with Runtime.open(
             settings, clock=clock, emulator=emulator, password_hasher=password_hasher
         ) as runtime:
@@ -74,6 +80,10 @@ def create_app(
         # query carrier it would put the token in a Location header (and a second URL). The
         # API's paths are fixed; another spelling is a 404.
         redirect_slashes=False,
+        # FastAPI's /docs and /redoc load their scripts from a CDN; ours is docs_routes.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=OPENAPI_PATH if settings.serve_openapi else None,
     )
     install_error_handlers(app)
     app.include_router(router)
@@ -83,6 +93,10 @@ def create_app(
     app.include_router(wechat_router)
     app.include_router(introspection_router)
     app.include_router(ops_router)
+    if settings.serve_metrics:
+        app.include_router(metrics_router)
+    if settings.serve_docs and settings.serve_openapi:
+        app.include_router(docs_router(OPENAPI_PATH))
     app.include_router(provider_router)  # last: its path pattern must not shadow fixed ones
     document_api(app)
 

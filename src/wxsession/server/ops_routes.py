@@ -37,6 +37,7 @@ CHECK_TIMEOUT = 2.0
 """Seconds each readiness check may take; below Kubernetes' default probe timeout budget."""
 
 router = APIRouter(tags=["ops"])
+metrics_router = APIRouter(tags=["ops"])  # apart: WXSESSION_SERVE_METRICS=false leaves it out
 
 _NO_STORE = {"Cache-Control": "no-store"}
 
@@ -99,7 +100,7 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if ready else 503, headers=_NO_STORE)
 
 
-@router.get(
+@metrics_router.get(
     "/metrics",
     summary="Prometheus metrics (text exposition format)",
     response_class=PlainTextResponse,
