@@ -172,8 +172,14 @@ class SessionManager:
         self, token: str, digest: bytes, cached: ActiveSession | None
     ) -> ActiveSession:
         """The session of ``token``: ``cached`` if its user's revocation point, read now,
-        admits it; else the store's copy, checked, renewed if due, and cached."""
-        if cached is not None and await self._within_revocation_point(cached.record):
+        admits it and the cache still vouches for it once that read is back (a slow read must
+        not stretch a hit past the subscriber's proof, nor past an invalidation that came
+        meanwhile); else the store's copy, checked, renewed if due, and cached."""
+        if (
+            cached is not None
+            and await self._within_revocation_point(cached.record)
+            and self._cached(digest) is cached
+        ):
             return cached
         key = tokens.key_from(token, digest)
         cache = self.cache
