@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.server.conftest import Service
 from tests.server.raw_store import delete_user_row, exists, read_record, reinsert
@@ -117,3 +119,63 @@ def test_v3_3_1_a_deleted_users_surviving_session_is_401_not_500(make_service: A
         response = service.get(path, token)
         assert response.status_code == 401, path
         assert response.json()["error"]["code"] == "SESSION_INVALID"
+
+
+def _logout(service: Service, ended: str, keeper: str) -> None:
+    assert service.post("/v1/auth/logout", ended).status_code == 204
+
+
+def _end_by_id(service: Service, ended: str, keeper: str) -> None:
+    listed = service.get("/v1/sessions", keeper).json()["sessions"]
+    (other,) = [s["id"] for s in listed if not s["current"]]
+    assert service.http.delete(f"/v1/sessions/{other}", headers=_bearer(keeper)).status_code == 204
+
+
+def _end_others(service: Service, ended: str, keeper: str) -> None:
+    answer = service.http.delete("/v1/sessions", headers=_bearer(keeper))
+    assert answer.status_code == 200 and answer.json() == {"ended": 1}
+
+
+def _admin_revoke_one(service: Service, ended: str, keeper: str) -> None:
+    user_id = service.get("/v1/me", keeper).json()["id"]
+    listed = service.get("/v1/sessions", keeper).json()["sessions"]
+    (other,) = [s["id"] for s in listed if not s["current"]]
+
+    async def revoke() -> int:
+        async with Admin.open(service.settings) as admin:
+            return await admin.revoke(user_id, other)
+
+    assert asyncio.run(revoke()) == 1
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize(
+    "end", [_logout, _end_by_id, _end_others, _admin_revoke_one], ids=lambda f: f.__name__[1:]
+)
+def test_a_session_ended_alone_stays_dead_when_its_record_is_reinserted(
+    make_service: Any, end: Callable[[Service, str, str], None]
+) -> None:
+    """Ending one session, or the others, is durable like log out everywhere (issue 19
+    point 21): recorded in SQL before the store's delete, so the record coming back (a delete
+    lost in a failover) is refused, deleted again, and the user's other session lives on.
+    A zero cache window makes the admin CLI's end (another process) visible at once; the
+    server's own ends need none."""
+    window = 0 if end is _admin_revoke_one else 5
+    service: Service = make_service(revocation_cache_seconds=window)
+    ended, keeper = service.session_for("wyn"), service.session_for("wyn")
+    stored = read_record(service, ended)
+    assert stored is not None
+    end(service, ended, keeper)
+    assert not exists(service, ended)
+
+    reinsert(service, ended, stored)  # the delete is "lost": the record is back
+    response = service.get("/v1/me", ended)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "SESSION_INVALID"
+    assert not exists(service, ended)  # and the survivor is cleaned up
+    assert service.get("/v1/me", keeper).status_code == 200
+    listed = service.get("/v1/sessions", keeper).json()["sessions"]
+    assert [s["current"] for s in listed] == [True]

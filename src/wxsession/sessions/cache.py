@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
+from wxsession import tokens
 from wxsession.errors import SessionStoreUnavailable
 
 if TYPE_CHECKING:
@@ -133,6 +134,9 @@ class SessionCache:
         kind, name = message[:2], message[2:].decode("ascii", "replace")
         if kind == SESSION:
             self._drop_session(name)
+            place = tokens.split_key(name)
+            if place is not None:  # its user's revocation point now names it: read it afresh
+                self.on_user_invalidated(place[0])
         elif kind == USER:
             self.drop_user(name)
         else:
