@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from wxsession.accounts.models import User
 from wxsession.accounts.repository import AccountRepository
 from wxsession.providers.base import Identity
-from wxsession.sessions.ended import SqlRevocations
+from wxsession.sessions.ended import SqlRevocations, ended_sessions_table
 from wxsession.sessions.revocation import RevocationCache, RevocationPoint
 
 
@@ -82,3 +83,35 @@ async def test_known_answers_from_memory_only_while_the_entry_is_fresh(
     now[0] = 5.0
     assert epochs.known(user.id) is None  # lapsed
     assert source.reads == 2  # known() itself never reads
+
+
+async def test_single_ends_are_read_with_the_epoch_and_pruned_once_lapsed(
+    accounts: AccountRepository, revocation_source: SqlRevocations, user: User
+) -> None:
+    """Sessions ended alone are part of the revocation point until they would have lapsed;
+    later writes prune them (no background job), and ending one twice keeps one row."""
+    other = await accounts.register(Identity("wechat", "wxapp", "openid-2", None, None))
+    await revocation_source.end_sessions(user.id, ["aa", "bb"], until=100.0, now=0.0)
+    await revocation_source.end_sessions(user.id, ["bb"], until=120.0, now=1.0)
+    assert await revocation_source.revocation_point(user.id, 50.0) == RevocationPoint(
+        0, frozenset({"aa", "bb"})
+    )
+    assert await revocation_source.revocation_point(other.id, 50.0) == RevocationPoint(
+        0, frozenset()
+    )
+    assert await revocation_source.revocation_point(user.id, 110.0) == RevocationPoint(
+        0,
+        frozenset({"bb"}),  # aa would have lapsed: no longer read
+    )
+
+    async def rows() -> list[tuple[str, str]]:
+        async with revocation_source.engine.connect() as conn:
+            found = await conn.execute(
+                select(ended_sessions_table.c.user_id, ended_sessions_table.c.public_id)
+            )
+            return sorted((u, p) for u, p in found.all())
+
+    assert await rows() == [(user.id, "aa"), (user.id, "bb")]
+    await revocation_source.end_sessions(other.id, ["cc"], until=300.0, now=200.0)
+    assert await rows() == [(other.id, "cc")]  # another user's write, a minute on, pruned them
+    assert await revocation_source.revocation_point("no-such-user", 0.0) is None
