@@ -5,15 +5,25 @@ racing a logout cannot bring it back."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.server.conftest import Service
-from tests.server.raw_store import delete_user_row, exists, read_record, reinsert
+from tests.server.conftest import Service, error_code_of
+from tests.server.raw_store import (
+    delete_user_row,
+    exists,
+    read_record,
+    reinsert,
+    session_epoch,
+)
+from tests.support.logs import attached
+from tests.support.servers import RedisProcess
 from wxsession.admin import Admin
 
 
@@ -179,3 +189,49 @@ def test_a_session_ended_alone_stays_dead_when_its_record_is_reinserted(
     assert service.get("/v1/me", keeper).status_code == 200
     listed = service.get("/v1/sessions", keeper).json()["sessions"]
     assert [s["current"] for s in listed] == [True]
+
+
+@pytest.mark.parametrize("backend", ["redis+postgres"], indirect=True)
+def test_logout_everywhere_during_a_redis_freeze_answers_what_happened(
+    make_service: Any, own_redis: RedisProcess
+) -> None:
+    """Redis frozen (SIGSTOP) just after the session was seen, so the check passes from the
+    hot-session cache: once the revocation point is raised in SQL the answer is 204 (it is
+    the truth; the store's deletes are logged as pending), never a 503 that would make the
+    client believe nothing happened. A request refused before anything was written is 503.
+    After the thaw every session of the user is refused."""
+    service: Service = make_service(session_store=own_redis.url, redis_timeout=0.3)
+    acting, other = service.session_for("xia"), service.session_for("xia")
+    user_id = service.get("/v1/me", acting).json()["id"]
+    pending = Records()
+    committed = None
+    with attached(pending, "wxsession.sessions", logging.WARNING):
+        for _ in range(5):  # the freeze must land inside the cache's trust window
+            assert service.get("/v1/me", acting).status_code == 200  # cached now
+            before = session_epoch(service, user_id)
+            own_redis.pause()
+            try:
+                answer = service.post("/v1/auth/logout-all", acting)
+            finally:
+                own_redis.resume()
+            if session_epoch(service, user_id) == before:
+                assert answer.status_code == 503, answer.text  # nothing done: fail closed
+                assert error_code_of(answer) == "SESSION_STORE_UNAVAILABLE"
+                time.sleep(1.0)  # the subscriber proves itself current again
+                continue
+            committed = answer
+            break
+    assert committed is not None, "the freeze never landed inside the trust window"
+    assert committed.status_code == 204, committed.text
+    assert any("pending" in message for message in pending.messages)
+    for token in (acting, other):
+        assert service.get("/v1/me", token).status_code == 401
+
+
+class Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
