@@ -189,6 +189,8 @@ def test_a_session_ended_alone_stays_dead_when_its_record_is_reinserted(
     assert service.get("/v1/me", keeper).status_code == 200
     listed = service.get("/v1/sessions", keeper).json()["sessions"]
     assert [s["current"] for s in listed] == [True]
+    alone = service.http.delete("/v1/sessions", headers=_bearer(keeper))
+    assert alone.status_code == 200 and alone.json() == {"ended": 0}
 
 
 @pytest.mark.parametrize("backend", ["redis+postgres"], indirect=True)

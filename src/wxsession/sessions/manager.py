@@ -216,12 +216,14 @@ class SessionManager:
         return active
 
     async def end(self, session: ActiveSession) -> None:
-        await self._end([session.key])
+        await self._end(session.record.user_id, [(session.key, session.record)])
 
     async def end_token(self, token: str) -> None:
         """End the session behind a presented token, if it is one of ours."""
         if tokens.is_well_formed(token):
-            await self._end([tokens.storage_key(token)])
+            key = tokens.storage_key(token)
+            place = tokens.split_key(key)
+            await self._end(None if place is None else place[0], [(key, None)])
 
     async def end_all_for_user(self, user_id: str) -> int:
         ended = await self.store.delete_for_user(user_id)
@@ -270,7 +272,7 @@ class SessionManager:
         has no such session (another user's id is "not found" too)."""
         for key, record in await self.list_active(user_id):
             if record.public_id == public_id:
-                await self._end([key])
+                await self._end(user_id, [(key, record)])
                 return record
         return None
 
@@ -284,7 +286,7 @@ class SessionManager:
             for key, record in await self.store.list_for_user(user_id, self.clock())
             if key != active.key
         ]
-        await self._end([key for key, _ in others])
+        await self._end(user_id, others)
         return [record for _, record in others]
 
     async def _evict_beyond_limit(
@@ -306,22 +308,24 @@ class SessionManager:
                 evicted.append(record)
         return evicted
 
-    async def _end(self, keys: Sequence[str]) -> None:
-        """End the sessions stored under ``keys`` for good: registered ones are recorded in
-        SQL first (a durable end: their delete may be lost in a failover), then deleted and
-        announced. Once recorded, a store failure leaves the deletes pending (logged), not a
-        503: the sessions are refused already. Pending sessions have no user to record them
-        under; their delete is all there is."""
-        registered = [place for key in keys if (place := tokens.split_key(key)) is not None]
-        if self.revocations is None or not registered:
-            for key in keys:
+    async def _end(
+        self, user_id: str | None, ended: Sequence[tuple[str, SessionRecord | None]]
+    ) -> None:
+        """End ``user_id``'s sessions ``ended`` (store key, and record when read) for good:
+        recorded in SQL first by public id (a durable end: their delete may be lost in a
+        failover), then deleted and announced. Once recorded, a store failure leaves the
+        deletes pending (logged), not a 503: the sessions are refused already. A pending
+        session has no user to record it under; its delete is all there is."""
+        if not ended:
+            return
+        if self.revocations is None or user_id is None:
+            for key, _ in ended:
                 await self._delete(key)
             return
-        user_id = registered[0][0]
-        assert all(place[0] == user_id for place in registered)  # one user's sessions
+        public_ids = [tokens.public_id(key) if r is None else r.public_id for key, r in ended]
         until = self.clock() + self.idle_ttl + END_MARGIN
-        await self.revocations.end(user_id, [tokens.public_id(key) for key in keys], until)
-        for key in keys:
+        await self.revocations.end(user_id, public_ids, until)
+        for key, _ in ended:
             await _pending_on_failure(self._delete(key), "end session")
 
     async def _delete(self, key: str) -> bool:
