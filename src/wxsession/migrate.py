@@ -31,6 +31,7 @@ _ADVISORY_LOCK_ID = 0x77785345  # "wxSE"
 def target_metadata() -> MetaData:
     """The metadata of every table, with their modules imported so the tables are registered."""
     import wxsession.accounts.models
+    import wxsession.sessions.ended
     import wxsession.sessions.sql
     import wxsession.throttle.sql  # noqa: F401
     from wxsession.db import Base

@@ -27,6 +27,7 @@ from wxsession.db import engine_for
 from wxsession.metrics import Metrics
 from wxsession.providers.backoff import Backoff
 from wxsession.providers.registry import DEV_CREDENTIALS, build_providers
+from wxsession.sessions.ended import SqlRevocations
 from wxsession.sessions.factory import open_store
 from wxsession.sessions.invalidation import cache_for
 from wxsession.sessions.manager import SessionManager
@@ -204,7 +205,9 @@ async def open_storage(
                     clock=clock,
                     metrics=metrics,
                     max_sessions=settings.max_sessions_per_user,
-                    revocations=RevocationCache(accounts, ttl=cache_seconds),
+                    revocations=RevocationCache(
+                        SqlRevocations(engine, accounts), ttl=cache_seconds, clock=clock
+                    ),
                     cache=cache,
                     invalidations=invalidations,
                 )

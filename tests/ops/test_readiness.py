@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import text
 
 from tests.server.conftest import APPID, SECRET, Service
 from tests.support.emulator import running_emulator
@@ -72,3 +75,56 @@ def test_pending_migrations_are_not_ready_until_upgraded(tmp_path: Path) -> None
             asyncio.run(upgrade())
             after = http.get("/readyz")
             assert after.status_code == 200, after.text
+
+
+def _database_read_only(service: Service, read_only: bool) -> None:
+    """Make the service's PostgreSQL database refuse (or take) writes in every new session,
+    and end the sessions it has open so its pool reconnects under the new setting."""
+
+    async def run() -> None:
+        engine = create_engine(service.settings.database_url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text("SET TRANSACTION READ WRITE"))
+                name = (await connection.execute(text("SELECT current_database()"))).scalar()
+                setting = "on" if read_only else "off"
+                await connection.execute(
+                    text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = {setting}')
+                )
+                await connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+def _settled_readiness(service: Service) -> httpx.Response:
+    """/readyz once the pool has replaced the connections the database ended (a probe that
+    drew one of them says ``unavailable``; bounded, not a timing assertion)."""
+    for _ in range(20):
+        ready = service.http.get("/readyz")
+        if ready.json()["checks"].get("database") != "unavailable":
+            return ready
+        time.sleep(0.1)
+    return ready
+
+
+@pytest.mark.parametrize("backend", ["redis+postgres"], indirect=True)
+def test_a_database_that_refuses_writes_is_not_ready(service: Service) -> None:
+    """Reads still work (the migration check passes) but a login could not be stored: the
+    instance is out of rotation, and the verdict says why (issue 19, point 13)."""
+    assert service.http.get("/readyz").status_code == 200
+    _database_read_only(service, True)
+    ready = _settled_readiness(service)
+    assert ready.status_code == 503
+    assert ready.json() == {
+        "status": "unavailable",
+        "checks": {"store": "ok", "database": "read_only", "migrations": "ok"},
+    }
+    _database_read_only(service, False)
+    assert _settled_readiness(service).status_code == 200

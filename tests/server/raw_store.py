@@ -73,3 +73,9 @@ def delete_user_row(service: Service, user_id: str) -> None:
     """Remove a user straight from SQL, leaving their session records where they are."""
     _sql(service, "DELETE FROM identities WHERE user_id = :u", {"u": user_id})
     _sql(service, "DELETE FROM users WHERE id = :u", {"u": user_id})
+
+
+def session_epoch(service: Service, user_id: str) -> int:
+    """The user's revocation point as stored in SQL."""
+    ((epoch,),) = _sql(service, "SELECT session_epoch FROM users WHERE id = :u", {"u": user_id})
+    return int(epoch)

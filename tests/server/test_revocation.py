@@ -5,13 +5,25 @@ racing a logout cannot bring it back."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.server.conftest import Service
-from tests.server.raw_store import delete_user_row, exists, read_record, reinsert
+from tests.server.conftest import Service, error_code_of
+from tests.server.raw_store import (
+    delete_user_row,
+    exists,
+    read_record,
+    reinsert,
+    session_epoch,
+)
+from tests.support.logs import attached
+from tests.support.servers import RedisProcess
 from wxsession.admin import Admin
 
 
@@ -117,3 +129,111 @@ def test_v3_3_1_a_deleted_users_surviving_session_is_401_not_500(make_service: A
         response = service.get(path, token)
         assert response.status_code == 401, path
         assert response.json()["error"]["code"] == "SESSION_INVALID"
+
+
+def _logout(service: Service, ended: str, keeper: str) -> None:
+    assert service.post("/v1/auth/logout", ended).status_code == 204
+
+
+def _end_by_id(service: Service, ended: str, keeper: str) -> None:
+    listed = service.get("/v1/sessions", keeper).json()["sessions"]
+    (other,) = [s["id"] for s in listed if not s["current"]]
+    assert service.http.delete(f"/v1/sessions/{other}", headers=_bearer(keeper)).status_code == 204
+
+
+def _end_others(service: Service, ended: str, keeper: str) -> None:
+    answer = service.http.delete("/v1/sessions", headers=_bearer(keeper))
+    assert answer.status_code == 200 and answer.json() == {"ended": 1}
+
+
+def _admin_revoke_one(service: Service, ended: str, keeper: str) -> None:
+    user_id = service.get("/v1/me", keeper).json()["id"]
+    listed = service.get("/v1/sessions", keeper).json()["sessions"]
+    (other,) = [s["id"] for s in listed if not s["current"]]
+
+    async def revoke() -> int:
+        async with Admin.open(service.settings) as admin:
+            return await admin.revoke(user_id, other)
+
+    assert asyncio.run(revoke()) == 1
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize(
+    "end", [_logout, _end_by_id, _end_others, _admin_revoke_one], ids=lambda f: f.__name__[1:]
+)
+def test_a_session_ended_alone_stays_dead_when_its_record_is_reinserted(
+    make_service: Any, end: Callable[[Service, str, str], None]
+) -> None:
+    """Ending one session, or the others, is durable like log out everywhere (issue 19
+    point 21): recorded in SQL before the store's delete, so the record coming back (a delete
+    lost in a failover) is refused, deleted again, and the user's other session lives on.
+    A zero cache window makes the admin CLI's end (another process) visible at once; the
+    server's own ends need none."""
+    window = 0 if end is _admin_revoke_one else 5
+    service: Service = make_service(revocation_cache_seconds=window)
+    ended, keeper = service.session_for("wyn"), service.session_for("wyn")
+    stored = read_record(service, ended)
+    assert stored is not None
+    end(service, ended, keeper)
+    assert not exists(service, ended)
+
+    reinsert(service, ended, stored)  # the delete is "lost": the record is back
+    response = service.get("/v1/me", ended)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "SESSION_INVALID"
+    assert not exists(service, ended)  # and the survivor is cleaned up
+    assert service.get("/v1/me", keeper).status_code == 200
+    listed = service.get("/v1/sessions", keeper).json()["sessions"]
+    assert [s["current"] for s in listed] == [True]
+    alone = service.http.delete("/v1/sessions", headers=_bearer(keeper))
+    assert alone.status_code == 200 and alone.json() == {"ended": 0}
+
+
+@pytest.mark.parametrize("backend", ["redis+postgres"], indirect=True)
+def test_logout_everywhere_during_a_redis_freeze_answers_what_happened(
+    make_service: Any, own_redis: RedisProcess
+) -> None:
+    """Redis frozen (SIGSTOP) just after the session was seen, so the check passes from the
+    hot-session cache: once the revocation point is raised in SQL the answer is 204 (it is
+    the truth; the store's deletes are logged as pending), never a 503 that would make the
+    client believe nothing happened. A request refused before anything was written is 503.
+    After the thaw every session of the user is refused."""
+    service: Service = make_service(session_store=own_redis.url, redis_timeout=0.3)
+    acting, other = service.session_for("xia"), service.session_for("xia")
+    user_id = service.get("/v1/me", acting).json()["id"]
+    pending = Records()
+    committed = None
+    with attached(pending, "wxsession.sessions", logging.WARNING):
+        for _ in range(5):  # the freeze must land inside the cache's trust window
+            assert service.get("/v1/me", acting).status_code == 200  # cached now
+            before = session_epoch(service, user_id)
+            own_redis.pause()
+            try:
+                answer = service.post("/v1/auth/logout-all", acting)
+            finally:
+                own_redis.resume()
+            if session_epoch(service, user_id) == before:
+                assert answer.status_code == 503, answer.text  # nothing done: fail closed
+                assert error_code_of(answer) == "SESSION_STORE_UNAVAILABLE"
+                time.sleep(1.0)  # the subscriber proves itself current again
+                continue
+            committed = answer
+            break
+    assert committed is not None, "the freeze never landed inside the trust window"
+    assert committed.status_code == 204, committed.text
+    assert any("pending" in message for message in pending.messages)
+    for token in (acting, other):
+        assert service.get("/v1/me", token).status_code == 401
+
+
+class Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())

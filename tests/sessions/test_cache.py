@@ -17,10 +17,11 @@ from wxsession.accounts.repository import AccountRepository
 from wxsession.errors import SessionInvalid, SessionStoreUnavailable
 from wxsession.providers.base import Identity
 from wxsession.sessions.cache import SessionCache
+from wxsession.sessions.ended import SqlRevocations
 from wxsession.sessions.invalidation import cache_for
 from wxsession.sessions.manager import ActiveSession, SessionManager
 from wxsession.sessions.redis import RedisSessionStore
-from wxsession.sessions.revocation import RevocationCache
+from wxsession.sessions.revocation import RevocationCache, RevocationPoint
 
 IDENTITY = Identity("wechat", "wxapp", "openid-1", None, "session-key")
 
@@ -210,52 +211,50 @@ def test_unknown_announcements_empty_the_cache() -> None:
 
 
 async def test_an_epoch_read_racing_an_announcement_is_not_cached(
-    accounts: AccountRepository,
+    accounts: AccountRepository, revocation_source: SqlRevocations
 ) -> None:
     user = await accounts.register(IDENTITY)
     read, release = asyncio.Event(), asyncio.Event()
 
-    class HeldRead:
-        """The real repository, holding a read's answer until told to let it go."""
+    class HeldRead(SqlRevocations):
+        """The real revocation points, holding a read's answer until told to let it go."""
 
-        async def session_epoch(self, user_id: str) -> int | None:
-            epoch = await accounts.session_epoch(user_id)
+        def __init__(self, real: SqlRevocations) -> None:
+            super().__init__(real.engine, real.accounts)
+
+        async def revocation_point(self, user_id: str, now: float) -> RevocationPoint | None:
+            point = await revocation_source.revocation_point(user_id, now)
             read.set()
             await release.wait()
-            return epoch
+            return point
 
-        async def raise_session_epoch(self, user_id: str) -> int | None:
-            return await accounts.raise_session_epoch(user_id)
-
-    epochs = RevocationCache(HeldRead(), ttl=60)
-    racing = asyncio.create_task(epochs.epoch(user.id))
+    epochs = RevocationCache(HeldRead(revocation_source), ttl=60)
+    racing = asyncio.create_task(epochs.point(user.id))
     await read.wait()
     assert await accounts.raise_session_epoch(user.id) == 1  # another instance revokes
     epochs.forget(user.id)  # ... and its announcement arrives
     release.set()
-    assert await racing == 0  # the read that started before it
+    assert await racing == RevocationPoint(0, frozenset())  # the read that started before it
     release.clear()
-    reading_again = asyncio.create_task(epochs.epoch(user.id))
+    reading_again = asyncio.create_task(epochs.point(user.id))
     await asyncio.sleep(0)
     release.set()
-    assert await reading_again == 1  # the stale answer was not kept
+    assert await reading_again == RevocationPoint(1, frozenset())  # the stale one was not kept
 
 
 async def test_concurrent_reads_of_a_lapsed_entry_make_one_database_read(
-    accounts: AccountRepository,
+    accounts: AccountRepository, revocation_source: SqlRevocations
 ) -> None:
     user = await accounts.register(IDENTITY)
     reads = 0
 
-    class Counting:
-        async def session_epoch(self, user_id: str) -> int | None:
+    class Counting(SqlRevocations):
+        async def revocation_point(self, user_id: str, now: float) -> RevocationPoint | None:
             nonlocal reads
             reads += 1
-            return await accounts.session_epoch(user_id)
+            return await super().revocation_point(user_id, now)
 
-        async def raise_session_epoch(self, user_id: str) -> int | None:
-            return await accounts.raise_session_epoch(user_id)
-
-    epochs = RevocationCache(Counting(), ttl=60)
-    assert await asyncio.gather(*(epochs.epoch(user.id) for _ in range(20))) == [0] * 20
+    epochs = RevocationCache(Counting(revocation_source.engine, accounts), ttl=60)
+    points = await asyncio.gather(*(epochs.point(user.id) for _ in range(20)))
+    assert points == [RevocationPoint(0, frozenset())] * 20
     assert reads == 1

@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from wxsession.accounts.models import User
 from wxsession.accounts.repository import AccountRepository
 from wxsession.providers.base import Identity
-from wxsession.sessions.revocation import RevocationCache
+from wxsession.sessions.ended import SqlRevocations, ended_sessions_table
+from wxsession.sessions.revocation import RevocationCache, RevocationPoint
 
 
-class CountingSource:
-    """The real repository, counting how often the cache goes to SQL."""
+class CountingSource(SqlRevocations):
+    """The real revocation points, counting how often the cache goes to SQL."""
 
-    def __init__(self, accounts: AccountRepository) -> None:
-        self.accounts = accounts
+    def __init__(self, real: SqlRevocations) -> None:
+        super().__init__(real.engine, real.accounts)
         self.reads = 0
 
-    async def session_epoch(self, user_id: str) -> int | None:
+    async def revocation_point(self, user_id: str, now: float) -> RevocationPoint | None:
         self.reads += 1
-        return await self.accounts.session_epoch(user_id)
+        return await super().revocation_point(user_id, now)
 
-    async def raise_session_epoch(self, user_id: str) -> int | None:
-        return await self.accounts.raise_session_epoch(user_id)
+
+async def epoch(cache: RevocationCache, user_id: str) -> int | None:
+    point = await cache.point(user_id)
+    return None if point is None else point.epoch
 
 
 @pytest.fixture
@@ -31,51 +35,83 @@ async def user(accounts: AccountRepository) -> User:
 
 
 async def test_cache_window_own_revocations_and_gone_users(
-    accounts: AccountRepository, user: User
+    accounts: AccountRepository, revocation_source: SqlRevocations, user: User
 ) -> None:
     now = [0.0]
-    source = CountingSource(accounts)
+    source = CountingSource(revocation_source)
     here = RevocationCache(source, ttl=5, monotonic=lambda: now[0])
-    elsewhere = RevocationCache(accounts, ttl=5)  # another process on the same database
+    elsewhere = RevocationCache(revocation_source, ttl=5)  # another process, same database
 
-    assert await here.epoch(user.id) == 0
-    assert await here.epoch(user.id) == 0
+    assert await epoch(here, user.id) == 0
+    assert await epoch(here, user.id) == 0
     assert source.reads == 1  # one SQL read per user per window, not per request
 
     assert await elsewhere.revoke(user.id) == 1
     now[0] = 4.9
-    assert await here.epoch(user.id) == 0  # the accepted window: up to ttl seconds late
+    assert await epoch(here, user.id) == 0  # the accepted window: up to ttl seconds late
     now[0] = 5.0
-    assert await here.epoch(user.id) == 1
+    assert await epoch(here, user.id) == 1
 
     assert await here.revoke(user.id) == 2  # this process's own revocation: at once
-    assert await here.epoch(user.id) == 2
+    assert await epoch(here, user.id) == 2
     stored = await accounts.get_user(user.id)
     assert stored is not None and stored.sessions_revoked_at is not None
 
     assert await accounts.delete_user(user.id)
     now[0] = 20.0
-    assert await here.epoch(user.id) is None  # a gone user: nothing of theirs is valid
+    assert await epoch(here, user.id) is None  # a gone user: nothing of theirs is valid
     assert await here.revoke("no-such-user") is None
 
 
 async def test_known_answers_from_memory_only_while_the_entry_is_fresh(
-    accounts: AccountRepository, user: User
+    revocation_source: SqlRevocations, user: User
 ) -> None:
     """The per-request check without a coroutine: anything it cannot answer from a fresh
-    entry is ``None``, which sends the caller to :meth:`RevocationCache.epoch`."""
+    entry is ``None``, which sends the caller to :meth:`RevocationCache.point`."""
     now = [0.0]
-    source = CountingSource(accounts)
+    source = CountingSource(revocation_source)
     epochs = RevocationCache(source, ttl=5, monotonic=lambda: now[0])
 
     assert epochs.known(user.id) is None  # never read: not known
-    assert await epochs.epoch(user.id) == 0
-    assert epochs.known(user.id) == 0
+    assert await epoch(epochs, user.id) == 0
+    assert epochs.known(user.id) == RevocationPoint(0, frozenset())
     assert await epochs.revoke(user.id) == 1
-    assert epochs.known(user.id) == 1  # this process's own revocation, at once
+    assert epochs.known(user.id) == RevocationPoint(1, frozenset())  # its own revocation: at once
     epochs.forget(user.id)  # announced from elsewhere
     assert epochs.known(user.id) is None
-    assert await epochs.epoch(user.id) == 1
+    assert await epoch(epochs, user.id) == 1
     now[0] = 5.0
     assert epochs.known(user.id) is None  # lapsed
     assert source.reads == 2  # known() itself never reads
+
+
+async def test_single_ends_are_read_with_the_epoch_and_pruned_once_lapsed(
+    accounts: AccountRepository, revocation_source: SqlRevocations, user: User
+) -> None:
+    """Sessions ended alone are part of the revocation point until they would have lapsed;
+    later writes prune them (no background job), and ending one twice keeps one row."""
+    other = await accounts.register(Identity("wechat", "wxapp", "openid-2", None, None))
+    await revocation_source.end_sessions(user.id, ["aa", "bb"], until=100.0, now=0.0)
+    await revocation_source.end_sessions(user.id, ["bb"], until=120.0, now=1.0)
+    assert await revocation_source.revocation_point(user.id, 50.0) == RevocationPoint(
+        0, frozenset({"aa", "bb"})
+    )
+    assert await revocation_source.revocation_point(other.id, 50.0) == RevocationPoint(
+        0, frozenset()
+    )
+    assert await revocation_source.revocation_point(user.id, 110.0) == RevocationPoint(
+        0,
+        frozenset({"bb"}),  # aa would have lapsed: no longer read
+    )
+
+    async def rows() -> list[tuple[str, str]]:
+        async with revocation_source.engine.connect() as conn:
+            found = await conn.execute(
+                select(ended_sessions_table.c.user_id, ended_sessions_table.c.public_id)
+            )
+            return sorted((u, p) for u, p in found.all())
+
+    assert await rows() == [(user.id, "aa"), (user.id, "bb")]
+    await revocation_source.end_sessions(other.id, ["cc"], until=300.0, now=200.0)
+    assert await rows() == [(other.id, "cc")]  # another user's write, a minute on, pruned them
+    assert await revocation_source.revocation_point("no-such-user", 0.0) is None

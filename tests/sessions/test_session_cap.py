@@ -5,7 +5,7 @@ every session of its user)."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 
 import pytest
 
@@ -14,7 +14,7 @@ from wxsession.db import create_engine
 from wxsession.providers.base import Identity
 from wxsession.sessions.manager import SessionManager
 from wxsession.sessions.model import SessionRecord
-from wxsession.sessions.revocation import RevocationCache
+from wxsession.sessions.revocation import RevocationCache, RevocationPoint
 from wxsession.sessions.sql import SqlSessionStore, sessions_table
 
 IDENTITY = Identity("wechat", "wx5e1f0c3a9b7d2e46", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", None, "k")
@@ -73,12 +73,17 @@ class Epochs:
     def __init__(self) -> None:
         self.reads = 0
 
-    async def session_epoch(self, user_id: str) -> int | None:
+    async def revocation_point(self, user_id: str, now: float) -> RevocationPoint | None:
         self.reads += 1
-        return 1
+        return RevocationPoint(1, frozenset())
 
     async def raise_session_epoch(self, user_id: str) -> int | None:
         return 2
+
+    async def end_sessions(
+        self, user_id: str, public_ids: Collection[str], until: float, now: float
+    ) -> None:
+        raise AssertionError("eviction is not a durable end")
 
 
 async def test_beyond_the_cap_the_logins_revocation_point_decides_what_is_live(

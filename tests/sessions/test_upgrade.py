@@ -15,6 +15,7 @@ from wxsession import tokens
 from wxsession.accounts.repository import AccountRepository
 from wxsession.errors import SessionInvalid
 from wxsession.providers.base import Identity
+from wxsession.sessions.ended import SqlRevocations
 from wxsession.sessions.manager import SessionManager
 from wxsession.sessions.redis import RedisSessionStore
 from wxsession.sessions.revocation import RevocationCache
@@ -32,7 +33,9 @@ async def raw(redis_url: str) -> AsyncIterator[redis.asyncio.Redis]:
 
 
 @pytest.fixture
-async def manager(redis_url: str, accounts: AccountRepository) -> AsyncIterator[SessionManager]:
+async def manager(
+    redis_url: str, revocation_source: SqlRevocations
+) -> AsyncIterator[SessionManager]:
     store = RedisSessionStore.from_url(redis_url)
     try:
         yield SessionManager(
@@ -41,7 +44,7 @@ async def manager(redis_url: str, accounts: AccountRepository) -> AsyncIterator[
             max_age=MAX_AGE,
             touch_interval=60,
             clock=MovableClock(1_763_900_000.4567),
-            revocations=RevocationCache(accounts, ttl=0),
+            revocations=RevocationCache(revocation_source, ttl=0),
         )
     finally:
         await store.close()

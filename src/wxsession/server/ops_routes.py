@@ -7,10 +7,11 @@ where the port is reachable from outside the monitoring network.
 
 ``/healthz`` answers as long as the process serves HTTP (a liveness probe must not fail
 because Redis is down: restarting us would not fix Redis). ``/readyz`` answers 200 only when
-this instance can serve logins: the session store and the database answer, and the schema is
-at the migration head. A load balancer or Kubernetes readiness probe takes the instance out
-of rotation while it says 503. Each check is bounded in time, so a hung backend makes the
-probe fail rather than hang.
+this instance can serve logins: the session store and the database answer, the database
+takes writes (``"database": "read_only"`` when it refuses them, see
+:mod:`wxsession.db_probe`), and the schema is at the migration head. A load balancer or
+Kubernetes readiness probe takes the instance out of rotation while it says 503. Each check
+is bounded in time, so a hung backend makes the probe fail rather than hang.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import SecretStr
 
 from wxsession import migrate
+from wxsession.db_probe import write_verdict
 from wxsession.errors import MetricsUnauthorized, bearer_challenge
 from wxsession.runtime import Runtime
 from wxsession.server.schemas import error_responses
@@ -65,7 +67,10 @@ async def _readiness(runtime: Runtime) -> dict[str, str]:
         checks["store"] = "unavailable"
     try:
         current = await _bounded(migrate.current_revision(runtime.engine))
-        checks["database"] = "ok"
+        # Unmigrated, there is no row to probe with; the migrations check says why.
+        checks["database"] = (
+            "ok" if current is None else await _bounded(write_verdict(runtime.engine))
+        )
     except Exception as exc:
         log.warning("readiness: database check failed: %s", type(exc).__name__)
         checks["database"] = "unavailable"

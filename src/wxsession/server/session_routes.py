@@ -133,6 +133,10 @@ async def end_other_sessions(request: Request, runtime: RuntimeDep, active: Sess
     status_code=status.HTTP_204_NO_CONTENT,
     tags=["auth"],
     summary="Log out everywhere: end every session of the user, this one included",
+    description="204 once the user's revocation point is raised in SQL: from then on every "
+    "session of the user is refused, even if the session store cannot be reached at that "
+    "moment (its records are then deleted when presented, or lapse). 503 means nothing was "
+    "changed: retry.",
     responses=_ERRORS,
 )
 async def logout_all(

@@ -11,9 +11,12 @@ answered without a store round trip or SQL. What keeps it safe:
   (:class:`Invalidations`); every instance drops the named entries as the message arrives
   (:mod:`wxsession.sessions.invalidation` dispatches it in the event loop's I/O phase, before a
   request read in the same turn runs).
-- The cache answers only while its subscription is confirmed and its heartbeat is on time
-  (``trusted``). A lost or lagging subscription bypasses it (fail closed); after a
-  resubscription it starts empty, since messages sent in between were lost.
+- The cache answers only while its subscription can prove it is current (``trusted``: the
+  last answered heartbeat PING left less than ``max_lag`` ago, see
+  :mod:`wxsession.sessions.invalidation`). A lost or lagging subscription bypasses it (fail
+  closed); after a resubscription it starts empty, since messages sent in between were lost.
+- A session's end also drops its user's cached revocation point (``on_user_invalidated``),
+  which now names the ended session (:mod:`wxsession.sessions.ended`).
 - A read-through insert carries the invalidation *generation* seen before the store read; if
   any invalidation arrived meanwhile, the insert is skipped, so a record read just before its
   deletion is never cached after the deletion was announced.
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
+from wxsession import tokens
 from wxsession.errors import SessionStoreUnavailable
 
 if TYPE_CHECKING:
@@ -133,6 +137,9 @@ class SessionCache:
         kind, name = message[:2], message[2:].decode("ascii", "replace")
         if kind == SESSION:
             self._drop_session(name)
+            place = tokens.split_key(name)
+            if place is not None:  # its user's revocation point now names it: read it afresh
+                self.on_user_invalidated(place[0])
         elif kind == USER:
             self.drop_user(name)
         else:

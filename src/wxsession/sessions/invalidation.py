@@ -7,8 +7,13 @@ never sees the stale entry. (With a stream reader, the listener would be one mor
 the request.) On loopback the announcement reaches this socket before the revoking request
 has even answered its client.
 
-The subscriber reports itself trusted only while SUBSCRIBE is confirmed and its heartbeat
-PING is answered within ``max_lag`` seconds; otherwise the cache is bypassed. A lost
+The subscriber reports itself trusted only while it can prove it is current: SUBSCRIBE is
+confirmed and the last answered probe (the SUBSCRIBE, then a heartbeat PING every
+``heartbeat`` seconds) was *sent* less than ``max_lag`` seconds ago. Redis answers a PING
+after every message published before it, so an answer proves the cache heard everything
+announced until the PING left; trust is counted from there, never from "no PING is due yet"
+(which let a hung Redis be trusted up to ``heartbeat + max_lag`` seconds, and longer while
+the event loop was late to send the next PING). Otherwise the cache is bypassed. A lost
 connection is retried with a short back-off; each confirmed (re)subscription empties the cache
 first, since whatever was announced in between was lost. Replies are parsed with bounds
 (:mod:`wxsession.sessions.resp`): one larger than any a subscriber hears drops the connection.
@@ -19,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import ssl
 import time
 from collections.abc import AsyncIterator
@@ -102,18 +108,19 @@ class InvalidationFeed:
         self.max_lag = max_lag
         self.timeout = timeout
         self._subscribed = False
+        self._subscribe_sent = 0.0
         self._ping_sent: float | None = None
+        """When the PING awaiting its answer left (``None``: none is outstanding)."""
+        self._proven = -math.inf
+        """When the last answered probe left: the cache has heard everything until then."""
         self._task: asyncio.Task[None] | None = None
         self._connection: _Subscription | None = None
         self._first_subscription = asyncio.Event()
         cache.trusted = self.trusted
 
     def trusted(self) -> bool:
-        """Subscribed, and the last heartbeat was answered (or is younger than ``max_lag``)."""
-        if not self._subscribed:
-            return False
-        sent = self._ping_sent
-        return sent is None or time.monotonic() - sent < self.max_lag
+        """Subscribed, and proven current less than ``max_lag`` seconds ago."""
+        return self._subscribed and time.monotonic() - self._proven < self.max_lag
 
     async def start(self) -> None:
         """Start listening; waits (up to ``timeout``) for the first subscription, but a Redis
@@ -138,10 +145,13 @@ class InvalidationFeed:
         elif isinstance(reply, list) and len(reply) == 3 and reply[0] == b"message":
             self.cache.invalidate(reply[2])
         elif isinstance(reply, list) and reply and reply[0] == b"pong":
+            if self._ping_sent is not None:
+                self._proven = self._ping_sent
             self._ping_sent = None
         elif isinstance(reply, list) and reply[:2] == [b"subscribe", self.channel]:
             self.cache.clear()  # whatever was announced while we were away is lost
             self._ping_sent = None
+            self._proven = self._subscribe_sent
             self._subscribed = True
             self._first_subscription.set()
         # Anything else is a handshake reply (AUTH's OK): nothing to do.
@@ -193,6 +203,7 @@ class InvalidationFeed:
             auth = ("AUTH", user, options["password"]) if user else ("AUTH", options["password"])
             hello.append(_command(*auth))
         hello.append(_command("SUBSCRIBE", self.channel))
+        self._subscribe_sent = time.monotonic()
         connection.transport.write(b"".join(hello))
         return connection
 

@@ -17,19 +17,31 @@ instance forgets it before its next request (see :mod:`wxsession.sessions.cache`
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from wxsession import tokens
 from wxsession.clock import Clock, system_clock
-from wxsession.errors import SessionExpired, SessionInvalid
+from wxsession.errors import SessionExpired, SessionInvalid, SessionStoreUnavailable
 from wxsession.metrics import Metrics
 from wxsession.providers.base import Identity
 from wxsession.sessions import useragent
 from wxsession.sessions.cache import Invalidations, SessionCache
 from wxsession.sessions.model import SessionRecord
-from wxsession.sessions.revocation import RevocationCache
+from wxsession.sessions.revocation import RevocationCache, RevocationPoint
 from wxsession.sessions.store import SessionStore
+
+log = logging.getLogger("wxsession.sessions")
+
+T = TypeVar("T")
+
+END_MARGIN = 60.0
+"""Seconds a durable end is kept beyond the idle timeout counted from the end: a renewal
+admitted just before the end (its store write racing the delete) cannot push the record's
+life further than the time it takes to write, and this covers it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +184,14 @@ class SessionManager:
         self, token: str, digest: bytes, cached: ActiveSession | None
     ) -> ActiveSession:
         """The session of ``token``: ``cached`` if its user's revocation point, read now,
-        admits it; else the store's copy, checked, renewed if due, and cached."""
-        if cached is not None and await self._within_revocation_point(cached.record):
+        admits it and the cache still vouches for it once that read is back (a slow read must
+        not stretch a hit past the subscriber's proof, nor past an invalidation that came
+        meanwhile); else the store's copy, checked, renewed if due, and cached."""
+        if (
+            cached is not None
+            and await self._within_revocation_point(cached.record)
+            and self._cached(digest) is cached
+        ):
             return cached
         key = tokens.key_from(token, digest)
         cache = self.cache
@@ -198,12 +216,14 @@ class SessionManager:
         return active
 
     async def end(self, session: ActiveSession) -> None:
-        await self._delete(session.key)
+        await self._end(session.record.user_id, [(session.key, session.record)])
 
     async def end_token(self, token: str) -> None:
         """End the session behind a presented token, if it is one of ours."""
         if tokens.is_well_formed(token):
-            await self._delete(tokens.storage_key(token))
+            key = tokens.storage_key(token)
+            place = tokens.split_key(key)
+            await self._end(None if place is None else place[0], [(key, None)])
 
     async def end_all_for_user(self, user_id: str) -> int:
         ended = await self.store.delete_for_user(user_id)
@@ -212,10 +232,16 @@ class SessionManager:
 
     async def revoke_all(self, user_id: str) -> int:
         """Log the user out everywhere: raise the revocation point first (so a session whose
-        delete is lost stays dead), then delete every record. Returns how many were deleted."""
-        if self.revocations is not None:
-            await self.revocations.revoke(user_id)
-        return await self.end_all_for_user(user_id)
+        delete is lost stays dead), then delete every record. Returns how many were deleted.
+
+        Once the point is raised in SQL every session is refused, whatever the store says: if
+        the store then fails, the deletes are left pending (logged; the records are refused
+        and deleted when presented, or lapse) and 0 is returned, not a 503."""
+        if self.revocations is None:
+            return await self.end_all_for_user(user_id)
+        await self.revocations.revoke(user_id)
+        ended = await _pending_on_failure(self.end_all_for_user(user_id), "log out everywhere")
+        return 0 if ended is None else ended
 
     async def user_changed(self, user_id: str) -> None:
         """Tell every instance to forget what it cached of the user (their sessions and row):
@@ -225,25 +251,29 @@ class SessionManager:
 
     async def list_active(self, user_id: str) -> list[tuple[str, SessionRecord]]:
         """The user's live sessions, oldest first, with their store keys."""
-        floor = 0
+        point = None
         if self.revocations is not None:
-            epoch = await self.revocations.epoch(user_id)
-            if epoch is None:
+            point = await self.revocations.point(user_id)
+            if point is None:
                 return []  # the user is gone: none of their sessions is live
-            floor = epoch
-        return await self._live(user_id, floor)
+        return await self._live(user_id, point)
 
-    async def _live(self, user_id: str, floor: int) -> list[tuple[str, SessionRecord]]:
-        """The user's unexpired sessions issued at revocation point ``floor`` or later."""
+    async def _live(
+        self, user_id: str, point: RevocationPoint | None
+    ) -> list[tuple[str, SessionRecord]]:
+        """The user's unexpired sessions that ``point`` admits (all without one)."""
         found = await self.store.list_for_user(user_id, self.clock())
-        return [(key, record) for key, record in found if record.epoch >= floor]
+        if point is None:
+            return found
+        return [(key, record) for key, record in found if _admitted(record, point)]
 
     async def end_by_public_id(self, user_id: str, public_id: str) -> SessionRecord | None:
         """End one of the user's own sessions, named by its public id; ``None`` if the user
         has no such session (another user's id is "not found" too)."""
         for key, record in await self.list_active(user_id):
             if record.public_id == public_id:
-                return record if await self._delete(key) else None
+                await self._end(user_id, [(key, record)])
+                return record
         return None
 
     async def end_others(self, active: ActiveSession) -> list[SessionRecord]:
@@ -251,11 +281,13 @@ class SessionManager:
         user_id = active.record.user_id
         if user_id is None:
             return []
-        ended = []
-        for key, record in await self.store.list_for_user(user_id, self.clock()):
-            if key != active.key and await self._delete(key):
-                ended.append(record)
-        return ended
+        others = [
+            (key, record)
+            for key, record in await self.store.list_for_user(user_id, self.clock())
+            if key != active.key
+        ]
+        await self._end(user_id, others)
+        return [record for _, record in others]
 
     async def _evict_beyond_limit(
         self, user_id: str, new_key: str, epoch: int
@@ -265,7 +297,8 @@ class SessionManager:
         Called only when the count the store returned from the login's write (an upper
         bound of the live sessions) exceeds the cap, so a login within it lists nothing."""
         assert self.max_sessions is not None
-        live = await self._live(user_id, epoch if self.revocations is not None else 0)
+        point = RevocationPoint(epoch, frozenset()) if self.revocations is not None else None
+        live = await self._live(user_id, point)
         excess = len(live) - self.max_sessions
         evicted: list[SessionRecord] = []
         for key, record in (item for item in live if item[0] != new_key):
@@ -274,6 +307,26 @@ class SessionManager:
             if await self._delete(key):
                 evicted.append(record)
         return evicted
+
+    async def _end(
+        self, user_id: str | None, ended: Sequence[tuple[str, SessionRecord | None]]
+    ) -> None:
+        """End ``user_id``'s sessions ``ended`` (store key, and record when read) for good:
+        recorded in SQL first by public id (a durable end: their delete may be lost in a
+        failover), then deleted and announced. Once recorded, a store failure leaves the
+        deletes pending (logged), not a 503: the sessions are refused already. A pending
+        session has no user to record it under; its delete is all there is."""
+        if not ended:
+            return
+        if self.revocations is None or user_id is None:
+            for key, _ in ended:
+                await self._delete(key)
+            return
+        public_ids = [tokens.public_id(key) if r is None else r.public_id for key, r in ended]
+        until = self.clock() + self.idle_ttl + END_MARGIN
+        await self.revocations.end(user_id, public_ids, until)
+        for key, _ in ended:
+            await _pending_on_failure(self._delete(key), "end session")
 
     async def _delete(self, key: str) -> bool:
         """Delete one record and announce it (even if it was already gone: a retried logout
@@ -295,14 +348,24 @@ class SessionManager:
         epoch. Pending sessions have no user and nothing to check."""
         if record.user_id is None or self.revocations is None:
             return True
-        return _admitted(record, await self.revocations.epoch(record.user_id))
+        return _admitted(record, await self.revocations.point(record.user_id))
 
     def expires_in(self, record: SessionRecord) -> int:
         """Seconds until the session lapses if unused (what clients are told)."""
         return max(0, round(min(record.expires_at, record.absolute_expires_at) - self.clock()))
 
 
-def _admitted(record: SessionRecord, epoch: int | None) -> bool:
+def _admitted(record: SessionRecord, point: RevocationPoint | None) -> bool:
     """Whether a session issued at ``record.epoch`` survives the user's revocation point
-    ``epoch`` (``None``: the user is gone, and so are their sessions)."""
-    return epoch is not None and record.epoch >= epoch
+    (``None``: the user is gone, and so are their sessions)."""
+    return point is not None and record.epoch >= point.epoch and record.public_id not in point.ended
+
+
+async def _pending_on_failure(step: Awaitable[T], what: str) -> T | None:
+    """Await the store's part of an end already recorded in SQL; if the store fails, log it
+    as pending (``None``) instead of failing the request: the SQL record is the truth."""
+    try:
+        return await step
+    except SessionStoreUnavailable:
+        log.warning("%s recorded in SQL; store delete pending (refused meanwhile)", what)
+        return None

@@ -4,7 +4,9 @@ Each user row holds a ``session_epoch``; each session record carries the epoch i
 under. "Log out everywhere", disabling a user and a password change raise the epoch in
 SQL, so a record issued before stays dead even if its store key survives a lost delete, a
 replica promotion or a restore. The epoch is an integer, not a timestamp: it does not depend on
-the clocks of several server instances agreeing.
+the clocks of several server instances agreeing. A session ended on its own (a logout, ending
+one or the other sessions) is named in SQL too (:mod:`wxsession.sessions.ended`), so the
+point is the epoch plus the public ids of those sessions, read together.
 
 Reading SQL on every request is what the design forbids, so each process caches a user's
 epoch for ``ttl`` seconds. The accepted window: a revocation made by *another* process (or the
@@ -18,63 +20,82 @@ user that no longer exists has no epoch: their sessions are refused.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from typing import Protocol
 
+from wxsession.clock import Clock, system_clock
 from wxsession.sessions.cache import SingleFlight
 
 MAX_ENTRIES = 50_000
 """Cached users per process; the cache is cleared when full (a cheap, bounded policy)."""
 
 
-class EpochSource(Protocol):
-    """Where epochs live (``AccountRepository``): read one, or raise one and return it."""
+@dataclass(frozen=True, slots=True)
+class RevocationPoint:
+    """What a user's sessions must pass: issued at ``epoch`` or later, and not ended alone."""
 
-    async def session_epoch(self, user_id: str) -> int | None: ...
+    epoch: int
+    ended: frozenset[str]
+    """Public ids of the user's sessions ended one by one (until they would have lapsed)."""
+
+
+class RevocationSource(Protocol):
+    """Where revocation points live (:class:`~wxsession.sessions.ended.SqlRevocations`)."""
+
+    async def revocation_point(self, user_id: str, now: float) -> RevocationPoint | None: ...
 
     async def raise_session_epoch(self, user_id: str) -> int | None: ...
 
+    async def end_sessions(
+        self, user_id: str, public_ids: Collection[str], until: float, now: float
+    ) -> None: ...
+
 
 class RevocationCache:
-    """A user's current session epoch, read through a short-lived in-process cache."""
+    """A user's current revocation point, read through a short-lived in-process cache."""
 
     def __init__(
         self,
-        source: EpochSource,
+        source: RevocationSource,
         *,
         ttl: float = 5.0,
+        clock: Clock = system_clock,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.source = source
         self.ttl = ttl
+        self.clock = clock
+        """Wall time for the ended sessions' lapse (the session manager's clock)."""
         self._monotonic = monotonic
-        self._entries: dict[str, tuple[int | None, float]] = {}
+        self._entries: dict[str, tuple[RevocationPoint | None, float]] = {}
         self._forgotten = 0
         """Counts :meth:`forget` calls, so a read that raced one is not cached."""
-        self._loads: SingleFlight[int | None] = SingleFlight()
+        self._loads: SingleFlight[RevocationPoint | None] = SingleFlight()
 
-    async def epoch(self, user_id: str) -> int | None:
-        """The user's epoch (``None``: the user is gone), from the cache if fresh enough."""
+    async def point(self, user_id: str) -> RevocationPoint | None:
+        """The user's revocation point (``None``: the user is gone), from the cache if fresh
+        enough."""
         held = self._held(user_id)
         if held is not None:
             return held[0]
         now = self._monotonic()
         forgotten = self._forgotten
-        epoch = await self._loads.run(
-            (user_id, forgotten), lambda: self.source.session_epoch(user_id)
+        point = await self._loads.run(
+            (user_id, forgotten), lambda: self.source.revocation_point(user_id, self.clock())
         )
         if forgotten == self._forgotten:  # else the read may predate what forget() announced
-            self._remember(user_id, epoch, now)
-        return epoch
+            self._remember(user_id, point, now)
+        return point
 
-    def known(self, user_id: str) -> int | None:
-        """The user's epoch if this process holds a fresh one, else ``None`` (not held, or the
-        user is gone): the per-request check without a coroutine; :meth:`epoch` does the rest."""
+    def known(self, user_id: str) -> RevocationPoint | None:
+        """The user's point if this process holds a fresh one, else ``None`` (not held, or the
+        user is gone): the per-request check without a coroutine; :meth:`point` does the rest."""
         held = self._held(user_id)
         return None if held is None else held[0]
 
-    def _held(self, user_id: str) -> tuple[int | None] | None:
-        """``(epoch,)`` while this process holds a fresh entry for the user (the epoch is
+    def _held(self, user_id: str) -> tuple[RevocationPoint | None] | None:
+        """``(point,)`` while this process holds a fresh entry for the user (the point is
         ``None`` for a gone user), else ``None``."""
         cached = self._entries.get(user_id)
         if cached is not None and self._monotonic() < cached[1]:
@@ -82,17 +103,25 @@ class RevocationCache:
         return None
 
     async def revoke(self, user_id: str) -> int | None:
-        """Raise the user's epoch in SQL (ending every session issued so far) and cache it."""
+        """Raise the user's epoch in SQL (ending every session issued so far) and cache it:
+        every session ended alone so far is below the new epoch too."""
         epoch = await self.source.raise_session_epoch(user_id)
-        self._remember(user_id, epoch, self._monotonic())
+        point = None if epoch is None else RevocationPoint(epoch, frozenset())
+        self._remember(user_id, point, self._monotonic())
         return epoch
+
+    async def end(self, user_id: str, public_ids: Collection[str], until: float) -> None:
+        """Record in SQL that these sessions of the user ended (remembered until ``until``);
+        this process reads the user's point afresh next time."""
+        await self.source.end_sessions(user_id, public_ids, until, self.clock())
+        self.forget(user_id)
 
     def forget(self, user_id: str) -> None:
         """Drop a cached entry (the user changed here or, announced, on another instance)."""
         self._forgotten += 1
         self._entries.pop(user_id, None)
 
-    def _remember(self, user_id: str, epoch: int | None, now: float) -> None:
+    def _remember(self, user_id: str, point: RevocationPoint | None, now: float) -> None:
         if len(self._entries) >= MAX_ENTRIES:
             self._entries.clear()
-        self._entries[user_id] = (epoch, now + self.ttl)
+        self._entries[user_id] = (point, now + self.ttl)

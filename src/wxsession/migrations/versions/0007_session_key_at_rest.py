@@ -11,7 +11,7 @@ sessions, and their next login stores a sealed key (until then, open data answer
 which tell the client to call ``wx.login()`` and log in again). Downgrading drops the sealed
 keys the same way.
 
-Revision ID: 0007_session_key_at_rest
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-06
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_session_key_at_rest"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None

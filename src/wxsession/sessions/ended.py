@@ -1,0 +1,102 @@
+"""The revocation point in SQL: a user's epoch and the sessions of theirs ended one by one.
+
+The epoch (``users.session_epoch``, migration 0002) ends every session issued before it; the
+``ended_sessions`` rows (migration 0008) end single sessions, named by public id (a hash of the
+storage key, never the token). Both are written *before* the store's delete, so a delete lost
+in a Redis failover, a restore or a replica that missed it cannot bring a session back. One
+query reads both (:meth:`SqlRevocations.revocation_point`); the per-request check reads it
+through :class:`~wxsession.sessions.revocation.RevocationCache`, not per request.
+
+A row is kept until the session would have lapsed anyway and is then pruned by later writes
+(each user's own lapsed rows on every write, everyone's at most once a minute), as the SQL
+session store reclaims its rows: no background job.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+
+from sqlalchemy import (
+    Column,
+    Float,
+    Index,
+    String,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from wxsession.accounts.models import User
+from wxsession.accounts.repository import AccountRepository, _database_faults
+from wxsession.db import Base
+from wxsession.sessions.revocation import RevocationPoint
+
+PRUNE_INTERVAL = 60.0
+"""Seconds between two sweeps of every user's lapsed rows."""
+
+ended_sessions_table = Table(
+    "ended_sessions",
+    Base.metadata,
+    Column("user_id", String(32), primary_key=True),
+    Column("public_id", String(32), primary_key=True),
+    Column("expires_at", Float, nullable=False),
+    Index("ix_ended_sessions_expires_at", "expires_at"),
+)
+
+_e = ended_sessions_table.c
+# Built once: each call only binds values (the compiled form is cached by SQLAlchemy).
+_POINT = (
+    select(User.session_epoch, _e.public_id)
+    .outerjoin(
+        ended_sessions_table,
+        and_(_e.user_id == User.id, _e.expires_at > bindparam("now")),
+    )
+    .where(User.id == bindparam("u"))
+)
+_PRUNE = delete(ended_sessions_table).where(_e.expires_at <= bindparam("now"))
+
+
+class SqlRevocations:
+    """Reads and raises revocation points; the source of a ``RevocationCache``."""
+
+    def __init__(self, engine: AsyncEngine, accounts: AccountRepository) -> None:
+        self.engine = engine
+        self.accounts = accounts
+        self._next_prune = -math.inf
+
+    async def revocation_point(self, user_id: str, now: float) -> RevocationPoint | None:
+        """The user's epoch and unlapsed single ends (``None``: no such user), in one query."""
+        with _database_faults():
+            async with self.engine.connect() as conn:
+                rows = (await conn.execute(_POINT, {"u": user_id, "now": now})).all()
+        if not rows:
+            return None
+        ended = frozenset(public_id for _, public_id in rows if public_id is not None)
+        return RevocationPoint(rows[0][0], ended)
+
+    async def raise_session_epoch(self, user_id: str) -> int | None:
+        return await self.accounts.raise_session_epoch(user_id)
+
+    async def end_sessions(
+        self, user_id: str, public_ids: Collection[str], until: float, now: float
+    ) -> None:
+        """Record that the user's sessions ``public_ids`` ended, to be remembered until
+        ``until``; lapsed rows are pruned in the same transaction."""
+        rows = [{"user_id": user_id, "public_id": p, "expires_at": until} for p in public_ids]
+        with _database_faults():
+            async with self.engine.begin() as conn:
+                if now >= self._next_prune:
+                    self._next_prune = now + PRUNE_INTERVAL
+                    await conn.execute(_PRUNE, {"now": now})
+                await conn.execute(
+                    delete(ended_sessions_table).where(
+                        _e.user_id == user_id,
+                        (_e.expires_at <= now) | _e.public_id.in_(public_ids),
+                    )
+                )
+                await conn.execute(insert(ended_sessions_table), rows)
