@@ -104,7 +104,7 @@ class DataKeys:
     @classmethod
     def from_setting(cls, value: SecretStr | None) -> DataKeys:
         """The keys ``WXSESSION_DATA_KEYS`` names, or dev mode's when it is unset (settings
-        refuse an unset value next to any platform's credentials)."""
+        refuse an unset value next to WeChat credentials)."""
         return cls.dev() if value is None else cls.parse(value.get_secret_value())
 
     @classmethod

@@ -87,8 +87,8 @@ class Settings(BaseSettings):
 
     # Secrets at rest (issue 19, point 20): the AES-256-GCM keys that seal stored session_keys,
     # as key_id:base64_key entries, comma-separated; the first seals, all open. Required
-    # with any platform's credentials; without them (dev mode, an adapter that only checks
-    # sessions) a fixed, public dev key stands in (wxsession.data_keys).
+    # with WXSESSION_APPID, as every service outside dev mode has; without it (dev mode, an
+    # adapter that only checks sessions) a fixed, public dev key stands in.
     data_keys: SecretStr | None = None
 
     # Scale-out (issue #9): PostgreSQL pool and waits, per process (ignored for SQLite). Every
@@ -265,9 +265,9 @@ class Settings(BaseSettings):
                     f"WXSESSION_{platform}_API_BASE is plain http:// to another host, and the"
                     " secret travels in its query string: use https:// (or a loopback emulator)"
                 )
-        if self.data_keys is None and self._credentialed_api_bases():
+        if self.data_keys is None and self.appid is not None:
             raise ValueError(
-                "WXSESSION_DATA_KEYS is required with platform credentials (it seals stored "
+                "WXSESSION_DATA_KEYS is required with WXSESSION_APPID (it seals stored "
                 "session keys); see docs/deployment.md to generate one"
             )
         return self
