@@ -26,6 +26,7 @@ from typing import Any
 from wxsession.accounts.models import User
 from wxsession.accounts.repository import AccountRepository, Resealed
 from wxsession.audit import event as audit_event
+from wxsession.errors import WxSessionError
 from wxsession.logging_setup import configure_logging
 from wxsession.runtime import open_storage
 from wxsession.sessions.manager import SessionManager
@@ -63,8 +64,10 @@ class Admin:
     async def list_sessions(self, user_id: str) -> list[SessionRecord]:
         return [record for _, record in await self.sessions.list_active(user_id)]
 
-    async def revoke(self, user_id: str, public_id: str | None = None) -> int:
-        """End one session (by public id) or all of them behind a revocation point."""
+    async def revoke(self, user_id: str, public_id: str | None = None) -> int | None:
+        """End one session (by public id) or all of them behind a revocation point; how many
+        records went (``None``: every session is refused, the store's deletes are pending).
+        Every end is audited once SQL holds it, whatever the store does next."""
         if public_id is not None:
             ended = await self.sessions.end_by_public_id(user_id, public_id)
             if ended is None:
@@ -79,7 +82,7 @@ class Admin:
         """Disable the user and end all of their sessions at once."""
         if await self.accounts.set_disabled(user_id, True) is None:
             return False
-        ended = await self.sessions.end_all_for_user(user_id)
+        ended = await self.sessions.end_recorded(user_id)
         audit_event("user_disabled", user=user_id, actor=ACTOR, ended=ended)
         return True
 
@@ -93,7 +96,7 @@ class Admin:
         """Delete the user; their sessions go too (and would resolve to 401 regardless)."""
         if not await self.accounts.delete_user(user_id):
             return False
-        ended = await self.sessions.end_all_for_user(user_id)
+        ended = await self.sessions.end_recorded(user_id)
         audit_event("user_deleted", user=user_id, actor=ACTOR, ended=ended)
         return True
 
@@ -162,7 +165,11 @@ def _run(handler: Handler) -> Callable[[argparse.Namespace], int]:
 
         async def main() -> int:
             async with Admin.open(settings) as admin:
-                return await handler(admin, args)
+                try:
+                    return await handler(admin, args)
+                except WxSessionError as exc:  # the store or database down: one line
+                    print(f"wxsession admin: {exc.code}: {exc.message}", file=sys.stderr)
+                    return 1
 
         return asyncio.run(main())
 
@@ -191,6 +198,14 @@ async def _revoke(admin: Admin, args: argparse.Namespace) -> int:
         print(f"no such user: {args.user}", file=sys.stderr)
         return 1
     count = await admin.revoke(args.user, args.session)
+    if count is None:
+        print(
+            "wxsession admin: the session store did not answer; every session of the user is "
+            "refused already (revocation point raised in SQL), the store's deletes are pending",
+            file=sys.stderr,
+        )
+        _print({"user": args.user, "ended": None, "store": "pending"})
+        return 0
     _print({"user": args.user, "ended": count})
     return 0 if count or args.session is None else 1
 

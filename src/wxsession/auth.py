@@ -38,6 +38,12 @@ from wxsession.throttle import LoginThrottle
 from wxsession.throttle.codes import CodeLoginRefused, CodeLoginThrottle
 
 
+def _others(ended: int | None) -> int | None:
+    """How many sessions besides the caller's own an end-everywhere ended (``None``: the
+    store's deletes are pending)."""
+    return None if ended is None else max(ended - 1, 0)
+
+
 def _fingerprint(token: str | None) -> str | None:
     """A presented token named for the audit log (only if it has our shape: junk is not
     worth a name and must not be echoed)."""
@@ -321,7 +327,7 @@ class AuthService:
             user=user_id,
             ip=device.ip,
             session=active.fingerprint,
-            ended=max(ended - 1, 0),
+            ended=_others(ended),
         )
         user = await self.accounts.get_user(user_id)
         if user is None:  # deleted meanwhile
@@ -421,7 +427,7 @@ class AuthService:
             app=removed.app_id,
             ip=device.ip,
             session=active.fingerprint,
-            ended=max(ended - 1, 0),
+            ended=_others(ended),
         )
         kept = await self._kept_way_in(user_id, (removed.provider, removed.app_id), active, proven)
         return await self._restart(active, kept, device)
@@ -460,9 +466,10 @@ class AuthService:
             session=active.fingerprint,
         )
 
-    async def logout_everywhere(self, active: ActiveSession, device: Device) -> int:
+    async def logout_everywhere(self, active: ActiveSession, device: Device) -> int | None:
         """End every session of the caller's user, this one included, behind a revocation
-        point (so none comes back from a lost delete). Returns how many records went."""
+        point (so none comes back from a lost delete). Returns how many records went
+        (``None``: the store's deletes are pending, the sessions refused all the same)."""
         user_id = active.record.user_id
         if user_id is None:  # a pending session has no other sessions
             await self.logout(active, device)

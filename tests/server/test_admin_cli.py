@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.server.conftest import Service
+from tests.support.cli import run_cli
+from tests.support.servers import RedisProcess
 from wxsession.cli import main
 
 
@@ -72,3 +75,47 @@ def test_admin_finds_lists_revokes_disables_enables_and_deletes(
     gone = service.get("/v1/me", token)
     assert gone.status_code == 401  # a deleted user's token: 401, never 500
     assert admin("delete", user_id)[0] == 1
+
+
+def test_with_the_store_down_admin_acts_are_audited_and_answered_in_one_line(
+    make_service: Any, own_redis: RedisProcess, tmp_path: Path
+) -> None:
+    """Redis frozen (SIGSTOP) under a real ``wxsession admin`` process: what SQL holds is
+    done, audited and said in one line (exit 0, the deletes pending); what needs the store
+    first changes nothing and says so in one line (exit 1). Never a traceback. After the
+    thaw the revoked and the disabled user's sessions are refused."""
+    service: Service = make_service(session_store=own_redis.url)
+    revoked, disabled = service.session_for("rev"), service.session_for("dis")
+    users = {name: service.get("/v1/me", token).json()["id"] for name, token in
+             (("rev", revoked), ("dis", disabled))}  # fmt: skip
+    env = {
+        "WXSESSION_DATABASE_URL": service.settings.database_url,
+        "WXSESSION_SESSION_STORE": own_redis.url,
+        "WXSESSION_REDIS_TIMEOUT": "0.3",
+        "WXSESSION_LOG_FORMAT": "text",
+    }
+    own_redis.pause()
+    try:
+        everything = run_cli("admin", "revoke", users["rev"], cwd=tmp_path, **env)
+        one = run_cli("admin", "revoke", users["rev"], "--session", "x" * 16, cwd=tmp_path, **env)
+        disable = run_cli("admin", "disable", users["dis"], cwd=tmp_path, **env)
+    finally:
+        own_redis.resume()
+    for done in (everything, one, disable):
+        assert "Traceback" not in done.stderr, done.stderr
+    assert everything.returncode == 0, everything.stderr
+    assert json.loads(everything.stdout) == {
+        "user": users["rev"],
+        "ended": None,
+        "store": "pending",
+    }
+    assert "sessions_revoked" in everything.stderr  # the audit line, written all the same
+    assert "deletes are pending" in everything.stderr
+    assert one.returncode == 1 and one.stdout == ""
+    assert (
+        one.stderr.strip().splitlines()[-1].startswith("wxsession admin: SESSION_STORE_UNAVAILABLE")
+    )
+    assert disable.returncode == 0, disable.stderr
+    assert "user_disabled" in disable.stderr
+    for token in (revoked, disabled):
+        assert service.get("/v1/me", token).status_code == 401

@@ -230,18 +230,21 @@ class SessionManager:
         await self.user_changed(user_id)
         return ended
 
-    async def revoke_all(self, user_id: str) -> int:
+    async def revoke_all(self, user_id: str) -> int | None:
         """Log the user out everywhere: raise the revocation point first (so a session whose
-        delete is lost stays dead), then delete every record. Returns how many were deleted.
-
-        Once the point is raised in SQL every session is refused, whatever the store says: if
-        the store then fails, the deletes are left pending (logged; the records are refused
-        and deleted when presented, or lapse) and 0 is returned, not a 503."""
+        delete is lost stays dead), then delete every record. Returns how many were deleted,
+        ``None`` when the store's deletes are pending (:meth:`end_recorded`)."""
         if self.revocations is None:
             return await self.end_all_for_user(user_id)
         await self.revocations.revoke(user_id)
-        ended = await _pending_on_failure(self.end_all_for_user(user_id), "log out everywhere")
-        return 0 if ended is None else ended
+        return await self.end_recorded(user_id)
+
+    async def end_recorded(self, user_id: str) -> int | None:
+        """Delete every record of a user whose sessions SQL already refuses (a raised
+        revocation point, a disable, a delete). Whatever the store says they are refused, so
+        if it fails the deletes are left pending (logged; the records are refused and deleted
+        when presented, or lapse) and ``None`` is returned, not a 503."""
+        return await _pending_on_failure(self.end_all_for_user(user_id), "ending every session")
 
     async def user_changed(self, user_id: str) -> None:
         """Tell every instance to forget what it cached of the user (their sessions and row):
