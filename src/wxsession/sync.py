@@ -173,7 +173,11 @@ class SyncRuntime:
         try:
             async with asyncio.timeout(self.timeout):
                 try:  # shielded: a timeout here must not cancel the opening other calls share
-                    opened = await asyncio.shield(asyncio.wrap_future(opening))
+                    opened = (
+                        opening.result()
+                        if opening.done()
+                        else await asyncio.shield(asyncio.wrap_future(opening))
+                    )
                 except Exception as exc:
                     raise self._open_failed(opening) from exc
                 future = self._submit(opened, work)
@@ -203,8 +207,9 @@ class SyncRuntime:
         """In a forked child, drop the parent's runtime without closing it: its thread does
         not run here, and its sockets are the parent's. Called with the lock held.
 
-        The objects are kept referenced (``_inherited``), so that no finalizer of theirs
-        (a transport unregistering its socket from the parent's epoll set) runs here."""
+        The objects are kept referenced (``_inherited``), so that their finalizers (a
+        transport unregistering its socket from the epoll set the fork shares) never run
+        while this process serves."""
         if self._pid is not None and self._pid != os.getpid():
             _inherited.append((self._thread, self._opened))
             self._thread = self._opened = self._pid = None

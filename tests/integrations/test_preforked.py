@@ -104,3 +104,31 @@ def test_django_default_wsgi_application_under_gunicorn_preload(
     settings = {"DJANGO_SETTINGS_MODULE": "tests.integrations.preforked_django_settings"}
     with gunicorn("django.core.wsgi:get_wsgi_application()", service, log, **settings) as http:
         every_worker_checks_sessions(http, service, log)
+
+
+def test_a_forked_child_checks_on_its_own_and_leaves_the_parents_connections(
+    make_service: Any, postgres_url: str, tmp_path: Path
+) -> None:
+    """A bare ``os.fork()``: the child checks on a runtime of its own, then exits normally;
+    the parent's connections (PostgreSQL, Redis: no caches, so every check reads both) were
+    neither used nor closed by the child, and still serve the parent."""
+    service: Service = make_service(database_url=postgres_url)
+    token = service.session_for("fen")
+    env = {
+        **ENV_WITHOUT_WXSESSION,
+        "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(ROOT)])),
+        "WXSESSION_APPID": service.settings.appid,
+        "WXSESSION_SECRET": service.settings.effective_secret.get_secret_value(),
+        "WXSESSION_DATABASE_URL": postgres_url,
+        "WXSESSION_SESSION_STORE": service.settings.session_store,
+        "WXSESSION_DATA_KEYS": TEST_DATA_KEYS,
+        "WXSESSION_SESSION_CACHE_SIZE": "0",
+        "WXSESSION_REVOCATION_CACHE_SECONDS": "0",
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "tests.integrations.forking", token],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    expected = ["parent ok", "child ok", "child exit 0", "parent after child ok"]
+    assert run.stdout.splitlines() == expected, run.stdout + run.stderr
+    assert run.returncode == 0, run.stderr
