@@ -106,29 +106,61 @@ def test_django_default_wsgi_application_under_gunicorn_preload(
         every_worker_checks_sessions(http, service, log)
 
 
-def test_a_forked_child_checks_on_its_own_and_leaves_the_parents_connections(
-    make_service: Any, postgres_url: str, tmp_path: Path
-) -> None:
-    """A bare ``os.fork()``: the child checks on a runtime of its own, then exits normally;
-    the parent's connections (PostgreSQL, Redis: no caches, so every check reads both) were
-    neither used nor closed by the child, and still serve the parent."""
-    service: Service = make_service(database_url=postgres_url)
-    token = service.session_for("fen")
+def forking(mode: str, service: Service, token: str, **stdio: Any) -> subprocess.Popen[str]:
+    """``python -m tests.integrations.forking MODE TOKEN`` on ``service``'s stores, with no
+    caches, so that every check reads both the store and the database."""
+    settings = service.settings
     env = {
         **ENV_WITHOUT_WXSESSION,
         "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(ROOT)])),
-        "WXSESSION_APPID": service.settings.appid,
-        "WXSESSION_SECRET": service.settings.effective_secret.get_secret_value(),
-        "WXSESSION_DATABASE_URL": postgres_url,
-        "WXSESSION_SESSION_STORE": service.settings.session_store,
+        "WXSESSION_APPID": settings.appid,
+        "WXSESSION_SECRET": settings.effective_secret.get_secret_value(),
+        "WXSESSION_DATABASE_URL": settings.database_url,
+        "WXSESSION_SESSION_STORE": settings.session_store,
         "WXSESSION_DATA_KEYS": TEST_DATA_KEYS,
         "WXSESSION_SESSION_CACHE_SIZE": "0",
         "WXSESSION_REVOCATION_CACHE_SECONDS": "0",
     }
-    run = subprocess.run(
-        [sys.executable, "-m", "tests.integrations.forking", token],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-    expected = ["parent ok", "child ok", "child exit 0", "parent after child ok"]
-    assert run.stdout.splitlines() == expected, run.stdout + run.stderr
-    assert run.returncode == 0, run.stderr
+    command = [sys.executable, "-m", "tests.integrations.forking", mode, token]
+    return subprocess.Popen(command, env=env, text=True, stdout=subprocess.PIPE, **stdio)
+
+
+def test_a_forked_child_checks_on_its_own_and_leaves_the_parents_connections(
+    make_service: Any, postgres_url: str
+) -> None:
+    """A bare ``os.fork()``: the child checks on a runtime of its own, then exits normally;
+    the parent's connections (PostgreSQL, Redis) were neither used nor closed by the child,
+    and still serve the parent."""
+    service: Service = make_service(database_url=postgres_url)
+    process = forking("leave", service, service.session_for("fen"), stderr=subprocess.PIPE)
+    out, err = process.communicate(timeout=60)
+    assert out.splitlines() == ["parent ok", "child ok", "child exit 0", "parent after child ok"], (
+        out + err
+    )
+    assert process.returncode == 0, err
+
+
+def test_a_forked_child_that_cannot_open_its_runtime_fails_closed_then_retries(
+    make_service: Any, tmp_path: Path
+) -> None:
+    """The database is unreachable when the child first needs it (its directory moved
+    away: SQLite cannot open the file): 503, never a pass; once it is back, the child's
+    next check opens its runtime and passes."""
+    folder = tmp_path / "db"
+    folder.mkdir()
+    service: Service = make_service(database_url=f"sqlite+aiosqlite:///{folder / 'wx.db'}")
+    process = forking("retry", service, service.session_for("gil"), stdin=subprocess.PIPE)
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        assert process.stdout.readline() == "parent ok\n"
+        folder.rename(tmp_path / "away")
+        process.stdin.write("database away\n")
+        process.stdin.flush()
+        assert process.stdout.readline() == "child 503\n"
+        (tmp_path / "away").rename(folder)
+        process.stdin.write("database back\n")
+        process.stdin.flush()
+        assert process.stdout.read().splitlines() == ["child ok", "child exit 0"]
+    finally:
+        process.kill()
+        process.wait(10)
