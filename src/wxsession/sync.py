@@ -19,10 +19,13 @@ import asyncio
 import atexit
 import concurrent.futures
 import logging
+import os
 import threading
+import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 
@@ -79,17 +82,33 @@ class RequestSnapshot:
             raise ValueError("body is not JSON") from exc
 
 
+class _Opened(NamedTuple):
+    """A runtime open on its loop thread, and the event that ends that thread."""
+
+    loop: asyncio.AbstractEventLoop
+    runtime: Runtime
+    stop: asyncio.Event
+
+
 class SyncRuntime:
-    """A :class:`Runtime` running on its own event-loop thread, callable from any thread."""
+    """A :class:`Runtime` running on its own event-loop thread, callable from any thread.
+
+    Fork-safe: a process forked after :meth:`start` (``gunicorn --preload``, Django's default
+    WSGI application loaded in the master) inherits this object but not its loop thread, and
+    the inherited sockets are the parent's. The first call in the child (``os.getpid()``
+    differs) opens a runtime of its own on a new thread; the parent's is left untouched,
+    neither used nor closed from the child (closing would end connections the parent uses).
+    """
 
     def __init__(self, settings: Settings, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.settings = settings
         self.timeout = timeout
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runtime: Runtime | None = None
-        self._stop: asyncio.Event | None = None
+        self._wanted = False  # between start() and close()
+        self._opened: concurrent.futures.Future[_Opened] | None = None
+        self._pid: int | None = None  # the process _thread and _opened belong to
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        _instances.add(self)
 
     @property
     def wants_body(self) -> bool:
@@ -100,15 +119,9 @@ class SyncRuntime:
         """Open the runtime on a new loop thread; raises what opening raised (bad settings,
         a database that does not answer). Idempotent."""
         with self._lock:
-            if self._thread is not None:
-                return self
-            ready: concurrent.futures.Future[None] = concurrent.futures.Future()
-            self._thread = threading.Thread(
-                target=self._serve, args=(ready,), name="wxsession-sync", daemon=True
-            )
-            self._thread.start()
+            self._wanted = True
         try:
-            ready.result(timeout=START_TIMEOUT)
+            self._opening().result(timeout=START_TIMEOUT)
         except BaseException:
             self.close()
             raise
@@ -118,23 +131,36 @@ class SyncRuntime:
     def close(self) -> None:
         """Close the runtime (store, database, HTTP client) and end the thread."""
         with self._lock:
-            thread, loop, stop = self._thread, self._loop, self._stop
-            self._thread = None
-        if thread is None:
-            return
-        if loop is not None and stop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(stop.set)
-        thread.join(timeout=START_TIMEOUT)
+            self._wanted = False
+            self._forget_parent()
+            thread, opened = self._thread, self._opened
+            self._thread = self._opened = self._pid = None
         atexit.unregister(self.close)
+        if thread is None or opened is None:
+            return
+        if opened.done() and opened.exception() is None:
+            loop, _, stop = opened.result()
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=START_TIMEOUT)
 
     def call(self, work: Callable[[Runtime], Awaitable[T]], *, timeout: float | None = None) -> T:
         """Run ``work(runtime)`` on the loop thread and wait for its result.
 
         Errors raised by ``work`` propagate unchanged; a timeout cancels it and raises 503.
         """
-        future = self._submit(work)
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        opening = self._opening()
         try:
-            return future.result(timeout=self.timeout if timeout is None else timeout)
+            opened = opening.result(timeout=limit)
+        except Exception as exc:
+            if not opening.done():  # still opening: fail closed now, it goes on for the next
+                raise SessionStoreUnavailable() from exc
+            raise self._open_failed(opening) from exc
+        future = self._submit(opened, work)
+        try:
+            return future.result(timeout=max(0.0, deadline - time.monotonic()))
         except concurrent.futures.TimeoutError as exc:
             future.cancel()
             raise SessionStoreUnavailable() from exc
@@ -142,23 +168,69 @@ class SyncRuntime:
     async def acall(self, work: Callable[[Runtime], Awaitable[T]]) -> T:
         """:meth:`call` for a coroutine on another event loop: awaits the result instead of
         blocking that loop's thread. Same errors, same 503 after :attr:`timeout`."""
-        future = self._submit(work)
+        opening = self._opening()
+        future: concurrent.futures.Future[T] | None = None
         try:
             async with asyncio.timeout(self.timeout):
+                try:  # shielded: a timeout here must not cancel the opening other calls share
+                    opened = (
+                        opening.result()
+                        if opening.done()
+                        else await asyncio.shield(asyncio.wrap_future(opening))
+                    )
+                except Exception as exc:
+                    raise self._open_failed(opening) from exc
+                future = self._submit(opened, work)
                 return await asyncio.wrap_future(future)
         except TimeoutError as exc:
-            future.cancel()
+            if future is not None:
+                future.cancel()
             raise SessionStoreUnavailable() from exc
 
-    def _submit(self, work: Callable[[Runtime], Awaitable[T]]) -> concurrent.futures.Future[T]:
-        loop, runtime = self._loop, self._runtime
-        if self._thread is None or loop is None or runtime is None:
-            raise RuntimeError("SyncRuntime is not started (call start(), or it was closed)")
+    def _opening(self) -> concurrent.futures.Future[_Opened]:
+        """This process's runtime, open or being opened; opened here first if needed (after
+        a failed opening, or in a forked child)."""
+        with self._lock:
+            if not self._wanted:
+                raise RuntimeError("SyncRuntime is not started (call start(), or it was closed)")
+            self._forget_parent()
+            if self._opened is None:
+                self._opened = concurrent.futures.Future()
+                self._pid = os.getpid()
+                self._thread = threading.Thread(
+                    target=self._serve, args=(self._opened,), name="wxsession-sync", daemon=True
+                )
+                self._thread.start()
+            return self._opened
 
+    def _forget_parent(self) -> None:
+        """In a forked child, drop the parent's runtime without closing it: its thread does
+        not run here, and its sockets are the parent's. Called with the lock held.
+
+        The objects are kept referenced (``_inherited``), so that their finalizers (a
+        transport unregistering its socket from the epoll set the fork shares) never run
+        while this process serves."""
+        if self._pid is not None and self._pid != os.getpid():
+            _inherited.append((self._thread, self._opened))
+            self._thread = self._opened = self._pid = None
+
+    def _open_failed(self, opening: concurrent.futures.Future[_Opened]) -> SessionStoreUnavailable:
+        """Opening raised (a store down when a forked child first needs it): fail closed,
+        and let the next call try again."""
+        with self._lock:
+            if self._opened is opening:
+                self._thread = self._opened = self._pid = None
+        log.warning("opening the wxsession runtime failed", exc_info=opening.exception())
+        return SessionStoreUnavailable()
+
+    @staticmethod
+    def _submit(
+        opened: _Opened, work: Callable[[Runtime], Awaitable[T]]
+    ) -> concurrent.futures.Future[T]:
         async def run() -> T:
-            return await work(runtime)
+            return await work(opened.runtime)
 
-        return asyncio.run_coroutine_threadsafe(run(), loop)
+        return asyncio.run_coroutine_threadsafe(run(), opened.loop)
 
     def authenticate(
         self, request: RequestSnapshot, *, optional: bool = False, registered: bool = True
@@ -184,22 +256,32 @@ class SyncRuntime:
         """:meth:`load_user` for async views."""
         return await self.acall(lambda rt: guard.load_user(rt, active))
 
-    def _serve(self, ready: concurrent.futures.Future[None]) -> None:
-        asyncio.run(self._main(ready))
+    def _serve(self, opened: concurrent.futures.Future[_Opened]) -> None:
+        asyncio.run(self._main(opened))
 
-    async def _main(self, ready: concurrent.futures.Future[None]) -> None:
+    async def _main(self, opened: concurrent.futures.Future[_Opened]) -> None:
         try:
             async with Runtime.open(self.settings) as runtime:
-                self._stop = asyncio.Event()
-                self._runtime = runtime
-                self._loop = asyncio.get_running_loop()
-                ready.set_result(None)
-                await self._stop.wait()
+                stop = asyncio.Event()
+                opened.set_result(_Opened(asyncio.get_running_loop(), runtime, stop))
+                await stop.wait()
         except BaseException as exc:
-            if not ready.done():
-                ready.set_exception(exc)
+            if not opened.done():
+                opened.set_exception(exc)
             else:  # closing failed; nothing waits for this thread's result
                 log.warning("closing the wxsession runtime failed", exc_info=exc)
-        finally:
-            self._runtime = None
-            self._loop = None
+
+
+_instances: weakref.WeakSet[SyncRuntime] = weakref.WeakSet()
+_inherited: list[object] = []
+"""In a forked child: the parent's runtimes, held so that they are never finalized here."""
+
+
+def _renew_locks() -> None:
+    """After a fork, in the child: a lock some other parent thread held at the fork would
+    stay held forever (that thread does not exist here)."""
+    for runtime in _instances:
+        runtime._lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_renew_locks)
