@@ -66,6 +66,7 @@ def test_no_cache_hit_outlives_the_subscribers_proof(
     tmp_path: Path, own_redis: RedisProcess, postgres_url: str
 ) -> None:
     env = {
+        "WXSESSION_DEV_MODE": "true",  # Redis and PostgreSQL alone do not imply it
         "WXSESSION_SESSION_STORE": own_redis.url,
         "WXSESSION_DATABASE_URL": postgres_url,
         "WXSESSION_LOG_LEVEL": "warning",

@@ -136,6 +136,7 @@ def test_plain_http_api_base_needs_loopback_when_credentials_are_real(
         tmp_path,
         WXSESSION_APPID="wx5e1f0c3a9b7d2e46",
         WXSESSION_SECRET=SECRET,
+        WXSESSION_DATA_KEYS=TEST_DATA_KEYS,
         **{
             f"WXSESSION_{platform}_APPID": "1101",
             f"WXSESSION_{platform}_SECRET": SECRET,

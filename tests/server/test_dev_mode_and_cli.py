@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import run_cli, serving
+from tests.support.cli import TEST_DATA_KEYS, run_cli, serving
 from wxsession.migrate import head_revision
 
 
@@ -110,7 +110,11 @@ def test_explicit_dev_opt_in_serves_the_emulator_and_says_where(tmp_path: Path) 
 
 
 def test_production_settings_serve_no_emulator(tmp_path: Path) -> None:
-    env = {"WXSESSION_APPID": "wx0123456789abcdef", "WXSESSION_SECRET": "real-secret"}
+    env = {
+        "WXSESSION_APPID": "wx0123456789abcdef",
+        "WXSESSION_SECRET": "real-secret",
+        "WXSESSION_DATA_KEYS": TEST_DATA_KEYS,
+    }
     with serving(tmp_path, **env) as (server, http):
         assert http.post("/_emulator/login", json={"user": "x"}).status_code == 404
         assert http.post("/_emulator/faults", json={"latency_ms": 1}).status_code == 404
