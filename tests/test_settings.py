@@ -113,3 +113,25 @@ def test_bad_data_keys_name_the_variable_not_the_key(monkeypatch: pytest.MonkeyP
     message = str(caught.value)
     assert "WXSESSION_DATA_KEYS" in message and "entry 1 (new)" in message
     assert key[:-8] not in message
+
+
+def test_csrf_trusted_origins_are_origins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written as browsers send ``Origin`` (lower case, no trailing slash), or refused."""
+    monkeypatch.setenv(
+        "WXSESSION_CSRF_TRUSTED_ORIGINS", "https://Admin.Example.com/, http://[::1]:8080"
+    )
+    assert load_settings().csrf_trusted_origins == [
+        "https://admin.example.com",
+        "http://[::1]:8080",
+    ]
+    for bad in (
+        "https://*.example.com",
+        "admin.example.com",
+        "https://a.example/path",
+        "ftp://a.example",
+        "https://u@a.example",
+        "https://a.example:port",
+    ):
+        monkeypatch.setenv("WXSESSION_CSRF_TRUSTED_ORIGINS", bad)
+        with pytest.raises(ConfigurationError, match="WXSESSION_CSRF_TRUSTED_ORIGINS"):
+            load_settings()

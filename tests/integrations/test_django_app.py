@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from http.cookies import SimpleCookie
 from typing import Any
 
 import django
@@ -27,7 +26,9 @@ from tests.integrations.scenario import (
     assert_error,
     fails_closed,
     protects_orders,
+    refuses_cross_site_cookie_posts,
     refuses_pending,
+    refuses_the_cookie_twice,
     refuses_two_tokens,
 )
 from tests.server.conftest import Service
@@ -63,18 +64,18 @@ def django_client(service: Service, *, asynchronous: bool = False) -> Iterator[G
     async, served by Django's ASGI handler (each request on a fresh event loop)."""
     urls = {"ROOT_URLCONF": ASYNC_VIEWS} if asynchronous else {}
     with override_settings(WXSESSION=_wxsession_settings(service), WXSESSION_TIMEOUT=5, **urls):
-        client = Client(raise_request_exception=False)
+        # A Host header as every HTTP/1.1 client sends (AsyncClient sends one already).
+        client = Client(raise_request_exception=False, HTTP_HOST="testserver")
         async_client = AsyncClient(raise_request_exception=False)
 
-        def get(path: str, headers: Mapping[str, str]) -> Reply:
+        def get(path: str, headers: Mapping[str, str], method: str = "GET") -> Reply:
+            # The Cookie header as sent (the clients' jars would keep one of two same-named
+            # cookies); AsyncClient adds its own, empty one, which Django joins to ours.
             sent = dict(headers)
-            # Cookies through the clients' jars: AsyncClient adds its own (empty) Cookie
-            # header, which Django's ASGI handler would join to ours with a comma.
-            client.cookies = async_client.cookies = SimpleCookie(sent.pop("Cookie", ""))
             if asynchronous:
-                response = asyncio.run(async_client.get(path, headers=sent))
+                response = asyncio.run(async_client.generic(method, path, headers=sent))
             else:
-                response = client.get(path, headers=sent)
+                response = client.generic(method, path, headers=sent)
             return Reply(response.status_code, response.json(), response.headers)
 
         try:
@@ -104,6 +105,20 @@ def test_refuses_two_tokens(make_service: Any, asynchronous: bool) -> None:
     service: Service = make_service(carriers=["header", "cookie"])
     with django_client(service, asynchronous=asynchronous) as get:
         refuses_two_tokens(get, service)
+
+
+@BOTH
+def test_refuses_the_cookie_twice(make_service: Any, asynchronous: bool) -> None:
+    service: Service = make_service(carriers=["header", "cookie"])
+    with django_client(service, asynchronous=asynchronous) as get:
+        refuses_the_cookie_twice(get, service)
+
+
+@BOTH
+def test_refuses_cross_site_cookie_posts(make_service: Any, asynchronous: bool) -> None:
+    service: Service = make_service(carriers=["header", "cookie"])
+    with django_client(service, asynchronous=asynchronous) as get:
+        refuses_cross_site_cookie_posts(get, service, "testserver")
 
 
 @BOTH
