@@ -19,6 +19,7 @@ from django.conf import settings
 from django.test import AsyncClient, Client, override_settings
 from examples.django_app import settings as example_settings
 
+from tests.integrations.bodies import BIG, json_body
 from tests.integrations.conftest import bearer
 from tests.integrations.scenario import (
     Get,
@@ -184,3 +185,30 @@ def test_lazy_user_outside_the_decorator_renders_through_the_middleware(
         login = service.login("lin").json()
         reply = get(path, bearer(login["session_id"]))
         assert reply.body == {"user_id": login["user"]["id"]}
+
+
+@BOTH
+def test_the_body_carrier_refuses_a_body_over_the_limit(
+    make_service: Any, asynchronous: bool
+) -> None:
+    """Issue 20 point 3, as in Flask: with the body carrier, a JSON body over
+    ``max_body_bytes`` on a protected view is 413 PAYLOAD_TOO_LARGE (it was read and
+    parsed whole); within the limit the carrier finds the session."""
+    service: Service = make_service(carriers=["header", "body"])
+    token = service.session_for("dab")
+    with override_settings(WXSESSION=_wxsession_settings(service), WXSESSION_TIMEOUT=5):
+        try:
+            for size, status in ((BIG, 413), (service.settings.max_body_bytes, 200)):
+                body = json_body(token, size)
+                if asynchronous:
+                    client = AsyncClient(raise_request_exception=False)
+                    post = client.post("/orders", body, content_type="application/json")
+                    response = asyncio.run(post)
+                else:
+                    response = Client(raise_request_exception=False).post(
+                        "/orders", body, content_type="application/json"
+                    )
+                assert response.status_code == status, response.content[:200]
+            assert response.json()["user_id"]
+        finally:
+            close_runtimes()
