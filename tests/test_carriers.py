@@ -99,10 +99,43 @@ async def test_two_carriers_agree_or_the_request_is_refused() -> None:
 async def test_the_sync_adapters_view_is_held_to_the_same_rule() -> None:
     """Flask and Django hand the carriers a copy of the request (no raw header list)."""
     chain = CarrierChain([HeaderCarrier(), CookieCarrier()])
-    snapshot = RequestSnapshot(
-        headers=Headers({"Authorization": f"Bearer {TOKEN}"}), cookies={"wxsession": OTHER}
-    )
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    snapshot = RequestSnapshot(headers=Headers({**bearer, "Cookie": f"__Host-wxsession={OTHER}"}))
     with pytest.raises(SessionAmbiguous):
         await chain.extract(snapshot)
-    same = RequestSnapshot(headers=snapshot.headers, cookies={"wxsession": TOKEN})
+    same = RequestSnapshot(headers=Headers({**bearer, "Cookie": f"__Host-wxsession={TOKEN}"}))
     assert await chain.extract(same) == TOKEN
+
+
+cookie_pairs = st.lists(
+    st.tuples(
+        st.sampled_from(["__Host-wxsession", "wxsession", "__host-wxsession", " __Host-wxsession"]),
+        st.sampled_from([TOKEN, OTHER, "", "a=b", '"q"']),
+    ),
+    max_size=4,
+)
+
+
+@given(st.lists(cookie_pairs, max_size=3), st.sampled_from(["; ", ";", ", "]))
+async def test_the_session_cookie_counts_once_or_is_refused(
+    headers: list[list[tuple[str, str]]], separator: str
+) -> None:
+    """Issue 20 point 5: our cookie twice, in one Cookie header or across several (HTTP/2),
+    however joined, is refused whatever the two hold, on both paths and in the sync view;
+    once, it is its value (empty: absent); other names (case matters) do not count."""
+    values = [
+        value for pairs in headers for name, value in pairs if name.strip() == "__Host-wxsession"
+    ]
+    raw = [(b"cookie", separator.join(f"{n}={v}" for n, v in pairs).encode()) for pairs in headers]
+    joined = separator.join(value.decode() for _, value in raw)
+    chain = CarrierChain([CookieCarrier()])
+    view = RequestSnapshot(headers=Headers({"Cookie": joined}))
+    if len(values) > 1:
+        with pytest.raises(SessionAmbiguous):
+            await both(chain, raw)
+        with pytest.raises(SessionAmbiguous):
+            await chain.extract(view)
+    else:
+        expected = values[0] if values and values[0] else None
+        assert await both(chain, raw) == expected
+        assert await chain.extract(view) == expected

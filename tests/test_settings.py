@@ -124,3 +124,25 @@ def test_production_like_settings_cannot_serve_without_credentials() -> None:
     with pytest.raises(ConfigurationError, match="WXSESSION_SESSION_STORE \\(Redis\\) set"):
         create_app(settings)
     assert load_settings(session_store="redis://127.0.0.1:6379/0", dev_mode=True).dev_mode
+
+
+def test_csrf_trusted_origins_are_origins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written as browsers send ``Origin`` (lower case, no trailing slash), or refused."""
+    monkeypatch.setenv(
+        "WXSESSION_CSRF_TRUSTED_ORIGINS", "https://Admin.Example.com/, http://[::1]:8080"
+    )
+    assert load_settings().csrf_trusted_origins == [
+        "https://admin.example.com",
+        "http://[::1]:8080",
+    ]
+    for bad in (
+        "https://*.example.com",
+        "admin.example.com",
+        "https://a.example/path",
+        "ftp://a.example",
+        "https://u@a.example",
+        "https://a.example:port",
+    ):
+        monkeypatch.setenv("WXSESSION_CSRF_TRUSTED_ORIGINS", bad)
+        with pytest.raises(ConfigurationError, match="WXSESSION_CSRF_TRUSTED_ORIGINS"):
+            load_settings()

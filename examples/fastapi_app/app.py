@@ -19,7 +19,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     wxs.setup(app, settings)
     app.include_router(wxs.router)  # login / logout / me / introspection on this app too
 
-    @app.get("/orders")
+    @app.api_route("/orders", methods=["GET", "POST"], operation_id="orders")
     async def orders(user: Annotated[User, Depends(wxs.current_user)]) -> dict[str, object]:
         return {"user_id": user.id, "orders": []}
 

@@ -15,7 +15,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     WxSession(app, settings=settings)
 
-    @app.get("/orders")
+    @app.route("/orders", methods=["GET", "POST"])
     @login_required
     def orders() -> dict[str, object]:
         return {"user_id": current_user.id, "orders": []}

@@ -6,7 +6,10 @@ Every enabled carrier is read: one token, or the same token in several carriers,
 request's; two different tokens, or the session header twice, are refused
 (:class:`~wxsession.errors.SessionAmbiguous`), never settled by order, so a bad token in one
 carrier cannot fall through to a good one in another. An empty value counts as absent.
-Carriers never judge a token (that is the session manager's job).
+Carriers never judge a token (that is the session manager's job), but they refuse what makes
+one unsafe to use: the session cookie twice (a cookie tossed beside ours), a state-changing
+request from another site with the session in the cookie (:mod:`wxsession.csrf`), a body
+carrier's body over ``max_body_bytes`` (413, never read whole).
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Coroutine, Iterable, Mapping, MutableMapping, Sequence
 from typing import Any, Protocol
 
-from wxsession.errors import SessionAmbiguous
+from wxsession.csrf import refuse_cross_site
+from wxsession.errors import PayloadTooLarge, SessionAmbiguous
 from wxsession.settings import Settings
 
 MAX_CARRIED_LENGTH = 512  # far above a real token; longer values are not even copied around
@@ -29,8 +33,6 @@ class RequestView(Protocol):
     def headers(self) -> Mapping[str, str]: ...
     @property
     def query_params(self) -> Mapping[str, str]: ...
-    @property
-    def cookies(self) -> Mapping[str, str]: ...
     async def json(self) -> Any: ...
 
 
@@ -108,6 +110,11 @@ class QueryCarrier:
 class BodyCarrier:
     """A field of a JSON object body, for clients that cannot set headers.
 
+    Only a body of declared length (``Content-Length``) is read: over ``max_bytes`` it is
+    refused (413) before a byte is read, and the server reads no more than declared; a body
+    of unknown length (chunked) is not read for a session at all. Without this carrier no
+    body is read for a session.
+
     The field is taken out of the parsed body (:meth:`extract` pops it): FastAPI validates a
     route's own body model against that same parsed object after the session dependencies
     have run, and those models forbid unknown fields, so a route with a body of its own
@@ -118,13 +125,24 @@ class BodyCarrier:
     name = "body"
     _METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-    def __init__(self, field: str = "session_id") -> None:
+    def __init__(self, field: str = "session_id", max_bytes: int = 64 * 1024) -> None:
         self.field = field
+        self.max_bytes = max_bytes
+
+    def reads(self, method: str, headers: Mapping[str, str]) -> bool:
+        """Whether to read this request's body: a JSON body of a state-changing method, of
+        declared length; :class:`~wxsession.errors.PayloadTooLarge` if that is too long."""
+        if method not in self._METHODS or "json" not in headers.get("content-type", ""):
+            return False
+        length = headers.get("content-length", "")
+        if not length.isdigit():
+            return False
+        if int(length) > self.max_bytes:
+            raise PayloadTooLarge()
+        return True
 
     async def extract(self, request: RequestView) -> str | None:
-        if request.method not in self._METHODS:
-            return None
-        if "json" not in request.headers.get("content-type", ""):
+        if not self.reads(request.method, request.headers):
             return None
         try:
             body = await request.json()
@@ -136,19 +154,44 @@ class BodyCarrier:
 
 
 class CookieCarrier:
-    """A cookie for web/H5 clients: Secure, HttpOnly and SameSite=Lax unless configured."""
+    """A cookie for web/H5 clients: Secure, HttpOnly and SameSite=Lax unless configured.
+
+    The ``Cookie`` header is read here, not through a framework's cookie mapping: each
+    framework keeps a different one of two same-named cookies (Flask the first, Starlette
+    and Django the last), and two are what a sibling subdomain's tossed cookie looks like,
+    so two are refused (:class:`~wxsession.errors.SessionAmbiguous`), whatever they hold.
+    """
 
     name = "cookie"
 
     def __init__(
-        self, cookie_name: str = "wxsession", *, secure: bool = True, samesite: str = "lax"
+        self, cookie_name: str = "__Host-wxsession", *, secure: bool = True, samesite: str = "lax"
     ):
         self.cookie_name = cookie_name
         self.secure = secure
         self.samesite = samesite
 
     async def extract(self, request: RequestView) -> str | None:
-        return _clip(request.cookies.get(self.cookie_name))
+        header = request.headers.get("cookie")
+        return self.parse(() if header is None else (header,))
+
+    def from_raw(self, headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+        """The token in an ASGI scope's raw ``Cookie`` headers (HTTP/2 may send several)."""
+        return self.parse(value.decode("latin-1") for key, value in headers if key == b"cookie")
+
+    def parse(self, cookie_headers: Iterable[str]) -> str | None:
+        """The session cookie's value in these ``Cookie`` header values. Pairs are split on
+        ``;`` and on ``,`` (how some servers join two such headers), names compared exactly
+        (cookie names are case-sensitive), as frameworks parse them."""
+        found = None
+        for header in cookie_headers:
+            for chunk in header.replace(",", ";").split(";"):
+                name, sep, value = chunk.partition("=")
+                if sep and name.strip() == self.cookie_name:
+                    if found is not None:
+                        raise SessionAmbiguous()
+                    found = value.strip()
+        return _clip(found)
 
     def attributes(self) -> dict[str, Any]:
         """Attributes for both setting and clearing the cookie (a clearing ``Set-Cookie`` must
@@ -160,18 +203,24 @@ class CookieCarrier:
 class CarrierChain:
     """The enabled carriers (in configured order, which settles nothing but reading order)."""
 
-    def __init__(self, carriers: Sequence[Carrier]) -> None:
+    def __init__(self, carriers: Sequence[Carrier], trusted_origins: Iterable[str] = ()) -> None:
         self.carriers = tuple(carriers)
         self.cookie: CookieCarrier | None = next(
             (c for c in self.carriers if isinstance(c, CookieCarrier)), None
         )
+        self.body: BodyCarrier | None = next(
+            (c for c in self.carriers if isinstance(c, BodyCarrier)), None
+        )
+        self.trusted_origins = frozenset(trusted_origins)
 
     async def extract(
         self, request: RequestView, raw_headers: Iterable[tuple[bytes, bytes]] | None = None
     ) -> str | None:
         """The token the carriers find; :class:`~wxsession.errors.SessionAmbiguous` for two
-        different ones, or the session header twice. Header carriers scan an ASGI request's
-        raw header list (``raw_headers``, else the request's scope's) instead of
+        different ones, or the session header or cookie twice;
+        :class:`~wxsession.errors.CrossSiteRequest` for a state-changing request from
+        another site whose token came in the cookie. Header and cookie carriers scan an ASGI
+        request's raw header list (``raw_headers``, else the request's scope's) instead of
         ``request.headers``: building Starlette's ``Headers`` and looking the header up there
         cost most of the carriers' share of every authenticated request, and only the raw
         list shows a header sent twice."""
@@ -180,10 +229,12 @@ class CarrierChain:
             raw_headers = None if scope is None else scope.get("headers")
         found = None
         for carrier in self.carriers:
-            if raw_headers is not None and isinstance(carrier, HeaderCarrier):
+            if raw_headers is not None and isinstance(carrier, (HeaderCarrier, CookieCarrier)):
                 token = carrier.from_raw(raw_headers)
             else:
                 token = await carrier.extract(request)
+            if token is not None and carrier is self.cookie:
+                refuse_cross_site(request.method, request.headers, self.trusted_origins)
             if token is not None:
                 if found is not None and token != found:
                     raise SessionAmbiguous()
@@ -201,11 +252,11 @@ class CarrierChain:
         build: dict[str, Carrier] = {
             "header": HeaderCarrier(settings.header_name),
             "query": QueryCarrier(settings.query_param),
-            "body": BodyCarrier(settings.body_field),
+            "body": BodyCarrier(settings.body_field, settings.max_body_bytes),
             "cookie": CookieCarrier(
                 settings.cookie_name,
                 secure=settings.cookie_secure,
                 samesite=settings.cookie_samesite,
             ),
         }
-        return cls([build[name] for name in settings.carriers])
+        return cls([build[name] for name in settings.carriers], settings.csrf_trusted_origins)

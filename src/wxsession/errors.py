@@ -332,6 +332,16 @@ class AccountDisabled(PermissionDenied):
     default_message = "This account is disabled."
 
 
+class CrossSiteRequest(PermissionDenied):
+    """A state-changing request carrying the session in a cookie came from another site
+    (``Origin`` / ``Sec-Fetch-Site``): a forged request (CSRF), see :mod:`wxsession.csrf`."""
+
+    code = "CROSS_SITE_REQUEST"
+    default_message = (
+        "A request from another site cannot use the session cookie to change anything."
+    )
+
+
 class WeChatUserBlocked(PermissionDenied):
     code = "WECHAT_USER_BLOCKED"
     default_message = "WeChat refused this login for the user's safety."

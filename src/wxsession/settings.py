@@ -17,10 +17,13 @@ from pydantic import (
     IPvAnyNetwork,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from wxsession.origins import OriginList
 
 WECHAT_API_BASE = "https://api.weixin.qq.com"
 QQ_API_BASE = "https://api.q.qq.com"
@@ -146,9 +149,13 @@ class Settings(BaseSettings):
     header_name: str = "Authorization"
     query_param: str = "session_id"
     body_field: str = "session_id"
-    cookie_name: str = "wxsession"
     cookie_secure: bool = True
     cookie_samesite: Literal["lax", "strict", "none"] = "lax"
+    # Cookie carrier and CSRF (issue 20 points 4, 5). The cookie's name: unset, __Host-wxsession
+    # when Secure, else wxsession (_cookie_name). Origins besides the request's own whose
+    # state-changing requests may use the session cookie (docs/security.md, wxsession.csrf).
+    cookie_name: str = Field(default="", validate_default=True)
+    csrf_trusted_origins: OriginList = Field(default_factory=list)
 
     # HTTP server.
     host: str = "127.0.0.1"
@@ -226,6 +233,20 @@ class Settings(BaseSettings):
     def _database_url(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("cookie_name")
+    @classmethod
+    def _cookie_name(cls, value: str, info: ValidationInfo) -> str:
+        """``__Host-`` by default when the cookie is Secure (issue 20 point 5): browsers then
+        refuse such a cookie set by a sibling subdomain or over http, so it cannot be tossed
+        beside ours. Without Secure (local http) browsers refuse the prefix itself, so the
+        default stays ``wxsession``. An explicit name wins, if it can work."""
+        secure = info.data.get("cookie_secure", True)
+        if not value:
+            return "__Host-wxsession" if secure else "wxsession"
+        if value.startswith(("__Host-", "__Secure-")) and not secure:
+            raise ValueError("a __Host- or __Secure- name needs WXSESSION_COOKIE_SECURE=true")
         return value
 
     @field_validator("carriers", "trusted_proxies", mode="before")

@@ -31,6 +31,7 @@ import orjson
 
 from wxsession import guard
 from wxsession.accounts.models import User
+from wxsession.carriers import CarrierChain
 from wxsession.errors import SessionStoreUnavailable
 from wxsession.runtime import Runtime
 from wxsession.sessions.manager import ActiveSession
@@ -65,21 +66,18 @@ class RequestSnapshot:
     """What carriers read from a request, copied on the request's own thread.
 
     A framework's request object is bound to its thread (Flask's ``request`` is a context
-    local), so the adapters copy these few fields and hand the copy to the loop thread.
-    It satisfies :class:`~wxsession.carriers.RequestView`.
+    local), so the adapters copy these few fields (:meth:`SyncRuntime.snapshot`) and hand
+    the copy to the loop thread. It satisfies :class:`~wxsession.carriers.RequestView`.
     """
 
     method: str = "GET"
     headers: Headers = field(default_factory=Headers)
     query_params: Mapping[str, str] = field(default_factory=dict)
-    cookies: Mapping[str, str] = field(default_factory=dict)
-    body: bytes = b""
+    body: Any = None
+    """The JSON body, already parsed (``None``: not read, or not JSON)."""
 
     async def json(self) -> Any:
-        try:
-            return orjson.loads(self.body)
-        except orjson.JSONDecodeError as exc:
-            raise ValueError("body is not JSON") from exc
+        return self.body
 
 
 class _Opened(NamedTuple):
@@ -109,11 +107,28 @@ class SyncRuntime:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         _instances.add(self)
+        self._body = CarrierChain.from_settings(settings).body
 
-    @property
-    def wants_body(self) -> bool:
-        """Whether the body carrier is enabled (only then do adapters copy the body)."""
-        return "body" in self.settings.carriers
+    def snapshot(
+        self,
+        method: str,
+        headers: Mapping[str, str],
+        query_params: Mapping[str, str],
+        read_body: Callable[[], bytes],
+    ) -> RequestSnapshot:
+        """A copy of the request for the carriers, made on the request's own thread.
+
+        The body is read (``read_body``) and parsed here, never on the loop thread every
+        request's check shares, and only when the body carrier is enabled and reads it: a
+        JSON body of declared length, up to ``max_body_bytes`` (413 beyond, unread)."""
+        copied = Headers(headers)
+        body = None
+        if self._body is not None and self._body.reads(method, copied):
+            try:
+                body = orjson.loads(read_body())
+            except orjson.JSONDecodeError:  # not JSON, not UTF-8, nested too deep
+                body = None
+        return RequestSnapshot(method, copied, dict(query_params), body)
 
     def start(self) -> SyncRuntime:
         """Open the runtime on a new loop thread; raises what opening raised (bad settings,

@@ -6,9 +6,9 @@ the same assertions prove the same behaviour: same statuses, same error bodies.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from tests.integrations.conftest import bearer
 from tests.server.conftest import Service
@@ -22,7 +22,10 @@ class Reply:
     headers: Any  # each client's own case-insensitive headers (werkzeug, httpx, Django)
 
 
-Get = Callable[[str, Mapping[str, str]], Reply]
+class Get(Protocol):
+    """A request to the framework's app: ``GET`` unless ``method`` says otherwise."""
+
+    def __call__(self, path: str, headers: Mapping[str, str], method: str = "GET") -> Reply: ...
 
 
 CHALLENGES = {
@@ -91,10 +94,50 @@ def refuses_two_tokens(get: Get, service: Service) -> None:
     400 INVALID_REQUEST, whichever is bad, never settled by order."""
     token = service.session_for("two")
     other = service.session_for("tre")
-    cookie = {"Cookie": f"wxsession={token}"}
+    cookie = {"Cookie": f"{service.settings.cookie_name}={token}"}
     assert get("/orders", cookie).status == 200
     assert get("/orders", {**bearer(token), **cookie}).status == 200
     for header in (bearer(other), bearer("not-a-token")):
         reply = get("/orders", {**header, **cookie})
         assert_error(reply, 400, "INVALID_REQUEST")
         assert reply.headers["www-authenticate"] == CHALLENGES["INVALID_REQUEST"]
+
+
+def refuses_the_cookie_twice(get: Get, service: Service) -> None:
+    """Cookie carrier: the session cookie twice (a sibling subdomain tossed one beside ours)
+    is 400 INVALID_REQUEST whatever the two hold; frameworks used to keep the first (Flask)
+    or the last (Starlette, Django). Its default name is ``__Host-`` prefixed (Secure)."""
+    name = service.settings.cookie_name
+    assert name == "__Host-wxsession"
+    token, other = service.session_for("cat"), service.session_for("cot")
+    assert get("/orders", {"Cookie": f"theme=dark; {name}={token}"}).status == 200
+    for first, second in ((token, other), (other, token), (token, token), ("", token)):
+        cookie = {"Cookie": f"{name}={first}; theme=dark; {name}={second}"}
+        reply = get("/orders", cookie)
+        assert_error(reply, 400, "INVALID_REQUEST")
+        assert reply.headers["www-authenticate"] == CHALLENGES["INVALID_REQUEST"]
+    assert get("/orders", {"Cookie": f"wxsession={other}; {name}={token}"}).status == 200
+
+
+def refuses_cross_site_cookie_posts(get: Get, service: Service, host: str) -> None:
+    """Cookie carrier: a state-changing request from another site is 403 CROSS_SITE_REQUEST
+    (CSRF); from the same origin (``host``: the one the test client sends), or from a
+    non-browser (no Origin, no Sec-Fetch-Site), it passes, and so does a read, or a token
+    the page's script put in a header."""
+    forged_headers = (  # what a browser sends with a form another site posts to us
+        {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site", "Origin": f"https://sub.{host}"},  # a sibling
+        {"Origin": "null"},
+        {"Origin": f"https://{host}.evil.example"},
+    )
+    token = service.session_for("cro")
+    cookie = {"Cookie": f"{service.settings.cookie_name}={token}"}
+    for forged in forged_headers:
+        assert_error(get("/orders", {**cookie, **forged}, "POST"), 403, "CROSS_SITE_REQUEST")
+        assert get("/orders", {**cookie, **forged}).status == 200  # a GET changes nothing
+        assert get("/orders", {**bearer(token), **forged}, "POST").status == 200
+    same_origin = {"Origin": f"http://{host}", "Sec-Fetch-Site": "same-origin"}
+    reply = get("/orders", {**cookie, **same_origin}, "POST")
+    assert reply.status == 200, reply.body
+    assert get("/orders", cookie, "POST").status == 200

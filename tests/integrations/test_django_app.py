@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from http.cookies import SimpleCookie
 from typing import Any
 
 import django
@@ -20,6 +19,7 @@ from django.conf import settings
 from django.test import AsyncClient, Client, override_settings
 from examples.django_app import settings as example_settings
 
+from tests.integrations.bodies import BIG, json_body
 from tests.integrations.conftest import bearer
 from tests.integrations.scenario import (
     Get,
@@ -27,7 +27,9 @@ from tests.integrations.scenario import (
     assert_error,
     fails_closed,
     protects_orders,
+    refuses_cross_site_cookie_posts,
     refuses_pending,
+    refuses_the_cookie_twice,
     refuses_two_tokens,
 )
 from tests.server.conftest import Service
@@ -63,18 +65,18 @@ def django_client(service: Service, *, asynchronous: bool = False) -> Iterator[G
     async, served by Django's ASGI handler (each request on a fresh event loop)."""
     urls = {"ROOT_URLCONF": ASYNC_VIEWS} if asynchronous else {}
     with override_settings(WXSESSION=_wxsession_settings(service), WXSESSION_TIMEOUT=5, **urls):
-        client = Client(raise_request_exception=False)
+        # A Host header as every HTTP/1.1 client sends (AsyncClient sends one already).
+        client = Client(raise_request_exception=False, HTTP_HOST="testserver")
         async_client = AsyncClient(raise_request_exception=False)
 
-        def get(path: str, headers: Mapping[str, str]) -> Reply:
+        def get(path: str, headers: Mapping[str, str], method: str = "GET") -> Reply:
+            # The Cookie header as sent (the clients' jars would keep one of two same-named
+            # cookies); AsyncClient adds its own, empty one, which Django joins to ours.
             sent = dict(headers)
-            # Cookies through the clients' jars: AsyncClient adds its own (empty) Cookie
-            # header, which Django's ASGI handler would join to ours with a comma.
-            client.cookies = async_client.cookies = SimpleCookie(sent.pop("Cookie", ""))
             if asynchronous:
-                response = asyncio.run(async_client.get(path, headers=sent))
+                response = asyncio.run(async_client.generic(method, path, headers=sent))
             else:
-                response = client.get(path, headers=sent)
+                response = client.generic(method, path, headers=sent)
             return Reply(response.status_code, response.json(), response.headers)
 
         try:
@@ -104,6 +106,20 @@ def test_refuses_two_tokens(make_service: Any, asynchronous: bool) -> None:
     service: Service = make_service(carriers=["header", "cookie"])
     with django_client(service, asynchronous=asynchronous) as get:
         refuses_two_tokens(get, service)
+
+
+@BOTH
+def test_refuses_the_cookie_twice(make_service: Any, asynchronous: bool) -> None:
+    service: Service = make_service(carriers=["header", "cookie"])
+    with django_client(service, asynchronous=asynchronous) as get:
+        refuses_the_cookie_twice(get, service)
+
+
+@BOTH
+def test_refuses_cross_site_cookie_posts(make_service: Any, asynchronous: bool) -> None:
+    service: Service = make_service(carriers=["header", "cookie"])
+    with django_client(service, asynchronous=asynchronous) as get:
+        refuses_cross_site_cookie_posts(get, service, "testserver")
 
 
 @BOTH
@@ -169,3 +185,30 @@ def test_lazy_user_outside_the_decorator_renders_through_the_middleware(
         login = service.login("lin").json()
         reply = get(path, bearer(login["session_id"]))
         assert reply.body == {"user_id": login["user"]["id"]}
+
+
+@BOTH
+def test_the_body_carrier_refuses_a_body_over_the_limit(
+    make_service: Any, asynchronous: bool
+) -> None:
+    """Issue 20 point 3, as in Flask: with the body carrier, a JSON body over
+    ``max_body_bytes`` on a protected view is 413 PAYLOAD_TOO_LARGE (it was read and
+    parsed whole); within the limit the carrier finds the session."""
+    service: Service = make_service(carriers=["header", "body"])
+    token = service.session_for("dab")
+    with override_settings(WXSESSION=_wxsession_settings(service), WXSESSION_TIMEOUT=5):
+        try:
+            for size, status in ((BIG, 413), (service.settings.max_body_bytes, 200)):
+                body = json_body(token, size)
+                if asynchronous:
+                    client = AsyncClient(raise_request_exception=False)
+                    post = client.post("/orders", body, content_type="application/json")
+                    response = asyncio.run(post)
+                else:
+                    response = Client(raise_request_exception=False).post(
+                        "/orders", body, content_type="application/json"
+                    )
+                assert response.status_code == status, response.content[:200]
+            assert response.json()["user_id"]
+        finally:
+            close_runtimes()

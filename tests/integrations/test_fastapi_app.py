@@ -9,13 +9,18 @@ from typing import Any
 import httpx
 import pytest
 from examples.fastapi_app.app import create_app
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tests.integrations.bodies import BIG, json_body
 from tests.integrations.conftest import bearer
 from tests.integrations.scenario import (
     Get,
     Reply,
+    assert_error,
     fails_closed,
     protects_orders,
+    refuses_cross_site_cookie_posts,
+    refuses_the_cookie_twice,
     refuses_two_tokens,
 )
 from tests.server.conftest import Service
@@ -30,8 +35,8 @@ def example_client(service: Service) -> Iterator[tuple[httpx.Client, Get]]:
         httpx.Client(base_url=url, timeout=15) as client,
     ):
 
-        def get(path: str, headers: Mapping[str, str]) -> Reply:
-            response = client.get(path, headers=dict(headers))
+        def get(path: str, headers: Mapping[str, str], method: str = "GET") -> Reply:
+            response = client.request(method, path, headers=dict(headers))
             return Reply(response.status_code, response.json(), response.headers)
 
         yield client, get
@@ -46,6 +51,18 @@ def test_refuses_two_tokens(make_service: Any) -> None:
     service: Service = make_service(carriers=["header", "cookie"])
     with example_client(service) as (_, get):
         refuses_two_tokens(get, service)
+
+
+def test_refuses_the_cookie_twice(make_service: Any) -> None:
+    service: Service = make_service(carriers=["header", "cookie"])
+    with example_client(service) as (_, get):
+        refuses_the_cookie_twice(get, service)
+
+
+def test_refuses_cross_site_cookie_posts(make_service: Any) -> None:
+    service: Service = make_service(carriers=["header", "cookie"])
+    with example_client(service) as (client, get):
+        refuses_cross_site_cookie_posts(get, service, client.base_url.netloc.decode())
 
 
 def test_fails_closed_when_redis_stops(down_service: tuple[Service, RedisProcess]) -> None:
@@ -144,3 +161,53 @@ def test_setup_documents_the_login_session_as_optional(own_lifespan: bool) -> No
     assert document["paths"]["/orders"]["post"]["security"] == [{"session": []}]
     assert set(document["components"]["securitySchemes"]) == {"session"}
     assert "413" not in document["paths"]["/orders"]["post"]["responses"]
+
+
+class BodyCounter:
+    """ASGI middleware counting the request-body bytes the app under it receives."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.received = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def counted() -> Message:
+            message = await receive()
+            self.received += len(message.get("body", b""))
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _post_big_orders(service: Service, headers: dict[str, str]) -> tuple[Reply, int]:
+    """POST /orders to the example over real HTTP with a JSON body far over the limit: the
+    reply and the bytes of that body the app received."""
+    token = service.session_for("fab")
+    counter = BodyCounter(create_app(service.settings))
+    with serve_in_thread(counter) as url, httpx.Client(base_url=url, timeout=30) as client:
+        response = client.post(
+            "/orders",
+            content=json_body(token, BIG),
+            headers={"Content-Type": "application/json", **headers},
+        )
+        reply = Reply(response.status_code, response.json(), response.headers)
+        received = counter.received
+        small = client.post("/orders", content=json_body(token, 1024), headers=headers)
+        assert small.status_code == 200, small.text  # the same route, within the limit
+    return reply, received
+
+
+def test_the_body_carrier_reads_no_body_over_the_limit(make_service: Any) -> None:
+    """Issue 20 point 3: a 114 MB JSON body on a protected route took 1.6 GB. With the body
+    carrier, a body over ``max_body_bytes`` is now 413 PAYLOAD_TOO_LARGE, none of it read."""
+    service: Service = make_service(carriers=["header", "body"])
+    reply, received = _post_big_orders(service, {"Content-Type": "application/json"})
+    assert_error(reply, 413, "PAYLOAD_TOO_LARGE")
+    assert received == 0
+
+
+def test_without_the_body_carrier_no_body_is_read(service: Service) -> None:
+    token = service.session_for("fal")
+    reply, received = _post_big_orders(service, {**bearer(token)})
+    assert reply.status == 200, reply.body
+    assert received == 0

@@ -9,6 +9,7 @@ from typing import Any
 from examples.flask_app.app import create_app
 from flask import Flask
 
+from tests.integrations.bodies import BIG, CountingInput, json_body
 from tests.integrations.conftest import bearer
 from tests.integrations.scenario import (
     Get,
@@ -16,7 +17,9 @@ from tests.integrations.scenario import (
     assert_error,
     fails_closed,
     protects_orders,
+    refuses_cross_site_cookie_posts,
     refuses_pending,
+    refuses_the_cookie_twice,
     refuses_two_tokens,
 )
 from tests.server.conftest import Service
@@ -31,8 +34,8 @@ from wxsession.sync import SyncRuntime
 def flask_client(app: Flask) -> Iterator[Get]:
     client = app.test_client(use_cookies=False)  # the Cookie header as sent
 
-    def get(path: str, headers: Mapping[str, str]) -> Reply:
-        response = client.get(path, headers=dict(headers))
+    def get(path: str, headers: Mapping[str, str], method: str = "GET") -> Reply:
+        response = client.open(path, method=method, headers=dict(headers))
         return Reply(response.status_code, response.get_json(), response.headers)
 
     try:
@@ -58,6 +61,18 @@ def test_refuses_two_tokens(make_service: Any) -> None:
     service: Service = make_service(carriers=["header", "cookie"])
     with flask_client(create_app(service.settings)) as get:
         refuses_two_tokens(get, service)
+
+
+def test_refuses_the_cookie_twice(make_service: Any) -> None:
+    service: Service = make_service(carriers=["header", "cookie"])
+    with flask_client(create_app(service.settings)) as get:
+        refuses_the_cookie_twice(get, service)
+
+
+def test_refuses_cross_site_cookie_posts(make_service: Any) -> None:
+    service: Service = make_service(carriers=["header", "cookie"])
+    with flask_client(create_app(service.settings)) as get:
+        refuses_cross_site_cookie_posts(get, service, "localhost")
 
 
 def test_fails_closed_when_redis_stops(down_service: tuple[Service, RedisProcess]) -> None:
@@ -105,3 +120,48 @@ def test_bad_settings_fail_at_init_app() -> None:
     else:
         raise AssertionError("init_app opened a runtime on an unreachable database")
     assert "wxsession" not in app.extensions
+
+
+def _post_orders(app: Flask, body: bytes, headers: Mapping[str, str]) -> tuple[Reply, int]:
+    """POST /orders with a JSON ``body`` of declared length: the reply, and the bytes of
+    the body the app read."""
+    stream = CountingInput(body)
+    response = app.test_client().post(
+        "/orders",
+        input_stream=stream,
+        content_length=len(body),
+        content_type="application/json",
+        headers=dict(headers),
+    )
+    return Reply(response.status_code, response.get_json(), response.headers), stream.read_bytes
+
+
+def test_the_body_carrier_reads_no_body_over_the_limit(make_service: Any) -> None:
+    """Issue 20 point 3: a large JSON body on a protected route was read whole (and parsed
+    on the loop thread every request's check shares). Over ``max_body_bytes`` it is now
+    413 PAYLOAD_TOO_LARGE with none of it read; within, the body carrier works."""
+    service: Service = make_service(carriers=["header", "body"])
+    token = service.session_for("bea")
+    app = create_app(service.settings)
+    try:
+        reply, read = _post_orders(app, json_body(token, BIG), {})
+        assert_error(reply, 413, "PAYLOAD_TOO_LARGE")
+        assert read == 0
+        small = json_body(token, service.settings.max_body_bytes)
+        reply, read = _post_orders(app, small, {})
+        assert reply.status == 200, reply.body
+        assert read == len(small)
+    finally:
+        app.extensions["wxsession"].close()
+
+
+def test_without_the_body_carrier_no_body_is_read(service: Service) -> None:
+    """The header carrier (the default): a large body is none of our business."""
+    token = service.session_for("bel")
+    app = create_app(service.settings)
+    try:
+        reply, read = _post_orders(app, json_body(token, BIG), bearer(token))
+        assert reply.status == 200, reply.body
+        assert read == 0
+    finally:
+        app.extensions["wxsession"].close()

@@ -31,17 +31,15 @@ def test_body_carrier_reads_the_copied_body(make_service: Any) -> None:
     runtime = SyncRuntime(settings).start()
     try:
         body = f'{{"session_id": "{token}"}}'.encode()
-        request = RequestSnapshot(
-            method="POST", headers=Headers({"Content-Type": "application/json"}), body=body
-        )
-        assert runtime.wants_body
-        active = runtime.authenticate(request)
+
+        def snapshot(body: bytes) -> RequestSnapshot:
+            headers = {"Content-Type": "application/json", "Content-Length": str(len(body))}
+            return runtime.snapshot("POST", headers, {}, lambda: body)
+
+        active = runtime.authenticate(snapshot(body))
         assert active is not None and active.record.user_id is not None
-        junk = RequestSnapshot(
-            method="POST", headers=Headers({"Content-Type": "application/json"}), body=b"{"
-        )
         with pytest.raises(SessionMissing):
-            runtime.authenticate(junk)
+            runtime.authenticate(snapshot(b"{"))
     finally:
         runtime.close()
 

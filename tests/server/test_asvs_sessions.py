@@ -180,17 +180,26 @@ def test_cookie_is_cleared_with_its_security_attributes(make_service: Any) -> No
         assert attribute in set_cookie
     assert "domain=" not in set_cookie
     with httpx.Client(base_url=service.url) as browser:
-        logout = browser.post("/v1/auth/logout-all", headers={"Cookie": f"wxsession={token}"})
+        cookie = {"Cookie": f"__Host-wxsession={token}"}
+        logout = browser.post("/v1/auth/logout-all", headers=cookie)
     assert logout.status_code == 204
     cleared = logout.headers["set-cookie"].lower()
-    assert cleared.startswith('wxsession="";')
+    assert cleared.startswith('__host-wxsession="";')
     for attribute in ("httponly", "secure", "samesite=lax", "path=/", "max-age=0"):
         assert attribute in cleared
 
 
-def test_v3_4_4_host_prefixed_cookie_works(make_service: Any) -> None:
-    """``__Host-`` cookies need Secure, Path=/ and no Domain: what we send."""
-    service: Service = make_service(carriers=["cookie"], cookie_name="__Host-wxsession")
+def test_v3_4_4_host_prefixed_cookie_by_default(make_service: Any) -> None:
+    """``__Host-`` cookies need Secure, Path=/ and no Domain: what we send, under that name
+    by default (issue 20 point 5: a sibling subdomain cannot set such a cookie beside ours).
+    Over plain http (no Secure) browsers refuse the prefix: the default is then ``wxsession``;
+    a name set explicitly wins, and a prefixed one without Secure is refused at start-up."""
+    assert load_settings(cookie_secure=False).cookie_name == "wxsession"
+    assert load_settings(cookie_name="sid").cookie_name == "sid"
+    with pytest.raises(ConfigurationError, match="WXSESSION_COOKIE_NAME"):
+        load_settings(cookie_name="__Host-sid", cookie_secure=False)
+    service: Service = make_service(carriers=["cookie"])
+    assert service.settings.cookie_name == "__Host-wxsession"
     login = service.login("mo")
     set_cookie = login.headers["set-cookie"].lower()
     assert set_cookie.startswith("__host-wxsession=")

@@ -14,7 +14,8 @@ def test_default_ignores_query_and_cookie(service: Service) -> None:
     token = service.session_for("sam")
     via_query = service.http.get("/v1/me", params={"session_id": token})
     assert via_query.json()["error"]["code"] == "SESSION_MISSING"
-    via_cookie = service.http.get("/v1/me", headers={"Cookie": f"wxsession={token}"})
+    cookie = {"Cookie": f"{service.settings.cookie_name}={token}"}
+    via_cookie = service.http.get("/v1/me", headers=cookie)
     assert via_cookie.json()["error"]["code"] == "SESSION_MISSING"
     assert "set-cookie" not in service.login("sam").headers
 
@@ -101,16 +102,17 @@ def test_cookie_carrier_for_web_clients(make_service: Any) -> None:
     login = service.login("wes")
     set_cookie = login.headers["set-cookie"]
     token = login.json()["session_id"]
-    assert set_cookie.startswith(f"wxsession={token};")
+    assert set_cookie.startswith(f"__Host-wxsession={token};")
     lowered = set_cookie.lower()
     assert "httponly" in lowered
     assert "secure" in lowered
     assert "samesite=lax" in lowered
+    cookie = {"Cookie": f"__Host-wxsession={token}"}
     with httpx.Client(base_url=service.url) as browser:
-        assert browser.get("/v1/me", headers={"Cookie": f"wxsession={token}"}).status_code == 200
-        logout = browser.post("/v1/auth/logout", headers={"Cookie": f"wxsession={token}"})
+        assert browser.get("/v1/me", headers=cookie).status_code == 200
+        logout = browser.post("/v1/auth/logout", headers=cookie)
         assert logout.status_code == 204
-        assert 'wxsession=""' in logout.headers["set-cookie"]
+        assert '__Host-wxsession=""' in logout.headers["set-cookie"]
 
 
 def refused_as_ambiguous(response: httpx.Response) -> None:
@@ -125,7 +127,7 @@ def refused_as_ambiguous(response: httpx.Response) -> None:
 def test_a_bad_token_never_falls_through_to_a_good_one(make_service: Any) -> None:
     service: Service = make_service(carriers=["header", "cookie"])
     good = service.session_for("xia")
-    cookie = {"Cookie": f"wxsession={good}"}
+    cookie = {"Cookie": f"{service.settings.cookie_name}={good}"}
     bad = {"Authorization": "Bearer " + "b" * 43, **cookie}
     for path in ("/v1/me", "/v1/sessions"):  # the fast path and a FastAPI route
         refused_as_ambiguous(service.http.get(path, headers=bad))
@@ -159,3 +161,70 @@ def test_the_session_header_twice_is_refused(service: Service) -> None:
             refused_as_ambiguous(service.http.get(path, headers=headers))
         refused_as_ambiguous(service.http.post("/v1/auth/logout", headers=headers))
     assert service.get("/v1/me", token).status_code == 200
+
+
+def test_the_session_cookie_twice_is_refused(make_service: Any) -> None:
+    """Issue 20 point 5: ``name=A; name=B`` (a cookie tossed from a sibling subdomain beside
+    ours) is 400 INVALID_REQUEST whatever the two hold, on the fast path and FastAPI's
+    routes, never one of them picked (Starlette kept the last)."""
+    service: Service = make_service(carriers=["cookie"])
+    name = service.settings.cookie_name
+    good, other = service.session_for("dua"), service.session_for("duo")
+    for first, second in ((other, good), (good, other), (good, good), ("", good)):
+        cookie = {"Cookie": f"{name}={first}; lang=zh; {name}={second}"}
+        for path in ("/v1/me", "/v1/sessions"):
+            refused_as_ambiguous(service.http.get(path, headers=cookie))
+        refused_as_ambiguous(service.http.post("/v1/auth/logout-all", headers=cookie))
+    split = [("Cookie", f"{name}={good}"), ("Cookie", f"{name}={other}")]  # HTTP/2 style
+    refused_as_ambiguous(service.http.get("/v1/me", headers=split))
+    assert service.http.get("/v1/me", headers={"Cookie": f"{name}={good}"}).status_code == 200
+    assert service.get("/v1/me", other).status_code == 401  # cookie only: header ignored
+
+
+FORGED = (
+    {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site"},
+    {"Origin": "null"},
+)
+"""What browsers send with a form another site (or a sibling subdomain) posts to us."""
+
+
+def refused_as_cross_site(response: httpx.Response) -> None:
+    assert response.status_code == 403, response.text
+    assert response.json()["error"]["code"] == "CROSS_SITE_REQUEST"
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_cross_site_requests_cannot_use_the_session_cookie(make_service: Any) -> None:
+    """Issue 20 point 4 (CSRF): a cross-site form POST to logout-all answered 204. Now a
+    state-changing request carrying the session in the cookie is 403 CROSS_SITE_REQUEST
+    when Origin or Sec-Fetch-Site says it comes from another site, the session untouched;
+    from our own origin, a trusted one, or a non-browser (neither header), it passes. A
+    token in the header (set by the page's own script) is no ambient credential."""
+    service: Service = make_service(
+        carriers=["cookie", "header"], csrf_trusted_origins="https://admin.example"
+    )
+    token = service.session_for("eve")
+    cookie = {"Cookie": f"{service.settings.cookie_name}={token}"}
+    own = f"http://{httpx.URL(service.url).netloc.decode()}"
+    for forged in FORGED:
+        sent = {**cookie, **forged}
+        refused_as_cross_site(service.http.post("/v1/auth/logout-all", headers=sent))
+        refused_as_cross_site(service.http.post("/v1/auth/logout", headers=sent))
+        login = {"code": service.wx_code("eve")}
+        refused_as_cross_site(service.http.post("/v1/auth/wechat/login", json=login, headers=sent))
+        assert service.http.get("/v1/me", headers=sent).status_code == 200  # reads pass
+        bearer = {"Authorization": f"Bearer {token}", **forged}
+        assert service.http.get("/v1/sessions", headers=bearer).status_code == 200
+    assert service.get("/v1/me", token).status_code == 200  # nothing was ended
+    trusted = {**cookie, "Origin": "https://admin.example", "Sec-Fetch-Site": "cross-site"}
+    assert service.http.post("/v1/auth/logout", headers=trusted).status_code == 204
+    token = service.session_for("eve")
+    cookie = {"Cookie": f"{service.settings.cookie_name}={token}"}
+    same = {**cookie, "Origin": own, "Sec-Fetch-Site": "same-origin"}
+    assert service.http.post("/v1/auth/logout", headers=same).status_code == 204
+    token = service.session_for("eve")
+    cookie = {"Cookie": f"{service.settings.cookie_name}={token}"}
+    assert service.http.post("/v1/auth/logout-all", headers=cookie).status_code == 204
+    assert service.get("/v1/me", token).status_code == 401

@@ -45,7 +45,7 @@ from wxsession.errors import SessionMissing, WxSessionError
 from wxsession.integrations._common import error_parts
 from wxsession.sessions.manager import ActiveSession
 from wxsession.settings import load_settings
-from wxsession.sync import DEFAULT_TIMEOUT, Headers, RequestSnapshot, SyncRuntime
+from wxsession.sync import DEFAULT_TIMEOUT, RequestSnapshot, SyncRuntime
 
 __all__ = [
     "RequestSession",
@@ -115,12 +115,11 @@ class RequestSession:
 
     def _snapshot(self) -> RequestSnapshot:
         request = self._request
-        return RequestSnapshot(
-            method=request.method or "GET",
-            headers=Headers(dict(request.headers.items())),
-            query_params={key: request.GET[key] for key in request.GET},
-            cookies=dict(request.COOKIES),
-            body=request.body if self._runtime.wants_body else b"",
+        return self._runtime.snapshot(
+            request.method or "GET",
+            dict(request.headers.items()),
+            {key: request.GET[key] for key in request.GET},
+            lambda: request.body,
         )
 
 

@@ -32,7 +32,7 @@ from wxsession.errors import SessionMissing, WxSessionError
 from wxsession.integrations._common import error_parts
 from wxsession.sessions.manager import ActiveSession
 from wxsession.settings import Settings, load_settings
-from wxsession.sync import DEFAULT_TIMEOUT, Headers, RequestSnapshot, SyncRuntime
+from wxsession.sync import DEFAULT_TIMEOUT, RequestSnapshot, SyncRuntime
 
 __all__ = ["WxSession", "current_user", "login_required", "optional_session"]
 
@@ -92,13 +92,11 @@ def _runtime() -> SyncRuntime:
 
 def _snapshot() -> RequestSnapshot:
     """Copy what carriers read; the loop thread cannot touch Flask's context-local request."""
-    body = request.get_data(cache=True) if _runtime().wants_body else b""
-    return RequestSnapshot(
-        method=request.method,
-        headers=Headers(dict(request.headers.items())),
-        query_params=request.args.to_dict(),
-        cookies=request.cookies.to_dict(),
-        body=body,
+    return _runtime().snapshot(
+        request.method,
+        dict(request.headers.items()),
+        request.args.to_dict(),
+        lambda: request.get_data(cache=True),
     )
 
 

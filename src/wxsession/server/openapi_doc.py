@@ -6,7 +6,8 @@
   once; a route added later gets it here without anyone remembering.
 - 400 ``INVALID_REQUEST`` on every operation that reads the session: two different tokens,
   or the session header twice (:class:`~wxsession.errors.SessionAmbiguous`), whatever the
-  route, in the service and in a user's app alike.
+  route, in the service and in a user's app alike; and 403 ``CROSS_SITE_REQUEST`` on those
+  that change state (with the cookie carrier, :mod:`wxsession.csrf`).
 - A session that is optional (the login routes end the one presented, if any): FastAPI
   writes every security scheme as required, so generated clients would demand a session
   to log in. Such operations get ``security: [{}, {"session": []}]``, OpenAPI's "either".
@@ -19,7 +20,14 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from wxsession.errors import InvalidRequest, PayloadTooLarge, SessionAmbiguous, WxSessionError
+from wxsession.csrf import SAFE_METHODS
+from wxsession.errors import (
+    CrossSiteRequest,
+    InvalidRequest,
+    PayloadTooLarge,
+    SessionAmbiguous,
+    WxSessionError,
+)
 from wxsession.server.dependencies import OPTIONAL_SCHEME, SCHEME
 
 BODY_ERRORS = {400: InvalidRequest, 413: PayloadTooLarge}
@@ -48,10 +56,16 @@ def document_api(app: FastAPI, *, body_errors: bool = True) -> None:
 
 def _operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Every operation of every path in the document."""
+    for _, operation in _methods(document):
+        yield operation
+
+
+def _methods(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every operation of every path in the document, with its method (upper case)."""
     for item in document.get("paths", {}).values():
-        for operation in item.values():
+        for method, operation in item.items():
             if isinstance(operation, dict):
-                yield operation
+                yield method.upper(), operation
 
 
 def _declare(operation: dict[str, Any], status: int, error: type[WxSessionError]) -> None:
@@ -74,9 +88,11 @@ def _body_errors(document: dict[str, Any]) -> None:
 
 def _session_errors(document: dict[str, Any]) -> None:
     """Run before :func:`_optional_sessions`, while both schemes still have their names."""
-    for operation in _operations(document):
+    for method, operation in _methods(document):
         if any(SCHEME in need or OPTIONAL_SCHEME in need for need in operation.get("security", [])):
             _declare(operation, SessionAmbiguous.status, SessionAmbiguous)
+            if method not in SAFE_METHODS:
+                _declare(operation, CrossSiteRequest.status, CrossSiteRequest)
 
 
 def _optional_sessions(document: dict[str, Any]) -> None:
