@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from examples.fastapi_app.app import create_app
+from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tests.integrations.bodies import BIG, json_body
@@ -25,6 +26,7 @@ from tests.integrations.scenario import (
 )
 from tests.server.conftest import Service
 from tests.support.servers import RedisProcess
+from wxsession.integrations import fastapi as wxs
 from wxsession.server.background import serve_in_thread
 
 
@@ -211,3 +213,25 @@ def test_without_the_body_carrier_no_body_is_read(service: Service) -> None:
     reply, received = _post_big_orders(service, {**bearer(token)})
     assert reply.status == 200, reply.body
     assert received == 0
+
+
+def test_the_dependencies_can_be_awaited_in_a_routes_body(service: Service) -> None:
+    """docs/integrations.md: on a hot route, ``await wxs.current_user(request)`` in the body
+    runs the same checks without FastAPI's dependency solving (bench/user_app.py's
+    ``/inline``). The dependencies' ``response`` (for ``no-store``) must stay optional."""
+    app = create_app(service.settings)
+
+    @app.get("/inline")
+    async def inline(request: Request) -> dict[str, object]:
+        user = await wxs.current_user(request)
+        active = await wxs.require_session(request)
+        return {"user_id": user.id, "same": active.record.user_id == user.id}
+
+    token = service.session_for("ina")
+    with serve_in_thread(app) as url, httpx.Client(base_url=url, timeout=15) as client:
+        answer = client.get("/inline", headers=bearer(token))
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"user_id": service.get("/v1/me", token).json()["id"], "same": True}
+        refused = client.get("/inline")
+        assert refused.status_code == 401
+        assert refused.json()["error"]["code"] == "SESSION_MISSING"

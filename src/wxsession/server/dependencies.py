@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Request, Response
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
@@ -37,6 +37,24 @@ def get_runtime(request: Request) -> Runtime:
     if runtime is None:
         raise RuntimeError("app.state.wxsession is not set: open a wxsession Runtime in lifespan")
     return runtime
+
+
+NO_STORE = (b"cache-control", b"no-store")
+
+AWAITED = cast(Response, None)
+"""The ``response`` of a dependency awaited directly in a route's body
+(``await current_user(request)``, documented in docs/integrations.md): FastAPI injects the
+route's own when it resolves the dependency, a direct caller passes none and sets
+``Cache-Control`` itself if it wants it."""
+
+
+def _no_store(response: Response) -> None:
+    """Mark the route's answer ``no-store``. FastAPI copies the headers of this response
+    into the answer when the route returns a model (routes that build a ``Response``
+    themselves take this one as a parameter instead). Appended raw, as it is the cheapest;
+    a route setting ``Cache-Control`` itself replaces it (``MutableHeaders`` keeps one)."""
+    if response is not AWAITED:
+        response.headers.raw.append(NO_STORE)
 
 
 class _SessionScheme(SecurityBase):
@@ -71,7 +89,7 @@ class SessionToken(_SessionScheme):
     def __init__(self) -> None:
         super().__init__(optional=True)
 
-    async def __call__(self, request: Request, response: Response) -> str | None:
+    async def __call__(self, request: Request, response: Response = AWAITED) -> str | None:
         _no_store(response)
         return await get_runtime(request).carriers.extract_asgi(request)
 
@@ -99,17 +117,6 @@ def _report_unknown_client() -> None:
         "client address unknown (a Unix-socket peer?): per-IP limits count every such client "
         "as one; behind a local proxy on a Unix socket set WXSESSION_TRUSTED_PROXIES=unix"
     )
-
-
-NO_STORE = (b"cache-control", b"no-store")
-
-
-def _no_store(response: Response) -> None:
-    """Mark the route's answer ``no-store``. FastAPI copies the headers of this response
-    into the answer when the route returns a model (routes that build a ``Response``
-    themselves take this one as a parameter instead). Appended raw, as it is the cheapest;
-    a route setting ``Cache-Control`` itself replaces it (``MutableHeaders`` keeps one)."""
-    response.headers.raw.append(NO_STORE)
 
 
 _RESOLVED = "wxsession.session"
@@ -143,7 +150,9 @@ class OptionalSession(_SessionScheme):
     def __init__(self) -> None:
         super().__init__(optional=True)
 
-    async def __call__(self, request: Request, response: Response) -> ActiveSession | None:
+    async def __call__(
+        self, request: Request, response: Response = AWAITED
+    ) -> ActiveSession | None:
         active: ActiveSession | None = request.scope.get(_RESOLVED)
         return active or await _resolve(request, response, get_runtime(request), optional=True)
 
@@ -151,21 +160,21 @@ class OptionalSession(_SessionScheme):
 class AnySession(_SessionScheme):
     """A live session, registered or still pending registration."""
 
-    async def __call__(self, request: Request, response: Response) -> ActiveSession:
+    async def __call__(self, request: Request, response: Response = AWAITED) -> ActiveSession:
         return await _required(request, response, get_runtime(request))
 
 
 class RequireSession(_SessionScheme):
     """A live session of a registered user (403 REGISTRATION_REQUIRED while pending)."""
 
-    async def __call__(self, request: Request, response: Response) -> ActiveSession:
+    async def __call__(self, request: Request, response: Response = AWAITED) -> ActiveSession:
         return guard.require_registered(await _required(request, response, get_runtime(request)))
 
 
 class CurrentUser(_SessionScheme):
     """The signed-in user's row. A user that is gone or disabled ends the session."""
 
-    async def __call__(self, request: Request, response: Response) -> User:
+    async def __call__(self, request: Request, response: Response = AWAITED) -> User:
         runtime = get_runtime(request)
         return await guard.load_user(runtime, await _required(request, response, runtime))
 
