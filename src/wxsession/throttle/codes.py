@@ -9,15 +9,16 @@ code logins are refused with 429 ``RATE_LIMITED`` and ``Retry-After`` *before* t
 called. Successful logins never count.
 
 The store is asked only when it can matter. A login from a network this process has seen
-no refused code from lately (and has no other login in flight from) goes straight to the
-platform: no store round trip, the common case. Every other login (a network with recent
-failures, a carrier-grade NAT with parallel logins) reserves a slot atomically before the
-call, and gives it back unless the platform refuses the code, so a parallel burst gets no
-more calls than the limit. A refused code from an unchecked login is counted after the
-fact. The counters are shared by every instance; what is per process is only the memory
-of which networks to check, so each instance lets at most one call of an over-limit
-network through (and one per network it forgot, at most ``remembered`` networks) before it
-checks them. A counter store that does not answer is 503, as for the password throttle.
+no refused code from lately goes straight to the platform, however many of its logins run
+at once (a carrier-grade NAT's users log in in parallel, and none of that may count): no
+store round trip, the common case; a refused code is counted after the fact. A network with
+a refused code in the window is a suspect: each of its logins reserves a slot atomically
+before the call and gives it back unless the platform refuses the code, so its parallel
+bursts get no more calls than the limit. The counters are shared by every instance; what is
+per process is only the memory of which networks to check, so an over-limit network's
+first burst reaches the platform once per instance (and once per network it forgot, at
+most ``remembered`` networks) before it is checked. A counter store that does not answer is
+503, as for the password throttle.
 """
 
 from __future__ import annotations
@@ -78,15 +79,13 @@ class CodeLoginThrottle:
         self._window = window
         self._remembered = remembered
         self._suspects: OrderedDict[str, float] = OrderedDict()  # network -> until when
-        self._in_flight: dict[str, int] = {}  # network -> logins of it now at a platform
 
     async def attempt(self, ip: str | None, exchange: Callable[[], Awaitable[T]]) -> T:
         """``exchange()`` (the platform call) for a client at ``ip``, unless its network is
         over the limit (:class:`CodeLoginRefused`, the platform not called)."""
         network = counted_network(ip)
-        if network in self._in_flight or self._suspected(network):
+        if self._suspected(network):
             return await self._checked(network, exchange)
-        self._in_flight[network] = 1
         try:
             return await exchange()
         except REFUSED_CODE:
@@ -94,8 +93,6 @@ class CodeLoginThrottle:
             with self._unavailable():
                 await self._limiter.hit(self._item, _key(network))
             raise
-        finally:
-            self._leave(network)
 
     async def _checked(self, network: str, exchange: Callable[[], Awaitable[T]]) -> T:
         """A slot taken before the call, and given back unless the platform refuses the code."""
@@ -104,7 +101,6 @@ class CodeLoginThrottle:
             if not await self._limiter.hit(self._item, key):
                 self._suspect(network)
                 raise CodeLoginRefused(await self._retry_after(key))
-        self._in_flight[network] = self._in_flight.get(network, 0) + 1
         try:
             result = await exchange()
         except REFUSED_CODE:
@@ -113,17 +109,8 @@ class CodeLoginThrottle:
         except BaseException:
             await self._release(key)
             raise
-        finally:
-            self._leave(network)
         await self._release(key)
         return result
-
-    def _leave(self, network: str) -> None:
-        left = self._in_flight[network] - 1
-        if left:
-            self._in_flight[network] = left
-        else:
-            del self._in_flight[network]
 
     def _suspected(self, network: str) -> bool:
         until = self._suspects.get(network)
