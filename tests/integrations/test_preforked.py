@@ -31,21 +31,26 @@ PROMPT = timedelta(seconds=4)  # under the adapters' 5 s fail-closed timeout, wi
 # loaded machine (a worker's first check opens its runtime)
 
 
-@contextmanager
-def gunicorn(app: str, service: Service, log: Path, **env: str) -> Iterator[httpx.Client]:
-    """``gunicorn --preload -w 2 APP`` on a free port, on ``service``'s stores."""
-    port = free_port()
+def environment_of(service: Service, **env: str) -> dict[str, str]:
+    """A child process's environment: ``service``'s credentials and stores, and ``env``."""
     settings = service.settings
-    environment = {
+    return {
         **ENV_WITHOUT_WXSESSION,
         "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(ROOT)])),
-        "WXSESSION_APPID": settings.appid,
+        "WXSESSION_APPID": str(settings.appid),
         "WXSESSION_SECRET": settings.effective_secret.get_secret_value(),
         "WXSESSION_DATABASE_URL": settings.database_url,
         "WXSESSION_SESSION_STORE": settings.session_store,
         "WXSESSION_DATA_KEYS": TEST_DATA_KEYS,
         **env,
     }
+
+
+@contextmanager
+def gunicorn(app: str, service: Service, log: Path, **env: str) -> Iterator[httpx.Client]:
+    """``gunicorn --preload -w 2 APP`` on a free port, on ``service``'s stores."""
+    port = free_port()
+    environment = environment_of(service, **env)
     command = [
         sys.executable, "-m", "gunicorn", "--preload", "--workers", str(WORKERS),
         "--bind", f"127.0.0.1:{port}", "--no-control-socket", app,
@@ -110,18 +115,9 @@ def test_django_default_wsgi_application_under_gunicorn_preload(
 def forking(mode: str, service: Service, token: str, **stdio: Any) -> subprocess.Popen[str]:
     """``python -m tests.integrations.forking MODE TOKEN`` on ``service``'s stores, with no
     caches, so that every check reads both the store and the database."""
-    settings = service.settings
-    env = {
-        **ENV_WITHOUT_WXSESSION,
-        "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(ROOT)])),
-        "WXSESSION_APPID": settings.appid,
-        "WXSESSION_SECRET": settings.effective_secret.get_secret_value(),
-        "WXSESSION_DATABASE_URL": settings.database_url,
-        "WXSESSION_SESSION_STORE": settings.session_store,
-        "WXSESSION_DATA_KEYS": TEST_DATA_KEYS,
-        "WXSESSION_SESSION_CACHE_SIZE": "0",
-        "WXSESSION_REVOCATION_CACHE_SECONDS": "0",
-    }
+    env = environment_of(
+        service, WXSESSION_SESSION_CACHE_SIZE="0", WXSESSION_REVOCATION_CACHE_SECONDS="0"
+    )
     command = [sys.executable, "-m", "tests.integrations.forking", mode, token]
     return subprocess.Popen(command, env=env, text=True, stdout=subprocess.PIPE, **stdio)
 
