@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Coroutine, Iterable, Mapping, MutableMapping, Sequence
 from typing import Any, Protocol
 
-from wxsession.csrf import refuse_cross_site
+from wxsession.csrf import SAFE_METHODS, refuse_cross_site
 from wxsession.errors import PayloadTooLarge, SessionAmbiguous
 from wxsession.settings import Settings
 
@@ -233,9 +233,9 @@ class CarrierChain:
                 token = carrier.from_raw(raw_headers)
             else:
                 token = await carrier.extract(request)
-            if token is not None and carrier is self.cookie:
-                refuse_cross_site(request.method, request.headers, self.trusted_origins)
             if token is not None:
+                if carrier is self.cookie and request.method not in SAFE_METHODS:
+                    refuse_cross_site(request.method, request.headers, self.trusted_origins)
                 if found is not None and token != found:
                     raise SessionAmbiguous()
                 found = token

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import QueuePool
+
+from wxsession.errors import DatabaseUnavailable
 
 if TYPE_CHECKING:
     from wxsession.settings import Settings
@@ -205,3 +208,16 @@ def _run(conn: sqlite3.Connection, sql: str, parameters: Any, *, many: bool) -> 
         return cursor.description, cursor.rowcount, cursor.lastrowid, rows
     finally:
         cursor.close()
+
+
+@contextmanager
+def database_faults() -> Iterator[None]:
+    """A database that cannot be reached or does not answer is a 503
+    (:class:`~wxsession.errors.DatabaseUnavailable`); a unique key refusing a write is the
+    caller's to handle."""
+    try:
+        yield
+    except IntegrityError:
+        raise
+    except (OperationalError, DBAPIError, OSError, TimeoutError) as exc:
+        raise DatabaseUnavailable() from exc

@@ -34,8 +34,7 @@ from wxsession.sessions.manager import SessionManager
 from wxsession.sessions.revocation import RevocationCache
 from wxsession.sessions.store import SessionStore
 from wxsession.settings import DEV_APPID, DEV_SECRET, Settings
-from wxsession.throttle.codes import CodeLoginThrottle
-from wxsession.throttle.factory import login_throttle, open_data_throttle
+from wxsession.throttle.factory import code_login_throttle, login_throttle, open_data_throttle
 from wxsession.throttle.open_data import OpenDataThrottle
 from wxsession.wechat.access_token import AccessTokenManager, SqlTokenCache
 from wxsession.wechat.client import WeChatClient, make_http_client
@@ -113,7 +112,6 @@ class Runtime:
                 emulator_url=base_url if settings.dev_mode else None,
                 backoff=backoff,
             )
-            throttle = login_throttle(settings, store, engine, clock)
             auth = AuthService(
                 providers,
                 accounts,
@@ -122,12 +120,8 @@ class Runtime:
                 metrics=metrics,
                 passwords=password_hasher
                 or PasswordHasher(concurrency=settings.password_hash_concurrency),
-                throttle=throttle,
-                code_throttle=CodeLoginThrottle(
-                    throttle.storage,  # the password throttle's counters' store
-                    limit=settings.code_login_failures_per_ip,
-                    window=settings.code_login_failure_window,
-                ),
+                throttle=login_throttle(settings, store, engine, clock),
+                code_throttle=code_login_throttle(settings, store, engine, clock),
             )
             try:
                 yield cls(

@@ -3,15 +3,15 @@ database faults translated to 503."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Row, Table, bindparam, delete, exists, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from wxsession.accounts import session_keys
@@ -25,9 +25,8 @@ from wxsession.accounts.models import (
     utcnow,
 )
 from wxsession.data_keys import DataKeys, Sealed
-from wxsession.db import sessionmaker
+from wxsession.db import database_faults, sessionmaker
 from wxsession.errors import (
-    DatabaseUnavailable,
     IdentityTaken,
     InvalidRequest,
     LastSignInMethod,
@@ -103,7 +102,7 @@ class AccountRepository:
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncSession]:
-        with _database_faults():
+        with database_faults():
             async with self._sessionmaker() as session, session.begin():
                 yield session
 
@@ -169,14 +168,6 @@ class AccountRepository:
                 .where(PasswordRow.user_id == user_id)
                 .values(hash=password_hash, changed_at=utcnow())
             )
-
-    async def session_epoch(self, user_id: str) -> int | None:
-        """The user's revocation point (``None`` if the user is gone)."""
-        async with self._transaction() as session:
-            epoch: int | None = await session.scalar(
-                select(User.session_epoch).where(User.id == user_id)
-            )
-            return epoch
 
     async def raise_session_epoch(self, user_id: str) -> int | None:
         """End every session issued to the user so far (at the validation level); returns the
@@ -265,7 +256,7 @@ class AccountRepository:
         unknown, or its unionid is new and must be claimed: :meth:`_find_or_add` decides
         those in a transaction. The flag says whether the identity has a row at all.
         """
-        with _database_faults():
+        with database_faults():
             async with self._lean.connect() as connection:
                 row = (await connection.execute(_KNOWN_ROW, _identity_params(identity))).first()
                 if row is None:
@@ -671,18 +662,6 @@ _NEW_SESSION_KEY: Any = (
 def _user_of(row: Row[Any]) -> User:
     """The user columns of a :data:`_KNOWN_ROW` row as a (detached) ``User``."""
     return User(**{column.key: row._mapping[column] for column in _USER_COLUMNS})
-
-
-@contextmanager
-def _database_faults() -> Iterator[None]:
-    """A database that cannot be reached or does not answer is a 503; a unique key refusing a
-    write is the caller's to handle."""
-    try:
-        yield
-    except IntegrityError:
-        raise
-    except (OperationalError, DBAPIError, OSError, TimeoutError) as exc:
-        raise DatabaseUnavailable() from exc
 
 
 def _identity_params(identity: Identity) -> dict[str, str]:

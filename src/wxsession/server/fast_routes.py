@@ -30,6 +30,7 @@ from wxsession import guard
 from wxsession.accounts.models import User
 from wxsession.runtime import Runtime
 from wxsession.server import introspection_routes, routes
+from wxsession.server.dependencies import NO_STORE
 from wxsession.server.middleware import log_access, stamped, start_request
 from wxsession.server.schemas import WeChatLoginIn
 
@@ -37,7 +38,8 @@ Answer = tuple[bytes, list[tuple[bytes, bytes]]]
 """A 200 answer: the JSON body and the headers besides content type and length."""
 
 JSON = (b"content-type", b"application/json")
-NO_STORE = [(b"cache-control", b"no-store")]
+SESSION_HEADERS = [NO_STORE]
+"""What every answer that reads a session carries besides its body's headers."""
 
 
 _me_bodies: WeakKeyDictionary[User, bytes] = WeakKeyDictionary()
@@ -52,13 +54,13 @@ async def _me(runtime: Runtime, request: Request) -> Answer:
     body = _me_bodies.get(user)
     if body is None:
         body = _me_bodies[user] = (await routes.me(user)).model_dump_json().encode()
-    return body, NO_STORE
+    return body, SESSION_HEADERS
 
 
 async def _introspect(runtime: Runtime, request: Request) -> Answer:
     active = await guard.any_session(runtime, await runtime.carriers.extract_asgi(request))
     body = introspection_routes.introspection_of(runtime, active)
-    return body.model_dump_json().encode(), NO_STORE
+    return body.model_dump_json().encode(), SESSION_HEADERS
 
 
 async def _wechat_login(runtime: Runtime, request: Request) -> Answer | None:

@@ -32,8 +32,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wxsession.accounts.models import User
-from wxsession.accounts.repository import AccountRepository, _database_faults
-from wxsession.db import Base
+from wxsession.accounts.repository import AccountRepository
+from wxsession.db import Base, database_faults
 from wxsession.sessions.revocation import RevocationPoint
 
 PRUNE_INTERVAL = 60.0
@@ -71,7 +71,7 @@ class SqlRevocations:
 
     async def revocation_point(self, user_id: str, now: float) -> RevocationPoint | None:
         """The user's epoch and unlapsed single ends (``None``: no such user), in one query."""
-        with _database_faults():
+        with database_faults():
             async with self.engine.connect() as conn:
                 rows = (await conn.execute(_POINT, {"u": user_id, "now": now})).all()
         if not rows:
@@ -88,7 +88,7 @@ class SqlRevocations:
         """Record that the user's sessions ``public_ids`` ended, to be remembered until
         ``until``; lapsed rows are pruned in the same transaction."""
         rows = [{"user_id": user_id, "public_id": p, "expires_at": until} for p in public_ids]
-        with _database_faults():
+        with database_faults():
             async with self.engine.begin() as conn:
                 if now >= self._next_prune:
                     self._next_prune = now + PRUNE_INTERVAL

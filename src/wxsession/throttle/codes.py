@@ -24,19 +24,16 @@ most ``remembered`` networks) before it is checked. A counter store that does no
 from __future__ import annotations
 
 import hashlib
-import math
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from limits import RateLimitItemPerSecond
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.errors import StorageError
 
 from wxsession.client_ip import counted_network
-from wxsession.errors import ProviderCodeInvalid, SessionStoreUnavailable, WeChatCodeUsed
-from wxsession.throttle.storage import WindowStorage
+from wxsession.errors import ProviderCodeInvalid, WeChatCodeUsed
+from wxsession.throttle.storage import WindowStorage, retry_after
 
 T = TypeVar("T")
 
@@ -72,8 +69,6 @@ class CodeLoginThrottle:
         remembered: int = REMEMBERED,
     ) -> None:
         self.storage = storage
-        errors = storage.base_exceptions
-        self._errors = (StorageError, OSError, *(errors if isinstance(errors, tuple) else [errors]))
         self._limiter = MovingWindowRateLimiter(storage)
         self._item = RateLimitItemPerSecond(limit, window, namespace="code-ip")
         self._window = window
@@ -90,14 +85,14 @@ class CodeLoginThrottle:
             return await exchange()
         except REFUSED_CODE:
             self._suspect(network)
-            with self._unavailable():
+            with self.storage.failing_closed():
                 await self._limiter.hit(self._item, _key(network))
             raise
 
     async def _checked(self, network: str, exchange: Callable[[], Awaitable[T]]) -> T:
         """A slot taken before the call, and given back unless the platform refuses the code."""
         key = _key(network)
-        with self._unavailable():
+        with self.storage.failing_closed():
             if not await self._limiter.hit(self._item, key):
                 self._suspect(network)
                 raise CodeLoginRefused(await self._retry_after(key))
@@ -129,18 +124,10 @@ class CodeLoginThrottle:
             self._suspects.popitem(last=False)
 
     async def _release(self, key: str) -> None:
-        with self._unavailable():
+        with self.storage.failing_closed():
             await self.storage.release_entry(self._item.key_for(key))
 
     async def _retry_after(self, key: str) -> int:
         """The first whole second at which the window has a free slot."""
         stats = await self._limiter.get_window_stats(self._item, key)
-        return max(1, math.floor(stats.reset_time - self.storage.now()) + 1)
-
-    @contextmanager
-    def _unavailable(self) -> Iterator[None]:
-        """Any failure to reach the counters is a 503: fail closed."""
-        try:
-            yield
-        except self._errors as exc:
-            raise SessionStoreUnavailable() from exc
+        return retry_after(stats.reset_time, self.storage.now())

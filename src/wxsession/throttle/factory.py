@@ -8,6 +8,7 @@ from wxsession.clock import Clock
 from wxsession.sessions.redis import RedisSessionStore
 from wxsession.sessions.store import SessionStore
 from wxsession.settings import Settings
+from wxsession.throttle.codes import CodeLoginThrottle
 from wxsession.throttle.login import LoginThrottle
 from wxsession.throttle.open_data import OpenDataThrottle
 from wxsession.throttle.sql import SqlWindowStorage
@@ -42,4 +43,15 @@ def open_data_throttle(
         window_storage(store, engine, clock),
         failures=settings.wechat_data_failures,
         window=settings.wechat_data_failure_window,
+    )
+
+
+def code_login_throttle(
+    settings: Settings, store: SessionStore, engine: AsyncEngine, clock: Clock
+) -> CodeLoginThrottle:
+    """Login codes the platforms refused, per client network (:mod:`wxsession.throttle.codes`)."""
+    return CodeLoginThrottle(
+        window_storage(store, engine, clock),
+        limit=settings.code_login_failures_per_ip,
+        window=settings.code_login_failure_window,
     )

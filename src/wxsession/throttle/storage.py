@@ -12,6 +12,7 @@ connection pool; :class:`~wxsession.throttle.sql.SqlWindowStorage` keeps counter
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from abc import abstractmethod
@@ -40,12 +41,16 @@ class WindowStorage(Storage, MovingWindowSupport):
     def failing_closed(self) -> Iterator[None]:
         """Any failure to reach the counters is a 503: with them out of reach, no attempt goes
         through unthrottled."""
-        errors = self.base_exceptions
-        caught = (StorageError, OSError, *(errors if isinstance(errors, tuple) else [errors]))
         try:
             yield
-        except caught as exc:
+        except self._caught as exc:
             raise SessionStoreUnavailable() from exc
+
+    @functools.cached_property
+    def _caught(self) -> tuple[type[BaseException], ...]:
+        """What a failure to reach the counters raises (worked out once per storage)."""
+        errors = self.base_exceptions
+        return (StorageError, OSError, *(errors if isinstance(errors, tuple) else [errors]))
 
 
 def retry_after(reset_time: float, now: float) -> int:

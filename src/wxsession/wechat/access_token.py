@@ -32,13 +32,13 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wxsession.accounts.models import AccessTokenRow
 from wxsession.clock import Clock, system_clock
-from wxsession.db import sessionmaker
-from wxsession.errors import DatabaseUnavailable, WeChatAccessTokenRejected, WeChatUnavailable
+from wxsession.db import database_faults, sessionmaker
+from wxsession.errors import WeChatAccessTokenRejected, WeChatUnavailable
 from wxsession.wechat.api import AccessToken
 
 T = TypeVar("T")
@@ -71,13 +71,9 @@ class SqlTokenCache:
         self._sessionmaker = sessionmaker(engine)
 
     async def _run(self, work: Callable[[Any], Awaitable[T]]) -> T:
-        try:
+        with database_faults():
             async with self._sessionmaker() as session, session.begin():
                 return await work(session)
-        except IntegrityError:
-            raise
-        except (OperationalError, DBAPIError, OSError, TimeoutError) as exc:
-            raise DatabaseUnavailable() from exc
 
     async def read(self, appid: str) -> Cached | None:
         async def work(session: Any) -> Cached | None:
