@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import httpx
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, HTTPException
 
 from tests.server.conftest import Service
 from wxsession.accounts.models import User
@@ -33,7 +33,23 @@ def _orders_app(service: Service) -> FastAPI:
     ) -> dict[str, bool]:
         return {"signed_in": session is not None}
 
+    @app.post("/coupons")
+    async def coupon(user: Annotated[User, Depends(current_user)]) -> dict[str, str]:
+        raise HTTPException(400, "This coupon has expired.")
+
     return app
+
+
+def test_a_400_of_the_users_own_keeps_its_message(service: Service) -> None:
+    """Only FastAPI's own "cannot read the body" 400 is our INVALID_REQUEST; a user's route
+    raising HTTPException(400, ...) is answered with its own message (the unreadable bodies
+    themselves: tests/server/test_input.py)."""
+    token = service.login("cou").json()["session_id"]
+    with serve_in_thread(_orders_app(service)) as url, httpx.Client(base_url=url) as client:
+        auth = {"Authorization": f"Bearer {token}"}
+        answer = client.post("/coupons", headers=auth)
+        assert answer.status_code == 400
+        assert answer.json()["error"]["message"] == "This coupon has expired."
 
 
 def test_sessions_from_the_service_protect_the_users_app(service: Service) -> None:

@@ -82,7 +82,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if isinstance(exc.__cause__, ClientDisconnect):  # FastAPI's wrapping of a body read
         return await _client_gone(request, exc.__cause__)
-    if exc.status_code == 400:  # FastAPI could not read the body (deep, not UTF-8, huge ints)
+    if exc.status_code == 400 and exc.__cause__ is not None:
+        # FastAPI could not read the body (deep, not UTF-8, huge ints): it wraps the parser's
+        # error. A 400 a user's own route raises keeps its message.
         return error_response(InvalidRequest(UNPARSABLE_BODY))
     code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
     body: dict[str, Any] = {"error": {"code": code, "message": str(exc.detail)}}
