@@ -27,7 +27,9 @@ def _one_line_failure(tmp_path: Path, command: tuple[str, ...], database_url: st
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert PASSWORD not in result.stdout + result.stderr
-    (line,) = result.stderr.splitlines()
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr  # show what else was said, if anything
+    (line,) = lines
     return line
 
 
