@@ -9,6 +9,7 @@ after seconds instead of holding them (and their connections) forever.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
@@ -130,6 +131,21 @@ class OneHopConnection(aiosqlite.Connection):
 
     def cursor(self) -> OneHopCursor:  # type: ignore[override]
         return OneHopCursor(self)
+
+    async def _connect(self) -> OneHopConnection:
+        """Open the file; on failure, wait for the connection's thread to end.
+
+        aiosqlite stops the thread after a failed open without waiting for it, and the thread
+        then answers on the event loop: if ``asyncio.run`` has closed the loop by then (a
+        start-up that gives up on an unopenable file), the thread prints a traceback after
+        the one-line error (:mod:`wxsession.startup`).
+        """
+        try:
+            await super()._connect()
+        except BaseException:
+            await asyncio.to_thread(self._thread.join)
+            raise
+        return self
 
     async def commit(self) -> None:
         if self._in_transaction():

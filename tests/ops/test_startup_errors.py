@@ -3,12 +3,16 @@ naming the setting and the cause (issue 19: it was a 166- to 215-line traceback)
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from tests.support.cli import run_cli
+from wxsession.db import create_engine
 
 PASSWORD = "pg-pass-7c1d2e"
 COMMANDS = {
@@ -61,3 +65,26 @@ def test_missing_postgresql_database_names_the_cause(tmp_path: Path, postgres_ur
     )
     assert line.startswith("WXSESSION_DATABASE_URL: cannot connect to PostgreSQL at ")
     assert line.endswith('(database "wxs_no_such_database" does not exist)')
+
+
+def _sqlite_threads() -> int:
+    return sum("_connection_worker_thread" in thread.name for thread in threading.enumerate())
+
+
+def test_failed_sqlite_open_leaves_no_thread_behind(tmp_path: Path) -> None:
+    """aiosqlite stops a failed connection's thread without waiting for it; if the event
+    loop closes first, the thread prints a traceback under the one-line error (seen once
+    in CI). The engine's connections wait for their thread to end before the error leaves."""
+    before = _sqlite_threads()
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'no-such-directory' / 'users.db'}")
+
+    async def open_once() -> None:
+        try:
+            with pytest.raises(OperationalError, match="unable to open database file"):
+                async with engine.connect():
+                    pass
+            assert _sqlite_threads() == before  # checked before the loop closes
+        finally:
+            await engine.dispose()
+
+    asyncio.run(open_once())
