@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.support.servers import RedisProcess
 
 from wxsession.accounts.models import new_user_id
-from wxsession.providers.base import Identity
+from wxsession.platforms.provider import Identity
 from wxsession.sessions.manager import Device, SessionManager
 from wxsession.sessions.redis import RedisSessionStore
 

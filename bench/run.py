@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 from bench.redis_memory import WECHAT_UA, bytes_per_session
 from tests.support.servers import PostgresProcess, RedisProcess
 
-from wxsession import tokens
+from wxsession.core import tokens
 from wxsession.server.background import free_port
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}

@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from starlette.requests import Request
 
-from wxsession import tokens
 from wxsession.carriers import CarrierChain, CookieCarrier, HeaderCarrier, QueryCarrier
-from wxsession.errors import SessionAmbiguous
+from wxsession.core import tokens
+from wxsession.core.errors import SessionAmbiguous
 from wxsession.sync import Headers, RequestSnapshot
 
 TOKEN = tokens.new_token("0" * 32)

@@ -11,7 +11,7 @@ import pytest
 
 from wxsession.accounts import session_keys
 from wxsession.data_keys import DataKeys, Sealed, context
-from wxsession.providers.base import Identity
+from wxsession.platforms.provider import Identity
 
 KEY_A, KEY_B = b"a" * 32, b"b" * 32
 TEXT_A, TEXT_B = base64.b64encode(KEY_A).decode(), base64.b64encode(KEY_B).decode()

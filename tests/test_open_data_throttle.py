@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.support.clock import MovableClock
-from wxsession.db import create_engine
-from wxsession.errors import (
+from wxsession.core.errors import (
     RateLimited,
     SessionStoreUnavailable,
     WeChatDataInvalid,
     WeChatReloginRequired,
     WeChatSignatureInvalid,
 )
+from wxsession.db import create_engine
 from wxsession.throttle import SqlWindowStorage
 from wxsession.throttle.open_data import OpenDataThrottle
 

@@ -13,8 +13,8 @@ from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimite
 
 from tests.support.clock import MovableClock
 from wxsession import migrate
+from wxsession.core.errors import SessionStoreUnavailable
 from wxsession.db import create_engine
-from wxsession.errors import SessionStoreUnavailable
 from wxsession.throttle import LoginThrottle, SqlWindowStorage
 
 THREE_PER_MINUTE = RateLimitItemPerSecond(3, 60)

@@ -7,8 +7,8 @@ import hashlib
 
 import pytest
 
-from wxsession import tokens
 from wxsession.accounts.models import new_user_id
+from wxsession.core import tokens
 
 USER = new_user_id()
 

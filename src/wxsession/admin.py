@@ -26,7 +26,7 @@ from typing import Any
 from wxsession.accounts.models import User
 from wxsession.accounts.repository import AccountRepository, Resealed
 from wxsession.audit import event as audit_event
-from wxsession.errors import WxSessionError
+from wxsession.core.errors import WxSessionError
 from wxsession.logging_setup import configure_logging
 from wxsession.runtime import open_storage
 from wxsession.sessions.manager import SessionManager

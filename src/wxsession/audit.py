@@ -3,7 +3,7 @@
 Logger ``wxsession.audit``. Each line reads ``<event> key=value …`` in plain text, and carries
 the same data as ``record.event`` (the name) and ``record.audit`` (a dict of the fields) for a
 JSON formatter. The time is the log record's own timestamp. Fields name a user by id, a token
-only by :func:`wxsession.tokens.fingerprint`, never the token, openid, unionid or session_key:
+only by :func:`wxsession.core.tokens.fingerprint`, never the token, openid, unionid or session_key:
 callers pass only such values, and the tests check the captured lines for secrets.
 """
 

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from wxsession import tokens
 from wxsession.accounts import session_keys
 from wxsession.accounts.login_names import PASSWORD_APP_ID, PASSWORD_PROVIDER
 from wxsession.accounts.models import User
 from wxsession.accounts.passwords import PasswordHasher, check_new_password
 from wxsession.accounts.repository import AccountRepository, Profile
 from wxsession.audit import event as audit_event
-from wxsession.errors import (
+from wxsession.core import tokens
+from wxsession.core.errors import (
     AccountDisabled,
     AlreadyRegistered,
     CurrentPasswordIncorrect,
@@ -31,7 +31,7 @@ from wxsession.errors import (
     SessionInvalid,
 )
 from wxsession.metrics import UNKNOWN_PROVIDER, Metrics
-from wxsession.providers.base import Identity, Provider
+from wxsession.platforms.provider import Identity, Provider
 from wxsession.reauth import Proof, Reauthenticator
 from wxsession.sessions.manager import ActiveSession, Device, IssuedSession, SessionManager
 from wxsession.throttle import LoginThrottle

@@ -4,7 +4,7 @@ A mini program has no cookies, so the default is a header (``Authorization: Bear
 a custom header, a query parameter, a JSON body field and a cookie (web/H5) can be enabled.
 Every enabled carrier is read: one token, or the same token in several carriers, is the
 request's; two different tokens, or the session header twice, are refused
-(:class:`~wxsession.errors.SessionAmbiguous`), never settled by order, so a bad token in one
+(:class:`~wxsession.core.errors.SessionAmbiguous`), never settled by order, so a bad token in one
 carrier cannot fall through to a good one in another. An empty value counts as absent.
 Carriers never judge a token (that is the session manager's job), but they refuse what makes
 one unsafe to use: the session cookie twice (a cookie tossed beside ours), a state-changing
@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Coroutine, Iterable, Mapping, MutableMapping, Sequence
 from typing import Any, Protocol
 
+from wxsession.core.errors import PayloadTooLarge, SessionAmbiguous
 from wxsession.csrf import SAFE_METHODS, refuse_cross_site
-from wxsession.errors import PayloadTooLarge, SessionAmbiguous
 from wxsession.settings import Settings
 
 MAX_CARRIED_LENGTH = 512  # far above a real token; longer values are not even copied around
@@ -131,7 +131,7 @@ class BodyCarrier:
 
     def reads(self, method: str, headers: Mapping[str, str]) -> bool:
         """Whether to read this request's body: a JSON body of a state-changing method, of
-        declared length; :class:`~wxsession.errors.PayloadTooLarge` if that is too long."""
+        declared length; :class:`~wxsession.core.errors.PayloadTooLarge` if that is too long."""
         if method not in self._METHODS or "json" not in headers.get("content-type", ""):
             return False
         length = headers.get("content-length", "")
@@ -159,7 +159,7 @@ class CookieCarrier:
     The ``Cookie`` header is read here, not through a framework's cookie mapping: each
     framework keeps a different one of two same-named cookies (Flask the first, Starlette
     and Django the last), and two are what a sibling subdomain's tossed cookie looks like,
-    so two are refused (:class:`~wxsession.errors.SessionAmbiguous`), whatever they hold.
+    so two are refused (:class:`~wxsession.core.errors.SessionAmbiguous`), whatever they hold.
     """
 
     name = "cookie"
@@ -216,9 +216,9 @@ class CarrierChain:
     async def extract(
         self, request: RequestView, raw_headers: Iterable[tuple[bytes, bytes]] | None = None
     ) -> str | None:
-        """The token the carriers find; :class:`~wxsession.errors.SessionAmbiguous` for two
+        """The token the carriers find; :class:`~wxsession.core.errors.SessionAmbiguous` for two
         different ones, or the session header or cookie twice;
-        :class:`~wxsession.errors.CrossSiteRequest` for a state-changing request from
+        :class:`~wxsession.core.errors.CrossSiteRequest` for a state-changing request from
         another site whose token came in the cookie. Header and cookie carriers scan an ASGI
         request's raw header list (``raw_headers``, else the request's scope's) instead of
         ``request.headers``: building Starlette's ``Headers`` and looking the header up there

@@ -157,7 +157,7 @@ def _config_check(_: argparse.Namespace) -> int:
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    from wxsession.wechat.emulator import parse_app_option, serve_emulator
+    from wxsession.emulator import parse_app_option, serve_emulator
 
     options = {
         "app": ("--app", args.app),

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from wxsession.errors import CrossSiteRequest
+from wxsession.core.errors import CrossSiteRequest
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 """Methods that change nothing (RFC 9110 9.2.1); our routes keep to that."""
@@ -32,7 +32,7 @@ _FROM_HERE = frozenset({"same-origin", "none"})
 def refuse_cross_site(
     method: str, headers: Mapping[str, str], trusted_origins: Collection[str]
 ) -> None:
-    """Raise :class:`~wxsession.errors.CrossSiteRequest` if a browser says this
+    """Raise :class:`~wxsession.core.errors.CrossSiteRequest` if a browser says this
     state-changing request comes from another origin. ``headers`` ignore case."""
     if method in SAFE_METHODS:
         return

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import QueuePool
 
-from wxsession.errors import DatabaseUnavailable
+from wxsession.core.errors import DatabaseUnavailable
 
 if TYPE_CHECKING:
     from wxsession.settings import Settings
@@ -229,7 +229,7 @@ def _run(conn: sqlite3.Connection, sql: str, parameters: Any, *, many: bool) -> 
 @contextmanager
 def database_faults() -> Iterator[None]:
     """A database that cannot be reached or does not answer is a 503
-    (:class:`~wxsession.errors.DatabaseUnavailable`); a unique key refusing a write is the
+    (:class:`~wxsession.core.errors.DatabaseUnavailable`); a unique key refusing a write is the
     caller's to handle."""
     try:
         yield

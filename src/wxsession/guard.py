@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from wxsession.accounts.models import User
 from wxsession.carriers import RequestView
-from wxsession.errors import AccountDisabled, RegistrationRequired, SessionInvalid, SessionMissing
+from wxsession.core.errors import (
+    AccountDisabled,
+    RegistrationRequired,
+    SessionInvalid,
+    SessionMissing,
+)
 from wxsession.runtime import Runtime
 from wxsession.sessions.manager import ActiveSession
 

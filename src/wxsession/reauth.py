@@ -26,14 +26,14 @@ from wxsession.accounts.login_names import PASSWORD_APP_ID, PASSWORD_PROVIDER
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
 from wxsession.audit import event as audit_event
-from wxsession.errors import (
+from wxsession.core.errors import (
     AuthenticationError,
     InvalidRequest,
     RateLimited,
     ReauthenticationFailed,
     ReauthenticationRequired,
 )
-from wxsession.providers.base import Identity, Provider
+from wxsession.platforms.provider import Identity, Provider
 from wxsession.sessions.manager import ActiveSession, Device
 from wxsession.throttle import LoginThrottle, Scope
 

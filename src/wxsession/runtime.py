@@ -21,12 +21,15 @@ from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
 from wxsession.auth import AuthService
 from wxsession.carriers import CarrierChain
-from wxsession.clock import Clock, system_clock
+from wxsession.core.clock import Clock, system_clock
 from wxsession.data_keys import DataKeys
 from wxsession.db import engine_for
+from wxsession.emulator import Emulator, create_emulator_app
 from wxsession.metrics import Metrics
-from wxsession.providers.backoff import Backoff
-from wxsession.providers.registry import DEV_CREDENTIALS, build_providers
+from wxsession.platforms.backoff import Backoff
+from wxsession.platforms.registry import DEV_CREDENTIALS, build_providers
+from wxsession.platforms.wechat.access_token import AccessTokenManager, SqlTokenCache
+from wxsession.platforms.wechat.client import WeChatClient, make_http_client
 from wxsession.sessions.ended import SqlRevocations
 from wxsession.sessions.factory import open_store
 from wxsession.sessions.invalidation import cache_for
@@ -36,9 +39,6 @@ from wxsession.sessions.store import SessionStore
 from wxsession.settings import DEV_APPID, DEV_SECRET, Settings
 from wxsession.throttle.factory import code_login_throttle, login_throttle, open_data_throttle
 from wxsession.throttle.open_data import OpenDataThrottle
-from wxsession.wechat.access_token import AccessTokenManager, SqlTokenCache
-from wxsession.wechat.client import WeChatClient, make_http_client
-from wxsession.wechat.emulator import Emulator, create_emulator_app
 
 log = logging.getLogger("wxsession")
 

@@ -10,7 +10,7 @@ with :func:`asyncio.run_coroutine_threadsafe`. One loop also means one Redis poo
 database pool per process, shared by every worker thread.
 
 Fail closed: a call that does not finish within ``timeout`` seconds is cancelled and raises
-:class:`~wxsession.errors.SessionStoreUnavailable` (503), never a pass.
+:class:`~wxsession.core.errors.SessionStoreUnavailable` (503), never a pass.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import orjson
 from wxsession import guard
 from wxsession.accounts.models import User
 from wxsession.carriers import CarrierChain
-from wxsession.errors import SessionStoreUnavailable
+from wxsession.core.errors import SessionStoreUnavailable
 from wxsession.runtime import Runtime
 from wxsession.sessions.manager import ActiveSession
 from wxsession.settings import Settings

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wxsession.accounts.repository import AccountRepository
 from wxsession.data_keys import DataKeys
-from wxsession.providers.base import Identity
+from wxsession.platforms.provider import Identity
 
 ALICE = Identity(
     provider="wechat", app_id="wx0123456789abcdef", subject="o-alice", session_key="k1"

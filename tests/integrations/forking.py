@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 
-from wxsession.errors import SessionStoreUnavailable
+from wxsession.core.errors import SessionStoreUnavailable
 from wxsession.settings import load_settings
 from wxsession.sync import Headers, RequestSnapshot, SyncRuntime
 

@@ -10,7 +10,7 @@ import pytest
 from tests.integrations.conftest import bearer
 from tests.server.conftest import Service
 from tests.support.servers import RedisProcess
-from wxsession.errors import SessionMissing, SessionStoreUnavailable
+from wxsession.core.errors import SessionMissing, SessionStoreUnavailable
 from wxsession.sync import Headers, RequestSnapshot, SyncRuntime
 
 

@@ -9,7 +9,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.server.conftest import Service
-from wxsession.errors import SessionExpired
+from wxsession.core.errors import SessionExpired
 from wxsession.metrics import Metrics
 
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

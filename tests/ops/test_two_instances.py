@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from tests.support.cli import run_cli, serving
-from wxsession import tokens
+from wxsession.core import tokens
 from wxsession.sessions.redis import RedisSessionStore
 
 

@@ -11,11 +11,11 @@ import pytest
 
 from tests.server.conftest import backend, make_service  # noqa: F401 (fixtures for route tests)
 from tests.support.emulator import running_emulator
-from wxsession.providers.base import Provider
-from wxsession.providers.registry import build_providers
+from wxsession.emulator import DOUYIN_PREFIX, QQ_PREFIX, Emulator
+from wxsession.platforms.provider import Provider
+from wxsession.platforms.registry import build_providers
+from wxsession.platforms.wechat.client import WeChatClient, make_http_client
 from wxsession.settings import Settings
-from wxsession.wechat.client import WeChatClient, make_http_client
-from wxsession.wechat.emulator import DOUYIN_PREFIX, QQ_PREFIX, Emulator
 
 TIMEOUT = 1.0
 MINI = ("wx5e1f0c3a9b7d2e46", "contract-mini-secret-0123456789ab")

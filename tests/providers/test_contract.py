@@ -20,9 +20,9 @@ from tests.providers.conftest import (
     providers_for,
     settings_for,
 )
-from wxsession.errors import WxSessionError
-from wxsession.providers.base import Provider
-from wxsession.wechat.emulator import DOUYIN_PREFIX, QQ_PREFIX, Emulator
+from wxsession.core.errors import WxSessionError
+from wxsession.emulator import DOUYIN_PREFIX, QQ_PREFIX, Emulator
+from wxsession.platforms.provider import Provider
 
 
 @dataclass(frozen=True)

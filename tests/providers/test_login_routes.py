@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from tests.server.conftest import Service
+from wxsession.emulator import DOUYIN_PREFIX, QQ_PREFIX
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
 from wxsession.settings import Settings
-from wxsession.wechat.emulator import DOUYIN_PREFIX, QQ_PREFIX
 
 PLATFORMS: dict[str, dict[str, str]] = {
     "wechat_app": {"wechat_app_appid": "wxa9b8c7d6e5f4a3b2", "wechat_app_secret": "app-s"},

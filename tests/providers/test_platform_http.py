@@ -13,14 +13,14 @@ import httpx
 import pytest
 
 from tests.providers.conftest import MINI, TIMEOUT
-from wxsession.errors import WeChatError, WeChatUnavailable, WxSessionError
+from wxsession.core.errors import WeChatError, WeChatUnavailable, WxSessionError
+from wxsession.emulator import Emulator
+from wxsession.platforms.http import MAX_BODY_BYTES, PlatformClient, PlatformHttp
+from wxsession.platforms.wechat import api
+from wxsession.platforms.wechat.client import make_http_client
+from wxsession.platforms.wechat.wire import code2session_request
 from wxsession.platforms.wire import PlatformRequest
-from wxsession.providers.http import MAX_BODY_BYTES, PlatformClient, PlatformHttp
 from wxsession.server.background import free_port
-from wxsession.wechat import api
-from wxsession.wechat.client import make_http_client
-from wxsession.wechat.emulator import Emulator
-from wxsession.wechat.protocol import code2session_request
 
 APPID, SECRET = MINI  # served by the emulator of tests/providers/conftest.py
 ROUTES = ["aiohttp", "httpx"]

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from wxsession.errors import WeChatError, WeChatUnavailable
+from wxsession.core.errors import WeChatError, WeChatUnavailable
+from wxsession.platforms.http import AiohttpPool, PlatformClient, PlatformHttp
 from wxsession.platforms.wire import PlatformRequest
-from wxsession.providers.http import AiohttpPool, PlatformClient, PlatformHttp
 from wxsession.server.background import serve_in_thread
 
 

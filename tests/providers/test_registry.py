@@ -6,9 +6,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from wxsession.providers.registry import DEV_CREDENTIALS, build_providers
+from wxsession.platforms.registry import DEV_CREDENTIALS, build_providers
+from wxsession.platforms.wechat.client import WeChatClient
 from wxsession.settings import ConfigurationError, Settings, load_settings
-from wxsession.wechat.client import WeChatClient
 
 BASE = {"appid": "wx0000000000000001", "secret": "s"}
 

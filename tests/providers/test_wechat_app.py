@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from tests.providers.conftest import APP, MINI, providers_for, settings_for
-from wxsession.providers.base import Provider
-from wxsession.wechat.emulator import Emulator
+from wxsession.emulator import Emulator
+from wxsession.platforms.provider import Provider
 
 
 async def test_userinfo_fills_nickname_and_avatar(

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
-from wxsession.errors import WxSessionError
-from wxsession.platforms import douyin, qq, wechat_app
+from wxsession.core.errors import WxSessionError
+from wxsession.platforms.douyin import wire as douyin
+from wxsession.platforms.qq import wire as qq
+from wxsession.platforms.wechat_app import wire as wechat_app
 from wxsession.platforms.wire import PlatformSession
 
 

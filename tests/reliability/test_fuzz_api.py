@@ -25,7 +25,7 @@ from schemathesis.checks import (
 )
 
 from tests.server.conftest import APPID, SECRET, Service
-from wxsession.errors import InvalidRequest, WxSessionError
+from wxsession.core.errors import InvalidRequest, WxSessionError
 from wxsession.server.app import create_app
 from wxsession.settings import Settings
 

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.server.conftest import APPID, Service
-from wxsession import tokens
 from wxsession.carriers import MAX_CARRIED_LENGTH, HeaderCarrier
-from wxsession.errors import WeChatDataError, WeChatReloginRequired
+from wxsession.core import tokens
+from wxsession.core.errors import WeChatDataError, WeChatReloginRequired
 
 pytestmark = pytest.mark.slow
 

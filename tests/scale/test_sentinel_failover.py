@@ -15,8 +15,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from tests.scale.conftest import emulator_env, in_thread_servers, wx_code
 from tests.support.topologies import MASTER_SETTLE, SentinelTopology
+from wxsession.core.tokens import split_key, storage_key
 from wxsession.redis_topology import FreshMasterPool, MasterOnlyConnection, connect, node_url
-from wxsession.tokens import split_key, storage_key
 
 WORKERS = 4
 PAUSE = 0.02  # seconds between one worker's requests: a bounded load, about 150 req/s

@@ -16,10 +16,10 @@ from tests.support.clock import MovableClock
 from tests.support.emulator import running_emulator
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.db import create_engine
+from wxsession.emulator import DOUYIN_PREFIX, QQ_PREFIX, Emulator
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
 from wxsession.settings import Settings
-from wxsession.wechat.emulator import DOUYIN_PREFIX, QQ_PREFIX, Emulator
 
 APPID = "wx5e1f0c3a9b7d2e46"
 SECRET = "test-app-secret-7f3a9c1e5b2d4f60"

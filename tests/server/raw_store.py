@@ -9,7 +9,7 @@ import redis
 from sqlalchemy import text
 
 from tests.server.conftest import Service
-from wxsession import tokens
+from wxsession.core import tokens
 from wxsession.db import create_engine
 
 Row = tuple[Any, ...]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.server.conftest import SECRET, Service
-from wxsession import tokens
+from wxsession.core import tokens
 
 
 def test_audit_events_name_user_ip_and_fingerprint_never_secrets(

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from tests.server.conftest import APPID, Service
 from tests.server.test_session_key_at_rest import stored_session_key
-from wxsession.wechat import crypto
+from wxsession.platforms.wechat import crypto
 
 RAW = json.dumps({"nickName": "微信用户", "gender": 0, "language": "zh_CN"}, ensure_ascii=False)
 PHONE = {"phoneNumber": "+86 13800138000", "purePhoneNumber": "13800138000", "countryCode": "86"}

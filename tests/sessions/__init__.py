@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from wxsession import tokens
+from wxsession.core import tokens
 from wxsession.sessions.model import SessionRecord
 
 IDLE = 1800

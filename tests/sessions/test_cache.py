@@ -12,10 +12,10 @@ import redis
 
 from tests.sessions import ALICE, BOB, CAROL, make_record, new_key
 from tests.support.servers import RedisProcess
-from wxsession import tokens
 from wxsession.accounts.repository import AccountRepository
-from wxsession.errors import SessionInvalid, SessionStoreUnavailable
-from wxsession.providers.base import Identity
+from wxsession.core import tokens
+from wxsession.core.errors import SessionInvalid, SessionStoreUnavailable
+from wxsession.platforms.provider import Identity
 from wxsession.sessions.cache import SessionCache
 from wxsession.sessions.ended import SqlRevocations
 from wxsession.sessions.invalidation import cache_for

@@ -10,7 +10,7 @@ import pytest
 from bench.redis_memory import WECHAT_UA
 
 from tests.sessions import ALICE, make_record, new_key
-from wxsession import tokens
+from wxsession.core import tokens
 from wxsession.sessions import packed, useragent
 from wxsession.sessions.model import SessionRecord
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.sessions import ALICE, BOB, IDLE, MAX_AGE, new_session
 from wxsession.db import create_engine
-from wxsession.providers.base import Identity
+from wxsession.platforms.provider import Identity
 from wxsession.sessions.manager import SessionManager
 from wxsession.sessions.model import SessionRecord
 from wxsession.sessions.revocation import RevocationCache, RevocationPoint

@@ -16,8 +16,8 @@ import pytest
 
 from tests.sessions import ALICE, new_session
 from tests.support.servers import PostgresProcess, RedisProcess
+from wxsession.core.errors import SessionStoreUnavailable
 from wxsession.db import create_engine
-from wxsession.errors import SessionStoreUnavailable
 from wxsession.sessions.redis import RedisSessionStore
 from wxsession.sessions.sql import SqlSessionStore, sessions_table
 from wxsession.sessions.store import SessionStore

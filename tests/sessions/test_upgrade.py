@@ -11,10 +11,10 @@ import redis.asyncio
 
 from tests.sessions import APP_ID, IDLE, MAX_AGE, make_record
 from tests.support.clock import MovableClock
-from wxsession import tokens
 from wxsession.accounts.repository import AccountRepository
-from wxsession.errors import SessionInvalid
-from wxsession.providers.base import Identity
+from wxsession.core import tokens
+from wxsession.core.errors import SessionInvalid
+from wxsession.platforms.provider import Identity
 from wxsession.sessions.ended import SqlRevocations
 from wxsession.sessions.manager import SessionManager
 from wxsession.sessions.redis import RedisSessionStore

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
+from wxsession.emulator import Emulator, create_emulator_app
 from wxsession.server.background import serve_in_thread
-from wxsession.wechat.emulator import Emulator, create_emulator_app
 
 
 @contextmanager

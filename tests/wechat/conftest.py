@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from wxsession.wechat.emulator import Emulator
+from wxsession.emulator import Emulator
 
 
 @pytest.fixture

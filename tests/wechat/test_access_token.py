@@ -10,9 +10,9 @@ from collections.abc import Awaitable, Callable
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from wxsession.errors import WeChatAccessTokenRejected, WeChatUnavailable
-from wxsession.wechat.access_token import LEASE_MARGIN, AccessTokenManager, SqlTokenCache
-from wxsession.wechat.api import AccessToken
+from wxsession.core.errors import WeChatAccessTokenRejected, WeChatUnavailable
+from wxsession.platforms.wechat.access_token import LEASE_MARGIN, AccessTokenManager, SqlTokenCache
+from wxsession.platforms.wechat.api import AccessToken
 
 APPID = "wx-lease-test"
 

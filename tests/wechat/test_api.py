@@ -6,14 +6,14 @@ import json
 
 import pytest
 
-from wxsession.errors import (
+from wxsession.core.errors import (
     WeChatAccessTokenRejected,
     WeChatError,
     WeChatMisconfigured,
     WeChatPhoneCodeInvalid,
     WeChatUnavailable,
 )
-from wxsession.wechat import api
+from wxsession.platforms.wechat import api
 
 APPID = "wx4f4bc4dec97d474b"
 

@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from tests.support.emulator import running_emulator
-from wxsession.errors import (
+from wxsession.core.errors import (
     RateLimited,
     WeChatCodeInvalid,
     WeChatCodeUsed,
@@ -21,10 +21,10 @@ from wxsession.errors import (
     WeChatUserBlocked,
     WxSessionError,
 )
-from wxsession.providers.http import DropQueryStrings, install_log_filter
+from wxsession.emulator import Emulator, create_emulator_app
+from wxsession.platforms.http import DropQueryStrings, install_log_filter
+from wxsession.platforms.wechat.client import WeChatClient, make_http_client
 from wxsession.server.background import free_port
-from wxsession.wechat.client import WeChatClient, make_http_client
-from wxsession.wechat.emulator import Emulator, create_emulator_app
 
 APPID = "wx5e1f0c3a9b7d2e46"
 SECRET = "client-test-secret-9c1e5b2d4f607f3a"

@@ -12,14 +12,14 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wxsession.errors import (
+from wxsession.core.errors import (
     WeChatDataError,
     WeChatDataInvalid,
     WeChatDataMalformed,
     WeChatReloginRequired,
     WeChatSignatureInvalid,
 )
-from wxsession.wechat import crypto
+from wxsession.platforms.wechat import crypto
 
 APPID = "wx4f4bc4dec97d474b"
 KEY = "tiihtNczf5v6AKRyjwEUhQ=="

@@ -17,7 +17,7 @@ import pytest
 
 from tests.support.clock import MovableClock
 from tests.support.emulator import running_emulator
-from wxsession.wechat.emulator import CODE_TTL, Emulator, parse_app_option
+from wxsession.emulator import CODE_TTL, Emulator, parse_app_option
 
 APP_A = "wxa1a1a1a1a1a1a1a1"
 SECRET_A = "secret-of-app-a-0123456789abcdef"

@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.clock import MovableClock
 from tests.support.emulator import running_emulator
-from wxsession.wechat.emulator import DOUYIN_PREFIX, QQ_PREFIX, Emulator
+from wxsession.emulator import DOUYIN_PREFIX, QQ_PREFIX, Emulator
 
 MINI = ("wxa1a1a1a1a1a1a1a1", "mini-secret")
 APP = ("wxc3c3c3c3c3c3c3c3", "app-secret")

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from wxsession.errors import (
+from wxsession.core.errors import (
     RateLimited,
     WeChatCodeInvalid,
     WeChatCodeUsed,
@@ -17,8 +17,8 @@ from wxsession.errors import (
     WeChatUserBlocked,
     WxSessionError,
 )
-from wxsession.wechat.codes import WeChatErrcode, error_for
-from wxsession.wechat.protocol import Code2Session, code2session_request, parse_code2session
+from wxsession.platforms.wechat.errcodes import WeChatErrcode, error_for
+from wxsession.platforms.wechat.wire import Code2Session, code2session_request, parse_code2session
 
 SESSION_KEY = "tiihtNczf5v6AKRyjwEUhQ=="
 
@@ -186,7 +186,7 @@ def test_misconfiguration_is_logged_loudly_with_errcode_and_errmsg(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     error_for(errcode, "invalid appsecret, rid: 65f0c2a1-1a2b3c4d-5e6f7a8b")
-    [record] = [r for r in caplog.records if r.name == "wxsession.wechat"]
+    [record] = [r for r in caplog.records if r.name == "wxsession.platforms.wechat"]
     assert record.levelno == logging.ERROR
     assert str(errcode) in record.getMessage()
     assert "65f0c2a1-1a2b3c4d-5e6f7a8b" in record.getMessage()

@@ -10,12 +10,12 @@ import pytest
 from pydantic import SecretStr
 
 from tests.support.emulator import running_emulator
-from wxsession.errors import InvalidRequest, WeChatCodeInvalid, WeChatCodeUsed
-from wxsession.providers.base import Identity, Provider
-from wxsession.providers.wechat import WeChatMiniProgramProvider
+from wxsession.core.errors import InvalidRequest, WeChatCodeInvalid, WeChatCodeUsed
+from wxsession.emulator import Emulator
+from wxsession.platforms.provider import Identity, Provider
+from wxsession.platforms.wechat.client import WeChatClient, make_http_client
+from wxsession.platforms.wechat.provider import WeChatMiniProgramProvider
 from wxsession.server.background import free_port
-from wxsession.wechat.client import WeChatClient, make_http_client
-from wxsession.wechat.emulator import Emulator
 
 APPID = "wx0d9c8b7a6f5e4d3c"
 SECRET = "provider-test-secret-4f60a9c1e5b2d7f3"

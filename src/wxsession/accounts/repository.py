@@ -24,9 +24,7 @@ from wxsession.accounts.models import (
     new_user_id,
     utcnow,
 )
-from wxsession.data_keys import DataKeys, Sealed
-from wxsession.db import database_faults, sessionmaker
-from wxsession.errors import (
+from wxsession.core.errors import (
     IdentityTaken,
     InvalidRequest,
     LastSignInMethod,
@@ -34,7 +32,9 @@ from wxsession.errors import (
     ProviderAlreadyBound,
     SessionInvalid,
 )
-from wxsession.providers.base import Identity
+from wxsession.data_keys import DataKeys, Sealed
+from wxsession.db import database_faults, sessionmaker
+from wxsession.platforms.provider import Identity
 
 T = TypeVar("T")
 

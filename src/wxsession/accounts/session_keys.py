@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from wxsession.data_keys import DataKeys, Sealed, context
-from wxsession.providers.base import Identity
+from wxsession.platforms.provider import Identity
 
 PURPOSE = "wxsession.identity.session_key"
 

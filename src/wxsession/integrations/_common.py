@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from wxsession.errors import WxSessionError
+from wxsession.core.errors import WxSessionError
 
 
 def error_parts(error: WxSessionError) -> tuple[int, bytes, dict[str, str]]:

@@ -41,7 +41,7 @@ from django.conf import settings as django_settings
 from django.http import HttpRequest, HttpResponse
 
 from wxsession.accounts.models import User
-from wxsession.errors import SessionMissing, WxSessionError
+from wxsession.core.errors import SessionMissing, WxSessionError
 from wxsession.integrations._common import error_parts
 from wxsession.sessions.manager import ActiveSession
 from wxsession.settings import load_settings

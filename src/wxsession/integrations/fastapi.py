@@ -28,7 +28,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
-from wxsession.clock import Clock, system_clock
+from wxsession.core.clock import Clock, system_clock
 from wxsession.runtime import Runtime
 from wxsession.server.dependencies import (
     current_user,

@@ -28,7 +28,7 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.local import LocalProxy
 
 from wxsession.accounts.models import User
-from wxsession.errors import SessionMissing, WxSessionError
+from wxsession.core.errors import SessionMissing, WxSessionError
 from wxsession.integrations._common import error_parts
 from wxsession.sessions.manager import ActiveSession
 from wxsession.settings import Settings, load_settings

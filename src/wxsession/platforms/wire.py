@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeGuard
 
-from wxsession.errors import (
+from wxsession.core.errors import (
     ProviderCodeInvalid,
     ProviderError,
     ProviderMisconfigured,
@@ -123,7 +123,8 @@ def json_object(body: bytes, malformed: MakeError) -> dict[str, Any]:
 
 class ErrorMapping(Protocol):
     """Anything that turns a platform's error code and message into our error: an
-    :class:`ErrorTable`, or the module :mod:`wxsession.wechat.codes` (WeChat's own mapping)."""
+    :class:`ErrorTable`, or the module :mod:`wxsession.platforms.wechat.errcodes` (WeChat's
+    own mapping)."""
 
     def error_for(self, errcode: int, errmsg: str) -> WxSessionError: ...
 
@@ -183,7 +184,8 @@ def optional_str(value: object, malformed: MakeError) -> str | None:
 @dataclass(frozen=True, slots=True)
 class CodePlatform:
     """A mini-program platform whose login is "one code in, one session out": everything
-    the generic provider (:class:`~wxsession.providers.code.CodeProvider`) needs to know."""
+    the generic provider (:class:`~wxsession.platforms.code_provider.CodeProvider`) needs to
+    know."""
 
     name: str
     """The provider name, in URLs and on identities: ``qq``, ``douyin``."""

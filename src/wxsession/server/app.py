@@ -10,7 +10,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from wxsession.accounts.passwords import PasswordHasher
-from wxsession.clock import Clock, system_clock
+from wxsession.core.clock import Clock, system_clock
+from wxsession.emulator import Emulator, emulator_routes
 from wxsession.runtime import Runtime, dev_emulator
 from wxsession.server.docs_routes import docs_router
 from wxsession.server.errors import install_error_handlers
@@ -27,7 +28,6 @@ from wxsession.server.routes import router
 from wxsession.server.session_routes import router as session_router
 from wxsession.server.wechat_routes import router as wechat_router
 from wxsession.settings import Settings, is_loopback, load_settings
-from wxsession.wechat.emulator import Emulator, emulator_routes
 
 log = logging.getLogger("wxsession")
 

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
-from wxsession.errors import (
+from wxsession.core.errors import (
     DatabaseUnavailable,
     InternalError,
     InvalidRequest,

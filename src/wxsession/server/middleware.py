@@ -8,7 +8,7 @@ import time
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from wxsession.errors import PayloadTooLarge
+from wxsession.core.errors import PayloadTooLarge
 from wxsession.logging_setup import new_request_id, request_id
 from wxsession.server.errors import error_response
 

@@ -5,7 +5,7 @@
   middleware refuses it before routing). Declaring that per route was forgotten more than
   once; a route added later gets it here without anyone remembering.
 - 400 ``INVALID_REQUEST`` on every operation that reads the session: two different tokens,
-  or the session header twice (:class:`~wxsession.errors.SessionAmbiguous`), whatever the
+  or the session header twice (:class:`~wxsession.core.errors.SessionAmbiguous`), whatever the
   route, in the service and in a user's app alike; and 403 ``CROSS_SITE_REQUEST`` on those
   that change state (with the cookie carrier, :mod:`wxsession.csrf`).
 - A session that is optional (the login routes end the one presented, if any): FastAPI
@@ -20,14 +20,14 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from wxsession.csrf import SAFE_METHODS
-from wxsession.errors import (
+from wxsession.core.errors import (
     CrossSiteRequest,
     InvalidRequest,
     PayloadTooLarge,
     SessionAmbiguous,
     WxSessionError,
 )
+from wxsession.csrf import SAFE_METHODS
 from wxsession.server.dependencies import OPTIONAL_SCHEME, SCHEME
 
 BODY_ERRORS = {400: InvalidRequest, 413: PayloadTooLarge}

@@ -28,8 +28,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import SecretStr
 
 from wxsession import migrate
+from wxsession.core.errors import MetricsUnauthorized, bearer_challenge
 from wxsession.db_probe import write_verdict
-from wxsession.errors import MetricsUnauthorized, bearer_challenge
 from wxsession.runtime import Runtime
 from wxsession.server.schemas import error_responses
 

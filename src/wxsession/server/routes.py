@@ -11,7 +11,7 @@ from wxsession.accounts.models import User
 from wxsession.accounts.repository import Profile
 from wxsession.auth import LoginResult
 from wxsession.carriers import CarrierChain
-from wxsession.errors import SessionInvalid
+from wxsession.core.errors import SessionInvalid
 from wxsession.runtime import Runtime
 from wxsession.server.dependencies import (
     RuntimeDep,

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response, status
 from pydantic import Field
 
 from wxsession.audit import event as audit_event
-from wxsession.errors import NotFound
+from wxsession.core.errors import NotFound
 from wxsession.runtime import Runtime
 from wxsession.server.dependencies import (
     RuntimeDep,

@@ -11,7 +11,7 @@ Both answer every refusal of well-shaped data with one code (``WECHAT_SIGNATURE_
 (:mod:`wxsession.throttle.open_data`): the decrypt route must not be a padding oracle.
 
 ``POST /v1/me/phone`` and ``GET /v1/wechat/session-key`` call WeChat with the shared access
-token (:mod:`wxsession.wechat.access_token`). See docs/wechat-data.md.
+token (:mod:`wxsession.platforms.wechat.access_token`). See docs/wechat-data.md.
 """
 
 from __future__ import annotations
@@ -21,15 +21,15 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import Field
 
-from wxsession.errors import SessionInvalid, WeChatReloginRequired
-from wxsession.providers.base import Identity
+from wxsession.core.errors import SessionInvalid, WeChatReloginRequired
+from wxsession.platforms.provider import Identity
+from wxsession.platforms.wechat import crypto
+from wxsession.platforms.wechat.access_token import AccessTokenManager
+from wxsession.platforms.wechat.client import WeChatClient
 from wxsession.runtime import Runtime
 from wxsession.server.dependencies import RuntimeDep, SessionDep
 from wxsession.server.schemas import Strict, Text, error_responses
 from wxsession.sessions.manager import ActiveSession
-from wxsession.wechat import crypto
-from wxsession.wechat.access_token import AccessTokenManager
-from wxsession.wechat.client import WeChatClient
 
 router = APIRouter(prefix="/v1", tags=["wechat"])
 

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
-from wxsession import tokens
-from wxsession.errors import SessionStoreUnavailable
+from wxsession.core import tokens
+from wxsession.core.errors import SessionStoreUnavailable
 
 if TYPE_CHECKING:
     from wxsession.accounts.models import User
@@ -64,7 +64,7 @@ class SingleFlight(Generic[T]):
 
 
 class SessionCache:
-    """Resolved sessions by their token's SHA-256 (:func:`wxsession.tokens.digest`) and user
+    """Resolved sessions by their token's SHA-256 (:func:`wxsession.core.tokens.digest`) and user
     rows by id, bounded in size and age.
 
     A hit hands back the very :class:`ActiveSession` (immutable) that was put and needs only

@@ -23,11 +23,11 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from wxsession import tokens
-from wxsession.clock import Clock, system_clock
-from wxsession.errors import SessionExpired, SessionInvalid, SessionStoreUnavailable
+from wxsession.core import tokens
+from wxsession.core.clock import Clock, system_clock
+from wxsession.core.errors import SessionExpired, SessionInvalid, SessionStoreUnavailable
 from wxsession.metrics import Metrics
-from wxsession.providers.base import Identity
+from wxsession.platforms.provider import Identity
 from wxsession.sessions import useragent
 from wxsession.sessions.cache import Invalidations, SessionCache
 from wxsession.sessions.model import SessionRecord
@@ -72,7 +72,7 @@ class ActiveSession:
 
     @property
     def fingerprint(self) -> str:
-        """The token's name in log and audit lines (:func:`wxsession.tokens.fingerprint`)."""
+        """The token's name in log and audit lines (:func:`wxsession.core.tokens.fingerprint`)."""
         return tokens.key_fingerprint(self.key)
 
 

@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 
 import orjson
 
-from wxsession import tokens
-from wxsession.providers.base import Identity
+from wxsession.core import tokens
+from wxsession.platforms.provider import Identity
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ import math
 import re
 import socket
 
-from wxsession import tokens
+from wxsession.core import tokens
 from wxsession.sessions.model import SessionRecord
 
 _PROVIDERS = ("", "wechat", "wechat_app", "password")

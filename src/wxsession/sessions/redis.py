@@ -7,7 +7,7 @@ Layout (``prefix`` defaults to ``wxs:``)::
                          newest member
     {prefix}s:{hex}      a pending session: record.to_bytes(); TTL = seconds until it lapses
 
-A registered token names its user (:mod:`wxsession.tokens`), so a request finds the user's
+A registered token names its user (:mod:`wxsession.core.tokens`), so a request finds the user's
 hash and its field from the token alone, and a user's sessions need no separate index: the
 hash is the index. Small fields and values keep the hash a listpack: about 160 to 190 bytes
 of Redis memory for a user's first session and 60 to 70 for each further one
@@ -39,8 +39,8 @@ from typing import cast
 
 from redis.exceptions import RedisError
 
-from wxsession import tokens
-from wxsession.errors import SessionStoreUnavailable
+from wxsession.core import tokens
+from wxsession.core.errors import SessionStoreUnavailable
 from wxsession.redis_topology import RedisClient, connect
 from wxsession.sessions import packed
 from wxsession.sessions.model import SessionRecord, readable

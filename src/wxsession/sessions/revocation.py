@@ -24,7 +24,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Protocol
 
-from wxsession.clock import Clock, system_clock
+from wxsession.core.clock import Clock, system_clock
 from wxsession.sessions.cache import SingleFlight
 
 MAX_ENTRIES = 50_000

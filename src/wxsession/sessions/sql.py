@@ -1,6 +1,6 @@
 """Sessions in the SQL database: the embedded default (SQLite) or PostgreSQL.
 
-One row per session keyed by the token's storage key (whatever :mod:`wxsession.tokens`
+One row per session keyed by the token's storage key (whatever :mod:`wxsession.core.tokens`
 makes; at most 64 characters). ``expires_at`` is the record's effective expiry (the
 earlier of idle and absolute), kept as a column only so expired rows can be reclaimed with an
 indexed range delete and skipped when listing; the record itself lives in ``data``. Rows are
@@ -32,8 +32,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from wxsession.core.errors import SessionStoreUnavailable
 from wxsession.db import Base
-from wxsession.errors import SessionStoreUnavailable
 from wxsession.sessions.model import SessionRecord, readable
 
 RECLAIM_INTERVAL = 60.0

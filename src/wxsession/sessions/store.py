@@ -1,11 +1,11 @@
 """The SessionStore seam: where session state lives (Redis in production, SQL embedded).
 
 Every implementation passes the shared contract suite in ``tests/sessions/``. Keys are always
-:func:`wxsession.tokens.storage_key` values, never tokens; a store may read the user out of a
-registered session's key (:func:`wxsession.tokens.split_key`), nothing else may. Expiry is
+:func:`wxsession.core.tokens.storage_key` values, never tokens; a store may read the user out of a
+registered session's key (:func:`wxsession.core.tokens.split_key`), nothing else may. Expiry is
 decided by :class:`~wxsession.sessions.manager.SessionManager` from the record's own
 timestamps (so tests can move a clock); a store's native TTL only reclaims space. A store
-that cannot answer raises :class:`~wxsession.errors.SessionStoreUnavailable`, never returns
+that cannot answer raises :class:`~wxsession.core.errors.SessionStoreUnavailable`, never returns
 "not found" instead.
 """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from wxsession.clock import Clock
+from wxsession.core.clock import Clock
 from wxsession.sessions.redis import RedisSessionStore
 from wxsession.sessions.store import SessionStore
 from wxsession.settings import Settings

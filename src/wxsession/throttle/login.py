@@ -73,7 +73,7 @@ def _digest(*parts: str) -> str:
 class LoginThrottle:
     """Counts failed password logins; refuses an attempt once a window is full.
 
-    Store failures raise :class:`~wxsession.errors.SessionStoreUnavailable` (503): with the
+    Store failures raise :class:`~wxsession.core.errors.SessionStoreUnavailable` (503): with the
     counters out of reach, no attempt goes through unthrottled.
     """
 

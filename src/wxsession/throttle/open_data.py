@@ -24,7 +24,7 @@ from limits import RateLimitItemPerSecond
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from wxsession.audit import event as audit_event
-from wxsession.errors import RateLimited, WeChatDataError
+from wxsession.core.errors import RateLimited, WeChatDataError
 from wxsession.throttle.storage import WindowStorage, retry_after
 
 NAMESPACE = "wechat-data"
@@ -34,7 +34,7 @@ NAMESPACE = "wechat-data"
 class OpenDataThrottle:
     """Counts a user's failed open-data checks; refuses a check once the window is full.
 
-    Store failures raise :class:`~wxsession.errors.SessionStoreUnavailable` (503): with the
+    Store failures raise :class:`~wxsession.core.errors.SessionStoreUnavailable` (503): with the
     counters out of reach, no check runs unthrottled.
     """
 
@@ -47,8 +47,8 @@ class OpenDataThrottle:
     async def attempt(self, user_id: str) -> AsyncIterator[None]:
         """Run one check of ``user_id``'s open data inside this block.
 
-        Raises :class:`~wxsession.errors.RateLimited` before the block runs if the user's
-        window is full. A :class:`~wxsession.errors.WeChatDataError` leaving the block keeps
+        Raises :class:`~wxsession.core.errors.RateLimited` before the block runs if the user's
+        window is full. A :class:`~wxsession.core.errors.WeChatDataError` leaving the block keeps
         the slot (a failure); any other way out gives it back.
         """
         with self.storage.failing_closed():

@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from wxsession.clock import Clock, system_clock
+from wxsession.core.clock import Clock, system_clock
 from wxsession.db import Base
 from wxsession.throttle.storage import WindowStorage
 

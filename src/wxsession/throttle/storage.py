@@ -23,7 +23,7 @@ from limits.aio.storage import MovingWindowSupport, RedisStorage, Storage
 from limits.errors import StorageError
 from redis.asyncio import Redis, RedisCluster
 
-from wxsession.errors import SessionStoreUnavailable
+from wxsession.core.errors import SessionStoreUnavailable
 
 
 class WindowStorage(Storage, MovingWindowSupport):

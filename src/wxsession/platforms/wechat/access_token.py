@@ -36,10 +36,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wxsession.accounts.models import AccessTokenRow
-from wxsession.clock import Clock, system_clock
+from wxsession.core.clock import Clock, system_clock
+from wxsession.core.errors import WeChatAccessTokenRejected, WeChatUnavailable
 from wxsession.db import database_faults, sessionmaker
-from wxsession.errors import WeChatAccessTokenRejected, WeChatUnavailable
-from wxsession.wechat.api import AccessToken
+from wxsession.platforms.wechat.api import AccessToken
 
 T = TypeVar("T")
 

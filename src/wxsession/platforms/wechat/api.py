@@ -1,7 +1,8 @@
 """WeChat's token-authenticated server APIs on the wire: access token, phone number,
-checksession. Build the request, parse the answer; no I/O (see :mod:`wxsession.wechat.client`).
+checksession. Build the request, parse the answer; no I/O (see
+:mod:`wxsession.platforms.wechat.client`).
 
-Kept beside :mod:`wxsession.wechat.protocol` (jscode2session) and sharing its rules: the
+Kept beside :mod:`wxsession.platforms.wechat.wire` (jscode2session) and sharing its rules: the
 content type is ignored (WeChat labels JSON ``text/plain``), a non-2xx status is an outage,
 and an errcode becomes a wxsession error in one place.
 """
@@ -15,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from wxsession.errors import (
+from wxsession.core.errors import (
     WeChatAccessTokenRejected,
     WeChatError,
     WeChatMisconfigured,
@@ -23,8 +24,8 @@ from wxsession.errors import (
     WeChatUnavailable,
     WxSessionError,
 )
+from wxsession.platforms.wechat.errcodes import WeChatErrcode, error_for
 from wxsession.platforms.wire import PlatformRequest
-from wxsession.wechat.codes import WeChatErrcode, error_for
 
 STABLE_TOKEN_PATH = "/cgi-bin/stable_token"  # noqa: S105 (a path, not a secret)
 TOKEN_PATH = "/cgi-bin/token"  # noqa: S105

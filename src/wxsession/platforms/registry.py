@@ -14,19 +14,19 @@ from dataclasses import dataclass
 import httpx
 from pydantic import SecretStr
 
-from wxsession.errors import WeChatError, WeChatUnavailable
-from wxsession.platforms.douyin import DOUYIN
-from wxsession.platforms.qq import QQ
+from wxsession.core.errors import WeChatError, WeChatUnavailable
+from wxsession.emulator import DOUYIN_PREFIX, QQ_PREFIX
+from wxsession.platforms.backoff import BackingOff, Backoff
+from wxsession.platforms.code_provider import CodeProvider
+from wxsession.platforms.douyin.wire import DOUYIN
+from wxsession.platforms.http import PlatformHttp
+from wxsession.platforms.provider import Provider
+from wxsession.platforms.qq.wire import QQ
+from wxsession.platforms.wechat.client import WeChatClient
+from wxsession.platforms.wechat.provider import WeChatMiniProgramProvider
+from wxsession.platforms.wechat_app.provider import WeChatAppProvider
 from wxsession.platforms.wire import CodePlatform, MakeError
-from wxsession.providers.backoff import BackingOff, Backoff
-from wxsession.providers.base import Provider
-from wxsession.providers.code import CodeProvider
-from wxsession.providers.http import PlatformHttp
-from wxsession.providers.wechat import WeChatMiniProgramProvider
-from wxsession.providers.wechat_app import WeChatAppProvider
 from wxsession.settings import Settings
-from wxsession.wechat.client import WeChatClient
-from wxsession.wechat.emulator import DOUYIN_PREFIX, QQ_PREFIX
 
 WECHAT_APP = "wechat_app"
 

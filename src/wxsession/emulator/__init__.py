@@ -5,7 +5,7 @@ runs without WeChat and without mocks. ``Emulator`` holds the state; ``create_em
 serves it.
 """
 
-from wxsession.wechat.emulator.app import (
+from wxsession.emulator.app import (
     DOUYIN_PREFIX,
     QQ_PREFIX,
     create_emulator_app,
@@ -14,7 +14,7 @@ from wxsession.wechat.emulator.app import (
     run_emulator,
     serve_emulator,
 )
-from wxsession.wechat.emulator.state import (
+from wxsession.emulator.state import (
     CODE_TTL,
     PLATFORMS,
     Answer,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from wxsession.errors import RateLimited
+from wxsession.core.errors import RateLimited
 from wxsession.platforms.wire import (
     CodePlatform,
     ErrorTable,

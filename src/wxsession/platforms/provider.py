@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeGuard
 
-from wxsession.errors import InvalidRequest
+from wxsession.core.errors import InvalidRequest
 
 
 @dataclass(frozen=True, slots=True)

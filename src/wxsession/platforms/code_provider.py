@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from wxsession.platforms.http import PlatformHttp
+from wxsession.platforms.provider import Identity, code_from
 from wxsession.platforms.wire import CodePlatform
-from wxsession.providers.base import Identity, code_from
-from wxsession.providers.http import PlatformHttp
 
 
 class CodeProvider:

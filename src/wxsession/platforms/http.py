@@ -1,5 +1,5 @@
 """The thin async I/O shell every platform API call goes through (the WeChat mini program's
-:class:`~wxsession.wechat.client.WeChatClient` included): one platform host, one call at a
+:class:`~wxsession.platforms.wechat.client.WeChatClient` included): one platform host, one call at a
 time, bounded in time and size, with transport failures translated at this boundary, and no
 query string in the logs.
 

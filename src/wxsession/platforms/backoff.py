@@ -21,10 +21,10 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from wxsession.clock import Clock
-from wxsession.errors import WxSessionError
+from wxsession.core.clock import Clock
+from wxsession.core.errors import WxSessionError
+from wxsession.platforms.provider import Identity, Provider
 from wxsession.platforms.wire import MakeError
-from wxsession.providers.base import Identity, Provider
 
 log = logging.getLogger("wxsession.providers")
 

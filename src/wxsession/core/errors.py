@@ -85,7 +85,7 @@ class WxSessionError(Exception):
     """The WeChat errcode behind this error, if any: for metrics and logs, never rendered."""
     platform_busy: bool = False
     """The platform answered that it is overloaded (a rate limit such as 45011, or "system
-    busy", -1): logins through it back off for a while (:mod:`wxsession.providers.backoff`)."""
+    busy", -1): logins through it back off for a while (:mod:`wxsession.platforms.backoff`)."""
     challenges: ClassVar[bool] = False
     """Whether the answer carries a ``Bearer`` challenge (:func:`bearer_challenge`) in the
     session's realm: errors about the session a request presents, wherever rendered."""

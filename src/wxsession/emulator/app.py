@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from wxsession.wechat.emulator.state import Emulator
+from wxsession.emulator.state import Emulator
 
 log = logging.getLogger("wxsession.emulator")
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from wxsession.wechat import crypto
+from wxsession.platforms.wechat import crypto
 
 CODE_TTL = 300.0
 """WeChat documents a login code as valid for about five minutes."""

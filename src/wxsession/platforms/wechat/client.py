@@ -1,9 +1,9 @@
-"""The thin async I/O shell around :mod:`wxsession.wechat.protocol`.
+"""The thin async I/O shell around :mod:`wxsession.platforms.wechat.wire`.
 
 The HTTP client is injected (one pooled ``httpx.AsyncClient`` owned by the caller), so tests
 and dev mode swap the transport, never the code. Calls go through the shell every platform
-shares (:class:`~wxsession.providers.http.PlatformHttp`: the overall deadline, the body-size
-bound, transport failures → :class:`~wxsession.errors.WeChatUnavailable`, no query strings in
+shares (:class:`~wxsession.platforms.http.PlatformHttp`: the overall deadline, the body-size
+bound, transport failures → :class:`~wxsession.core.errors.WeChatUnavailable`, no query strings in
 logs); this module adds WeChat's endpoints and their metrics.
 """
 
@@ -16,15 +16,15 @@ from urllib.request import getproxies
 import httpx
 from pydantic import SecretStr
 
-from wxsession.errors import WeChatError, WeChatUnavailable, WxSessionError
+from wxsession.core.errors import WeChatError, WeChatUnavailable, WxSessionError
 from wxsession.metrics import Metrics
+from wxsession.platforms.http import AiohttpPool, PlatformClient, PlatformHttp
+from wxsession.platforms.wechat import api
+from wxsession.platforms.wechat.wire import Code2Session, code2session_request, parse_code2session
 from wxsession.platforms.wire import PlatformRequest
-from wxsession.providers.http import AiohttpPool, PlatformClient, PlatformHttp
 from wxsession.settings import WECHAT_API_BASE
-from wxsession.wechat import api
-from wxsession.wechat.protocol import Code2Session, code2session_request, parse_code2session
 
-log = logging.getLogger("wxsession.wechat")
+log = logging.getLogger("wxsession.platforms.wechat")
 
 CONNECT_TIMEOUT = 2.0
 
@@ -42,7 +42,7 @@ def make_http_client(
     ``timeout`` (and :class:`WeChatClient` bounds the whole call by ``timeout`` too).
 
     Without a ``transport``, calls go onto aiohttp's pool of at most 100 connections (see
-    :mod:`wxsession.providers.http`). Redirects are not followed and proxy environment
+    :mod:`wxsession.platforms.http`). Redirects are not followed and proxy environment
     variables are honoured as httpx does (with one set, httpx's own pool serves, as it
     routes through the proxy).
     """
@@ -96,7 +96,8 @@ class WeChatClient:
     async def fetch_access_token(self, force_refresh: bool = False) -> api.AccessToken:
         """A token from ``cgi-bin/stable_token`` (or ``cgi-bin/token`` if so configured).
         ``force_refresh`` asks stable_token for a new one (``cgi-bin/token`` always gives
-        one). Callers go through :class:`~wxsession.wechat.access_token.AccessTokenManager`."""
+        one). Callers go through
+        :class:`~wxsession.platforms.wechat.access_token.AccessTokenManager`."""
         secret = self._secret.get_secret_value()
         if self._token_endpoint == "token":  # noqa: S105
             request = api.token_request(self.appid, secret)

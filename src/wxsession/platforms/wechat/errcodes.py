@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Mapping
 from enum import IntEnum
 
-from wxsession.errors import (
+from wxsession.core.errors import (
     RateLimited,
     WeChatCodeInvalid,
     WeChatCodeUsed,
@@ -22,7 +22,7 @@ from wxsession.errors import (
     WxSessionError,
 )
 
-log = logging.getLogger("wxsession.wechat")
+log = logging.getLogger("wxsession.platforms.wechat")
 
 RATE_LIMIT_RETRY_AFTER = 60
 """WeChat's jscode2session quota is per minute, so a minute is the honest Retry-After."""

@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass, field
 
 from wxsession.avatar_url import is_avatar_url
-from wxsession.errors import (
+from wxsession.core.errors import (
     RateLimited,
     WeChatAccessTokenRejected,
     WeChatCodeInvalid,

@@ -7,9 +7,9 @@ with plain bytes.
 
 from __future__ import annotations
 
-from wxsession.errors import WeChatError, WeChatUnavailable
+from wxsession.core.errors import WeChatError, WeChatUnavailable
+from wxsession.platforms.wechat import errcodes
 from wxsession.platforms.wire import PlatformRequest, PlatformSession, errcode_answer, session_of
-from wxsession.wechat import codes
 
 CODE2SESSION_PATH = "/sns/jscode2session"
 
@@ -39,5 +39,5 @@ def parse_code2session(status: int, body: bytes) -> Code2Session:
     A non-2xx status means WeChat (or a gateway in front of it) is not answering normally,
     which is an outage, not a verdict on the code.
     """
-    data = errcode_answer(status, body, codes, WeChatUnavailable, WeChatError)  # codes.error_for
+    data = errcode_answer(status, body, errcodes, WeChatUnavailable, WeChatError)
     return session_of(data, WeChatError)

@@ -10,10 +10,10 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from wxsession.errors import WxSessionError
-from wxsession.platforms import wechat_app as wire
-from wxsession.providers.base import Identity, code_from
-from wxsession.providers.http import PlatformHttp
+from wxsession.core.errors import WxSessionError
+from wxsession.platforms.http import PlatformHttp
+from wxsession.platforms.provider import Identity, code_from
+from wxsession.platforms.wechat_app import wire
 
 log = logging.getLogger("wxsession.providers")
 

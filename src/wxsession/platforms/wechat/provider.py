@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from wxsession.providers.base import Identity, code_from
-from wxsession.wechat.client import WeChatClient
+from wxsession.platforms.provider import Identity, code_from
+from wxsession.platforms.wechat.client import WeChatClient
 
 MAX_CODE_LENGTH = 128
 """WeChat's codes are 32 characters; the slack allows for a format change, nothing more."""

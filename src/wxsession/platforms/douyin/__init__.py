@@ -1,0 +1,1 @@
+"""The Douyin mini-program login: one code exchange (tt.login())."""

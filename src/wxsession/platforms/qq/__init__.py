@@ -1,0 +1,1 @@
+"""The QQ mini-program login: one code exchange (qq.login())."""

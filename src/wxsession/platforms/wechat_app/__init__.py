@@ -1,0 +1,1 @@
+"""The WeChat Open Platform mobile App login: OAuth code exchange and profile."""
