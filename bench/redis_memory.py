@@ -23,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.support.servers import RedisProcess
 
 from wxsession.accounts.models import new_user_id
-from wxsession.platforms.provider import Identity
-from wxsession.sessions.manager import Device, SessionManager
+from wxsession.core.device import Device
+from wxsession.core.identity import Identity
+from wxsession.sessions.manager import SessionManager
 from wxsession.sessions.redis import RedisSessionStore
 
 WECHAT_UA = (

@@ -8,7 +8,8 @@ import ipaddress
 import pytest
 
 from wxsession.client_ip import UNIX_PEER, IPNetwork, client_ip, counted_network, parse_address
-from wxsession.settings import ConfigurationError, load_settings
+from wxsession.core.errors import ConfigurationError
+from wxsession.settings import load_settings
 
 PROXIES: list[IPNetwork] = [
     ipaddress.ip_network("10.0.0.0/8"),

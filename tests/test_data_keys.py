@@ -10,8 +10,8 @@ import logging
 import pytest
 
 from wxsession.accounts import session_keys
+from wxsession.core.identity import Identity
 from wxsession.data_keys import DataKeys, Sealed, context
-from wxsession.platforms.provider import Identity
 
 KEY_A, KEY_B = b"a" * 32, b"b" * 32
 TEXT_A, TEXT_B = base64.b64encode(KEY_A).decode(), base64.b64encode(KEY_B).decode()

@@ -7,7 +7,8 @@ import os
 import pytest
 
 from tests.support.cli import TEST_DATA_KEYS
-from wxsession.settings import ConfigurationError, load_settings
+from wxsession.core.errors import ConfigurationError
+from wxsession.settings import load_settings
 
 
 @pytest.fixture(autouse=True)

@@ -27,10 +27,10 @@ from wxsession.accounts.models import User
 from wxsession.accounts.repository import AccountRepository, Resealed
 from wxsession.audit import event as audit_event
 from wxsession.core.errors import WxSessionError
+from wxsession.core.record import SessionRecord
 from wxsession.logging_setup import configure_logging
 from wxsession.runtime import open_storage
 from wxsession.sessions.manager import SessionManager
-from wxsession.sessions.model import SessionRecord
 from wxsession.settings import Settings, load_settings
 
 ACTOR = "admin-cli"

@@ -20,6 +20,7 @@ from wxsession.accounts.passwords import PasswordHasher, check_new_password
 from wxsession.accounts.repository import AccountRepository, Profile
 from wxsession.audit import event as audit_event
 from wxsession.core import tokens
+from wxsession.core.device import Device
 from wxsession.core.errors import (
     AccountDisabled,
     AlreadyRegistered,
@@ -30,10 +31,12 @@ from wxsession.core.errors import (
     RateLimited,
     SessionInvalid,
 )
+from wxsession.core.identity import Identity
+from wxsession.core.session import ActiveSession, RegisteredSession
 from wxsession.metrics import UNKNOWN_PROVIDER, Metrics
-from wxsession.platforms.provider import Identity, Provider
+from wxsession.platforms.provider import Provider
 from wxsession.reauth import Proof, Reauthenticator
-from wxsession.sessions.manager import ActiveSession, Device, IssuedSession, SessionManager
+from wxsession.sessions.manager import IssuedSession, SessionManager
 from wxsession.throttle import LoginThrottle
 from wxsession.throttle.codes import CodeLoginRefused, CodeLoginThrottle
 
@@ -73,11 +76,6 @@ def _unknown_provider(name: str) -> NotFound:
     ``repr`` escapes whatever in it is not printable."""
     shown = name if len(name) <= SHOWN_NAME_CHARS else name[:SHOWN_NAME_CHARS] + "…"
     return NotFound(f"Unknown login provider {shown!r}.")
-
-
-def _user_of(active: ActiveSession) -> str:
-    assert active.record.user_id is not None  # routes require a registered session
-    return active.record.user_id
 
 
 @asynccontextmanager
@@ -294,7 +292,7 @@ class AuthService:
         return await self._start(identity, user, device, presented_token)
 
     async def change_password(
-        self, active: ActiveSession, current: str, new: str, device: Device
+        self, active: RegisteredSession, current: str, new: str, device: Device
     ) -> LoginResult:
         """Set a new password after checking the current one, then end every other session
         of the user behind the revocation point and issue the caller a fresh session.
@@ -303,7 +301,7 @@ class AuthService:
         user (429 ``RATE_LIMITED`` before any hashing), so a stolen session cannot be used to
         guess the password. The current password is this route's re-authentication proof,
         checked like a ``reauth`` password (:mod:`wxsession.reauth`), in the same windows."""
-        user_id = _user_of(active)
+        user_id = active.user_id
         check_new_password(new)
         stored = await self.accounts.password_hash(user_id)
         if stored is None:
@@ -336,7 +334,7 @@ class AuthService:
 
     async def bind(
         self,
-        active: ActiveSession,
+        active: RegisteredSession,
         provider_name: str,
         proof: Mapping[str, Any],
         device: Device,
@@ -354,7 +352,7 @@ class AuthService:
         ``PROVIDER_ALREADY_BOUND``.
         """
         provider = self._provider(provider_name)
-        user_id = _user_of(active)
+        user_id = active.user_id
         async with _audit_failure("bind_failed", active, provider_name, device):
             await self.reauth.confirm(active, reauth, device)
             identity = await self._exchange(provider, proof, device)
@@ -373,7 +371,7 @@ class AuthService:
 
     async def add_password(
         self,
-        active: ActiveSession,
+        active: RegisteredSession,
         name: str,
         password: str,
         device: Device,
@@ -383,7 +381,7 @@ class AuthService:
         """Give the caller's user (one without a password) a login name and password, then a
         fresh session through it. A user with a password changes it instead (409). ``reauth``
         proves the account first (a code: the user has no password yet)."""
-        user_id = _user_of(active)
+        user_id = active.user_id
         identity = _password_identity(name)
         async with _audit_failure("bind_failed", active, PASSWORD_PROVIDER, device):
             check_new_password(password)
@@ -403,7 +401,7 @@ class AuthService:
 
     async def unbind(
         self,
-        active: ActiveSession,
+        active: RegisteredSession,
         provider_name: str,
         app_id: str | None,
         device: Device,
@@ -415,7 +413,7 @@ class AuthService:
         this ends every session of the user behind the revocation point (those started
         through the removed identity among them) and gives the caller a fresh one, named
         after a way in the user still has (:meth:`_kept_way_in`)."""
-        user_id = _user_of(active)
+        user_id = active.user_id
         async with _audit_failure("unbind_failed", active, provider_name, device):
             proven = await self.reauth.confirm(active, reauth, device)
             removed = await self.accounts.unbind(user_id, provider_name, app_id)
@@ -447,10 +445,10 @@ class AuthService:
         return Identity(provider=remaining[0].provider, app_id=remaining[0].app_id, subject="")
 
     async def _restart(
-        self, active: ActiveSession, identity: Identity, device: Device
+        self, active: RegisteredSession, identity: Identity, device: Device
     ) -> LoginResult:
         """A fresh session for the caller's user through ``identity``; ``active`` ends."""
-        user = await self.accounts.get_user(_user_of(active))
+        user = await self.accounts.get_user(active.user_id)
         if user is None:  # deleted meanwhile
             raise SessionInvalid()
         result = await self._start(identity, user, device, None)

@@ -16,8 +16,9 @@ from typing import Any
 import httpx
 import uvicorn
 
+from wxsession.core.errors import ConfigurationError
 from wxsession.logging_setup import configure_logging
-from wxsession.settings import ConfigurationError, Settings, load_settings
+from wxsession.settings import Settings, load_settings
 from wxsession.startup import StartupError
 
 

@@ -15,8 +15,8 @@ from wxsession.core.errors import (
     SessionInvalid,
     SessionMissing,
 )
+from wxsession.core.session import ActiveSession, RegisteredSession
 from wxsession.runtime import Runtime
-from wxsession.sessions.manager import ActiveSession
 
 
 async def optional_session(runtime: Runtime, token: str | None) -> ActiveSession | None:
@@ -33,11 +33,12 @@ async def any_session(runtime: Runtime, token: str | None) -> ActiveSession:
     return await runtime.sessions.resolve(token)
 
 
-def require_registered(active: ActiveSession) -> ActiveSession:
+def require_registered(active: ActiveSession) -> RegisteredSession:
     """``active`` if its user is registered; 403 REGISTRATION_REQUIRED while pending."""
-    if not active.record.registered:
+    registered = active.as_registered()
+    if registered is None:
         raise RegistrationRequired()
-    return active
+    return registered
 
 
 async def load_user(runtime: Runtime, active: ActiveSession) -> User:
@@ -47,9 +48,7 @@ async def load_user(runtime: Runtime, active: ActiveSession) -> User:
     (profile, disable, delete) is announced and drops it (see ``SessionManager.user_changed``).
     Treat the row as read-only: it may be shared by concurrent requests.
     """
-    require_registered(active)
-    user_id = active.record.user_id
-    assert user_id is not None
+    user_id = require_registered(active).user_id
     cache = runtime.sessions.cache
     generation = 0 if cache is None else cache.generation
     if cache is None:

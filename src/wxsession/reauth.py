@@ -26,6 +26,7 @@ from wxsession.accounts.login_names import PASSWORD_APP_ID, PASSWORD_PROVIDER
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
 from wxsession.audit import event as audit_event
+from wxsession.core.device import Device
 from wxsession.core.errors import (
     AuthenticationError,
     InvalidRequest,
@@ -33,8 +34,9 @@ from wxsession.core.errors import (
     ReauthenticationFailed,
     ReauthenticationRequired,
 )
-from wxsession.platforms.provider import Identity, Provider
-from wxsession.sessions.manager import ActiveSession, Device
+from wxsession.core.identity import Identity
+from wxsession.core.session import RegisteredSession
+from wxsession.platforms.provider import Provider
 from wxsession.throttle import LoginThrottle, Scope
 
 
@@ -77,13 +79,14 @@ class Reauthenticator:
         self.throttle = throttle
         self.exchange = exchange
 
-    async def confirm(self, active: ActiveSession, proof: Proof | None, device: Device) -> Identity:
+    async def confirm(
+        self, active: RegisteredSession, proof: Proof | None, device: Device
+    ) -> Identity:
         """The identity ``proof`` authenticated for the caller's user (a password proof: the
         password sign-in, without its login name), or raise: 401
         ``REAUTHENTICATION_REQUIRED`` without proof, ``REAUTHENTICATION_FAILED`` for proof of
         anyone else or of no one, 429 once wrong passwords are throttled."""
-        assert active.record.user_id is not None  # routes require a registered session
-        user_id = active.record.user_id
+        user_id = active.user_id
         try:
             if proof is None:
                 raise ReauthenticationRequired()
@@ -103,13 +106,17 @@ class Reauthenticator:
             raise
 
     async def password_matches(
-        self, active: ActiveSession, stored: str | None, password: str, device: Device, event: str
+        self,
+        active: RegisteredSession,
+        stored: str | None,
+        password: str,
+        device: Device,
+        event: str,
     ) -> bool:
         """Whether ``password`` matches the user's ``stored`` hash (``None``: they have no
         password; a dummy hash costs the same). Counted per user and IP and per user before
         any hashing; a full window is 429 ``RATE_LIMITED``, logged as audit ``event``."""
-        user_id = active.record.user_id
-        assert user_id is not None
+        user_id = active.user_id
         refused = await self.throttle.reserve(user_id, device.ip, scope=Scope.PASSWORD_CHANGE)
         if refused is not None:
             audit_event(
@@ -132,9 +139,8 @@ class Reauthenticator:
         await self.throttle.succeeded(user_id, device.ip, scope=Scope.PASSWORD_CHANGE)
         return True
 
-    async def _password(self, active: ActiveSession, password: str, device: Device) -> Identity:
-        assert active.record.user_id is not None
-        stored = await self.accounts.password_hash(active.record.user_id)
+    async def _password(self, active: RegisteredSession, password: str, device: Device) -> Identity:
+        stored = await self.accounts.password_hash(active.user_id)
         if not await self.password_matches(active, stored, password, device, "reauth_failed"):
             raise ReauthenticationFailed()
         return Identity(provider=PASSWORD_PROVIDER, app_id=PASSWORD_APP_ID, subject="")

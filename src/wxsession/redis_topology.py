@@ -36,7 +36,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 
-from wxsession.settings import ConfigurationError
+from wxsession.core.errors import ConfigurationError
 
 log = logging.getLogger("wxsession")
 

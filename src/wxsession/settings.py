@@ -23,7 +23,10 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from wxsession.core.errors import ConfigurationError
+from wxsession.data_keys import DataKeys
 from wxsession.origins import OriginList
+from wxsession.redis_topology import parse_redis_url
 
 WECHAT_API_BASE = "https://api.weixin.qq.com"
 QQ_API_BASE = "https://api.q.qq.com"
@@ -39,10 +42,6 @@ CarrierName = Literal["header", "cookie", "query", "body"]
 
 def _default_carriers() -> list[CarrierName]:
     return ["header"]
-
-
-class ConfigurationError(Exception):
-    """Raised when settings are invalid; the message names each offending variable."""
 
 
 class Settings(BaseSettings):
@@ -211,8 +210,6 @@ class Settings(BaseSettings):
     @classmethod
     def _data_keys(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
-            from wxsession.data_keys import DataKeys
-
             DataKeys.parse(value.get_secret_value())  # its errors never quote a key
         return value
 
@@ -220,8 +217,6 @@ class Settings(BaseSettings):
     @classmethod
     def _store_url(cls, value: str) -> str:
         if value != "sql":
-            from wxsession.redis_topology import parse_redis_url
-
             try:
                 parse_redis_url(value)
             except ValueError as exc:

@@ -33,8 +33,8 @@ from wxsession import guard
 from wxsession.accounts.models import User
 from wxsession.carriers import CarrierChain
 from wxsession.core.errors import SessionStoreUnavailable
+from wxsession.core.session import ActiveSession
 from wxsession.runtime import Runtime
-from wxsession.sessions.manager import ActiveSession
 from wxsession.settings import Settings
 
 T = TypeVar("T")

@@ -11,8 +11,8 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wxsession.accounts.repository import AccountRepository
+from wxsession.core.identity import Identity
 from wxsession.data_keys import DataKeys
-from wxsession.platforms.provider import Identity
 
 ALICE = Identity(
     provider="wechat", app_id="wx0123456789abcdef", subject="o-alice", session_key="k1"

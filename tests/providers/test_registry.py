@@ -6,9 +6,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from wxsession.core.errors import ConfigurationError
 from wxsession.platforms.registry import DEV_CREDENTIALS, build_providers
 from wxsession.platforms.wechat.client import WeChatClient
-from wxsession.settings import ConfigurationError, Settings, load_settings
+from wxsession.settings import Settings, load_settings
 
 BASE = {"appid": "wx0000000000000001", "secret": "s"}
 

@@ -11,10 +11,10 @@ import redis
 from tests.support.cli import run_cli
 from tests.support.servers import RedisProcess
 from tests.support.topologies import ClusterTopology
+from wxsession.core.errors import ConfigurationError
 from wxsession.db import create_engine
 from wxsession.sessions.factory import open_store
 from wxsession.sessions.redis import RedisSessionStore
-from wxsession.settings import ConfigurationError
 
 
 @pytest.fixture

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from wxsession.core.errors import ConfigurationError
 from wxsession.redis_topology import RedisTarget, node_url, parse_redis_url
-from wxsession.settings import ConfigurationError, load_settings
+from wxsession.settings import load_settings
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,8 @@ import pytest
 
 from tests.server.conftest import Service
 from tests.server.raw_store import exists
-from wxsession.settings import ConfigurationError, Settings, load_settings
+from wxsession.core.errors import ConfigurationError
+from wxsession.settings import Settings, load_settings
 
 DOCS = Path(__file__).parents[2] / "docs" / "security.md"
 

@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI, HTTPException
 
 from tests.server.conftest import Service
 from wxsession.accounts.models import User
+from wxsession.core.session import ActiveSession
 from wxsession.integrations.fastapi import (
     current_user,
     install,
@@ -16,7 +17,6 @@ from wxsession.integrations.fastapi import (
     wxsession_lifespan,
 )
 from wxsession.server.background import serve_in_thread
-from wxsession.sessions.manager import ActiveSession
 
 
 def _orders_app(service: Service) -> FastAPI:

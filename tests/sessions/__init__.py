@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from wxsession.core import tokens
-from wxsession.sessions.model import SessionRecord
+from wxsession.core.record import SessionRecord
 
 IDLE = 1800
 MAX_AGE = 86400

@@ -15,11 +15,12 @@ from tests.support.servers import RedisProcess
 from wxsession.accounts.repository import AccountRepository
 from wxsession.core import tokens
 from wxsession.core.errors import SessionInvalid, SessionStoreUnavailable
-from wxsession.platforms.provider import Identity
+from wxsession.core.identity import Identity
+from wxsession.core.session import ActiveSession
 from wxsession.sessions.cache import SessionCache
 from wxsession.sessions.ended import SqlRevocations
 from wxsession.sessions.invalidation import cache_for
-from wxsession.sessions.manager import ActiveSession, SessionManager
+from wxsession.sessions.manager import SessionManager
 from wxsession.sessions.redis import RedisSessionStore
 from wxsession.sessions.revocation import RevocationCache, RevocationPoint
 

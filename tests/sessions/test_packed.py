@@ -11,8 +11,8 @@ from bench.redis_memory import WECHAT_UA
 
 from tests.sessions import ALICE, make_record, new_key
 from wxsession.core import tokens
+from wxsession.core.record import SessionRecord
 from wxsession.sessions import packed, useragent
-from wxsession.sessions.model import SessionRecord
 
 NOW = 1_763_900_000.123  # whole milliseconds: kept exactly
 DAY = 86400

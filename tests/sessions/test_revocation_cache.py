@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from wxsession.accounts.models import User
 from wxsession.accounts.repository import AccountRepository
-from wxsession.platforms.provider import Identity
+from wxsession.core.identity import Identity
 from wxsession.sessions.ended import SqlRevocations, ended_sessions_table
 from wxsession.sessions.revocation import RevocationCache, RevocationPoint
 

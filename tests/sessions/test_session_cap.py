@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator, Collection
 import pytest
 
 from tests.sessions import ALICE, BOB, IDLE, MAX_AGE, new_session
+from wxsession.core.identity import Identity
+from wxsession.core.record import SessionRecord
 from wxsession.db import create_engine
-from wxsession.platforms.provider import Identity
 from wxsession.sessions.manager import SessionManager
-from wxsession.sessions.model import SessionRecord
 from wxsession.sessions.revocation import RevocationCache, RevocationPoint
 from wxsession.sessions.sql import SqlSessionStore, sessions_table
 

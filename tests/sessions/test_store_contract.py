@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.sessions import ALICE, BOB, CAROL, IDLE, make_record, new_key, new_session
 from wxsession.core import tokens
+from wxsession.core.record import SessionRecord
 from wxsession.db import create_engine
 from wxsession.redis_topology import connect
 from wxsession.sessions import packed
-from wxsession.sessions.model import SessionRecord
 from wxsession.sessions.redis import RedisSessionStore
 from wxsession.sessions.sql import RECLAIM_INTERVAL, SqlSessionStore, sessions_table
 from wxsession.sessions.store import SessionStore

@@ -14,7 +14,7 @@ from tests.support.clock import MovableClock
 from wxsession.accounts.repository import AccountRepository
 from wxsession.core import tokens
 from wxsession.core.errors import SessionInvalid
-from wxsession.platforms.provider import Identity
+from wxsession.core.identity import Identity
 from wxsession.sessions.ended import SqlRevocations
 from wxsession.sessions.manager import SessionManager
 from wxsession.sessions.redis import RedisSessionStore

@@ -11,8 +11,9 @@ from pydantic import SecretStr
 
 from tests.support.emulator import running_emulator
 from wxsession.core.errors import InvalidRequest, WeChatCodeInvalid, WeChatCodeUsed
+from wxsession.core.identity import Identity
 from wxsession.emulator import Emulator
-from wxsession.platforms.provider import Identity, Provider
+from wxsession.platforms.provider import Provider
 from wxsession.platforms.wechat.client import WeChatClient, make_http_client
 from wxsession.platforms.wechat.provider import WeChatMiniProgramProvider
 from wxsession.server.background import free_port

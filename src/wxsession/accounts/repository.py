@@ -32,9 +32,9 @@ from wxsession.core.errors import (
     ProviderAlreadyBound,
     SessionInvalid,
 )
+from wxsession.core.identity import Identity
 from wxsession.data_keys import DataKeys, Sealed
 from wxsession.db import database_faults, sessionmaker
-from wxsession.platforms.provider import Identity
 
 T = TypeVar("T")
 

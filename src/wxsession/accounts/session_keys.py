@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from wxsession.core.identity import Identity
 from wxsession.data_keys import DataKeys, Sealed, context
-from wxsession.platforms.provider import Identity
 
 PURPOSE = "wxsession.identity.session_key"
 

@@ -457,3 +457,8 @@ class SessionStoreUnavailable(ServiceUnavailable):
 class DatabaseUnavailable(ServiceUnavailable):
     code = "DATABASE_UNAVAILABLE"
     default_message = "The user database is unavailable. Try again shortly."
+
+
+class ConfigurationError(Exception):
+    """Raised when settings are invalid; the message names each offending variable. Not a
+    :class:`WxSessionError`: it stops start-up and never becomes an HTTP answer."""

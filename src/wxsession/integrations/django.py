@@ -42,8 +42,8 @@ from django.http import HttpRequest, HttpResponse
 
 from wxsession.accounts.models import User
 from wxsession.core.errors import SessionMissing, WxSessionError
+from wxsession.core.session import ActiveSession
 from wxsession.integrations._common import error_parts
-from wxsession.sessions.manager import ActiveSession
 from wxsession.settings import load_settings
 from wxsession.sync import DEFAULT_TIMEOUT, RequestSnapshot, SyncRuntime
 

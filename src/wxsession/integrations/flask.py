@@ -29,8 +29,8 @@ from werkzeug.local import LocalProxy
 
 from wxsession.accounts.models import User
 from wxsession.core.errors import SessionMissing, WxSessionError
+from wxsession.core.session import ActiveSession
 from wxsession.integrations._common import error_parts
-from wxsession.sessions.manager import ActiveSession
 from wxsession.settings import Settings, load_settings
 from wxsession.sync import DEFAULT_TIMEOUT, RequestSnapshot, SyncRuntime
 

@@ -23,7 +23,8 @@ from typing import Any
 
 from wxsession.core.clock import Clock
 from wxsession.core.errors import WxSessionError
-from wxsession.platforms.provider import Identity, Provider
+from wxsession.core.identity import Identity
+from wxsession.platforms.provider import Provider
 from wxsession.platforms.wire import MakeError
 
 log = logging.getLogger("wxsession.providers")

@@ -20,8 +20,9 @@ from fastapi.security.base import SecurityBase
 from wxsession import guard
 from wxsession.accounts.models import User
 from wxsession.client_ip import client_ip
+from wxsession.core.device import Device
+from wxsession.core.session import ActiveSession, RegisteredSession
 from wxsession.runtime import Runtime
-from wxsession.sessions.manager import ActiveSession, Device
 
 log = logging.getLogger("wxsession")
 
@@ -167,7 +168,7 @@ class AnySession(_SessionScheme):
 class RequireSession(_SessionScheme):
     """A live session of a registered user (403 REGISTRATION_REQUIRED while pending)."""
 
-    async def __call__(self, request: Request, response: Response = AWAITED) -> ActiveSession:
+    async def __call__(self, request: Request, response: Response = AWAITED) -> RegisteredSession:
         return guard.require_registered(await _required(request, response, get_runtime(request)))
 
 
@@ -185,5 +186,5 @@ require_session = RequireSession()
 current_user = CurrentUser()
 
 
-SessionDep = Annotated[ActiveSession, Depends(require_session)]
+SessionDep = Annotated[RegisteredSession, Depends(require_session)]
 """A route parameter for the caller's live session of a registered user."""

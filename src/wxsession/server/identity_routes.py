@@ -72,8 +72,7 @@ def _out(row: IdentityRow) -> IdentityOut:
     responses=error_responses(401, 403, 503),
 )
 async def list_identities(runtime: RuntimeDep, active: SessionDep) -> IdentityListOut:
-    assert active.record.user_id is not None  # SessionDep: a registered session
-    rows = await runtime.accounts.identities(active.record.user_id)
+    rows = await runtime.accounts.identities(active.user_id)
     return IdentityListOut(identities=[_out(row) for row in rows])
 
 

@@ -13,10 +13,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 
+from wxsession.core.session import ActiveSession, RegisteredSession
 from wxsession.runtime import Runtime
 from wxsession.server.dependencies import RuntimeDep, any_session, require_session
 from wxsession.server.schemas import error_responses
-from wxsession.sessions.manager import ActiveSession
 
 router = APIRouter(prefix="/v1/session", tags=["introspection"])
 
@@ -62,6 +62,7 @@ def introspection_of(runtime: Runtime, active: ActiveSession) -> IntrospectOut:
         **error_responses(401, 403, 503),
     },
 )
-async def auth_request(active: Annotated[ActiveSession, Depends(require_session)]) -> Response:
-    assert active.record.user_id is not None
-    return Response(status_code=200, headers={**NO_STORE, "X-User-Id": active.record.user_id})
+async def auth_request(
+    active: Annotated[RegisteredSession, Depends(require_session)],
+) -> Response:
+    return Response(status_code=200, headers={**NO_STORE, "X-User-Id": active.user_id})

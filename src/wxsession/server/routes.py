@@ -12,6 +12,7 @@ from wxsession.accounts.repository import Profile
 from wxsession.auth import LoginResult
 from wxsession.carriers import CarrierChain
 from wxsession.core.errors import SessionInvalid
+from wxsession.core.session import ActiveSession
 from wxsession.runtime import Runtime
 from wxsession.server.dependencies import (
     RuntimeDep,
@@ -28,7 +29,7 @@ from wxsession.server.schemas import (
     WeChatLoginIn,
     error_responses,
 )
-from wxsession.sessions.manager import ActiveSession, SessionManager
+from wxsession.sessions.manager import SessionManager
 
 router = APIRouter(prefix="/v1")
 

@@ -14,6 +14,8 @@ from pydantic import Field
 
 from wxsession.audit import event as audit_event
 from wxsession.core.errors import NotFound
+from wxsession.core.record import SessionRecord
+from wxsession.core.session import ActiveSession
 from wxsession.runtime import Runtime
 from wxsession.server.dependencies import (
     RuntimeDep,
@@ -22,8 +24,6 @@ from wxsession.server.dependencies import (
     device_of,
 )
 from wxsession.server.schemas import Strict, error_responses
-from wxsession.sessions.manager import ActiveSession
-from wxsession.sessions.model import SessionRecord
 
 router = APIRouter(prefix="/v1")
 
@@ -63,11 +63,6 @@ def _out(record: SessionRecord, active: ActiveSession) -> SessionOut:
     )
 
 
-def _user_id(active: ActiveSession) -> str:
-    assert active.record.user_id is not None  # require_session guarantees it
-    return active.record.user_id
-
-
 @router.get(
     "/sessions",
     response_model=SessionListOut,
@@ -76,7 +71,7 @@ def _user_id(active: ActiveSession) -> str:
     responses=_ERRORS,
 )
 async def list_sessions(runtime: RuntimeDep, active: SessionDep) -> SessionListOut:
-    found = await runtime.sessions.list_active(_user_id(active))
+    found = await runtime.sessions.list_active(active.user_id)
     return SessionListOut(sessions=[_out(record, active) for _, record in found])
 
 
@@ -94,7 +89,7 @@ async def end_session(
     active: SessionDep,
     session_id: Annotated[str, Path(min_length=1, max_length=64)],
 ) -> None:
-    user_id = _user_id(active)
+    user_id = active.user_id
     ended = await runtime.sessions.end_by_public_id(user_id, session_id)
     if ended is None:
         raise NotFound("No such session.")
@@ -120,7 +115,7 @@ async def end_other_sessions(request: Request, runtime: RuntimeDep, active: Sess
     ended = await runtime.sessions.end_others(active)
     audit_event(
         "sessions_revoked",
-        user=_user_id(active),
+        user=active.user_id,
         ip=device_of(request).ip,
         session=active.fingerprint,
         ended=len(ended),

@@ -22,14 +22,14 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from wxsession.core.errors import SessionInvalid, WeChatReloginRequired
-from wxsession.platforms.provider import Identity
+from wxsession.core.identity import Identity
+from wxsession.core.session import RegisteredSession
 from wxsession.platforms.wechat import crypto
 from wxsession.platforms.wechat.access_token import AccessTokenManager
 from wxsession.platforms.wechat.client import WeChatClient
 from wxsession.runtime import Runtime
 from wxsession.server.dependencies import RuntimeDep, SessionDep
 from wxsession.server.schemas import Strict, Text, error_responses
-from wxsession.sessions.manager import ActiveSession
 
 router = APIRouter(prefix="/v1", tags=["wechat"])
 
@@ -68,17 +68,11 @@ class DecryptIn(Strict):
     iv: Text = Field(min_length=1, max_length=64)
 
 
-def _user_of(active: ActiveSession) -> str:
-    user_id = active.record.user_id
-    assert user_id is not None  # require_session guarantees it
-    return user_id
-
-
-async def _newest_login(runtime: Runtime, active: ActiveSession) -> tuple[Identity, str]:
+async def _newest_login(runtime: Runtime, active: RegisteredSession) -> tuple[Identity, str]:
     """The identity the session came in through, from its SQL row (a registered session
     keeps neither openid nor key), and the newest session_key any login of it received."""
     record = active.record
-    identity = await runtime.accounts.identity_of(_user_of(active), record.provider, record.app_id)
+    identity = await runtime.accounts.identity_of(active.user_id, record.provider, record.app_id)
     if identity is None or identity.session_key is None:
         raise WeChatReloginRequired()
     return identity, identity.session_key
@@ -97,7 +91,7 @@ async def _newest_login(runtime: Runtime, active: ActiveSession) -> tuple[Identi
 )
 async def verify(body: VerifyIn, runtime: RuntimeDep, active: SessionDep) -> VerifyOut:
     _, key = await _newest_login(runtime, active)
-    async with runtime.open_data_throttle.attempt(_user_of(active)):
+    async with runtime.open_data_throttle.attempt(active.user_id):
         crypto.verify_signature(body.rawData, body.signature, key)
     return VerifyOut(valid=True)
 
@@ -119,7 +113,7 @@ async def verify(body: VerifyIn, runtime: RuntimeDep, active: SessionDep) -> Ver
 )
 async def decrypt(body: DecryptIn, runtime: RuntimeDep, active: SessionDep) -> dict[str, Any]:
     identity, key = await _newest_login(runtime, active)
-    async with runtime.open_data_throttle.attempt(_user_of(active)):
+    async with runtime.open_data_throttle.attempt(active.user_id):
         return crypto.decrypt(
             body.encryptedData,
             body.iv,
@@ -148,9 +142,8 @@ def _wechat(runtime: Runtime) -> tuple[WeChatClient, AccessTokenManager]:
 async def phone(body: PhoneIn, runtime: RuntimeDep, active: SessionDep) -> PhoneOut:
     client, tokens = _wechat(runtime)
     found = await tokens.call(lambda token: client.get_phone_number(token, body.code))
-    assert active.record.user_id is not None
     updated = await runtime.accounts.update_profile(
-        active.record.user_id, {"phone_number": found.phone_number}
+        active.user_id, {"phone_number": found.phone_number}
     )
     if updated is None:
         raise SessionInvalid()

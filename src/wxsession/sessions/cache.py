@@ -24,43 +24,23 @@ answered without a store round trip or SQL. What keeps it safe:
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Awaitable, Callable, Hashable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
 from wxsession.core import tokens
 from wxsession.core.errors import SessionStoreUnavailable
+from wxsession.core.session import ActiveSession
+from wxsession.core.singleflight import SingleFlight
 
 if TYPE_CHECKING:
     from wxsession.accounts.models import User
-    from wxsession.sessions.manager import ActiveSession
 
 SESSION = b"s:"
 USER = b"u:"
-
-T = TypeVar("T")
-
-
-class SingleFlight(Generic[T]):
-    """Concurrent loads of one key share one call: when a hot entry lapses, the requests
-    waiting on it make one database read, not one each (which queued behind the pool and
-    showed as latency spikes). Keys should carry a generation, so a caller arriving after
-    an invalidation never joins a load that started before it."""
-
-    def __init__(self) -> None:
-        self._running: dict[Hashable, asyncio.Future[T]] = {}
-
-    async def run(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
-        running = self._running.get(key)
-        if running is None:
-            running = asyncio.ensure_future(load())
-            self._running[key] = running
-            running.add_done_callback(lambda _: self._running.pop(key, None))
-        return await asyncio.shield(running)
 
 
 class SessionCache:

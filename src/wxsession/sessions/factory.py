@@ -17,7 +17,7 @@ async def open_store(
 ) -> SessionStore:
     """``"sql"``: rows in the user database (``engine``); a Redis URL (one server, Cluster or
     Sentinel): that Redis with ``redis_timeout`` seconds per connect and per reply, after
-    checking it will not evict keys (:class:`~wxsession.settings.ConfigurationError` if it
+    checking it will not evict keys (:class:`~wxsession.core.errors.ConfigurationError` if it
     would)."""
     if session_store_setting == "sql":
         return SqlSessionStore(engine)

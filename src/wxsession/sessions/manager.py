@@ -25,12 +25,14 @@ from typing import TypeVar
 
 from wxsession.core import tokens
 from wxsession.core.clock import Clock, system_clock
+from wxsession.core.device import Device
 from wxsession.core.errors import SessionExpired, SessionInvalid, SessionStoreUnavailable
+from wxsession.core.identity import Identity
+from wxsession.core.record import SessionRecord
+from wxsession.core.session import ActiveSession
 from wxsession.metrics import Metrics
-from wxsession.platforms.provider import Identity
 from wxsession.sessions import useragent
 from wxsession.sessions.cache import Invalidations, SessionCache
-from wxsession.sessions.model import SessionRecord
 from wxsession.sessions.revocation import RevocationCache, RevocationPoint
 from wxsession.sessions.store import SessionStore
 
@@ -45,15 +47,6 @@ life further than the time it takes to write, and this covers it."""
 
 
 @dataclass(frozen=True, slots=True)
-class Device:
-    """Where a login came from, kept on the session for the user to review."""
-
-    user_agent: str | None = None
-    """The User-Agent header; a session keeps a short label of it (see ``useragent``)."""
-    ip: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class IssuedSession:
     """A new session: the token goes to the client once; the record stays here."""
 
@@ -61,19 +54,6 @@ class IssuedSession:
     record: SessionRecord
     evicted: tuple[SessionRecord, ...] = ()
     """Older sessions of the same user ended to respect ``max_sessions``."""
-
-
-@dataclass(frozen=True, slots=True)
-class ActiveSession:
-    """A session resolved from a request: its store key and record, never the token."""
-
-    key: str
-    record: SessionRecord
-
-    @property
-    def fingerprint(self) -> str:
-        """The token's name in log and audit lines (:func:`wxsession.core.tokens.fingerprint`)."""
-        return tokens.key_fingerprint(self.key)
 
 
 class SessionManager:
@@ -210,7 +190,7 @@ class SessionManager:
             record = record.touched(now, self.idle_ttl)
             if not await self.store.touch(key, record, now):
                 raise SessionInvalid()  # ended by a concurrent logout: stays ended
-        active = ActiveSession(key, record)
+        active = ActiveSession.of(key, record)
         if cache is not None:
             cache.put(digest, active, generation)
         return active

@@ -39,7 +39,7 @@ import re
 import socket
 
 from wxsession.core import tokens
-from wxsession.sessions.model import SessionRecord
+from wxsession.core.record import SessionRecord
 
 _PROVIDERS = ("", "wechat", "wechat_app", "password")
 _WECHAT_APP_ID = re.compile(r"wx[0-9a-f]{16}")

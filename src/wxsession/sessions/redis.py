@@ -41,9 +41,10 @@ from redis.exceptions import RedisError
 
 from wxsession.core import tokens
 from wxsession.core.errors import SessionStoreUnavailable
+from wxsession.core.record import SessionRecord
 from wxsession.redis_topology import RedisClient, connect
 from wxsession.sessions import packed
-from wxsession.sessions.model import SessionRecord, readable
+from wxsession.sessions.store import readable
 
 _RENEW = """
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end

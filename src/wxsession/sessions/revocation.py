@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from wxsession.core.clock import Clock, system_clock
-from wxsession.sessions.cache import SingleFlight
+from wxsession.core.singleflight import SingleFlight
 
 MAX_ENTRIES = 50_000
 """Cached users per process; the cache is cleared when full (a cheap, bounded policy)."""

@@ -33,8 +33,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from wxsession.core.errors import SessionStoreUnavailable
+from wxsession.core.record import SessionRecord
 from wxsession.db import Base
-from wxsession.sessions.model import SessionRecord, readable
+from wxsession.sessions.store import readable
 
 RECLAIM_INTERVAL = 60.0
 """Seconds between two sweeps of expired rows."""

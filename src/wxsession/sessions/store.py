@@ -11,9 +11,15 @@ that cannot answer raises :class:`~wxsession.core.errors.SessionStoreUnavailable
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+import logging
+from collections.abc import Callable
+from typing import Protocol, TypeVar, runtime_checkable
 
-from wxsession.sessions.model import SessionRecord
+from wxsession.core import tokens
+from wxsession.core.record import SessionRecord
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @runtime_checkable
@@ -48,3 +54,14 @@ class SessionStore(Protocol):
 
     async def close(self) -> None:
         """Release connections."""
+
+
+def readable(key: str, decode: Callable[[bytes], T], data: bytes) -> T | None:
+    """``decode(data)`` (a record, or as much of one as the caller needs), or ``None`` when
+    the stored bytes are not a record (garbled, or of an unknown format): logged by the
+    session's public id, and for the caller an unknown session (401), never a 500."""
+    try:
+        return decode(data)
+    except (ValueError, TypeError):
+        log.warning("unreadable session record %s", tokens.public_id(key))
+        return None

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from wxsession.platforms.provider import Identity, code_from
+from wxsession.core.identity import Identity
+from wxsession.platforms.provider import code_from
 from wxsession.platforms.wechat.client import WeChatClient
 
 MAX_CODE_LENGTH = 128

@@ -11,8 +11,9 @@ from typing import Any
 from pydantic import SecretStr
 
 from wxsession.core.errors import WxSessionError
+from wxsession.core.identity import Identity
 from wxsession.platforms.http import PlatformHttp
-from wxsession.platforms.provider import Identity, code_from
+from wxsession.platforms.provider import code_from
 from wxsession.platforms.wechat_app import wire
 
 log = logging.getLogger("wxsession.providers")

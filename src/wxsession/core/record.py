@@ -9,15 +9,12 @@ nobody out.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 
-from wxsession.core import tokens
-from wxsession.platforms.provider import Identity
+from wxsession.core.identity import Identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,18 +91,3 @@ class SessionRecord:
 FORMAT = 1
 """Version tag of the array encoding; a new field order gets a new number."""
 _FIELDS = tuple(f.name for f in fields(SessionRecord))
-
-
-log = logging.getLogger(__name__)
-T = TypeVar("T")
-
-
-def readable(key: str, decode: Callable[[bytes], T], data: bytes) -> T | None:
-    """``decode(data)`` (a record, or as much of one as the caller needs), or ``None`` when
-    the stored bytes are not a record (garbled, or of an unknown format): logged by the
-    session's public id, and for the caller an unknown session (401), never a 500."""
-    try:
-        return decode(data)
-    except (ValueError, TypeError):
-        log.warning("unreadable session record %s", tokens.public_id(key))
-        return None
