@@ -18,7 +18,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 
-from wxsession.accounts.models import User
+from wxsession.core.user import UserView
 from wxsession.integrations import fastapi as wxs
 
 app = FastAPI()
@@ -26,7 +26,7 @@ wxs.setup(app)
 
 
 @app.get("/orders")
-async def orders(user: Annotated[User, Depends(wxs.current_user)]) -> dict[str, object]:
+async def orders(user: Annotated[UserView, Depends(wxs.current_user)]) -> dict[str, object]:
     return {"user": user.id, "orders": []}
 
 

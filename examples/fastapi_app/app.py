@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI
 
-from wxsession.accounts.models import User
+from wxsession.core.user import UserView
 from wxsession.integrations import fastapi as wxs
 from wxsession.settings import Settings
 
@@ -20,7 +20,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wxs.router)  # login / logout / me / introspection on this app too
 
     @app.api_route("/orders", methods=["GET", "POST"], operation_id="orders")
-    async def orders(user: Annotated[User, Depends(wxs.current_user)]) -> dict[str, object]:
+    async def orders(user: Annotated[UserView, Depends(wxs.current_user)]) -> dict[str, object]:
         return {"user_id": user.id, "orders": []}
 
     return app

@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from wxsession.accounts.models import User
-from wxsession.accounts.repository import AccountRepository, Resealed
+from wxsession.accounts.repository import AccountRepository
+from wxsession.accounts.resealing import Resealed
 from wxsession.audit import event as audit_event
 from wxsession.core.errors import WxSessionError
 from wxsession.core.record import SessionRecord
+from wxsession.core.user import UserView
 from wxsession.logging_setup import configure_logging
 from wxsession.runtime import open_storage
 from wxsession.sessions.manager import SessionManager
@@ -53,7 +54,7 @@ class Admin:
         provider: str | None = None,
         subject: str | None = None,
         app_id: str | None = None,
-    ) -> list[User]:
+    ) -> list[UserView]:
         if user_id is not None:
             user = await self.accounts.get_user(user_id)
             return [] if user is None else [user]
@@ -229,7 +230,7 @@ def _user_action(name: str) -> Handler:
     return act
 
 
-def _user_json(user: User) -> dict[str, Any]:
+def _user_json(user: UserView) -> dict[str, Any]:
     return {
         "id": user.id,
         "nickname": user.nickname,

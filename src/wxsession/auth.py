@@ -15,9 +15,8 @@ from typing import Any
 
 from wxsession.accounts import session_keys
 from wxsession.accounts.login_names import PASSWORD_APP_ID, PASSWORD_PROVIDER
-from wxsession.accounts.models import User
 from wxsession.accounts.passwords import PasswordHasher, check_new_password
-from wxsession.accounts.repository import AccountRepository, Profile
+from wxsession.accounts.repository import AccountRepository
 from wxsession.audit import event as audit_event
 from wxsession.core import tokens
 from wxsession.core.device import Device
@@ -32,7 +31,9 @@ from wxsession.core.errors import (
     SessionInvalid,
 )
 from wxsession.core.identity import Identity
+from wxsession.core.profile import Profile
 from wxsession.core.session import ActiveSession, RegisteredSession
+from wxsession.core.user import UserView
 from wxsession.metrics import UNKNOWN_PROVIDER, Metrics
 from wxsession.platforms.provider import Provider
 from wxsession.reauth import Proof, Reauthenticator
@@ -101,7 +102,7 @@ async def _audit_failure(
 @dataclass(frozen=True, slots=True)
 class LoginResult:
     session: IssuedSession
-    user: User | None
+    user: UserView | None
 
     @property
     def registered(self) -> bool:
@@ -479,7 +480,7 @@ class AuthService:
         return ended
 
     async def _start(
-        self, identity: Identity, user: User | None, device: Device, presented: str | None
+        self, identity: Identity, user: UserView | None, device: Device, presented: str | None
     ) -> LoginResult:
         if user is not None and user.disabled:
             audit_event(

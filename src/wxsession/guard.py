@@ -7,7 +7,6 @@ mean the same error with the same status everywhere. No web framework is importe
 
 from __future__ import annotations
 
-from wxsession.accounts.models import User
 from wxsession.carriers import RequestView
 from wxsession.core.errors import (
     AccountDisabled,
@@ -16,6 +15,7 @@ from wxsession.core.errors import (
     SessionMissing,
 )
 from wxsession.core.session import ActiveSession, RegisteredSession
+from wxsession.core.user import UserView
 from wxsession.runtime import Runtime
 
 
@@ -41,12 +41,12 @@ def require_registered(active: ActiveSession) -> RegisteredSession:
     return registered
 
 
-async def load_user(runtime: Runtime, active: ActiveSession) -> User:
-    """The signed-in user's row. A user that is gone or disabled ends the session.
+async def load_user(runtime: Runtime, active: ActiveSession) -> UserView:
+    """The signed-in user (a frozen view). A user that is gone or disabled ends the session.
 
-    With the hot-session cache, a recently read row comes from memory: every change to it
+    With the hot-session cache, a recently read user comes from memory: every change to it
     (profile, disable, delete) is announced and drops it (see ``SessionManager.user_changed``).
-    Treat the row as read-only: it may be shared by concurrent requests.
+    The view is shared by concurrent requests; it is frozen, so none can change it.
     """
     user_id = require_registered(active).user_id
     cache = runtime.sessions.cache

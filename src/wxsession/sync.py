@@ -30,10 +30,10 @@ from typing import Any, NamedTuple, TypeVar
 import orjson
 
 from wxsession import guard
-from wxsession.accounts.models import User
 from wxsession.carriers import CarrierChain
 from wxsession.core.errors import SessionStoreUnavailable
 from wxsession.core.session import ActiveSession
+from wxsession.core.user import UserView
 from wxsession.runtime import Runtime
 from wxsession.settings import Settings
 
@@ -255,7 +255,7 @@ class SyncRuntime:
             lambda rt: guard.authenticate(rt, request, optional=optional, registered=registered)
         )
 
-    def load_user(self, active: ActiveSession) -> User:
+    def load_user(self, active: ActiveSession) -> UserView:
         """:func:`wxsession.guard.load_user`, blocking."""
         return self.call(lambda rt: guard.load_user(rt, active))
 
@@ -267,7 +267,7 @@ class SyncRuntime:
             lambda rt: guard.authenticate(rt, request, optional=optional, registered=registered)
         )
 
-    async def aload_user(self, active: ActiveSession) -> User:
+    async def aload_user(self, active: ActiveSession) -> UserView:
         """:meth:`load_user` for async views."""
         return await self.acall(lambda rt: guard.load_user(rt, active))
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import pytest
 
 from tests.server.conftest import Service
 from wxsession.accounts.models import User
-from wxsession.accounts.repository import Profile, _new_user_row
+from wxsession.accounts.registration import new_user_row
+from wxsession.core.profile import Profile
+from wxsession.core.user import UserView
 
 
 @pytest.fixture
@@ -87,5 +90,6 @@ def test_first_and_returning_logins_show_the_user_as_stored(service: Service) ->
 def test_a_new_users_row_names_every_column() -> None:
     """The row a first login inserts is also the user it shows: a column added to ``users``
     must be added there too, or the login would show it empty."""
-    row = _new_user_row(Profile("Ruth", None))
+    row = new_user_row(Profile("Ruth", None))
     assert set(row) == {column.key for column in User.__table__.columns}
+    assert set(row) == {field.name for field in fields(UserView)}  # the view shows them all

@@ -8,8 +8,8 @@ import httpx
 from fastapi import Depends, FastAPI, HTTPException
 
 from tests.server.conftest import Service
-from wxsession.accounts.models import User
 from wxsession.core.session import ActiveSession
+from wxsession.core.user import UserView
 from wxsession.integrations.fastapi import (
     current_user,
     install,
@@ -24,7 +24,7 @@ def _orders_app(service: Service) -> FastAPI:
     install(app)
 
     @app.get("/orders")
-    async def orders(user: Annotated[User, Depends(current_user)]) -> dict[str, str]:
+    async def orders(user: Annotated[UserView, Depends(current_user)]) -> dict[str, str]:
         return {"owner": user.id}
 
     @app.get("/greeting")
@@ -34,7 +34,7 @@ def _orders_app(service: Service) -> FastAPI:
         return {"signed_in": session is not None}
 
     @app.post("/coupons")
-    async def coupon(user: Annotated[User, Depends(current_user)]) -> dict[str, str]:
+    async def coupon(user: Annotated[UserView, Depends(current_user)]) -> dict[str, str]:
         raise HTTPException(400, "This coupon has expired.")
 
     return app

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from wxsession.accounts.models import User
 from wxsession.accounts.repository import AccountRepository
 from wxsession.core.identity import Identity
+from wxsession.core.user import UserView
 from wxsession.sessions.ended import SqlRevocations, ended_sessions_table
 from wxsession.sessions.revocation import RevocationCache, RevocationPoint
 
@@ -30,12 +30,12 @@ async def epoch(cache: RevocationCache, user_id: str) -> int | None:
 
 
 @pytest.fixture
-async def user(accounts: AccountRepository) -> User:
+async def user(accounts: AccountRepository) -> UserView:
     return await accounts.register(Identity("wechat", "wxapp", "openid-1", None, None))
 
 
 async def test_cache_window_own_revocations_and_gone_users(
-    accounts: AccountRepository, revocation_source: SqlRevocations, user: User
+    accounts: AccountRepository, revocation_source: SqlRevocations, user: UserView
 ) -> None:
     now = [0.0]
     source = CountingSource(revocation_source)
@@ -64,7 +64,7 @@ async def test_cache_window_own_revocations_and_gone_users(
 
 
 async def test_known_answers_from_memory_only_while_the_entry_is_fresh(
-    revocation_source: SqlRevocations, user: User
+    revocation_source: SqlRevocations, user: UserView
 ) -> None:
     """The per-request check without a coroutine: anything it cannot answer from a fresh
     entry is ``None``, which sends the caller to :meth:`RevocationCache.point`."""
@@ -86,7 +86,7 @@ async def test_known_answers_from_memory_only_while_the_entry_is_fresh(
 
 
 async def test_single_ends_are_read_with_the_epoch_and_pruned_once_lapsed(
-    accounts: AccountRepository, revocation_source: SqlRevocations, user: User
+    accounts: AccountRepository, revocation_source: SqlRevocations, user: UserView
 ) -> None:
     """Sessions ended alone are part of the revocation point until they would have lapsed;
     later writes prune them (no background job), and ending one twice keeps one row."""

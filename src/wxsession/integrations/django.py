@@ -40,9 +40,9 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings as django_settings
 from django.http import HttpRequest, HttpResponse
 
-from wxsession.accounts.models import User
 from wxsession.core.errors import SessionMissing, WxSessionError
 from wxsession.core.session import ActiveSession
+from wxsession.core.user import UserView
 from wxsession.integrations._common import error_parts
 from wxsession.settings import load_settings
 from wxsession.sync import DEFAULT_TIMEOUT, RequestSnapshot, SyncRuntime
@@ -71,7 +71,7 @@ class RequestSession:
         self._runtime = runtime
         self._request = request
         self._session: ActiveSession | None = self._UNSET
-        self._user: User | None = None
+        self._user: UserView | None = None
 
     @property
     def session(self) -> ActiveSession | None:
@@ -88,8 +88,8 @@ class RequestSession:
         return self._session
 
     @property
-    def user(self) -> User:
-        """The signed-in user's row, loaded once (401 SESSION_MISSING without a session)."""
+    def user(self) -> UserView:
+        """The signed-in user (a frozen view), loaded once (401 SESSION_MISSING without one)."""
         if self._user is None:
             self._user = self._runtime.load_user(_signed_in(self.session))
         return self._user
@@ -107,7 +107,7 @@ class RequestSession:
         assert self._session is not None
         return self._session
 
-    async def auser(self) -> User:
+    async def auser(self) -> UserView:
         """:attr:`user` for async views."""
         if self._user is None:
             self._user = await self._runtime.aload_user(_signed_in(await self.asession()))

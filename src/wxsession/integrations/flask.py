@@ -27,9 +27,9 @@ from typing import Any, ParamSpec, TypeVar
 from flask import Flask, Response, current_app, g, request
 from werkzeug.local import LocalProxy
 
-from wxsession.accounts.models import User
 from wxsession.core.errors import SessionMissing, WxSessionError
 from wxsession.core.session import ActiveSession
+from wxsession.core.user import UserView
 from wxsession.integrations._common import error_parts
 from wxsession.settings import Settings, load_settings
 from wxsession.sync import DEFAULT_TIMEOUT, RequestSnapshot, SyncRuntime
@@ -110,14 +110,14 @@ def optional_session() -> ActiveSession | None:
     return active
 
 
-def _current_user() -> User:
-    """The signed-in user's row, loaded once per request (no SQL unless a view asks)."""
+def _current_user() -> UserView:
+    """The signed-in user (a frozen view), loaded once per request (no SQL unless a view asks)."""
     if "wxsession_user" not in g:
         active = optional_session()
         if active is None:
             raise SessionMissing()
         g.wxsession_user = _runtime().load_user(active)
-    user: User = g.wxsession_user
+    user: UserView = g.wxsession_user
     return user
 
 
@@ -127,5 +127,5 @@ def _render_error(error: Any) -> Response:
     return Response(body, status=status, headers=headers)
 
 
-current_user: User = LocalProxy(_current_user)  # type: ignore[assignment]
+current_user: UserView = LocalProxy(_current_user)  # type: ignore[assignment]
 """The signed-in user (a proxy; 401 SESSION_MISSING when the request carries no session)."""

@@ -4,7 +4,7 @@ Use them in your own FastAPI app (after opening a :class:`~wxsession.runtime.Run
 ``app.state.wxsession``, see ``wxsession.integrations.fastapi``) or in ours::
 
     @app.get("/orders")
-    async def orders(user: User = Depends(current_user)): ...
+    async def orders(user: UserView = Depends(current_user)): ...
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.security.base import SecurityBase
 
 from wxsession import guard
-from wxsession.accounts.models import User
 from wxsession.client_ip import client_ip
 from wxsession.core.device import Device
 from wxsession.core.session import ActiveSession, RegisteredSession
+from wxsession.core.user import UserView
 from wxsession.runtime import Runtime
 
 log = logging.getLogger("wxsession")
@@ -173,9 +173,9 @@ class RequireSession(_SessionScheme):
 
 
 class CurrentUser(_SessionScheme):
-    """The signed-in user's row. A user that is gone or disabled ends the session."""
+    """The signed-in user (a frozen view). A user that is gone or disabled ends the session."""
 
-    async def __call__(self, request: Request, response: Response = AWAITED) -> User:
+    async def __call__(self, request: Request, response: Response = AWAITED) -> UserView:
         runtime = get_runtime(request)
         return await guard.load_user(runtime, await _required(request, response, runtime))
 

@@ -27,7 +27,7 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from wxsession import guard
-from wxsession.accounts.models import User
+from wxsession.core.user import UserView
 from wxsession.runtime import Runtime
 from wxsession.server import introspection_routes, routes
 from wxsession.server.dependencies import NO_STORE
@@ -42,10 +42,10 @@ SESSION_HEADERS = [NO_STORE]
 """What every answer that reads a session carries besides its body's headers."""
 
 
-_me_bodies: WeakKeyDictionary[User, bytes] = WeakKeyDictionary()
-"""``GET /v1/me``'s body by user row. The hot-session cache hands out one shared, read-only
-row per user until a change drops it; the body then lives as long as that row, and a changed
-user is a new row."""
+_me_bodies: WeakKeyDictionary[UserView, bytes] = WeakKeyDictionary()
+"""``GET /v1/me``'s body by user view. The hot-session cache hands out one shared, frozen
+view per user until a change drops it; the body then lives as long as that view, and a
+changed user is a new view."""
 
 
 async def _me(runtime: Runtime, request: Request) -> Answer:

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from wxsession.accounts.models import User
-from wxsession.accounts.repository import Profile
 from wxsession.auth import LoginResult
 from wxsession.carriers import CarrierChain
 from wxsession.core.errors import SessionInvalid
+from wxsession.core.profile import Profile
 from wxsession.core.session import ActiveSession
+from wxsession.core.user import UserView
 from wxsession.runtime import Runtime
 from wxsession.server.dependencies import (
     RuntimeDep,
@@ -34,7 +34,7 @@ from wxsession.sessions.manager import SessionManager
 router = APIRouter(prefix="/v1")
 
 
-def _user_out(user: User) -> UserOut:
+def _user_out(user: UserView) -> UserOut:
     return UserOut(
         id=user.id, nickname=user.nickname, avatar_url=user.avatar_url, created_at=user.created_at
     )
@@ -137,7 +137,7 @@ async def logout(
     summary="The signed-in user",
     responses=error_responses(401, 403, 503),
 )
-async def me(user: Annotated[User, Depends(current_user)]) -> UserOut:
+async def me(user: Annotated[UserView, Depends(current_user)]) -> UserOut:
     return _user_out(user)
 
 
@@ -149,7 +149,7 @@ async def me(user: Annotated[User, Depends(current_user)]) -> UserOut:
     responses=error_responses(400, 401, 403, 422, 503),
 )
 async def put_profile(
-    body: ProfileIn, runtime: RuntimeDep, user: Annotated[User, Depends(current_user)]
+    body: ProfileIn, runtime: RuntimeDep, user: Annotated[UserView, Depends(current_user)]
 ) -> UserOut:
     values = {name: getattr(body, name) for name in body.model_fields_set}
     updated = await runtime.accounts.update_profile(user.id, values)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
@@ -35,9 +34,7 @@ from wxsession.core import tokens
 from wxsession.core.errors import SessionStoreUnavailable
 from wxsession.core.session import ActiveSession
 from wxsession.core.singleflight import SingleFlight
-
-if TYPE_CHECKING:
-    from wxsession.accounts.models import User
+from wxsession.core.user import UserView
 
 SESSION = b"s:"
 USER = b"u:"
@@ -45,7 +42,7 @@ USER = b"u:"
 
 class SessionCache:
     """Resolved sessions by their token's SHA-256 (:func:`wxsession.core.tokens.digest`) and user
-    rows by id, bounded in size and age.
+    views by id, bounded in size and age.
 
     A hit hands back the very :class:`ActiveSession` (immutable) that was put and needs only
     the digest, so the hot path builds nothing, not even the storage key; announcements name
@@ -68,10 +65,10 @@ class SessionCache:
         self._monotonic = monotonic
         self._sessions: dict[bytes, tuple[ActiveSession, float]] = {}
         self._digests: dict[str, bytes] = {}
-        self._users: dict[str, tuple[User, float]] = {}
+        self._users: dict[str, tuple[UserView, float]] = {}
         self._keys_of: dict[str, set[str]] = {}
-        self.user_loads: SingleFlight[User | None] = SingleFlight()
-        """For callers that read a missing user row (see ``guard.load_user``)."""
+        self.user_loads: SingleFlight[UserView | None] = SingleFlight()
+        """For callers that read a missing user (see ``guard.load_user``)."""
 
     def get(self, digest: bytes) -> ActiveSession | None:
         entry = self._sessions.get(digest)
@@ -97,13 +94,13 @@ class SessionCache:
         if user_id is not None:
             self._keys_of.setdefault(user_id, set()).add(key)
 
-    def user(self, user_id: str) -> User | None:
+    def user(self, user_id: str) -> UserView | None:
         entry = self._users.get(user_id)
         if entry is None or not self.trusted() or self._monotonic() >= entry[1]:
             return None
         return entry[0]
 
-    def put_user(self, user: User, generation: int) -> None:
+    def put_user(self, user: UserView, generation: int) -> None:
         if generation != self.generation or not self.trusted():
             return
         if len(self._users) >= self.max_entries:
