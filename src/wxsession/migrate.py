@@ -21,7 +21,12 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from wxsession.db import engine_for
+# Imported for their tables, which register themselves in Base.metadata.
+import wxsession.accounts.models
+import wxsession.sessions.ended
+import wxsession.sessions.sql
+import wxsession.throttle.sql  # noqa: F401
+from wxsession.db import Base, engine_for
 from wxsession.settings import Settings
 from wxsession.startup import database_errors
 
@@ -29,13 +34,7 @@ _ADVISORY_LOCK_ID = 0x77785345  # "wxSE"
 
 
 def target_metadata() -> MetaData:
-    """The metadata of every table, with their modules imported so the tables are registered."""
-    import wxsession.accounts.models
-    import wxsession.sessions.ended
-    import wxsession.sessions.sql
-    import wxsession.throttle.sql  # noqa: F401
-    from wxsession.db import Base
-
+    """The metadata of every table (their modules, imported above, register them)."""
     return Base.metadata
 
 
