@@ -305,24 +305,35 @@ def _known_as(target: str) -> str:
 
 
 def _loaded_by(name: str) -> set[str]:
-    """``name`` and every wxsession module importing it loads at run time, transitively."""
-    seen, todo = {name}, [name]
+    """The wxsession modules whose imports ``name`` runs: its own (lazy ones too), then the
+    module-level imports of each module that loads, with its parent packages (the root's
+    public face aside), transitively. A lazy import elsewhere runs only when called."""
+    seen: set[str] = set()
+    todo = [(name, {"module", "function"})]
     while todo:
-        source = todo.pop()
-        for found in imports():
-            runtime = found.kind != "typing" and _internal(found)
-            if found.source == source and runtime and found.target not in seen:
-                seen.add(found.target)
-                todo.append(found.target)
+        source, kinds = todo.pop()
+        if source in seen:
+            continue
+        seen.add(source)
+        parent = source.rpartition(".")[0]
+        if parent != ROOT:
+            todo.append((parent, {"module"}))
+        todo.extend(
+            (found.target, {"module"})
+            for found in imports()
+            if found.source == source and found.kind in kinds and _internal(found)
+        )
     return seen
 
 
-def _io_libraries(names: set[str]) -> list[tuple[str, str]]:
+def _io_libraries(name: str) -> list[tuple[str, str]]:
+    """The I/O libraries importing ``name`` loads, with the module that imports each."""
+    loaded = _loaded_by(name)
     return sorted(
         (found.source, found.target)
         for found in imports()
-        if found.source in names
-        and found.kind != "typing"
+        if found.source in loaded
+        and (found.kind == "module" or (found.kind == "function" and found.source == name))
         and any(found.target == lib or found.target.startswith(lib + ".") for lib in IO_LIBRARIES)
     )
 
@@ -332,7 +343,7 @@ def test_wire_modules_and_core_load_no_io_library() -> None:
     missing = [name for name in WIRE_MODULES if name not in modules()]
     assert missing == [], "a wire module moved: update WIRE_MODULES"
     for name in [*WIRE_MODULES, *wire]:
-        assert _io_libraries(_loaded_by(name)) == [], f"{name} loads an I/O library"
+        assert _io_libraries(name) == [], f"{name} loads an I/O library"
 
 
 def test_the_orm_user_stays_in_accounts() -> None:
