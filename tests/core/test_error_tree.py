@@ -3,9 +3,13 @@ class is in it under its real parent, and every line's status and code are the c
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import wxsession
 from wxsession.core import errors, platform_errors
 from wxsession.core.errors import WxSessionError
 
@@ -90,3 +94,19 @@ def test_each_documented_status_and_code_is_the_real_one() -> None:
             )
         else:
             assert cls.code == line.code, f"{line.name} has the code {cls.code}"
+
+
+def _subclasses(cls: type[WxSessionError]) -> Iterator[type[WxSessionError]]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_no_error_class_lives_outside_the_tree() -> None:
+    """An error defined anywhere else in the package would escape the tree and this test."""
+    for module in pkgutil.walk_packages(wxsession.__path__, "wxsession."):
+        if not module.name.startswith("wxsession.migrations."):  # Alembic's scripts
+            importlib.import_module(module.name)
+    homes = {module.__name__ for module in MODULES}
+    elsewhere = [cls for cls in _subclasses(WxSessionError) if cls.__module__ not in homes]
+    assert not elsewhere
