@@ -11,9 +11,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.support.clock import MovableClock
-from wxsession.core.errors import (
-    RateLimited,
-    SessionStoreUnavailable,
+from wxsession.core.errors import RateLimited, SessionStoreUnavailable
+from wxsession.core.platform_errors import (
     WeChatDataInvalid,
     WeChatReloginRequired,
     WeChatSignatureInvalid,

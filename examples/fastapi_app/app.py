@@ -9,9 +9,8 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI
 
-from wxsession.accounts.models import User
+from wxsession import Settings, User
 from wxsession.integrations import fastapi as wxs
-from wxsession.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

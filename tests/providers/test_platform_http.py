@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from tests.providers.conftest import MINI, TIMEOUT
-from wxsession.core.errors import WeChatError, WeChatUnavailable, WxSessionError
+from wxsession.core.errors import WxSessionError
+from wxsession.core.platform_errors import WeChatError, WeChatUnavailable
 from wxsession.emulator import Emulator
 from wxsession.platforms.http import MAX_BODY_BYTES, PlatformClient, PlatformHttp
 from wxsession.platforms.wechat import api

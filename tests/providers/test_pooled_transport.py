@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from wxsession.core.errors import WeChatError, WeChatUnavailable
+from wxsession.core.platform_errors import WeChatError, WeChatUnavailable
 from wxsession.platforms.http import AiohttpPool, PlatformClient, PlatformHttp
 from wxsession.platforms.wire import PlatformRequest
 from wxsession.server.background import serve_in_thread

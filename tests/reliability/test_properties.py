@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from tests.server.conftest import APPID, Service
 from wxsession.carriers import MAX_CARRIED_LENGTH, HeaderCarrier
 from wxsession.core import tokens
-from wxsession.core.errors import WeChatDataError, WeChatReloginRequired
+from wxsession.core.platform_errors import WeChatDataError, WeChatReloginRequired
 
 pytestmark = pytest.mark.slow
 

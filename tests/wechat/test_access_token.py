@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from wxsession.core.errors import WeChatAccessTokenRejected, WeChatUnavailable
+from wxsession.core.platform_errors import WeChatAccessTokenRejected, WeChatUnavailable
 from wxsession.platforms.wechat.access_token import LEASE_MARGIN, AccessTokenManager, SqlTokenCache
 from wxsession.platforms.wechat.api import AccessToken
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from wxsession.core.errors import (
+from wxsession.core.platform_errors import (
     WeChatAccessTokenRejected,
     WeChatError,
     WeChatMisconfigured,

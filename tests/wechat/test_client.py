@@ -11,15 +11,14 @@ import pytest
 from pydantic import SecretStr
 
 from tests.support.emulator import running_emulator
-from wxsession.core.errors import (
-    RateLimited,
+from wxsession.core.errors import RateLimited, WxSessionError
+from wxsession.core.platform_errors import (
     WeChatCodeInvalid,
     WeChatCodeUsed,
     WeChatError,
     WeChatMisconfigured,
     WeChatUnavailable,
     WeChatUserBlocked,
-    WxSessionError,
 )
 from wxsession.emulator import Emulator, create_emulator_app
 from wxsession.platforms.http import DropQueryStrings, install_log_filter

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wxsession.core.errors import (
+from wxsession.core.platform_errors import (
     WeChatDataError,
     WeChatDataInvalid,
     WeChatDataMalformed,

@@ -7,15 +7,14 @@ import logging
 
 import pytest
 
-from wxsession.core.errors import (
-    RateLimited,
+from wxsession.core.errors import RateLimited, WxSessionError
+from wxsession.core.platform_errors import (
     WeChatCodeInvalid,
     WeChatCodeUsed,
     WeChatError,
     WeChatMisconfigured,
     WeChatUnavailable,
     WeChatUserBlocked,
-    WxSessionError,
 )
 from wxsession.platforms.wechat.errcodes import WeChatErrcode, error_for
 from wxsession.platforms.wechat.wire import Code2Session, code2session_request, parse_code2session

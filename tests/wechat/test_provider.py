@@ -10,7 +10,8 @@ import pytest
 from pydantic import SecretStr
 
 from tests.support.emulator import running_emulator
-from wxsession.core.errors import InvalidRequest, WeChatCodeInvalid, WeChatCodeUsed
+from wxsession.core.errors import InvalidRequest
+from wxsession.core.platform_errors import WeChatCodeInvalid, WeChatCodeUsed
 from wxsession.emulator import Emulator
 from wxsession.platforms.provider import Identity, Provider
 from wxsession.platforms.wechat.client import WeChatClient, make_http_client

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import httpx
 from pydantic import SecretStr
 
-from wxsession.core.errors import WeChatError, WeChatUnavailable
+from wxsession.core.platform_errors import WeChatError, WeChatUnavailable
 from wxsession.emulator import DOUYIN_PREFIX, QQ_PREFIX
 from wxsession.platforms.backoff import BackingOff, Backoff
 from wxsession.platforms.code_provider import CodeProvider

@@ -10,12 +10,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeGuard
 
-from wxsession.core.errors import (
+from wxsession.core.errors import WxSessionError
+from wxsession.core.platform_errors import (
     ProviderCodeInvalid,
     ProviderError,
     ProviderMisconfigured,
     ProviderUnavailable,
-    WxSessionError,
 )
 
 log = logging.getLogger("wxsession.providers")

@@ -21,7 +21,8 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import Field
 
-from wxsession.core.errors import SessionInvalid, WeChatReloginRequired
+from wxsession.core.errors import SessionInvalid
+from wxsession.core.platform_errors import WeChatReloginRequired
 from wxsession.platforms.provider import Identity
 from wxsession.platforms.wechat import crypto
 from wxsession.platforms.wechat.access_token import AccessTokenManager

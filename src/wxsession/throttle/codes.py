@@ -32,7 +32,7 @@ from limits import RateLimitItemPerSecond
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from wxsession.client_ip import counted_network
-from wxsession.core.errors import ProviderCodeInvalid, WeChatCodeUsed
+from wxsession.core.platform_errors import ProviderCodeInvalid, WeChatCodeUsed
 from wxsession.throttle.storage import WindowStorage, retry_after
 
 T = TypeVar("T")

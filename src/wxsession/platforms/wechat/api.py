@@ -16,13 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from wxsession.core.errors import (
+from wxsession.core.errors import WxSessionError
+from wxsession.core.platform_errors import (
     WeChatAccessTokenRejected,
     WeChatError,
     WeChatMisconfigured,
     WeChatPhoneCodeInvalid,
     WeChatUnavailable,
-    WxSessionError,
 )
 from wxsession.platforms.wechat.errcodes import WeChatErrcode, error_for
 from wxsession.platforms.wire import PlatformRequest

@@ -11,15 +11,14 @@ import logging
 from collections.abc import Callable, Mapping
 from enum import IntEnum
 
-from wxsession.core.errors import (
-    RateLimited,
+from wxsession.core.errors import RateLimited, WxSessionError
+from wxsession.core.platform_errors import (
     WeChatCodeInvalid,
     WeChatCodeUsed,
     WeChatError,
     WeChatMisconfigured,
     WeChatUnavailable,
     WeChatUserBlocked,
-    WxSessionError,
 )
 
 log = logging.getLogger("wxsession.platforms.wechat")

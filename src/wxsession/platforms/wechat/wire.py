@@ -7,7 +7,7 @@ with plain bytes.
 
 from __future__ import annotations
 
-from wxsession.core.errors import WeChatError, WeChatUnavailable
+from wxsession.core.platform_errors import WeChatError, WeChatUnavailable
 from wxsession.platforms.wechat import errcodes
 from wxsession.platforms.wire import PlatformRequest, PlatformSession, errcode_answer, session_of
 
