@@ -78,7 +78,7 @@ class EmulatorCore:
         self.token_fetches = 0
         """How many app access tokens were asked for (stable_token and token): tests count it."""
         self.calls: Counter[str] = Counter()
-        """API calls received, by path (``/sns/jscode2session``, ``/qq/sns/jscode2session``):
+        """API calls received, by path (``/sns/jscode2session``, a prefixed host's paths):
         tests count them to see whether the server called the platform at all."""
 
     def _unknown(self, platform: object) -> str:
@@ -207,7 +207,8 @@ class EmulatorCore:
             return issued
 
     def errcode_error(self, errcode: int, messages: Mapping[int, str]) -> dict[str, Any]:
-        """``{"errcode", "errmsg"}`` with a request id, the error shape WeChat and QQ share."""
+        """``{"errcode", "errmsg"}`` with a request id: the error shape several platforms share,
+        each with its own ``messages``."""
         return {
             "errcode": errcode,
             "errmsg": f"{messages.get(errcode, 'error')}, rid: {self._rid()}",
@@ -224,8 +225,7 @@ class EmulatorCore:
 
     def unionid_for(self, user: str, family: str | None = None) -> str:
         """The user's unionid on a platform family (the default platform's if ``None``): the
-        same in every app of it (WeChat's mini programs and Apps of one Open Platform account
-        share it; QQ and Douyin have their own)."""
+        same in every app of the family (a mobile App can share the mini programs' family)."""
         if family is None or family == self.default_platform:
             return "o" + self.derive(b"unionid", user)
         return "u" + self.derive(b"unionid", family, user)
@@ -348,7 +348,7 @@ class EmulatorCore:
     ) -> Faults:
         """Replace the faults: ``errcode``, ``body`` or ``status`` answer the next ``count``
         calls instead of the real exchange (which then does not consume the code). With
-        ``path``, only calls to that path (``/qq/sns/jscode2session``) take them."""
+        ``path``, only calls to that path (``/sns/userinfo``) take them."""
         faults = fault_rules.new_faults(latency_ms, errcode, count, body, status, path)
         with self._lock:
             self._faults = faults

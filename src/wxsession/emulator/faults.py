@@ -41,7 +41,7 @@ class Answer:
 
 
 ErrorBody = Callable[[int], dict[str, Any]]
-"""A platform's error answer for an errcode (``{"errcode", "errmsg"}``, Douyin's ``err_no``)."""
+"""A platform's error answer for an error code, in its own shape."""
 
 
 def new_faults(

@@ -1,5 +1,5 @@
 """What every platform's emulated routes share: the descriptor the app mounts, the answer
-path through faults and latency, and WeChat-style request body reading.
+path through faults and latency, and reading request bodies as the platforms do.
 
 Nothing here logs a secret or a code: the one log line names the path and the errcode.
 """
