@@ -4,6 +4,7 @@ it shares with the mini program, and a user access token that goes nowhere."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from tests.providers.conftest import APP, MINI, providers_for, settings_for
 from wxsession.emulator import Emulator
 from wxsession.platforms.provider import Provider
+from wxsession.platforms.wechat_app import emulated
 
 
 async def test_userinfo_fills_nickname_and_avatar(
@@ -68,24 +70,22 @@ async def test_userinfo_off_makes_one_call(
 
 
 async def test_the_user_access_token_stays_out_of_identity_and_logs(
-    emulator: Emulator, providers: dict[str, Provider], caplog: pytest.LogCaptureFixture
+    emulator: Emulator,
+    providers: dict[str, Provider],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     tokens: list[str] = []
-    original = emulator.app_access_token
+    original = emulated.access_token
 
-    def spy(*args: str | None) -> dict[str, object]:
+    def spy(*args: Any) -> dict[str, Any]:
         answer = original(*args)
         tokens.append(str(answer["access_token"]))
         return answer
 
-    emulator.app_access_token = spy  # type: ignore[method-assign]
-    try:
-        identity = await providers["wechat_app"].exchange(
-            {"code": emulator.issue_code(APP[0], "gu")}
-        )
-    finally:
-        del emulator.app_access_token
+    monkeypatch.setattr(emulated, "access_token", spy)
+    identity = await providers["wechat_app"].exchange({"code": emulator.issue_code(APP[0], "gu")})
     assert tokens
     assert tokens[0] not in caplog.text
     assert tokens[0] not in repr(identity)

@@ -17,6 +17,7 @@ from tests.server.conftest import APPID, Service
 from wxsession.carriers import MAX_CARRIED_LENGTH, HeaderCarrier
 from wxsession.core import tokens
 from wxsession.core.platform_errors import WeChatDataError, WeChatReloginRequired
+from wxsession.platforms.wechat.emulated import encrypt_for
 
 pytestmark = pytest.mark.slow
 
@@ -163,7 +164,7 @@ def test_what_wechat_encrypted_for_the_user_decrypts_whole(
 ) -> None:
     token = service.session_for("roundtrip")
     openid = service.emulator.openid_for(APPID, "roundtrip")
-    encrypted, iv = service.emulator.encrypt_for(APPID, openid, payload)
+    encrypted, iv = encrypt_for(service.emulator, APPID, openid, payload)
     response = service.post(
         "/v1/wechat/decrypt", token, json={"encryptedData": encrypted, "iv": iv}
     )

@@ -11,6 +11,7 @@ from typing import Any
 from tests.providers.test_login_routes import PLATFORMS, platform_code
 from tests.server.conftest import APPID, Service, code_proof, session_id_of
 from tests.server.test_wechat_data import PHONE, RAW, openid
+from wxsession.platforms.wechat.emulated import encrypt_for, sign
 
 GOOD = "correct horse 電池 staple"
 
@@ -88,7 +89,7 @@ EXAMPLES: dict[tuple[str, str], Callable[[Service, str], Call]] = {
     ("POST", "/v1/wechat/verify"): lambda s, p: (
         registered(s, p),
         "/v1/wechat/verify",
-        {"json": {"rawData": RAW, "signature": s.emulator.sign(APPID, openid(s, p), RAW)}},
+        {"json": {"rawData": RAW, "signature": sign(s.emulator, APPID, openid(s, p), RAW)}},
     ),
     ("POST", "/v1/wechat/decrypt"): lambda s, p: (
         registered(s, p),
@@ -97,7 +98,7 @@ EXAMPLES: dict[tuple[str, str], Callable[[Service, str], Call]] = {
             "json": dict(
                 zip(
                     ("encryptedData", "iv"),
-                    s.emulator.encrypt_for(APPID, openid(s, p), PHONE),
+                    encrypt_for(s.emulator, APPID, openid(s, p), PHONE),
                     strict=True,
                 )
             )

@@ -19,6 +19,7 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from tests.server.conftest import APPID, Service, error_code_of
+from wxsession.platforms.wechat.emulated import encrypt_for, sign
 
 DECRYPT = "/v1/wechat/decrypt"
 VERIFY = "/v1/wechat/verify"
@@ -47,7 +48,7 @@ def test_the_last_byte_padding_oracle_probe_learns_nothing(make_service: Any) ->
     service: Service = make_service(wechat_data_failures=1000)  # the probe, not the throttle
     token = service.session_for("mallory")
     who = service.emulator.issued_for("mallory", APPID).openid
-    encrypted, _ = service.emulator.encrypt_for(APPID, who, PHONE)
+    encrypted, _ = encrypt_for(service.emulator, APPID, who, PHONE)
     target = base64.b64decode(encrypted)[:16]  # the block whose plaintext the attack wants
     prefix = secrets.token_bytes(15)
 
@@ -87,13 +88,13 @@ def test_failed_checks_are_throttled_per_user_then_429_with_retry_after(
     who = service.emulator.issued_for("mallory", APPID).openid
 
     def genuine() -> dict[str, str]:
-        encrypted, iv = service.emulator.encrypt_for(APPID, who, PHONE)
+        encrypted, iv = encrypt_for(service.emulator, APPID, who, PHONE)
         return {"encryptedData": encrypted, "iv": iv}
 
     raw = '{"nickName":"微信用户"}'
     for _ in range(5):  # successes give their slot back: only failures count
         assert service.post(DECRYPT, token, json=genuine()).status_code == 200
-        signed = {"rawData": raw, "signature": service.emulator.sign(APPID, who, raw)}
+        signed = {"rawData": raw, "signature": sign(service.emulator, APPID, who, raw)}
         assert service.post(VERIFY, token, json=signed).status_code == 200
 
     tampered = dict(genuine(), iv=base64.b64encode(bytes(16)).decode())
@@ -108,10 +109,10 @@ def test_failed_checks_are_throttled_per_user_then_429_with_retry_after(
     # The window is full: refused before any check, genuine data and signatures included,
     # and a new login (a new session_key) does not hand out a fresh quota.
     _retry_after(service.post(DECRYPT, token, json=genuine()), 600)
-    signed = {"rawData": raw, "signature": service.emulator.sign(APPID, who, raw)}
+    signed = {"rawData": raw, "signature": sign(service.emulator, APPID, who, raw)}
     _retry_after(service.post(VERIFY, token, json=signed), 600)
     token = service.session_for("mallory")
-    signed = {"rawData": raw, "signature": service.emulator.sign(APPID, who, raw)}
+    signed = {"rawData": raw, "signature": sign(service.emulator, APPID, who, raw)}
     _retry_after(service.post(VERIFY, token, json=signed), 600)
     events = [r for r in caplog.records if r.__dict__.get("event") == "wechat_data_throttled"]
     assert len(events) == 3
@@ -123,7 +124,7 @@ def test_failed_checks_are_throttled_per_user_then_429_with_retry_after(
     # Another user is not affected.
     other = service.session_for("amy")
     amys = service.emulator.issued_for("amy", APPID).openid
-    encrypted, iv = service.emulator.encrypt_for(APPID, amys, PHONE)
+    encrypted, iv = encrypt_for(service.emulator, APPID, amys, PHONE)
     assert service.post(DECRYPT, other, json={"encryptedData": encrypted, "iv": iv}).is_success
 
     if service.settings.session_store == "sql":  # SQL counters follow the server's clock

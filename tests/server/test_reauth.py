@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.server.conftest import APPID, Service, code_proof, error_code_of, session_id_of
+from wxsession.platforms.wechat.emulated import encrypt_for
 
 IDENTITIES = "/v1/me/identities"
 GOOD = "correct horse 電池 staple"
@@ -192,7 +193,7 @@ def test_a_code_proof_records_the_session_key_it_brought(service: Service) -> No
     assert _current_provider(service, token) == "wechat"  # the identity just proven
     openid = service.emulator.issued_for("owner", APPID).openid
     phone = {"phoneNumber": "13800138000", "purePhoneNumber": "13800138000", "countryCode": "86"}
-    encrypted, iv = service.emulator.encrypt_for(APPID, openid, phone)  # the newest key
+    encrypted, iv = encrypt_for(service.emulator, APPID, openid, phone)  # the newest key
     body = {"encryptedData": encrypted, "iv": iv}
     decrypted = service.post("/v1/wechat/decrypt", token, json=body)
     assert decrypted.status_code == 200, decrypted.text

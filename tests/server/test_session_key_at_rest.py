@@ -24,6 +24,7 @@ from wxsession.accounts import session_keys
 from wxsession.data_keys import DataKeys, Sealed
 from wxsession.db import create_engine
 from wxsession.migrate import alembic_config
+from wxsession.platforms.wechat.emulated import encrypt_for, sign
 
 RAW = json.dumps({"nickName": "amy", "gender": 0})
 PHONE = {"phoneNumber": "+86 13800138000", "purePhoneNumber": "13800138000", "countryCode": "86"}
@@ -73,12 +74,12 @@ def openid(service: Service, user: str) -> str:
 
 def verify(service: Service, token: str, signer: Service, user: str) -> httpx.Response:
     """POST /v1/wechat/verify with rawData signed by ``signer``'s emulator for ``user``."""
-    signature = signer.emulator.sign(APPID, openid(signer, user), RAW)
+    signature = sign(signer.emulator, APPID, openid(signer, user), RAW)
     return service.post("/v1/wechat/verify", token, json={"rawData": RAW, "signature": signature})
 
 
 def decrypt(service: Service, token: str, signer: Service, user: str) -> httpx.Response:
-    encrypted, iv = signer.emulator.encrypt_for(APPID, openid(signer, user), PHONE)
+    encrypted, iv = encrypt_for(signer.emulator, APPID, openid(signer, user), PHONE)
     return service.post("/v1/wechat/decrypt", token, json={"encryptedData": encrypted, "iv": iv})
 
 

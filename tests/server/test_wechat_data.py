@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from tests.server.conftest import APPID, Service
 from tests.server.test_session_key_at_rest import stored_session_key
 from wxsession.platforms.wechat import crypto
+from wxsession.platforms.wechat.emulated import encrypt_for, sign
 
 RAW = json.dumps({"nickName": "微信用户", "gender": 0, "language": "zh_CN"}, ensure_ascii=False)
 PHONE = {"phoneNumber": "+86 13800138000", "purePhoneNumber": "13800138000", "countryCode": "86"}
@@ -32,7 +33,7 @@ def code(response: httpx.Response) -> str:
 
 def test_verify_a_signature_from_wechat(service: Service) -> None:
     token = service.session_for("amy")
-    signature = service.emulator.sign(APPID, openid(service, "amy"), RAW)
+    signature = sign(service.emulator, APPID, openid(service, "amy"), RAW)
 
     ok = service.post("/v1/wechat/verify", token, json={"rawData": RAW, "signature": signature})
     assert ok.status_code == 200
@@ -45,14 +46,14 @@ def test_verify_a_signature_from_wechat(service: Service) -> None:
     assert code(refused) == "WECHAT_SIGNATURE_INVALID"
     # Another user's signature does not pass for this one.
     service.session_for("bob")
-    bobs = service.emulator.sign(APPID, openid(service, "bob"), RAW)
+    bobs = sign(service.emulator, APPID, openid(service, "bob"), RAW)
     other = service.post("/v1/wechat/verify", token, json={"rawData": RAW, "signature": bobs})
     assert code(other) == "WECHAT_SIGNATURE_INVALID"
 
 
 def test_decrypt_what_wechat_encrypted(service: Service) -> None:
     token = service.session_for("amy")
-    encrypted, iv = service.emulator.encrypt_for(APPID, openid(service, "amy"), PHONE)
+    encrypted, iv = encrypt_for(service.emulator, APPID, openid(service, "amy"), PHONE)
 
     ok = service.post("/v1/wechat/decrypt", token, json={"encryptedData": encrypted, "iv": iv})
     assert ok.status_code == 200, ok.text
@@ -69,7 +70,7 @@ def test_every_refusal_after_the_shape_check_is_one_answer(service: Service) -> 
     who = openid(service, "amy")
     key = service.emulator.session_key_for(APPID, who)
     assert key is not None
-    good, iv = service.emulator.encrypt_for(APPID, who, PHONE)
+    good, iv = encrypt_for(service.emulator, APPID, who, PHONE)
     raw_iv = base64.b64decode(iv)
 
     def decrypt(encrypted: str, iv: str = iv) -> httpx.Response:
@@ -93,8 +94,8 @@ def test_every_refusal_after_the_shape_check_is_one_answer(service: Service) -> 
         decrypt(crypto.encrypt("这不是 JSON".encode("gbk"), key, raw_iv)),
         decrypt(crypto.encrypt(b"{" + watermark + b', "x": NaN}', key, raw_iv)),
         decrypt(crypto.encrypt(b'{"x": 1, ' + watermark + b', "x": 2}', key, raw_iv)),
-        decrypt(*service.emulator.encrypt_for(APPID, who, foreign)),
-        decrypt(*service.emulator.encrypt_for(APPID, who, {"openId": openid_of_bob(service)})),
+        decrypt(*encrypt_for(service.emulator, APPID, who, foreign)),
+        decrypt(*encrypt_for(service.emulator, APPID, who, {"openId": openid_of_bob(service)})),
     ]
     assert {(r.status_code, r.content) for r in refused} == {(400, refused[0].content)}
     assert code(refused[0]) == "WECHAT_DATA_INVALID"
@@ -114,7 +115,7 @@ def test_a_first_block_rewritten_through_the_iv_is_refused(service: Service) -> 
     who = openid(service, "amy")
 
     def rewritten(payload: dict[str, Any], first: bytes) -> httpx.Response:
-        encrypted, iv = service.emulator.encrypt_for(APPID, who, payload)
+        encrypted, iv = encrypt_for(service.emulator, APPID, who, payload)
         plaintext = json.dumps(
             {**payload, "watermark": {"appid": APPID, "timestamp": int(service.clock())}},
             ensure_ascii=False,
@@ -155,7 +156,7 @@ def test_incomplete_bodies_are_422(service: Service, path: str, body: dict[str, 
 def test_a_stale_watermark_is_refused_by_default(service: Service) -> None:
     assert service.settings.wechat_data_max_age == 600
     token = service.session_for("amy")
-    encrypted, iv = service.emulator.encrypt_for(APPID, openid(service, "amy"), PHONE)
+    encrypted, iv = encrypt_for(service.emulator, APPID, openid(service, "amy"), PHONE)
     body = {"encryptedData": encrypted, "iv": iv}
     assert service.post("/v1/wechat/decrypt", token, json=body).status_code == 200
     service.clock.advance(601)
@@ -165,7 +166,7 @@ def test_a_stale_watermark_is_refused_by_default(service: Service) -> None:
 def test_the_newest_session_key_is_used_not_the_presented_sessions(service: Service) -> None:
     first = service.session_for("amy")
     who = openid(service, "amy")
-    old_signature = service.emulator.sign(APPID, who, RAW)
+    old_signature = sign(service.emulator, APPID, who, RAW)
     old_key = service.emulator.session_key_for(APPID, who)
     second = service.session_for("amy")  # a new wx.login(): WeChat issued a new key
     new_key = service.emulator.session_key_for(APPID, who)
@@ -180,7 +181,7 @@ def test_the_newest_session_key_is_used_not_the_presented_sessions(service: Serv
         fresh = service.post(
             "/v1/wechat/verify",
             token,
-            json={"rawData": RAW, "signature": service.emulator.sign(APPID, who, RAW)},
+            json={"rawData": RAW, "signature": sign(service.emulator, APPID, who, RAW)},
         )
         assert fresh.status_code == 200
     for response in (service.login("amy"), service.get("/v1/me", second)):
@@ -191,8 +192,8 @@ def test_a_key_wechat_rotated_asks_for_a_new_login(service: Service) -> None:
     token = service.session_for("amy")
     who = openid(service, "amy")
     service.emulator.rotate_session_key(APPID, who)  # wx.login() whose code never reached us
-    signature = service.emulator.sign(APPID, who, RAW)
-    encrypted, iv = service.emulator.encrypt_for(APPID, who, PHONE)
+    signature = sign(service.emulator, APPID, who, RAW)
+    encrypted, iv = encrypt_for(service.emulator, APPID, who, PHONE)
 
     refused = service.post(
         "/v1/wechat/verify", token, json={"rawData": RAW, "signature": signature}
@@ -208,14 +209,14 @@ def test_a_key_wechat_rotated_asks_for_a_new_login(service: Service) -> None:
     assert "wx.login()" in undecryptable.json()["error"]["message"]
 
     token = service.session_for("amy")  # the client logs in again, as told
-    encrypted, iv = service.emulator.encrypt_for(APPID, who, PHONE)
+    encrypted, iv = encrypt_for(service.emulator, APPID, who, PHONE)
     ok = service.post("/v1/wechat/decrypt", token, json={"encryptedData": encrypted, "iv": iv})
     assert ok.status_code == 200
 
 
 def test_no_session_key_on_record_asks_for_a_new_login(service: Service) -> None:
     token = service.session_for("amy")
-    signature = service.emulator.sign(APPID, openid(service, "amy"), RAW)
+    signature = sign(service.emulator, APPID, openid(service, "amy"), RAW)
     service.sql_execute(  # a row from before 0003, or whose plaintext key 0007 dropped
         "UPDATE identities SET session_key_sealed = NULL, session_key_kid = NULL"
     )
@@ -240,7 +241,7 @@ def test_open_data_needs_a_registered_session(make_service: Any) -> None:
 
     # Registration stores the pending login's key: open data works right after it.
     registered = service.post("/v1/auth/register", pending, json={}).json()["session_id"]
-    signature = service.emulator.sign(APPID, openid(service, "amy"), RAW)
+    signature = sign(service.emulator, APPID, openid(service, "amy"), RAW)
     ok = service.post(
         "/v1/wechat/verify", registered, json={"rawData": RAW, "signature": signature}
     )

@@ -18,6 +18,7 @@ import pytest
 from tests.support.clock import MovableClock
 from tests.support.emulator import running_emulator
 from wxsession.emulator import CODE_TTL, Emulator, parse_app_option
+from wxsession.platforms.wechat import emulated as wechat
 
 APP_A = "wxa1a1a1a1a1a1a1a1"
 SECRET_A = "secret-of-app-a-0123456789abcdef"
@@ -166,7 +167,7 @@ def test_concurrent_exchanges_of_one_code_succeed_exactly_once() -> None:
 
     def race() -> None:
         barrier.wait()
-        results.append(emulator.exchange(APP_A, SECRET_A, code))
+        results.append(wechat.exchange(emulator, APP_A, SECRET_A, code))
 
     threads = [threading.Thread(target=race) for _ in range(16)]
     for thread in threads:

@@ -15,7 +15,6 @@ import httpx
 from pydantic import SecretStr
 
 from wxsession.core.platform_errors import WeChatError, WeChatUnavailable
-from wxsession.emulator import DOUYIN_PREFIX, QQ_PREFIX
 from wxsession.platforms.backoff import BackingOff, Backoff
 from wxsession.platforms.code_provider import CodeProvider
 from wxsession.platforms.douyin.wire import DOUYIN
@@ -46,8 +45,6 @@ DEV_CREDENTIALS: dict[str, tuple[str, str]] = {
     DOUYIN.name: ("ttdev00000000000", "dev-douyin-secret-not-for-production"),
 }
 """The fixed pairs dev mode uses against the in-process emulator (which knows them)."""
-
-_EMULATOR_PREFIX = {WECHAT_APP: "", QQ.name: QQ_PREFIX, DOUYIN.name: DOUYIN_PREFIX}
 
 
 def build_providers(
@@ -132,7 +129,10 @@ def credentials(settings: Settings) -> dict[str, Credentials]:
 
 def dev_credentials(emulator_url: str) -> dict[str, Credentials]:
     """Every platform, with its fixed dev pair, on the emulator's host for it."""
+    from wxsession.emulator.platforms import EMULATED  # dev mode only: production never loads it
+
+    prefixes = {platform.name: platform.prefix for platform in EMULATED}
     return {
-        name: Credentials(appid, SecretStr(secret), emulator_url + _EMULATOR_PREFIX[name])
+        name: Credentials(appid, SecretStr(secret), emulator_url + prefixes[name])
         for name, (appid, secret) in DEV_CREDENTIALS.items()
     }

@@ -115,7 +115,7 @@ def decrypt(
 
 def encrypt(payload: bytes, session_key: str, iv: bytes) -> str:
     """The inverse of :func:`decrypt`'s cipher step (base64 of AES-128-CBC, PKCS#7): what
-    WeChat does to open data. Used by the emulator so tests decrypt real ciphertext."""
+    WeChat does to open data, for tests that build ciphertext (the emulator has its own)."""
     padder = padding.PKCS7(BLOCK_BYTES * 8).padder()
     padded = padder.update(payload) + padder.finalize()
     encryptor = Cipher(algorithms.AES(session_key_bytes(session_key)), modes.CBC(iv)).encryptor()
