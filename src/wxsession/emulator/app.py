@@ -26,12 +26,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from wxsession.emulator.state import Emulator
+from wxsession.platforms import douyin, qq
 
 log = logging.getLogger("wxsession.emulator")
 
 MAX_CONTROL_BODY = 16 * 1024
-QQ_PREFIX = "/qq"
-DOUYIN_PREFIX = "/douyin"
+QQ_PREFIX = qq.DEV_PREFIX
+DOUYIN_PREFIX = douyin.DEV_PREFIX
 _FAULT_FIELDS: Mapping[str, tuple[type, ...]] = {
     "latency_ms": (int,),
     "errcode": (int, type(None)),

@@ -19,10 +19,9 @@ from pydantic import SecretStr
 from wxsession.core.errors import WeChatError, WeChatUnavailable, WxSessionError
 from wxsession.metrics import Metrics
 from wxsession.platforms.http import AiohttpPool, PlatformClient, PlatformHttp
-from wxsession.platforms.wechat import api
+from wxsession.platforms.wechat import API_BASE, api
 from wxsession.platforms.wechat.wire import Code2Session, code2session_request, parse_code2session
 from wxsession.platforms.wire import PlatformRequest
-from wxsession.settings import WECHAT_API_BASE
 
 log = logging.getLogger("wxsession.platforms.wechat")
 
@@ -69,7 +68,7 @@ class WeChatClient:
         http: httpx.AsyncClient,
         appid: str,
         secret: SecretStr,
-        base_url: str = WECHAT_API_BASE,
+        base_url: str = API_BASE,
         *,
         timeout: float | None = None,
         metrics: Metrics | None = None,
