@@ -56,7 +56,7 @@ class PlatformSettings:
         )
 
     def env(self, field_name: str) -> str:
-        """The environment variable of a field: ``WXSESSION_QQ_APPID``."""
+        """The environment variable of a field: ``WXSESSION_<FIELD>``."""
         return f"WXSESSION_{field_name.upper()}"
 
 
@@ -101,11 +101,11 @@ class PlatformSpec:
 
     name: str
     title: str
-    """As the API documentation names it: ``QQ mini program``."""
+    """As the API documentation names it: ``WeChat mini program``."""
     short_title: str
-    """In short lists of platforms: ``QQ``."""
+    """In short lists of platforms: ``WeChat``."""
     code_source: str
-    """Where a client gets a login code: ``qq.login()``."""
+    """Where a client gets a login code: ``wx.login()``."""
     max_code_length: int
     settings: PlatformSettings
     build: BuildProvider | None
@@ -115,7 +115,8 @@ class PlatformSpec:
     """``None``: dev mode's app comes from elsewhere (the mini program's is the settings'
     dev pair)."""
     emulator_flag: str | None = None
-    """The ``wxsession emulator`` option registering an app: ``qq-app`` (``--qq-app``)."""
+    """The ``wxsession emulator`` option registering an app: ``<name>-app`` is
+    ``--<name>-app``."""
     emulator_title: str = ""
     """How that option's help names the platform, when not :attr:`title`."""
 
