@@ -47,7 +47,7 @@ class PasswordProof:
 
 @dataclass(frozen=True, slots=True)
 class CodeProof:
-    """A fresh login code of ``provider`` (``wechat``, ``qq``, ...), for an identity of the
+    """A fresh login code of ``provider`` (``wechat``, ...), for an identity of the
     user's."""
 
     provider: str

@@ -29,6 +29,7 @@ from wxsession.platforms.backoff import Backoff
 from wxsession.platforms.registry import build_providers
 from wxsession.platforms.wechat.access_token import AccessTokenManager, SqlTokenCache
 from wxsession.platforms.wechat.client import WeChatClient, make_http_client
+from wxsession.platforms.wechat.provider import WeChatMiniProgramProvider
 from wxsession.sessions.ended import SqlRevocations
 from wxsession.sessions.factory import open_store
 from wxsession.sessions.invalidation import cache_for
@@ -110,7 +111,7 @@ class Runtime:
             providers = build_providers(
                 settings,
                 http,
-                wechat,
+                WeChatMiniProgramProvider(wechat, settings.effective_appid),
                 emulator_url=base_url if settings.dev_mode else None,
                 backoff=backoff,
             )

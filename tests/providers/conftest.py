@@ -11,10 +11,13 @@ import pytest
 
 from tests.server.conftest import backend, make_service  # noqa: F401 (fixtures for route tests)
 from tests.support.emulator import running_emulator
-from wxsession.emulator import DOUYIN_PREFIX, QQ_PREFIX, Emulator
+from wxsession.emulator import Emulator
+from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
 from wxsession.platforms.provider import Provider
+from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
 from wxsession.platforms.registry import build_providers
 from wxsession.platforms.wechat.client import WeChatClient, make_http_client
+from wxsession.platforms.wechat.provider import WeChatMiniProgramProvider
 from wxsession.settings import Settings
 
 TIMEOUT = 1.0
@@ -67,7 +70,9 @@ def providers_for(settings: Settings, http: httpx.AsyncClient) -> dict[str, Prov
     wechat = WeChatClient(
         http, settings.effective_appid, settings.effective_secret, settings.wechat_api_base
     )
-    return build_providers(settings, http, wechat)
+    return build_providers(
+        settings, http, WeChatMiniProgramProvider(wechat, settings.effective_appid)
+    )
 
 
 @pytest.fixture

@@ -21,8 +21,10 @@ from tests.providers.conftest import (
     settings_for,
 )
 from wxsession.core.errors import WxSessionError
-from wxsession.emulator import DOUYIN_PREFIX, QQ_PREFIX, Emulator
+from wxsession.emulator import Emulator
+from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
 from wxsession.platforms.provider import Provider
+from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
 
 
 @dataclass(frozen=True)

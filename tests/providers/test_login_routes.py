@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from tests.server.conftest import Service
-from wxsession.emulator import DOUYIN_PREFIX, QQ_PREFIX
+from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
+from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
 from wxsession.settings import Settings

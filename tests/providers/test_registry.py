@@ -8,6 +8,7 @@ import pytest
 
 from wxsession.platforms.registry import DEV_CREDENTIALS, build_providers
 from wxsession.platforms.wechat.client import WeChatClient
+from wxsession.platforms.wechat.provider import WeChatMiniProgramProvider
 from wxsession.settings import ConfigurationError, Settings, load_settings
 
 BASE = {"appid": "wx0000000000000001", "secret": "s"}
@@ -16,7 +17,12 @@ BASE = {"appid": "wx0000000000000001", "secret": "s"}
 def names(settings: Settings, emulator_url: str | None = None) -> dict[str, str]:
     http = httpx.AsyncClient()
     wechat = WeChatClient(http, settings.effective_appid, settings.effective_secret)
-    providers = build_providers(settings, http, wechat, emulator_url=emulator_url)
+    providers = build_providers(
+        settings,
+        http,
+        WeChatMiniProgramProvider(wechat, settings.effective_appid),
+        emulator_url=emulator_url,
+    )
     return {name: provider.app_id for name, provider in providers.items()}  # type: ignore[attr-defined]
 
 

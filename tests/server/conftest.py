@@ -16,7 +16,9 @@ from tests.support.clock import MovableClock
 from tests.support.emulator import running_emulator
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.db import create_engine
-from wxsession.emulator import DOUYIN_PREFIX, QQ_PREFIX, Emulator
+from wxsession.emulator import Emulator
+from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
+from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
 from wxsession.settings import Settings

@@ -12,7 +12,9 @@ import pytest
 
 from tests.support.clock import MovableClock
 from tests.support.emulator import running_emulator
-from wxsession.emulator import DOUYIN_PREFIX, QQ_PREFIX, Emulator
+from wxsession.emulator import Emulator
+from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
+from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
 
 MINI = ("wxa1a1a1a1a1a1a1a1", "mini-secret")
 APP = ("wxc3c3c3c3c3c3c3c3", "app-secret")

@@ -16,7 +16,7 @@ from wxsession.core.platform_errors import (
     WeChatUnavailable,
     WeChatUserBlocked,
 )
-from wxsession.platforms.wechat.errcodes import WeChatErrcode, error_for
+from wxsession.platforms.wechat.errcodes import ERRORS, WeChatErrcode
 from wxsession.platforms.wechat.wire import Code2Session, code2session_request, parse_code2session
 
 SESSION_KEY = "tiihtNczf5v6AKRyjwEUhQ=="
@@ -169,14 +169,14 @@ ERRCODE_MAPPING = [
 def test_error_for_maps_each_errcode(
     errcode: int, error_class: type[WxSessionError], status: int
 ) -> None:
-    error = error_for(errcode, "some text, rid: 65f0c2a1-1a2b3c4d-5e6f7a8b")
+    error = ERRORS.error_for(errcode, "some text, rid: 65f0c2a1-1a2b3c4d-5e6f7a8b")
     assert type(error) is error_class
     assert error.status == status
     assert "rid" not in error.message
 
 
 def test_rate_limit_asks_to_wait_a_minute() -> None:
-    assert error_for(WeChatErrcode.RATE_LIMITED, "").headers == {"Retry-After": "60"}
+    assert ERRORS.error_for(WeChatErrcode.RATE_LIMITED, "").headers == {"Retry-After": "60"}
 
 
 @pytest.mark.parametrize("errcode", [40013, 40125, 41002, 41004])
@@ -184,7 +184,7 @@ def test_misconfiguration_is_logged_loudly_with_errcode_and_errmsg(
     errcode: int, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    error_for(errcode, "invalid appsecret, rid: 65f0c2a1-1a2b3c4d-5e6f7a8b")
+    ERRORS.error_for(errcode, "invalid appsecret, rid: 65f0c2a1-1a2b3c4d-5e6f7a8b")
     [record] = [r for r in caplog.records if r.name == "wxsession.platforms.wechat"]
     assert record.levelno == logging.ERROR
     assert str(errcode) in record.getMessage()
@@ -193,7 +193,7 @@ def test_misconfiguration_is_logged_loudly_with_errcode_and_errmsg(
 
 def test_errmsg_is_logged_quoted_and_shortened(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    error_for(40029, "line one\nFAKE LOG LINE" + "x" * 1000)
+    ERRORS.error_for(40029, "line one\nFAKE LOG LINE" + "x" * 1000)
     message = caplog.records[-1].getMessage()
     assert "\n" not in message
     assert len(message) < 400

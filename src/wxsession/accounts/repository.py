@@ -47,7 +47,7 @@ PASSWORD_SET = "This account already has a password. Change it with POST /v1/me/
 
 def union_scope(provider: str) -> str:
     """The platform whose unionids ``provider`` reports: its name up to the first ``_``
-    (``wechat`` and ``wechat_app`` share WeChat Open Platform's unionids, ``qq`` has its own)."""
+    (WeChat's mini program and App share WeChat Open Platform's unionids; others have their own)."""
     return provider.split("_", 1)[0]
 
 

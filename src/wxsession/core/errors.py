@@ -31,7 +31,7 @@ rest here. The tree, with each status and code (a test holds it equal to the cla
     │   │   ├── SessionExpired              401 SESSION_EXPIRED
     │   │   ├── MetricsUnauthorized         401 METRICS_UNAUTHORIZED (/metrics without its token)
     │   │   ├── InvalidCredentials          401 INVALID_CREDENTIALS (unknown user or wrong password)
-    │   │   ├── ProviderCodeInvalid         401 PROVIDER_CODE_INVALID (QQ, Douyin: bad or used code)
+    │   │   ├── ProviderCodeInvalid         401 PROVIDER_CODE_INVALID (others: bad or used code)
     │   │   │   └── WeChatCodeInvalid       401 WECHAT_CODE_INVALID
     │   │   ├── WeChatCodeUsed              401 WECHAT_CODE_USED
     │   │   └── ReauthenticationRequired    401 REAUTHENTICATION_REQUIRED (no proof sent)
@@ -49,13 +49,13 @@ rest here. The tree, with each status and code (a test holds it equal to the cla
     │   └── RateLimited                     429 RATE_LIMITED
     └── ServerError                         5xx: nothing the client can fix by changing the request
         ├── InternalError                   500 INTERNAL_ERROR
-        ├── ProviderMisconfigured           502 PROVIDER_MISCONFIGURED (QQ, Douyin credentials)
+        ├── ProviderMisconfigured           502 PROVIDER_MISCONFIGURED (others' credentials)
         │   └── WeChatMisconfigured         502 WECHAT_MISCONFIGURED (appid/secret refused)
-        ├── ProviderError                   502 PROVIDER_ERROR (QQ, Douyin: unknown error, garbage)
+        ├── ProviderError                   502 PROVIDER_ERROR (others: unknown error, garbage)
         │   └── WeChatError                 502 WECHAT_ERROR (an errcode we do not know)
         │       └── WeChatAccessTokenRejected  502 WECHAT_ERROR (40001/42001 after one refresh)
         └── ServiceUnavailable              503
-            ├── ProviderUnavailable         503 PROVIDER_UNAVAILABLE (QQ, Douyin down or busy)
+            ├── ProviderUnavailable         503 PROVIDER_UNAVAILABLE (others down or busy)
             │   └── WeChatUnavailable       503 WECHAT_UNAVAILABLE
             ├── SessionStoreUnavailable     503 SESSION_STORE_UNAVAILABLE
             └── DatabaseUnavailable         503 DATABASE_UNAVAILABLE

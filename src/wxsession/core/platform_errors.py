@@ -1,4 +1,4 @@
-"""The errors of the login platforms (WeChat, and QQ or Douyin as ``Provider*``): their
+"""The errors of the login platforms (WeChat, and the other platforms as ``Provider*``): their
 refusals of a code, of the server's credentials or of signed data, and their outages.
 
 A family of :mod:`wxsession.core.errors`, apart so each module stays readable; the tree in
@@ -68,7 +68,7 @@ class WeChatPhoneCodeInvalid(ClientError):
 
 
 class ProviderCodeInvalid(AuthenticationError):
-    """A login platform refused the code (QQ, Douyin; WeChat has its own codes below). Those
+    """A login platform refused the code (not WeChat: it has its own codes below). Those
     platforms do not tell a used code from a wrong one, so one code covers both."""
 
     code = "PROVIDER_CODE_INVALID"

@@ -25,14 +25,12 @@ if TYPE_CHECKING:
     )
     from wxsession.emulator.core import CODE_TTL
     from wxsession.emulator.faults import Answer, Faults
-    from wxsession.emulator.platforms import DOUYIN_PREFIX, PLATFORMS, QQ_PREFIX, Emulator
+    from wxsession.emulator.platforms import PLATFORMS, Emulator
     from wxsession.emulator.records import Issued
 
 __all__ = [
     "CODE_TTL",
-    "DOUYIN_PREFIX",
     "PLATFORMS",
-    "QQ_PREFIX",
     "Answer",
     "Emulator",
     "Faults",
@@ -46,9 +44,7 @@ __all__ = [
 
 _HOMES = {
     "CODE_TTL": "core",
-    "DOUYIN_PREFIX": "platforms",
     "PLATFORMS": "platforms",
-    "QQ_PREFIX": "platforms",
     "Answer": "faults",
     "Emulator": "platforms",
     "Faults": "faults",

@@ -34,7 +34,7 @@ MAX_USER_LENGTH = 64
 
 class EmulatorCore:
     """The state every emulated platform shares. ``issue_code`` is the client's login call
-    (``wx.login()``, ``qq.login()``...); the platforms' emulated answers take the codes.
+    (``wx.login()`` and its kin on each platform); the platforms' emulated answers take the codes.
 
     ``platforms`` names the platforms played, the first being the default one, whose apps are
     ``apps``; ``platform_apps`` are the apps of the others by name. A platform with no app
@@ -89,7 +89,7 @@ class EmulatorCore:
     def issue_code(self, appid: str | None, user: str, platform: str | None = None) -> str:
         """A fresh one-time code for ``user`` of ``appid`` (or of the default app) on
         ``platform`` (by default the platform ``appid`` is registered on, else the default
-        one): ``wx.login()``, ``qq.login()``, ``tt.login()`` or the App's SendAuth."""
+        one): the client's login call on that platform (its spec's ``code_source``)."""
         appid, platform = self._resolve(appid, platform)
         if not isinstance(user, str) or not 0 < len(user) <= MAX_USER_LENGTH:
             raise ValueError(f"user must be a string of 1 to {MAX_USER_LENGTH} characters")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from wxsession.platforms import PLATFORMS
 from wxsession.reauth import CodeProof, PasswordProof, Proof
 from wxsession.server.schemas import Strict, Text
 
@@ -42,7 +43,7 @@ class CodeProofIn(Strict):
         min_length=1,
         max_length=32,
         pattern=r"^[a-z0-9_]+$",
-        description="The platform of the code: wechat, wechat_app, qq, douyin.",
+        description=f"The platform of the code: {', '.join(s.name for s in PLATFORMS)}.",
         examples=["wechat"],
     )
     code: str = Field(

@@ -19,9 +19,10 @@ from wxsession.emulator.core import EmulatorCore
 from wxsession.emulator.faults import ErrorBody
 from wxsession.emulator.records import ExchangeErrors
 from wxsession.emulator.routing import EmulatedPlatform, answer, json_or_empty
+from wxsession.platforms.douyin import DEV_PREFIX, SPEC
 
-NAME = "douyin"
-PREFIX = "/douyin"
+NAME = SPEC.name
+PREFIX = DEV_PREFIX
 
 TIPS: Mapping[int, str] = {
     -1: "system error",

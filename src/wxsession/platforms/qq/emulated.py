@@ -18,9 +18,10 @@ from wxsession.emulator.core import EmulatorCore
 from wxsession.emulator.faults import ErrorBody
 from wxsession.emulator.records import ExchangeErrors
 from wxsession.emulator.routing import EmulatedPlatform, answer
+from wxsession.platforms.qq import DEV_PREFIX, SPEC
 
-NAME = "qq"
-PREFIX = "/qq"
+NAME = SPEC.name
+PREFIX = DEV_PREFIX
 
 ERRMSGS: Mapping[int, str] = {
     -1: "system error",

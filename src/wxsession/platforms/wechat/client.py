@@ -20,10 +20,9 @@ from wxsession.core.errors import WxSessionError
 from wxsession.core.platform_errors import WeChatError, WeChatUnavailable
 from wxsession.metrics import Metrics
 from wxsession.platforms.http import AiohttpPool, PlatformClient, PlatformHttp
-from wxsession.platforms.wechat import api
+from wxsession.platforms.wechat import API_BASE, api
 from wxsession.platforms.wechat.wire import Code2Session, code2session_request, parse_code2session
 from wxsession.platforms.wire import PlatformRequest
-from wxsession.settings import WECHAT_API_BASE
 
 log = logging.getLogger("wxsession.platforms.wechat")
 
@@ -70,7 +69,7 @@ class WeChatClient:
         http: httpx.AsyncClient,
         appid: str,
         secret: SecretStr,
-        base_url: str = WECHAT_API_BASE,
+        base_url: str = API_BASE,
         *,
         timeout: float | None = None,
         metrics: Metrics | None = None,

@@ -29,10 +29,11 @@ from wxsession.emulator.core import EmulatorCore
 from wxsession.emulator.faults import Answer, ErrorBody
 from wxsession.emulator.records import ExchangeErrors
 from wxsession.emulator.routing import EmulatedPlatform, answer, json_or_empty
+from wxsession.platforms.wechat import SPEC
 
 log = logging.getLogger("wxsession.emulator")
 
-NAME = "wechat"
+NAME = SPEC.name
 ACCESS_TOKEN_TTL = 7200
 STABLE_TOKEN_MARGIN = 300
 """A stable token is the same for every caller until its last five minutes."""

@@ -39,5 +39,5 @@ def parse_code2session(status: int, body: bytes) -> Code2Session:
     A non-2xx status means WeChat (or a gateway in front of it) is not answering normally,
     which is an outage, not a verdict on the code.
     """
-    data = errcode_answer(status, body, errcodes, WeChatUnavailable, WeChatError)
+    data = errcode_answer(status, body, errcodes.ERRORS, WeChatUnavailable, WeChatError)
     return session_of(data, WeChatError)

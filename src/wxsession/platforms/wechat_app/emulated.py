@@ -19,8 +19,9 @@ from wxsession.emulator.core import EmulatorCore
 from wxsession.emulator.faults import ErrorBody
 from wxsession.emulator.records import ExchangeErrors
 from wxsession.emulator.routing import EmulatedPlatform, answer
+from wxsession.platforms.wechat_app import SPEC
 
-NAME = "wechat_app"
+NAME = SPEC.name
 FAMILY = "wechat"
 """Unionids are WeChat's, the same as the mini program's."""
 USER_TOKEN_TTL = 7200
