@@ -1,13 +1,13 @@
 """The ``reauth`` field of sensitive request bodies (binding, unbinding, setting a password):
-fresh proof of the account, checked by :mod:`wxsession.reauth`. One shape for every such
+fresh proof of the account, checked by :mod:`wxsession.services.reauth`. One shape for every such
 route, so a later one (change of phone or e-mail, deleting the account) takes it as it is."""
 
 from __future__ import annotations
 
 from pydantic import Field
 
-from wxsession.reauth import CodeProof, PasswordProof, Proof
 from wxsession.server.schemas import Strict, Text
+from wxsession.services.reauth import CodeProof, PasswordProof, Proof
 
 REAUTH_DESCRIPTION = (
     "Fresh proof of the account, needed by every change of how one signs in: the current "

@@ -21,11 +21,9 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import Field
 
-from wxsession.core.errors import SessionInvalid, WeChatReloginRequired
+from wxsession.core.errors import WeChatReloginRequired
 from wxsession.platforms.provider import Identity
 from wxsession.platforms.wechat import crypto
-from wxsession.platforms.wechat.access_token import AccessTokenManager
-from wxsession.platforms.wechat.client import WeChatClient
 from wxsession.runtime import Runtime
 from wxsession.server.dependencies import RuntimeDep, SessionDep
 from wxsession.server.schemas import Strict, Text, error_responses
@@ -132,12 +130,6 @@ async def decrypt(body: DecryptIn, runtime: RuntimeDep, active: SessionDep) -> d
         )
 
 
-def _wechat(runtime: Runtime) -> tuple[WeChatClient, AccessTokenManager]:
-    if runtime.wechat is None or runtime.access_tokens is None:
-        raise RuntimeError("this runtime has no WeChat client")
-    return runtime.wechat, runtime.access_tokens
-
-
 @router.post(
     "/me/phone",
     response_model=PhoneOut,
@@ -146,15 +138,7 @@ def _wechat(runtime: Runtime) -> tuple[WeChatClient, AccessTokenManager]:
     responses=_WECHAT_ERRORS,
 )
 async def phone(body: PhoneIn, runtime: RuntimeDep, active: SessionDep) -> PhoneOut:
-    client, tokens = _wechat(runtime)
-    found = await tokens.call(lambda token: client.get_phone_number(token, body.code))
-    assert active.record.user_id is not None
-    updated = await runtime.accounts.update_profile(
-        active.record.user_id, {"phone_number": found.phone_number}
-    )
-    if updated is None:
-        raise SessionInvalid()
-    await runtime.sessions.user_changed(updated.id)  # cached copies of the row are stale
+    found = await runtime.services.profile.set_phone(_user_of(active), body.code)
     return PhoneOut(
         phone_number=found.phone_number,
         pure_phone_number=found.pure_phone_number,
@@ -169,7 +153,7 @@ async def phone(body: PhoneIn, runtime: RuntimeDep, active: SessionDep) -> Phone
     responses=_WECHAT_ERRORS,
 )
 async def session_key_health(runtime: RuntimeDep, active: SessionDep) -> SessionKeyOut:
-    client, tokens = _wechat(runtime)
+    client, tokens = runtime.services.profile.wechat_client()
     try:
         identity, key = await _newest_login(runtime, active)
     except WeChatReloginRequired:
