@@ -66,7 +66,7 @@ class Operators:
         """Disable the user and end all of their sessions at once."""
         if await self.accounts.set_disabled(user_id, True) is None:
             return False
-        ended = await self.sessions.sessions.end_recorded(user_id)
+        ended = await self.sessions.end_refused(user_id)
         self.emit(UserDisabled(user=user_id, by=self.by, ended=ended))
         return True
 
@@ -80,7 +80,7 @@ class Operators:
         """Delete the user; their sessions go too (and would resolve to 401 regardless)."""
         if not await self.accounts.delete_user(user_id):
             return False
-        ended = await self.sessions.sessions.end_recorded(user_id)
+        ended = await self.sessions.end_refused(user_id)
         self.emit(UserDeleted(user=user_id, by=self.by, ended=ended))
         return True
 

@@ -61,6 +61,11 @@ class SessionService:
         self.emit(SessionsRevoked(user=user_id, by=by, ended=ended))
         return ended
 
+    async def end_refused(self, user_id: str) -> int | None:
+        """Delete the records of a user SQL already refuses (disabled or deleted); how many
+        went (``None``: the store's deletes are pending). Audited by the act that refused."""
+        return await self.sessions.end_recorded(user_id)
+
     async def logout(self, active: ActiveSession, device: Device | None = None) -> None:
         await self.sessions.end(active)
         self.emit(
