@@ -122,8 +122,6 @@ class Runtime:
                 or PasswordHasher(concurrency=settings.password_hash_concurrency),
                 throttle=login_throttle(settings, store, engine, clock),
                 code_throttle=code_login_throttle(settings, store, engine, clock),
-                wechat=wechat,
-                access_tokens=access_tokens,
             )
             try:
                 yield cls(

@@ -24,6 +24,8 @@ from pydantic import Field
 from wxsession.core.errors import WeChatReloginRequired
 from wxsession.platforms.provider import Identity
 from wxsession.platforms.wechat import crypto
+from wxsession.platforms.wechat.access_token import AccessTokenManager
+from wxsession.platforms.wechat.client import WeChatClient
 from wxsession.runtime import Runtime
 from wxsession.server.dependencies import RuntimeDep, SessionDep
 from wxsession.server.schemas import Strict, Text, error_responses
@@ -130,6 +132,12 @@ async def decrypt(body: DecryptIn, runtime: RuntimeDep, active: SessionDep) -> d
         )
 
 
+def _wechat(runtime: Runtime) -> tuple[WeChatClient, AccessTokenManager]:
+    if runtime.wechat is None or runtime.access_tokens is None:
+        raise RuntimeError("this runtime has no WeChat client")
+    return runtime.wechat, runtime.access_tokens
+
+
 @router.post(
     "/me/phone",
     response_model=PhoneOut,
@@ -138,7 +146,9 @@ async def decrypt(body: DecryptIn, runtime: RuntimeDep, active: SessionDep) -> d
     responses=_WECHAT_ERRORS,
 )
 async def phone(body: PhoneIn, runtime: RuntimeDep, active: SessionDep) -> PhoneOut:
-    found = await runtime.services.profile.set_phone(_user_of(active), body.code)
+    client, tokens = _wechat(runtime)
+    found = await tokens.call(lambda token: client.get_phone_number(token, body.code))
+    await runtime.services.profile.update(_user_of(active), {"phone_number": found.phone_number})
     return PhoneOut(
         phone_number=found.phone_number,
         pure_phone_number=found.pure_phone_number,
@@ -153,7 +163,7 @@ async def phone(body: PhoneIn, runtime: RuntimeDep, active: SessionDep) -> Phone
     responses=_WECHAT_ERRORS,
 )
 async def session_key_health(runtime: RuntimeDep, active: SessionDep) -> SessionKeyOut:
-    client, tokens = runtime.services.profile.wechat_client()
+    client, tokens = _wechat(runtime)
     try:
         identity, key = await _newest_login(runtime, active)
     except WeChatReloginRequired:

@@ -15,8 +15,6 @@ from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
 from wxsession.metrics import Metrics
 from wxsession.platforms.provider import Provider
-from wxsession.platforms.wechat.access_token import AccessTokenManager
-from wxsession.platforms.wechat.client import WeChatClient
 from wxsession.services.common import CodeExchange, LoginResult, Starter
 from wxsession.services.events import Observer
 from wxsession.services.identities import IdentityService
@@ -52,8 +50,6 @@ class Services:
         hasher: PasswordHasher,
         throttle: LoginThrottle,
         code_throttle: CodeLoginThrottle,
-        wechat: WeChatClient | None = None,
-        access_tokens: AccessTokenManager | None = None,
         emit: Observer = audit.record,
     ) -> Services:
         exchange = CodeExchange(providers, code_throttle, emit)
@@ -64,5 +60,5 @@ class Services:
             passwords=PasswordService(starter, hasher, throttle, reauth, metrics, emit),
             identities=IdentityService(exchange, starter, reauth, emit),
             sessions=SessionService(sessions, emit),
-            profile=ProfileService(accounts, sessions, wechat, access_tokens),
+            profile=ProfileService(accounts, sessions),
         )
