@@ -13,7 +13,6 @@ SOURCE = Path(wxsession.__file__).parent
 KNOWN_EXCEPTIONS: dict[str, str] = {
     # Issue 21 splits each of these on a branch of its own; the list empties once all are
     # merged. Never add to it: split the module instead.
-    "auth.py": "becomes services/ (one module per family of use cases)",
     "accounts/repository.py": "split by the vocabulary moving into core/",
 }
 

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from wxsession import migrate
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
-from wxsession.auth import AuthService
 from wxsession.carriers import CarrierChain
 from wxsession.core.clock import Clock, system_clock
 from wxsession.data_keys import DataKeys
@@ -30,6 +29,7 @@ from wxsession.platforms.registry import build_providers
 from wxsession.platforms.wechat.access_token import AccessTokenManager, SqlTokenCache
 from wxsession.platforms.wechat.client import WeChatClient, make_http_client
 from wxsession.platforms.wechat.provider import WeChatMiniProgramProvider
+from wxsession.services import Services
 from wxsession.sessions.ended import SqlRevocations
 from wxsession.sessions.factory import open_store
 from wxsession.sessions.invalidation import cache_for
@@ -53,7 +53,7 @@ class Runtime:
     store: SessionStore
     sessions: SessionManager
     accounts: AccountRepository
-    auth: AuthService
+    services: Services
     carriers: CarrierChain
     http: httpx.AsyncClient
     open_data_throttle: OpenDataThrottle
@@ -115,13 +115,13 @@ class Runtime:
                 emulator_url=base_url if settings.dev_mode else None,
                 backoff=backoff,
             )
-            auth = AuthService(
+            services = Services.build(
                 providers,
                 accounts,
                 sessions,
                 auto_register=settings.registration == "auto",
                 metrics=metrics,
-                passwords=password_hasher
+                hasher=password_hasher
                 or PasswordHasher(concurrency=settings.password_hash_concurrency),
                 throttle=login_throttle(settings, store, engine, clock),
                 code_throttle=code_login_throttle(settings, store, engine, clock),
@@ -133,7 +133,7 @@ class Runtime:
                     store=store,
                     sessions=sessions,
                     accounts=accounts,
-                    auth=auth,
+                    services=services,
                     carriers=CarrierChain.from_settings(settings),
                     http=http,
                     open_data_throttle=open_data_throttle(settings, store, engine, clock),

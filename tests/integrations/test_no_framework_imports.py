@@ -7,7 +7,7 @@ import sys
 
 CORE = [
     "wxsession",
-    "wxsession.guard",
+    "wxsession.services.current_user",
     "wxsession.sync",
     "wxsession.runtime",
     "wxsession.carriers",

@@ -24,7 +24,7 @@ from tests.server.raw_store import (
 )
 from tests.support.logs import attached
 from tests.support.servers import RedisProcess
-from wxsession.admin import Admin
+from wxsession.admin import open_admin
 
 
 def test_logged_out_everywhere_session_stays_dead_when_its_record_is_reinserted(
@@ -55,7 +55,7 @@ def test_revocation_by_another_process_is_honoured(make_service: Any) -> None:
     stored = read_record(service, token)
 
     async def revoke() -> int:
-        async with Admin.open(service.settings) as admin:
+        async with open_admin(service.settings) as admin:
             return await admin.revoke(user_id)
 
     assert asyncio.run(revoke()) == 1
@@ -152,7 +152,7 @@ def _admin_revoke_one(service: Service, ended: str, keeper: str) -> None:
     (other,) = [s["id"] for s in listed if not s["current"]]
 
     async def revoke() -> int:
-        async with Admin.open(service.settings) as admin:
+        async with open_admin(service.settings) as admin:
             return await admin.revoke(user_id, other)
 
     assert asyncio.run(revoke()) == 1

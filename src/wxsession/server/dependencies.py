@@ -17,10 +17,10 @@ from fastapi import Depends, Request, Response
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.security.base import SecurityBase
 
-from wxsession import guard
 from wxsession.accounts.models import User
 from wxsession.client_ip import client_ip
 from wxsession.runtime import Runtime
+from wxsession.services import current_user as guard
 from wxsession.sessions.manager import ActiveSession, Device
 
 log = logging.getLogger("wxsession")

@@ -1,5 +1,5 @@
 """The ``reauth`` field of sensitive request bodies (binding, unbinding, setting a password):
-fresh proof of the account, checked by :mod:`wxsession.reauth`. One shape for every such
+fresh proof of the account, checked by :mod:`wxsession.services.reauth`. One shape for every such
 route, so a later one (change of phone or e-mail, deleting the account) takes it as it is."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from wxsession.platforms import PLATFORMS
-from wxsession.reauth import CodeProof, PasswordProof, Proof
 from wxsession.server.schemas import Strict, Text
+from wxsession.services.reauth import CodeProof, PasswordProof, Proof
 
 REAUTH_DESCRIPTION = (
     "Fresh proof of the account, needed by every change of how one signs in: the current "

@@ -21,7 +21,6 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import Field
 
-from wxsession.core.errors import SessionInvalid
 from wxsession.core.platform_errors import WeChatReloginRequired
 from wxsession.platforms.provider import Identity
 from wxsession.platforms.wechat import crypto
@@ -149,13 +148,7 @@ def _wechat(runtime: Runtime) -> tuple[WeChatClient, AccessTokenManager]:
 async def phone(body: PhoneIn, runtime: RuntimeDep, active: SessionDep) -> PhoneOut:
     client, tokens = _wechat(runtime)
     found = await tokens.call(lambda token: client.get_phone_number(token, body.code))
-    assert active.record.user_id is not None
-    updated = await runtime.accounts.update_profile(
-        active.record.user_id, {"phone_number": found.phone_number}
-    )
-    if updated is None:
-        raise SessionInvalid()
-    await runtime.sessions.user_changed(updated.id)  # cached copies of the row are stale
+    await runtime.services.profile.update(_user_of(active), {"phone_number": found.phone_number})
     return PhoneOut(
         phone_number=found.phone_number,
         pure_phone_number=found.pure_phone_number,

@@ -91,7 +91,7 @@ class SessionCache:
         self._users: dict[str, tuple[User, float]] = {}
         self._keys_of: dict[str, set[str]] = {}
         self.user_loads: SingleFlight[User | None] = SingleFlight()
-        """For callers that read a missing user row (see ``guard.load_user``)."""
+        """Concurrent misses of one user share one read (see :meth:`read_user`)."""
 
     def get(self, digest: bytes) -> ActiveSession | None:
         entry = self._sessions.get(digest)
@@ -129,6 +129,20 @@ class SessionCache:
         if len(self._users) >= self.max_entries:
             self.clear()
         self._users[user.id] = (user, self._monotonic() + self.max_age)
+
+    async def read_user(
+        self, user_id: str, load: Callable[[], Awaitable[User | None]]
+    ) -> User | None:
+        """The user's row: the cached one, else ``load``'s (concurrent misses share one read),
+        kept unless the user is gone or disabled (a cached row is one that may sign in)."""
+        generation = self.generation
+        cached = self.user(user_id)
+        if cached is not None:
+            return cached
+        user = await self.user_loads.run((user_id, generation), load)
+        if user is not None and not user.disabled:
+            self.put_user(user, generation)
+        return user
 
     def invalidate(self, message: bytes) -> None:
         """Apply one announcement: ``s:<storage key>`` or ``u:<user id>``; anything else

@@ -1,32 +1,48 @@
-"""The session checks every framework adapter applies, written once.
+"""The current user: the session checks every framework adapter applies, written once.
 
-FastAPI's dependencies, the sync facade behind Flask and Django, and the introspection routes
-all call these coroutines, so "no token", "pending registration" and "user gone or disabled"
-mean the same error with the same status everywhere. No web framework is imported here.
+FastAPI's dependencies, the fast path, the sync facade behind Flask and Django, and the
+introspection routes all call these coroutines, so "no token", "pending registration" and
+"user gone or disabled" mean the same error with the same status everywhere. No web framework
+is imported here. They take the runtime's parts (:class:`Parts`), not the runtime, which is
+built from the services.
 """
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Protocol
+
 from wxsession.accounts.models import User
-from wxsession.carriers import RequestView
+from wxsession.accounts.repository import AccountRepository
+from wxsession.carriers import CarrierChain, RequestView
 from wxsession.core.errors import (
     AccountDisabled,
     RegistrationRequired,
     SessionInvalid,
     SessionMissing,
 )
-from wxsession.runtime import Runtime
-from wxsession.sessions.manager import ActiveSession
+from wxsession.sessions.manager import ActiveSession, SessionManager
 
 
-async def optional_session(runtime: Runtime, token: str | None) -> ActiveSession | None:
+class Parts(Protocol):
+    """What the checks use of a :class:`~wxsession.runtime.Runtime`."""
+
+    @property
+    def sessions(self) -> SessionManager: ...
+    @property
+    def accounts(self) -> AccountRepository: ...
+    @property
+    def carriers(self) -> CarrierChain: ...
+
+
+async def optional_session(runtime: Parts, token: str | None) -> ActiveSession | None:
     """The session behind ``token`` if one was sent; a bad one is an error, never anonymous."""
     if token is None:
         return None
     return await runtime.sessions.resolve(token)
 
 
-async def any_session(runtime: Runtime, token: str | None) -> ActiveSession:
+async def any_session(runtime: Parts, token: str | None) -> ActiveSession:
     """A live session, registered or still pending registration."""
     if token is None:
         raise SessionMissing()
@@ -40,7 +56,7 @@ def require_registered(active: ActiveSession) -> ActiveSession:
     return active
 
 
-async def load_user(runtime: Runtime, active: ActiveSession) -> User:
+async def load_user(runtime: Parts, active: ActiveSession) -> User:
     """The signed-in user's row. A user that is gone or disabled ends the session.
 
     With the hot-session cache, a recently read row comes from memory: every change to it
@@ -51,25 +67,16 @@ async def load_user(runtime: Runtime, active: ActiveSession) -> User:
     user_id = active.record.user_id
     assert user_id is not None
     cache = runtime.sessions.cache
-    generation = 0 if cache is None else cache.generation
-    if cache is None:
-        user = await runtime.accounts.get_user(user_id)
-    elif (cached := cache.user(user_id)) is not None:
-        return cached
-    else:  # concurrent misses of one user share one read
-        user = await cache.user_loads.run(
-            (user_id, generation), lambda: runtime.accounts.get_user(user_id)
-        )
+    load = partial(runtime.accounts.get_user, user_id)
+    user = await (load() if cache is None else cache.read_user(user_id, load))
     if user is None or user.disabled:
         await runtime.sessions.end(active)
         raise SessionInvalid() if user is None else AccountDisabled()
-    if cache is not None:
-        cache.put_user(user, generation)
     return user
 
 
 async def authenticate(
-    runtime: Runtime, request: RequestView, *, optional: bool = False, registered: bool = True
+    runtime: Parts, request: RequestView, *, optional: bool = False, registered: bool = True
 ) -> ActiveSession | None:
     """Find the token through the configured carriers and check it, in one call.
 

@@ -17,7 +17,6 @@ A wrong password, a code of another user's identity and a code of no one's are o
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +24,6 @@ from typing import Any
 from wxsession.accounts.login_names import PASSWORD_APP_ID, PASSWORD_PROVIDER
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
-from wxsession.audit import event as audit_event
 from wxsession.core.errors import (
     AuthenticationError,
     InvalidRequest,
@@ -34,6 +32,12 @@ from wxsession.core.errors import (
     ReauthenticationRequired,
 )
 from wxsession.platforms.provider import Identity, Provider
+from wxsession.services.events import (
+    Observer,
+    ProofThrottled,
+    ReauthFailed,
+    ReauthThrottled,
+)
 from wxsession.sessions.manager import ActiveSession, Device
 from wxsession.throttle import LoginThrottle, Scope
 
@@ -70,12 +74,14 @@ class Reauthenticator:
         passwords: PasswordHasher,
         throttle: LoginThrottle,
         exchange: Exchange,
+        emit: Observer,
     ) -> None:
         self.providers = providers
         self.accounts = accounts
         self.passwords = passwords
         self.throttle = throttle
         self.exchange = exchange
+        self.emit = emit
 
     async def confirm(self, active: ActiveSession, proof: Proof | None, device: Device) -> Identity:
         """The identity ``proof`` authenticated for the caller's user (a password proof: the
@@ -91,36 +97,41 @@ class Reauthenticator:
                 return await self._password(active, proof.password, device)
             return await self._code(user_id, proof, device)
         except ReauthenticationRequired as exc:  # a throttled guess is logged with its limit
-            audit_event(
-                "reauth_failed",
-                level=logging.WARNING,
-                user=user_id,
-                proof=None if proof is None else _kind(proof),
-                reason=exc.code,
-                ip=device.ip,
-                session=active.fingerprint,
+            self.emit(
+                ReauthFailed(
+                    user=user_id,
+                    proof=None if proof is None else _kind(proof),
+                    reason=exc.code,
+                    ip=device.ip,
+                    session=active.fingerprint,
+                )
             )
             raise
 
     async def password_matches(
-        self, active: ActiveSession, stored: str | None, password: str, device: Device, event: str
+        self,
+        active: ActiveSession,
+        stored: str | None,
+        password: str,
+        device: Device,
+        throttled: type[ProofThrottled],
     ) -> bool:
         """Whether ``password`` matches the user's ``stored`` hash (``None``: they have no
         password; a dummy hash costs the same). Counted per user and IP and per user before
-        any hashing; a full window is 429 ``RATE_LIMITED``, logged as audit ``event``."""
+        any hashing; a full window is 429 ``RATE_LIMITED``, emitted as ``throttled``."""
         user_id = active.record.user_id
         assert user_id is not None
         refused = await self.throttle.reserve(user_id, device.ip, scope=Scope.PASSWORD_CHANGE)
         if refused is not None:
-            audit_event(
-                event,
-                level=logging.WARNING,
-                user=user_id,
-                reason=RateLimited.code,
-                limit=refused.limit.value,
-                ip=device.ip,
-                session=active.fingerprint,
-                retry_after=refused.retry_after,
+            self.emit(
+                throttled(
+                    user=user_id,
+                    reason=RateLimited.code,
+                    limit=refused.limit.value,
+                    ip=device.ip,
+                    session=active.fingerprint,
+                    retry_after=refused.retry_after,
+                )
             )
             raise RateLimited(
                 "Too many wrong current passwords. Try again later.",
@@ -135,7 +146,7 @@ class Reauthenticator:
     async def _password(self, active: ActiveSession, password: str, device: Device) -> Identity:
         assert active.record.user_id is not None
         stored = await self.accounts.password_hash(active.record.user_id)
-        if not await self.password_matches(active, stored, password, device, "reauth_failed"):
+        if not await self.password_matches(active, stored, password, device, ReauthThrottled):
             raise ReauthenticationFailed()
         return Identity(provider=PASSWORD_PROVIDER, app_id=PASSWORD_APP_ID, subject="")
 
