@@ -30,8 +30,8 @@ import pytest
 import redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from devtools.servers import PostgresProcess, RedisProcess
 from tests.support.cli import TEST_DATA_KEYS
-from tests.support.servers import PostgresProcess, RedisProcess
 from tests.support.topologies import ClusterTopology
 from wxsession import migrate
 from wxsession.db import create_engine

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from devtools.servers import RedisProcess
 from tests.server.conftest import Service, make_service, service
-from tests.support.servers import RedisProcess
 
 __all__ = ["make_service", "service"]
 

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from devtools.servers import RedisProcess
 from tests.integrations.conftest import bearer
 from tests.server.conftest import Service
-from tests.support.servers import RedisProcess
 
 
 @dataclass

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.test import AsyncClient, Client, override_settings
 from examples.django_app import settings as example_settings
 
+from devtools.servers import RedisProcess
 from tests.integrations.bodies import BIG, json_body
 from tests.integrations.conftest import bearer
 from tests.integrations.scenario import (
@@ -33,7 +34,6 @@ from tests.integrations.scenario import (
     refuses_two_tokens,
 )
 from tests.server.conftest import Service
-from tests.support.servers import RedisProcess
 from wxsession.integrations.django import close_runtimes
 
 

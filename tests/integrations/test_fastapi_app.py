@@ -12,6 +12,7 @@ from examples.fastapi_app.app import create_app
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from devtools.servers import RedisProcess
 from tests.integrations.bodies import BIG, json_body
 from tests.integrations.conftest import bearer
 from tests.integrations.scenario import (
@@ -25,7 +26,6 @@ from tests.integrations.scenario import (
     refuses_two_tokens,
 )
 from tests.server.conftest import Service
-from tests.support.servers import RedisProcess
 from wxsession.integrations import fastapi as wxs
 from wxsession.server.background import serve_in_thread
 

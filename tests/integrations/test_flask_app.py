@@ -9,6 +9,7 @@ from typing import Any
 from examples.flask_app.app import create_app
 from flask import Flask
 
+from devtools.servers import RedisProcess
 from tests.integrations.bodies import BIG, CountingInput, json_body
 from tests.integrations.conftest import bearer
 from tests.integrations.scenario import (
@@ -23,7 +24,6 @@ from tests.integrations.scenario import (
     refuses_two_tokens,
 )
 from tests.server.conftest import Service
-from tests.support.servers import RedisProcess
 from wxsession.integrations.flask import WxSession, current_user, optional_session
 from wxsession.settings import Settings
 from wxsession.startup import StartupError

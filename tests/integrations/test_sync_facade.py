@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from devtools.servers import RedisProcess
 from tests.integrations.conftest import bearer
 from tests.server.conftest import Service
-from tests.support.servers import RedisProcess
 from wxsession.core.errors import SessionMissing, SessionStoreUnavailable
 from wxsession.sync import Headers, RequestSnapshot, SyncRuntime
 

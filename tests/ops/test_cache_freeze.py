@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from devtools.servers import RedisProcess
 from tests.support.cli import serving
 from tests.support.faults import Hammer
-from tests.support.servers import RedisProcess
 from wxsession.db import create_engine
 
 pytestmark = pytest.mark.slow

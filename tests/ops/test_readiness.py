@@ -11,9 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from devtools.servers import RedisProcess
 from tests.server.conftest import APPID, SECRET, Service
 from tests.support.emulator import running_emulator
-from tests.support.servers import RedisProcess
 from wxsession import migrate
 from wxsession.db import create_engine
 from wxsession.server.app import create_app

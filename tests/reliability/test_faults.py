@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
+from devtools.servers import RedisProcess
 from tests.server.conftest import Service
 from tests.support.faults import Hammer, Outcome, RestartablePostgres
 from tests.support.race import race
-from tests.support.servers import RedisProcess
 
 pytestmark = pytest.mark.slow
 

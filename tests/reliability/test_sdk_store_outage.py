@@ -17,10 +17,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from devtools.servers import RedisProcess
 from tests.clients.test_miniprogram_sdk import node_binary
 from tests.server.conftest import APPID, SECRET
 from tests.support.emulator import running_emulator
-from tests.support.servers import RedisProcess
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
 from wxsession.settings import Settings

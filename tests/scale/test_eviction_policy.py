@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import redis
 
+from devtools.servers import RedisProcess
 from tests.support.cli import run_cli
-from tests.support.servers import RedisProcess
 from tests.support.topologies import ClusterTopology
 from wxsession.db import create_engine
 from wxsession.sessions.factory import open_store

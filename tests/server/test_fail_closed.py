@@ -8,9 +8,9 @@ from pathlib import Path
 
 import httpx
 
+from devtools.servers import RedisProcess
 from tests.server.conftest import APPID, SECRET
 from tests.support.emulator import running_emulator
-from tests.support.servers import RedisProcess
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
 from wxsession.settings import Settings

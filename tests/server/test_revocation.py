@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from devtools.servers import RedisProcess
 from tests.server.conftest import Service, error_code_of
 from tests.server.raw_store import (
     delete_user_row,
@@ -23,7 +24,6 @@ from tests.server.raw_store import (
     session_epoch,
 )
 from tests.support.logs import attached
-from tests.support.servers import RedisProcess
 from wxsession.admin import Admin
 
 

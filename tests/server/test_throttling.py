@@ -19,9 +19,9 @@ import httpx
 import pytest
 import redis
 
+from devtools.servers import RedisProcess
 from tests.server.conftest import APPID, SECRET, Service, error_code_of
 from tests.support.emulator import running_emulator
-from tests.support.servers import RedisProcess
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread

@@ -10,8 +10,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import pytest
 import redis
 
+from devtools.servers import RedisProcess
 from tests.sessions import ALICE, BOB, CAROL, make_record, new_key
-from tests.support.servers import RedisProcess
 from wxsession.accounts.repository import AccountRepository
 from wxsession.core import tokens
 from wxsession.core.errors import SessionInvalid, SessionStoreUnavailable

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from devtools.servers import PostgresProcess, RedisProcess
 from tests.sessions import ALICE, new_session
-from tests.support.servers import PostgresProcess, RedisProcess
 from wxsession.core.errors import SessionStoreUnavailable
 from wxsession.db import create_engine
 from wxsession.sessions.redis import RedisSessionStore

@@ -1,4 +1,4 @@
-"""Real Redis and PostgreSQL servers for the test suite, started and stopped by the tests.
+"""Real Redis and PostgreSQL servers for the tests and the benchmarks, started and stopped by them.
 
 No mocks: the stores are proven against the servers they run on in production. Each class
 either owns a process it starts (in a temp dir, gone afterwards) or, built with
