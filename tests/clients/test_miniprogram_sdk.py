@@ -26,11 +26,11 @@ from starlette.routing import Route
 
 from tests.support.clock import MovableClock
 from tests.support.emulator import running_emulator
+from tests.support.paths import ROOT
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
 from wxsession.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
 SDK_TESTS = ROOT / "clients" / "miniprogram" / "test"
 APPID = "wx3c1d5e7f9a2b4c6d"
 SECRET = "sdk-test-secret-0a1b2c3d4e5f"

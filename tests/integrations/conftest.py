@@ -1,21 +1,19 @@
 """Fixtures for the framework integrations: a real wxsession service issuing sessions into
 real Redis (and a SQLite user database) that the user's app, in its own framework, shares.
 
-``make_service`` / ``service`` are the server suite's fixtures; only ``backend`` differs:
-one backend here (Redis sessions + SQLite users), since the integrations are what is tested.
+``make_service`` / ``service`` are the suite's (tests/support/service.py); only ``backend``
+differs: one backend here (Redis sessions + SQLite users), since the integrations are what is
+tested.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from devtools.servers import RedisProcess
-from tests.server.conftest import Service, make_service, service
-
-__all__ = ["make_service", "service"]
+from tests.support.service import Service
 
 
 @pytest.fixture
@@ -24,22 +22,7 @@ def backend(redis_url: str, sqlite_url: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def own_redis() -> Iterator[RedisProcess]:
-    """A Redis of this test's own, since the test stops it."""
-    redis = RedisProcess()
-    redis.start()
-    try:
-        yield redis
-    finally:
-        redis.stop()
-
-
-@pytest.fixture
 def down_service(make_service: Any, own_redis: RedisProcess) -> tuple[Service, RedisProcess]:
     """A service whose session store is ``own_redis``, for tests that then stop it."""
     started: Service = make_service(session_store=own_redis.url)
     return started, own_redis
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from devtools.servers import RedisProcess
-from tests.integrations.conftest import bearer
-from tests.server.conftest import Service
+from tests.support.service import Service, bearer
 
 
 @dataclass

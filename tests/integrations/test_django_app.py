@@ -21,7 +21,6 @@ from examples.django_app import settings as example_settings
 
 from devtools.servers import RedisProcess
 from tests.integrations.bodies import BIG, json_body
-from tests.integrations.conftest import bearer
 from tests.integrations.scenario import (
     Get,
     Reply,
@@ -33,7 +32,7 @@ from tests.integrations.scenario import (
     refuses_the_cookie_twice,
     refuses_two_tokens,
 )
-from tests.server.conftest import Service
+from tests.support.service import Service, bearer
 from wxsession.integrations.django import close_runtimes
 
 

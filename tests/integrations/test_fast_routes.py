@@ -12,8 +12,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.server.conftest import Service
 from tests.support.logs import attached
+from tests.support.service import Service
 from wxsession.integrations import fastapi as wxs
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread

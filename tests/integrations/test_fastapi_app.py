@@ -14,7 +14,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devtools.servers import RedisProcess
 from tests.integrations.bodies import BIG, json_body
-from tests.integrations.conftest import bearer
 from tests.integrations.scenario import (
     Get,
     Reply,
@@ -25,7 +24,7 @@ from tests.integrations.scenario import (
     refuses_the_cookie_twice,
     refuses_two_tokens,
 )
-from tests.server.conftest import Service
+from tests.support.service import Service, bearer
 from wxsession.integrations import fastapi as wxs
 from wxsession.server.background import serve_in_thread
 

@@ -11,7 +11,6 @@ from flask import Flask
 
 from devtools.servers import RedisProcess
 from tests.integrations.bodies import BIG, CountingInput, json_body
-from tests.integrations.conftest import bearer
 from tests.integrations.scenario import (
     Get,
     Reply,
@@ -23,7 +22,7 @@ from tests.integrations.scenario import (
     refuses_the_cookie_twice,
     refuses_two_tokens,
 )
-from tests.server.conftest import Service
+from tests.support.service import Service, bearer
 from wxsession.integrations.flask import WxSession, current_user, optional_session
 from wxsession.settings import Settings
 from wxsession.startup import StartupError

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.integrations.scenario import Reply, assert_error
-from tests.server.conftest import APPID, Service
+from tests.support.service import APPID, Service
 
 SECRET_FIELDS = ("openid", "unionid", "union_id", "session_key", "subject")
 

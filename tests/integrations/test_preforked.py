@@ -18,17 +18,23 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.integrations.conftest import bearer
-from tests.server.conftest import Service
 from tests.support.cli import ENV_WITHOUT_WXSESSION, TEST_DATA_KEYS
+from tests.support.paths import ROOT
+from tests.support.service import Service, bearer
 from wxsession.server.background import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 2
 REQUESTS = 40
 PROMPT = timedelta(seconds=4)  # under the adapters' 5 s fail-closed timeout, with room for a
 # loaded machine (a worker's first check opens its runtime)
+
+
+@pytest.fixture
+def backend(redis_url: str, sqlite_url: str) -> dict[str, str]:
+    """One backend, as the framework integrations use: Redis sessions, SQLite users."""
+    return {"database_url": sqlite_url, "session_store": redis_url}
 
 
 def environment_of(service: Service, **env: str) -> dict[str, str]:

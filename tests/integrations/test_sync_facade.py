@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from devtools.servers import RedisProcess
-from tests.integrations.conftest import bearer
-from tests.server.conftest import Service
+from tests.support.service import Service, bearer
 from wxsession.core.errors import SessionMissing, SessionStoreUnavailable
 from wxsession.sync import Headers, RequestSnapshot, SyncRuntime
 

@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "gen_openapi.py"
+from tests.support.paths import ROOT
+
+SCRIPT = ROOT / "scripts" / "gen_openapi.py"
 
 
 def _generator() -> ModuleType:
@@ -45,9 +47,6 @@ def test_a_session_is_optional_for_logins_and_required_elsewhere() -> None:
     assert paths["/v1/me"]["get"]["security"] == [{"session": []}]
     assert paths["/v1/auth/register"]["post"]["security"] == [{"session": []}]
     assert set(schema["components"]["securitySchemes"]) == {"session"}
-
-
-ROOT = SCRIPT.parents[1]
 
 
 def test_configuration_doc_names_every_setting() -> None:

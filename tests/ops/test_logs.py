@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.server.conftest import SECRET, Service
 from tests.support.logs import attached
+from tests.support.service import SECRET, Service
 from wxsession.logging_setup import JsonFormatter, RequestIdFilter, new_request_id
 
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

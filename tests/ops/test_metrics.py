@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.server.conftest import Service
+from tests.support.service import Service
 from wxsession.core.errors import SessionExpired
 from wxsession.metrics import Metrics
 

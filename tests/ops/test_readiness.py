@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import text
 
 from devtools.servers import RedisProcess
-from tests.server.conftest import APPID, SECRET, Service
 from tests.support.emulator import running_emulator
+from tests.support.service import APPID, SECRET, Service
 from wxsession import migrate
 from wxsession.db import create_engine
 from wxsession.server.app import create_app

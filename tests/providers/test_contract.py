@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.providers.conftest import (
+from tests.support.platforms import (
     APP,
     DOUYIN,
     MINI,
@@ -176,20 +176,20 @@ async def test_a_timeout_is_503(
     assert_error(error, case.unavailable)
 
 
-async def test_an_unreachable_platform_is_503(case: Case, http: httpx.AsyncClient) -> None:
+async def test_an_unreachable_platform_is_503(case: Case, platform_http: httpx.AsyncClient) -> None:
     dead = "http://127.0.0.1:9"  # the discard port: nothing listens
     settings = settings_for(
         dead, qq_api_base=dead + QQ_PREFIX, douyin_api_base=dead + DOUYIN_PREFIX
     )
-    error = await refused(providers_for(settings, http)[case.name], {"code": "0" * 32})
+    error = await refused(providers_for(settings, platform_http)[case.name], {"code": "0" * 32})
     assert_error(error, case.unavailable)
 
 
 async def test_a_wrong_secret_is_misconfigured(
-    case: Case, served: tuple[str, Emulator], http: httpx.AsyncClient
+    case: Case, served: tuple[str, Emulator], platform_http: httpx.AsyncClient
 ) -> None:
     field = "secret" if case.name == "wechat" else f"{case.name}_secret"
-    providers = providers_for(settings_for(served[0], **{field: "not-the-secret"}), http)
+    providers = providers_for(settings_for(served[0], **{field: "not-the-secret"}), platform_http)
     code = served[1].issue_code(case.appid, "alice")
     assert_error(await refused(providers[case.name], {"code": code}), case.misconfigured)
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.conftest import Service
+from tests.support.service import Service
 from wxsession.emulator import DOUYIN_PREFIX, QQ_PREFIX
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread

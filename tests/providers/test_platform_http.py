@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.providers.conftest import MINI, TIMEOUT
+from tests.support.platforms import MINI, TIMEOUT
 from wxsession.core.errors import WeChatError, WeChatUnavailable, WxSessionError
 from wxsession.emulator import Emulator
 from wxsession.platforms.http import MAX_BODY_BYTES, PlatformClient, PlatformHttp
@@ -22,7 +22,7 @@ from wxsession.platforms.wechat.wire import code2session_request
 from wxsession.platforms.wire import PlatformRequest
 from wxsession.server.background import free_port
 
-APPID, SECRET = MINI  # served by the emulator of tests/providers/conftest.py
+APPID, SECRET = MINI  # served by the default emulator of tests/support/platforms.py
 ROUTES = ["aiohttp", "httpx"]
 
 

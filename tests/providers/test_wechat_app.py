@@ -8,7 +8,7 @@ import logging
 import httpx
 import pytest
 
-from tests.providers.conftest import APP, MINI, providers_for, settings_for
+from tests.support.platforms import APP, MINI, providers_for, settings_for
 from wxsession.emulator import Emulator
 from wxsession.platforms.provider import Provider
 
@@ -58,9 +58,9 @@ async def test_garbage_userinfo_is_ignored(
 
 
 async def test_userinfo_off_makes_one_call(
-    served: tuple[str, Emulator], emulator: Emulator, http: httpx.AsyncClient
+    served: tuple[str, Emulator], emulator: Emulator, platform_http: httpx.AsyncClient
 ) -> None:
-    providers = providers_for(settings_for(served[0], wechat_app_userinfo=False), http)
+    providers = providers_for(settings_for(served[0], wechat_app_userinfo=False), platform_http)
     emulator.set_faults(errcode=-1, path="/sns/userinfo")
     identity = await providers["wechat_app"].exchange({"code": emulator.issue_code(APP[0], "fi")})
     assert identity.nickname is None

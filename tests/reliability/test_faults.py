@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 from devtools.servers import RedisProcess
-from tests.server.conftest import Service
 from tests.support.faults import Hammer, Outcome, RestartablePostgres
 from tests.support.race import race
+from tests.support.service import Service
 
 pytestmark = pytest.mark.slow
 

@@ -24,7 +24,7 @@ from schemathesis.checks import (
     positive_data_acceptance,
 )
 
-from tests.server.conftest import APPID, SECRET, Service
+from tests.support.service import APPID, SECRET, Service
 from wxsession.core.errors import InvalidRequest, WxSessionError
 from wxsession.server.app import create_app
 from wxsession.settings import Settings

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.server.conftest import Service
+from tests.support.service import Service
 
 pytestmark = [
     pytest.mark.slow,

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.server.conftest import APPID, Service
+from tests.support.service import APPID, Service
 from wxsession.carriers import MAX_CARRIED_LENGTH, HeaderCarrier
 from wxsession.core import tokens
 from wxsession.core.errors import WeChatDataError, WeChatReloginRequired

@@ -11,8 +11,8 @@ from operator import call
 import httpx
 import pytest
 
-from tests.server.conftest import Service
 from tests.support.race import race
+from tests.support.service import Service
 
 pytestmark = pytest.mark.slow
 

@@ -19,15 +19,15 @@ from starlette.routing import Route
 
 from devtools.servers import RedisProcess
 from tests.clients.test_miniprogram_sdk import node_binary
-from tests.server.conftest import APPID, SECRET
 from tests.support.emulator import running_emulator
+from tests.support.paths import ROOT
+from tests.support.service import APPID, SECRET
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
 from wxsession.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 OUTAGE_TEST = ROOT / "clients" / "miniprogram" / "reliability" / "store-outage.test.js"
 
 

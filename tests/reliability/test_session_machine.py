@@ -25,7 +25,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.server.conftest import Service
+from tests.support.service import Service
 
 pytestmark = pytest.mark.slow
 

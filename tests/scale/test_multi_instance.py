@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
-from tests.scale.conftest import emulator_env, wx_code
 from tests.support.cli import ENV_WITHOUT_WXSESSION, run_cli, serving
+from tests.support.instances import emulator_env, wx_code
 from wxsession.db import create_engine
 from wxsession.migrate import head_revision
 

@@ -13,7 +13,7 @@ import pytest
 import redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from tests.scale.conftest import emulator_env, in_thread_servers, wx_code
+from tests.support.instances import emulator_env, in_thread_servers, wx_code
 from tests.support.topologies import MASTER_SETTLE, SentinelTopology
 from wxsession.core.tokens import split_key, storage_key
 from wxsession.redis_topology import FreshMasterPool, MasterOnlyConnection, connect, node_url

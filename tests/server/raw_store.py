@@ -8,7 +8,7 @@ from typing import Any
 import redis
 from sqlalchemy import text
 
-from tests.server.conftest import Service
+from tests.support.service import Service
 from wxsession.core import tokens
 from wxsession.db import create_engine
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from devtools.servers import RedisProcess
-from tests.server.conftest import Service
 from tests.support.cli import run_cli
+from tests.support.service import Service
 from wxsession.cli import main
 
 

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import base64
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.server.conftest import Service
 from tests.server.raw_store import exists
+from tests.support.paths import ROOT
+from tests.support.service import Service
 from wxsession.settings import ConfigurationError, Settings, load_settings
 
-DOCS = Path(__file__).parents[2] / "docs" / "security.md"
+DOCS = ROOT / "docs" / "security.md"
 
 
 def _login_from(service: Service, user: str, agent: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.server.conftest import SECRET, Service
+from tests.support.service import SECRET, Service
 from wxsession.core import tokens
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
-from tests.server.conftest import Service, code_proof
 from tests.server.test_no_store import session_operations
+from tests.support.service import Service, code_proof
 
 
 def test_default_ignores_query_and_cookie(service: Service) -> None:

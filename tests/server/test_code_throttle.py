@@ -22,8 +22,8 @@ import pytest
 
 from devtools.servers import RedisProcess
 from tests.providers.test_login_routes import PATHS, PLATFORMS, platform_code
-from tests.server.conftest import APPID, SECRET, Service, code_proof, error_code_of
 from tests.support.emulator import running_emulator
+from tests.support.service import APPID, SECRET, Service, code_proof, error_code_of
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
 from wxsession.settings import Settings

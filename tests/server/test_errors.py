@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server.conftest import Service
+from tests.support.service import Service
 
 WECHAT_ERRCODES = [
     (40029, 401, "WECHAT_CODE_INVALID"),

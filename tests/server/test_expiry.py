@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.server.conftest import Service
+from tests.support.service import Service
 
 
 def test_idle_session_expires_then_is_gone(service: Service) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 
 from devtools.servers import RedisProcess
-from tests.server.conftest import APPID, SECRET
 from tests.support.emulator import running_emulator
+from tests.support.service import APPID, SECRET
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
 from wxsession.settings import Settings

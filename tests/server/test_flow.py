@@ -6,7 +6,7 @@ import concurrent.futures
 
 import httpx
 
-from tests.server.conftest import Service
+from tests.support.service import Service
 
 
 def test_whole_flow(service: Service) -> None:

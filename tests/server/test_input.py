@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import pytest
 from pydantic import HttpUrl
 
-from tests.server.conftest import Service, error_code_of, session_id_of
 from tests.support.logs import attached
+from tests.support.service import Service, error_code_of, session_id_of
 from wxsession.avatar_url import AVATAR_URL_PATTERN
 from wxsession.server.schemas import NICKNAME_PATTERN
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.providers.test_login_routes import PLATFORMS, platform_code
-from tests.server.conftest import APPID, Service, code_proof, session_id_of
 from tests.server.test_wechat_data import PHONE, RAW, openid
+from tests.support.service import APPID, Service, code_proof, session_id_of
 
 GOOD = "correct horse 電池 staple"
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from tests.server.conftest import APPID, Service, error_code_of
+from tests.support.service import APPID, Service, error_code_of
 
 DECRYPT = "/v1/wechat/decrypt"
 VERIFY = "/v1/wechat/verify"

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from tests.server.conftest import Service, code_proof
 from tests.support.race import race
+from tests.support.service import Service, code_proof
 
 GOOD = "correct horse 電池 staple"
 RACERS = 12

@@ -12,7 +12,7 @@ import argon2
 import httpx
 import pytest
 
-from tests.server.conftest import Service, error_code_of, session_id_of
+from tests.support.service import Service, error_code_of, session_id_of
 from wxsession.accounts.passwords import MEMORY_COST_KIB, TIME_COST, PasswordHasher
 
 REGISTER = "/v1/auth/password/register"

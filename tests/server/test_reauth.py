@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.conftest import APPID, Service, code_proof, error_code_of, session_id_of
+from tests.support.service import APPID, Service, code_proof, error_code_of, session_id_of
 
 IDENTITIES = "/v1/me/identities"
 GOOD = "correct horse 電池 staple"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.server.conftest import Service
+from tests.support.service import Service
 from wxsession.accounts.models import User
 from wxsession.accounts.repository import Profile, _new_user_row
 

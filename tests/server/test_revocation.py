@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 from devtools.servers import RedisProcess
-from tests.server.conftest import Service, error_code_of
 from tests.server.raw_store import (
     delete_user_row,
     exists,
@@ -24,6 +23,7 @@ from tests.server.raw_store import (
     session_epoch,
 )
 from tests.support.logs import attached
+from tests.support.service import Service, error_code_of
 from wxsession.admin import Admin
 
 

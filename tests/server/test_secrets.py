@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.server.conftest import SECRET, Service
+from tests.support.service import SECRET, Service
 
 
 def _walk(service: Service) -> tuple[list[str], list[str]]:

@@ -18,8 +18,8 @@ from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from tests.server.conftest import APPID, SECRET, Service
 from tests.support.cli import run_cli
+from tests.support.service import APPID, SECRET, Service
 from wxsession.accounts import session_keys
 from wxsession.data_keys import DataKeys, Sealed
 from wxsession.db import create_engine

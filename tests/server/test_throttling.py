@@ -20,8 +20,8 @@ import pytest
 import redis
 
 from devtools.servers import RedisProcess
-from tests.server.conftest import APPID, SECRET, Service, error_code_of
 from tests.support.emulator import running_emulator
+from tests.support.service import APPID, SECRET, Service, error_code_of
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread

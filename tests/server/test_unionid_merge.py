@@ -17,8 +17,8 @@ from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from tests.server.conftest import APPID, Service, code_proof
 from tests.support.race import race
+from tests.support.service import APPID, Service, code_proof
 from wxsession.db import create_engine
 from wxsession.migrate import alembic_config
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import httpx
 from fastapi import Depends, FastAPI, HTTPException
 
-from tests.server.conftest import Service
+from tests.support.service import Service
 from wxsession.accounts.models import User
 from wxsession.integrations.fastapi import (
     current_user,

@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 
-from tests.server.conftest import APPID, SECRET, Service
 from tests.support.cli import TEST_DATA_KEYS, serving
 from tests.support.emulator import running_emulator
+from tests.support.service import APPID, SECRET, Service
 
 
 def phone(service: Service, token: str, code: str) -> httpx.Response:

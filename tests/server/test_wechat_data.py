@@ -12,8 +12,8 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from tests.server.conftest import APPID, Service
 from tests.server.test_session_key_at_rest import stored_session_key
+from tests.support.service import APPID, Service
 from wxsession.platforms.wechat import crypto
 
 RAW = json.dumps({"nickName": "微信用户", "gender": 0, "language": "zh_CN"}, ensure_ascii=False)

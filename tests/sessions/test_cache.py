@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from devtools.servers import RedisProcess
-from tests.sessions import ALICE, BOB, CAROL, make_record, new_key
+from tests.support.records import ALICE, BOB, CAROL, make_record, new_key
 from wxsession.accounts.repository import AccountRepository
 from wxsession.core import tokens
 from wxsession.core.errors import SessionInvalid, SessionStoreUnavailable

@@ -9,7 +9,7 @@ import orjson
 import pytest
 from bench.redis_memory import WECHAT_UA
 
-from tests.sessions import ALICE, make_record, new_key
+from tests.support.records import ALICE, make_record, new_key
 from wxsession.core import tokens
 from wxsession.sessions import packed, useragent
 from wxsession.sessions.model import SessionRecord

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Collection
 
 import pytest
 
-from tests.sessions import ALICE, BOB, IDLE, MAX_AGE, new_session
+from tests.support.records import ALICE, BOB, IDLE, MAX_AGE, new_session
 from wxsession.db import create_engine
 from wxsession.platforms.provider import Identity
 from wxsession.sessions.manager import SessionManager

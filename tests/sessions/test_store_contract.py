@@ -21,7 +21,7 @@ import redis.asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.sessions import ALICE, BOB, CAROL, IDLE, make_record, new_key, new_session
+from tests.support.records import ALICE, BOB, CAROL, IDLE, make_record, new_key, new_session
 from wxsession.core import tokens
 from wxsession.db import create_engine
 from wxsession.redis_topology import connect

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from devtools.servers import PostgresProcess, RedisProcess
-from tests.sessions import ALICE, new_session
+from tests.support.records import ALICE, new_session
 from wxsession.core.errors import SessionStoreUnavailable
 from wxsession.db import create_engine
 from wxsession.sessions.redis import RedisSessionStore

@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 import redis.asyncio
 
-from tests.sessions import APP_ID, IDLE, MAX_AGE, make_record
 from tests.support.clock import MovableClock
+from tests.support.records import APP_ID, IDLE, MAX_AGE, make_record
 from wxsession.accounts.repository import AccountRepository
 from wxsession.core import tokens
 from wxsession.core.errors import SessionInvalid

@@ -1,5 +1,7 @@
-"""A real wxsession server (uvicorn on loopback) talking to a real emulator over HTTP, on the
-embedded defaults (SQLite) and on the production pair (Redis + PostgreSQL)."""
+"""Plugin (tests/conftest.py): a real wxsession server (uvicorn on loopback) talking to a real
+emulator over HTTP, on the embedded defaults (SQLite) and on the production pair (Redis +
+PostgreSQL). ``backend`` picks the stores; a folder's conftest may override it (the framework
+integrations run on one). Tests import :class:`Service` and the answer helpers from here."""
 
 from __future__ import annotations
 
@@ -106,6 +108,11 @@ def error_code_of(response: httpx.Response) -> str:
     """The machine code of an error answer."""
     code: str = response.json()["error"]["code"]
     return code
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The ``Authorization`` header that carries ``token``."""
+    return {"Authorization": f"Bearer {token}"}
 
 
 def code_proof(service: Service, user: str) -> dict[str, str]:

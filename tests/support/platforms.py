@@ -1,5 +1,5 @@
-"""Fixtures of the provider tests: one emulator knowing an app of every platform (unionids
-on), and providers built by the registry from settings that point at it."""
+"""Plugin (tests/conftest.py): the default ``served`` emulator, knowing an app of every platform
+(unionids on), and providers built by the registry from settings that point at it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.conftest import backend, make_service  # noqa: F401 (fixtures for route tests)
 from tests.support.emulator import running_emulator
 from wxsession.emulator import DOUYIN_PREFIX, QQ_PREFIX, Emulator
 from wxsession.platforms.provider import Provider
@@ -26,15 +25,10 @@ DOUYIN = ("tt1a2b3c4d5e6f7a8b", "contract-douyin-secret-0123456789")
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[str, Emulator]]:
+    """The module's emulator: (URL, emulator). A module that needs other apps defines its own."""
     apps = {"wechat_app": dict([APP]), "qq": dict([QQ]), "douyin": dict([DOUYIN])}
     with running_emulator(dict([MINI]), unionid=True, platform_apps=apps) as pair:
         yield pair
-
-
-@pytest.fixture
-def emulator(served: tuple[str, Emulator]) -> Iterator[Emulator]:
-    yield served[1]
-    served[1].reset_faults()
 
 
 def settings_for(url: str, **overrides: Any) -> Settings:
@@ -58,7 +52,8 @@ def settings_for(url: str, **overrides: Any) -> Settings:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
+async def platform_http() -> AsyncIterator[httpx.AsyncClient]:
+    """The pooled client the service's platform calls use."""
     async with make_http_client(TIMEOUT) as client:
         yield client
 
@@ -71,5 +66,7 @@ def providers_for(settings: Settings, http: httpx.AsyncClient) -> dict[str, Prov
 
 
 @pytest.fixture
-def providers(served: tuple[str, Emulator], http: httpx.AsyncClient) -> dict[str, Provider]:
-    return providers_for(settings_for(served[0]), http)
+def providers(
+    served: tuple[str, Emulator], platform_http: httpx.AsyncClient
+) -> dict[str, Provider]:
+    return providers_for(settings_for(served[0]), platform_http)

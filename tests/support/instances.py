@@ -1,4 +1,5 @@
-"""Fixtures for scale-out tests: a Sentinel set-up, and wxsession servers on any store."""
+"""Scale-out helpers: an emulator and the WXSESSION_* settings that reach it, and several
+wxsession servers on one store in this process."""
 
 from __future__ import annotations
 
@@ -7,28 +8,13 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.support.cli import TEST_DATA_KEYS
 from tests.support.emulator import running_emulator
-from tests.support.topologies import SentinelTopology
+from tests.support.service import APPID, SECRET
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
 from wxsession.settings import Settings
-
-APPID = "wx5e1f0c3a9b7d2e46"
-SECRET = "test-app-secret-7f3a9c1e5b2d4f60"
-
-
-@pytest.fixture(scope="module")
-def sentinel_topology() -> Iterator[SentinelTopology]:
-    """1 master, 1 replica, 3 sentinels (about 8 s to settle); the test may fail it over."""
-    topology = SentinelTopology()
-    try:
-        topology.start()
-        yield topology
-    finally:
-        topology.stop()
 
 
 @contextmanager
