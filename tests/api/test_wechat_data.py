@@ -12,7 +12,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from tests.server.test_session_key_at_rest import stored_session_key
+from tests.api.test_session_key_at_rest import stored_session_key
 from tests.support.service import APPID, Service
 from wxsession.platforms.wechat import crypto
 

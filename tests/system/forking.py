@@ -1,11 +1,11 @@
 """Run by ``test_preforked.py`` as its own process (settings from ``WXSESSION_*``): start a
 ``SyncRuntime``, check a token, fork, and print what passed, one line per step.
 
-``python -m tests.integrations.forking leave TOKEN``: the child checks ``TOKEN``, then
+``python -m tests.system.forking leave TOKEN``: the child checks ``TOKEN``, then
 exits the normal way (atexit handlers, finalizers); then the parent checks it again, on the
 connections it opened before the fork.
 
-``python -m tests.integrations.forking retry TOKEN``: the child waits for a line on stdin
+``python -m tests.system.forking retry TOKEN``: the child waits for a line on stdin
 (the test has made the database unreachable), checks ``TOKEN`` (503: its runtime cannot
 open), waits for another line (the database is back) and checks it again."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from bench.redis_memory import WECHAT_UA
 
-from tests.sessions.test_packed import ANDROID_WECHAT_UA
+from tests.unit.sessions.test_packed import ANDROID_WECHAT_UA
 from wxsession.sessions import useragent
 
 

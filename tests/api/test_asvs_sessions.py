@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.raw_store import exists
+from tests.api.raw_store import exists
 from tests.support.paths import ROOT
 from tests.support.service import Service
 from wxsession.settings import ConfigurationError, Settings, load_settings

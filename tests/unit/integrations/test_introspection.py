@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.integrations.scenario import Reply, assert_error
 from tests.support.service import APPID, Service
+from tests.unit.integrations.scenario import Reply, assert_error
 
 SECRET_FIELDS = ("openid", "unionid", "union_id", "session_key", "subject")
 

@@ -33,4 +33,4 @@ def pid(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [path("pid", pid)]
-"""The URLconf of ``tests.integrations.preforked_django_settings``."""
+"""The URLconf of ``tests.system.preforked_django_settings``."""

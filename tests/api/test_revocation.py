@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from devtools.servers import RedisProcess
-from tests.server.raw_store import (
+from tests.api.raw_store import (
     delete_user_row,
     exists,
     read_record,

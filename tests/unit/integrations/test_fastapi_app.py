@@ -13,8 +13,9 @@ from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devtools.servers import RedisProcess
-from tests.integrations.bodies import BIG, json_body
-from tests.integrations.scenario import (
+from tests.support.service import Service, bearer
+from tests.unit.integrations.bodies import BIG, json_body
+from tests.unit.integrations.scenario import (
     Get,
     Reply,
     assert_error,
@@ -24,7 +25,6 @@ from tests.integrations.scenario import (
     refuses_the_cookie_twice,
     refuses_two_tokens,
 )
-from tests.support.service import Service, bearer
 from wxsession.integrations import fastapi as wxs
 from wxsession.server.background import serve_in_thread
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.providers.test_login_routes import PLATFORMS, platform_code
-from tests.server.test_wechat_data import PHONE, RAW, openid
+from tests.api.test_login_routes import PLATFORMS, platform_code
+from tests.api.test_wechat_data import PHONE, RAW, openid
 from tests.support.service import APPID, Service, code_proof, session_id_of
 
 GOOD = "correct horse 電池 staple"

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server.test_flow import (  # noqa: F401 - collected again, on the cluster
+from tests.api.test_flow import (  # noqa: F401 - collected again, on the cluster
     test_code_works_once,
     test_parallel_first_logins_create_one_user,
     test_relogin_while_presenting_a_session_ends_it,
     test_same_person_gets_same_user_and_a_new_token_each_login,
     test_whole_flow,
 )
-from tests.server.test_passwords import (  # noqa: F401
+from tests.api.test_password_accounts import (  # noqa: F401
     test_v2_1_register_and_log_in_by_normalised_username_or_phone,
 )
-from tests.server.test_throttling import (  # noqa: F401
+from tests.api.test_throttling import (  # noqa: F401
     test_v2_2_1_ten_failures_per_account_and_ip_then_429_before_any_hashing,
 )
 

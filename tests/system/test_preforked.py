@@ -103,7 +103,7 @@ def every_worker_checks_sessions(http: httpx.Client, service: Service, log: Path
 def test_flask_example_under_gunicorn_preload(service: Service, tmp_path: Path) -> None:
     """Redis sessions, SQLite users (aiosqlite's connection thread stays in the master too)."""
     log = tmp_path / "gunicorn.log"
-    with gunicorn("tests.integrations.preforked_apps:flask_app()", service, log) as http:
+    with gunicorn("tests.system.preforked_apps:flask_app()", service, log) as http:
         every_worker_checks_sessions(http, service, log)
 
 
@@ -113,18 +113,18 @@ def test_django_default_wsgi_application_under_gunicorn_preload(
     """Redis sessions, PostgreSQL users (an asyncpg pool per worker)."""
     service: Service = make_service(database_url=postgres_url)
     log = tmp_path / "gunicorn.log"
-    settings = {"DJANGO_SETTINGS_MODULE": "tests.integrations.preforked_django_settings"}
+    settings = {"DJANGO_SETTINGS_MODULE": "tests.system.preforked_django_settings"}
     with gunicorn("django.core.wsgi:get_wsgi_application()", service, log, **settings) as http:
         every_worker_checks_sessions(http, service, log)
 
 
 def forking(mode: str, service: Service, token: str, **stdio: Any) -> subprocess.Popen[str]:
-    """``python -m tests.integrations.forking MODE TOKEN`` on ``service``'s stores, with no
+    """``python -m tests.system.forking MODE TOKEN`` on ``service``'s stores, with no
     caches, so that every check reads both the store and the database."""
     env = environment_of(
         service, WXSESSION_SESSION_CACHE_SIZE="0", WXSESSION_REVOCATION_CACHE_SECONDS="0"
     )
-    command = [sys.executable, "-m", "tests.integrations.forking", mode, token]
+    command = [sys.executable, "-m", "tests.system.forking", mode, token]
     return subprocess.Popen(command, env=env, text=True, stdout=subprocess.PIPE, **stdio)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.server.test_no_store import session_operations
+from tests.api.test_no_store import session_operations
 from tests.support.service import Service, code_proof
 
 

@@ -10,8 +10,9 @@ from examples.flask_app.app import create_app
 from flask import Flask
 
 from devtools.servers import RedisProcess
-from tests.integrations.bodies import BIG, CountingInput, json_body
-from tests.integrations.scenario import (
+from tests.support.service import Service, bearer
+from tests.unit.integrations.bodies import BIG, CountingInput, json_body
+from tests.unit.integrations.scenario import (
     Get,
     Reply,
     assert_error,
@@ -22,7 +23,6 @@ from tests.integrations.scenario import (
     refuses_the_cookie_twice,
     refuses_two_tokens,
 )
-from tests.support.service import Service, bearer
 from wxsession.integrations.flask import WxSession, current_user, optional_session
 from wxsession.settings import Settings
 from wxsession.startup import StartupError

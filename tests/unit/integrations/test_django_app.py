@@ -20,8 +20,9 @@ from django.test import AsyncClient, Client, override_settings
 from examples.django_app import settings as example_settings
 
 from devtools.servers import RedisProcess
-from tests.integrations.bodies import BIG, json_body
-from tests.integrations.scenario import (
+from tests.support.service import Service, bearer
+from tests.unit.integrations.bodies import BIG, json_body
+from tests.unit.integrations.scenario import (
     Get,
     Reply,
     assert_error,
@@ -32,7 +33,6 @@ from tests.integrations.scenario import (
     refuses_the_cookie_twice,
     refuses_two_tokens,
 )
-from tests.support.service import Service, bearer
 from wxsession.integrations.django import close_runtimes
 
 
@@ -55,7 +55,7 @@ def _wxsession_settings(service: Service) -> dict[str, Any]:
     }
 
 
-ASYNC_VIEWS = "tests.integrations.django_urls"
+ASYNC_VIEWS = "tests.unit.integrations.django_urls"
 
 
 @contextmanager

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from devtools.servers import RedisProcess
-from tests.providers.test_login_routes import PATHS, PLATFORMS, platform_code
+from tests.api.test_login_routes import PATHS, PLATFORMS, platform_code
 from tests.support.emulator import running_emulator
 from tests.support.service import APPID, SECRET, Service, code_proof, error_code_of
 from wxsession.server.app import create_app

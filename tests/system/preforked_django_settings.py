@@ -13,4 +13,4 @@ from examples.django_app.settings import (  # noqa: F401  (Django reads module g
     WXSESSION_TIMEOUT,
 )
 
-ROOT_URLCONF = "tests.integrations.preforked_apps"
+ROOT_URLCONF = "tests.system.preforked_apps"
