@@ -2,7 +2,7 @@
 
 A user binds a WeChat identity with a code or sets a password, and unbinds one, never the last
 (409 LAST_SIGN_IN_METHOD). An identity of another user is 409 IDENTITY_TAKEN, nothing merged.
-Every change carries a ``reauth`` proof (tests/server/test_reauth.py tests that rule).
+Every change carries a ``reauth`` proof (tests/api/test_reauth.py tests that rule).
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def _orders_app(service: Service) -> FastAPI:
 def test_a_400_of_the_users_own_keeps_its_message(service: Service) -> None:
     """Only FastAPI's own "cannot read the body" 400 is our INVALID_REQUEST; a user's route
     raising HTTPException(400, ...) is answered with its own message (the unreadable bodies
-    themselves: tests/server/test_input.py)."""
+    themselves: tests/api/test_input.py)."""
     token = service.login("cou").json()["session_id"]
     with serve_in_thread(_orders_app(service)) as url, httpx.Client(base_url=url) as client:
         auth = {"Authorization": f"Bearer {token}"}

@@ -119,7 +119,7 @@ base64ish = st.binary(max_size=96).map(lambda b: base64.b64encode(b).decode()) |
 @pytest.fixture
 def lenient_service(make_service: Any) -> Service:
     """A server that lets one user fail as often as the examples need (the throttle of failed
-    checks has tests of its own: tests/server/test_open_data_oracle.py)."""
+    checks has tests of its own: tests/api/test_open_data_oracle.py)."""
     started: Service = make_service(wechat_data_failures=10_000)
     return started
 

@@ -1,5 +1,5 @@
 """examples/django_app with django.test.Client, on the service's Redis and database, and the
-same view written async (``tests/integrations/django_urls.py``) through ``AsyncClient``.
+same view written async (``tests/unit/integrations/django_urls.py``) through ``AsyncClient``.
 
 Django's settings are process-wide: they are configured here once from the example's
 settings module, and each test overrides ``WXSESSION`` with its service's stores. A new

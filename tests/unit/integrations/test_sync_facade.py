@@ -46,7 +46,7 @@ def test_body_carrier_reads_the_copied_body(make_service: Any) -> None:
 def test_a_hung_store_times_out_as_503(make_service: Any, own_redis: RedisProcess) -> None:
     """SIGSTOP on Redis: nothing answers. The facade's own timeout gives 503 promptly.
     (Without the hot-session cache, which may answer for up to its 1 s heartbeat lag:
-    tests/sessions/test_cache.py covers that.)"""
+    tests/unit/sessions/test_cache.py covers that.)"""
     service: Service = make_service(session_store=own_redis.url, session_cache_size=0)
     token = service.session_for("hu")
     runtime = SyncRuntime(service.settings, timeout=0.3).start()

@@ -1,7 +1,7 @@
 """The throttle of failed open-data checks (:mod:`wxsession.throttle.open_data`) on real SQL
 counters: only WeChat data errors keep their slot, a full window refuses before the check
 runs, a parallel burst gets no more checks than the limit, and an unreachable store is a
-503 before any check. The HTTP behaviour is in tests/server/test_open_data_oracle.py."""
+503 before any check. The HTTP behaviour is in tests/api/test_open_data_oracle.py."""
 
 from __future__ import annotations
 
