@@ -20,8 +20,7 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.servers import RedisProcess
-
+from devtools.servers import RedisProcess
 from wxsession.accounts.models import new_user_id
 from wxsession.core.device import Device
 from wxsession.core.identity import Identity

@@ -48,8 +48,8 @@ DOC = ROOT / "docs" / "performance.md"
 sys.path.insert(0, str(ROOT))
 
 from bench.redis_memory import WECHAT_UA, bytes_per_session
-from tests.support.servers import PostgresProcess, RedisProcess
 
+from devtools.servers import PostgresProcess, RedisProcess
 from wxsession.core import tokens
 from wxsession.server.background import free_port
 

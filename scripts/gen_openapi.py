@@ -1,7 +1,7 @@
 """Write docs/openapi.json and docs/api.md from the application itself.
 
 The HTTP API reference is generated, never hand-written, so it cannot drift from the code:
-``tests/ops/test_api_docs.py`` fails when either file differs from what this script writes.
+``tests/docs/test_api_docs.py`` fails when either file differs from what this script writes.
 Run it after changing a route or a schema::
 
     .venv/bin/python scripts/gen_openapi.py

@@ -9,9 +9,8 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI
 
-from wxsession.core.user import UserView
+from wxsession import Settings, UserView
 from wxsession.integrations import fastapi as wxs
-from wxsession.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from wxsession import Settings
 from wxsession.integrations.flask import WxSession, current_user, login_required
-from wxsession.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:

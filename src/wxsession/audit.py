@@ -5,11 +5,18 @@ the same data as ``record.event`` (the name) and ``record.audit`` (a dict of the
 JSON formatter. The time is the log record's own timestamp. Fields name a user by id, a token
 only by :func:`wxsession.core.tokens.fingerprint`, never the token, openid, unionid or session_key:
 callers pass only such values, and the tests check the captured lines for secrets.
+
+The use cases (:mod:`wxsession.services`) do not write lines: they emit typed events (an
+:class:`Event` per outcome, :mod:`wxsession.services.events`), and :func:`record`, the audit
+observer, writes each one as a line. The field order of an event class is the line's order.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from dataclasses import dataclass
+from typing import ClassVar
 
 logger = logging.getLogger("wxsession.audit")
 
@@ -38,6 +45,50 @@ EVENTS = frozenset(
         "reauth_failed",
     }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class BySession:
+    """Who acted: a user through one of their sessions, from ``ip`` (fields ``ip session``)."""
+
+    ip: str | None
+    session: str
+
+
+@dataclass(frozen=True, slots=True)
+class ByOperator:
+    """Who acted: an operator's tool (field ``actor``)."""
+
+    actor: str
+
+
+Actor = BySession | ByOperator
+"""An event field of this type is written as the actor's own fields, in its place."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """One outcome of a use case worth an audit line: the class names the line (``name``) and
+    its level; its fields, in order, are the line's."""
+
+    name: ClassVar[str]
+    level: ClassVar[int] = logging.INFO
+
+    def fields(self) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, BySession | ByOperator):
+                out.update(dataclasses.asdict(value))
+            else:
+                out[field.name] = value
+        return out
+
+
+def record(happened: Event) -> None:
+    """The audit observer: write ``happened`` as its line."""
+    if logger.isEnabledFor(happened.level):  # a login must not pay for a line nobody keeps
+        event(happened.name, level=happened.level, **happened.fields())
 
 
 def event(name: str, *, level: int = logging.INFO, **fields: object) -> None:

@@ -18,6 +18,8 @@ import uvicorn
 
 from wxsession.core.errors import ConfigurationError
 from wxsession.logging_setup import configure_logging
+from wxsession.platforms import PLATFORMS
+from wxsession.platforms.spec import PlatformSpec
 from wxsession.settings import Settings, load_settings
 from wxsession.startup import StartupError
 
@@ -60,17 +62,17 @@ def _parser() -> argparse.ArgumentParser:
         metavar="APPID:SECRET",
         help="register a mini program (repeatable); with none, any appid/secret pair is accepted",
     )
-    for platform, what in (
-        ("wechat-app", "WeChat mobile App (Open Platform)"),
-        ("qq-app", "QQ mini program"),
-        ("douyin-app", "Douyin mini program"),
-    ):
+    for spec in _emulated_platforms():
         emulator.add_argument(
-            f"--{platform}",
+            f"--{spec.emulator_flag}",
             action="append",
             default=[],
             metavar="APPID:SECRET",
-            help=f"register a {what} (repeatable); with none, any pair is accepted",
+            dest=f"{spec.name}_apps",
+            help=(
+                f"register a {spec.emulator_help_title} (repeatable); "
+                "with none, any pair is accepted"
+            ),
         )
     emulator.add_argument("--unionid", action="store_true", help="issue unionids")
     emulator.set_defaults(handler=_emulator)
@@ -160,11 +162,9 @@ def _config_check(_: argparse.Namespace) -> int:
 def _emulator(args: argparse.Namespace) -> int:
     from wxsession.emulator import parse_app_option, serve_emulator
 
-    options = {
-        "app": ("--app", args.app),
-        "wechat_app": ("--wechat-app", args.wechat_app),
-        "qq": ("--qq-app", args.qq_app),
-        "douyin": ("--douyin-app", args.douyin_app),
+    options = {"app": ("--app", args.app)} | {
+        spec.name: (f"--{spec.emulator_flag}", getattr(args, f"{spec.name}_apps"))
+        for spec in _emulated_platforms()
     }
     registered: dict[str, dict[str, str]] = {}
     for platform, (flag, given) in options.items():
@@ -179,6 +179,11 @@ def _emulator(args: argparse.Namespace) -> int:
         host=args.host, port=args.port, apps=apps, unionid=args.unionid, platform_apps=registered
     )
     return 0
+
+
+def _emulated_platforms() -> list[PlatformSpec]:
+    """The platforms besides the mini program (``--app``) whose apps the emulator takes."""
+    return [spec for spec in PLATFORMS if spec.emulator_flag is not None]
 
 
 def _db_upgrade(_: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,30 +19,31 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from wxsession import migrate
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
-from wxsession.auth import AuthService
 from wxsession.carriers import CarrierChain
 from wxsession.core.clock import Clock, system_clock
 from wxsession.data_keys import DataKeys
 from wxsession.db import engine_for
-from wxsession.emulator import Emulator, create_emulator_app
 from wxsession.metrics import Metrics
 from wxsession.platforms.backoff import Backoff
-from wxsession.platforms.registry import DEV_CREDENTIALS, build_providers
+from wxsession.platforms.registry import build_providers
 from wxsession.platforms.wechat.access_token import AccessTokenManager, SqlTokenCache
 from wxsession.platforms.wechat.client import WeChatClient, make_http_client
+from wxsession.platforms.wechat.provider import WeChatMiniProgramProvider
+from wxsession.services import Services
 from wxsession.sessions.ended import SqlRevocations
 from wxsession.sessions.factory import open_store
 from wxsession.sessions.invalidation import cache_for
 from wxsession.sessions.manager import SessionManager
 from wxsession.sessions.revocation import RevocationCache
 from wxsession.sessions.store import SessionStore
-from wxsession.settings import DEV_APPID, DEV_SECRET, Settings
+from wxsession.settings import Settings
 from wxsession.throttle.factory import code_login_throttle, login_throttle, open_data_throttle
 from wxsession.throttle.open_data import OpenDataThrottle
 
-log = logging.getLogger("wxsession")
+if TYPE_CHECKING:
+    from wxsession.emulator import Emulator
 
-EMULATOR_BASE_URL = "http://wechat-emulator.invalid"
+log = logging.getLogger("wxsession")
 
 
 @dataclass
@@ -52,7 +53,7 @@ class Runtime:
     store: SessionStore
     sessions: SessionManager
     accounts: AccountRepository
-    auth: AuthService
+    services: Services
     carriers: CarrierChain
     http: httpx.AsyncClient
     open_data_throttle: OpenDataThrottle
@@ -77,10 +78,12 @@ class Runtime:
         async with open_storage(settings, clock=clock, metrics=metrics) as storage:
             engine, store, accounts, sessions = storage
             if settings.dev_mode:
-                emulator = emulator or dev_emulator()
-                transport = httpx.ASGITransport(app=create_emulator_app(emulator))
+                from wxsession import dev_mode  # only here: production never loads the emulator
+
+                emulator = emulator or dev_mode.dev_emulator()
+                transport = dev_mode.emulator_transport(emulator)
                 http = make_http_client(settings.wechat_timeout, transport=transport)
-                base_url = EMULATOR_BASE_URL
+                base_url = dev_mode.EMULATOR_BASE_URL
             else:
                 http = make_http_client(settings.wechat_timeout)
                 base_url = settings.wechat_api_base
@@ -108,17 +111,17 @@ class Runtime:
             providers = build_providers(
                 settings,
                 http,
-                wechat,
+                WeChatMiniProgramProvider(wechat, settings.effective_appid),
                 emulator_url=base_url if settings.dev_mode else None,
                 backoff=backoff,
             )
-            auth = AuthService(
+            services = Services.build(
                 providers,
                 accounts,
                 sessions,
                 auto_register=settings.registration == "auto",
                 metrics=metrics,
-                passwords=password_hasher
+                hasher=password_hasher
                 or PasswordHasher(concurrency=settings.password_hash_concurrency),
                 throttle=login_throttle(settings, store, engine, clock),
                 code_throttle=code_login_throttle(settings, store, engine, clock),
@@ -130,7 +133,7 @@ class Runtime:
                     store=store,
                     sessions=sessions,
                     accounts=accounts,
-                    auth=auth,
+                    services=services,
                     carriers=CarrierChain.from_settings(settings),
                     http=http,
                     open_data_throttle=open_data_throttle(settings, store, engine, clock),
@@ -210,10 +213,3 @@ async def open_storage(
             await store.close()
     finally:
         await engine.dispose()
-
-
-def dev_emulator() -> Emulator:
-    """The emulator dev mode serves: it knows the fixed dev app of every platform and
-    defaults logins to the mini program."""
-    platform_apps = {name: {appid: secret} for name, (appid, secret) in DEV_CREDENTIALS.items()}
-    return Emulator({DEV_APPID: DEV_SECRET}, default_appid=DEV_APPID, platform_apps=platform_apps)

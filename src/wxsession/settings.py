@@ -26,11 +26,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from wxsession.core.errors import ConfigurationError
 from wxsession.data_keys import DataKeys
 from wxsession.origins import OriginList
+from wxsession.platforms import OTHERS, OWN, PLATFORMS
+from wxsession.platforms.spec import PlatformApp, PlatformSpec, settings_fields
 from wxsession.redis_topology import parse_redis_url
 
-WECHAT_API_BASE = "https://api.weixin.qq.com"
-QQ_API_BASE = "https://api.q.qq.com"
-DOUYIN_API_BASE = "https://developer.toutiao.com"
 DEV_APPID = "wxdev0000000000000"
 DEV_SECRET = "dev-secret-not-for-production"  # noqa: S105 - the local emulator's fixed dev pair
 MIN_METRICS_TOKEN = 16
@@ -44,6 +43,11 @@ def _default_carriers() -> list[CarrierName]:
     return ["header"]
 
 
+_PLATFORM_ANNOTATIONS, _PLATFORM_DEFAULTS = settings_fields(OTHERS)
+_APPIDS = tuple(spec.settings.appid for spec in PLATFORMS)
+_API_BASES = tuple(spec.settings.api_base for spec in PLATFORMS)
+
+
 class Settings(BaseSettings):
     """Everything wxsession reads from the environment. See docs/configuration.md."""
 
@@ -52,7 +56,7 @@ class Settings(BaseSettings):
     # WeChat mini program credentials. Both unset: dev mode, when allowed (dev_mode below).
     appid: str | None = None
     secret: SecretStr | None = None
-    wechat_api_base: str = WECHAT_API_BASE
+    wechat_api_base: str = OWN.settings.default_api_base
     wechat_timeout: float = Field(default=5.0, gt=0, le=60)
     # Where the access token comes from: stable_token (shared-safe) or the older cgi-bin/token.
     wechat_token_endpoint: Literal["stable_token", "token"] = "stable_token"  # noqa: S105
@@ -64,20 +68,12 @@ class Settings(BaseSettings):
     wechat_data_failures: int = Field(default=20, ge=1, le=100_000)
     wechat_data_failure_window: int = Field(default=600, ge=1, le=86_400)
 
-    # Other login platforms (providers wechat_app, qq, douyin; docs/login-methods.md). Each is
-    # on when its appid and secret are both set. The API bases default to the real hosts.
-    # wechat_timeout bounds their calls too. In dev mode all run against the emulator.
-    wechat_app_appid: str | None = None
-    wechat_app_secret: SecretStr | None = None
-    wechat_app_api_base: str = WECHAT_API_BASE
-    # Fetch sns/userinfo at an App login, to fill a new user's nickname and avatar.
-    wechat_app_userinfo: bool = True
-    qq_appid: str | None = None
-    qq_secret: SecretStr | None = None
-    qq_api_base: str = QQ_API_BASE
-    douyin_appid: str | None = None
-    douyin_secret: SecretStr | None = None
-    douyin_api_base: str = DOUYIN_API_BASE
+    # Other login platforms (wxsession.platforms.OTHERS; docs/login-methods.md), from their
+    # specs: <name>_appid and <name>_secret (on when both are set), <name>_api_base (default:
+    # the real host), then the platform's options. wechat_timeout bounds their calls too. In
+    # dev mode all run against the emulator. Declared here so `config check` lists them here.
+    __annotations__.update(_PLATFORM_ANNOTATIONS)
+    locals().update(_PLATFORM_DEFAULTS)
 
     # Storage.
     database_url: str = "sqlite+aiosqlite:///./wxsession.db"
@@ -185,14 +181,14 @@ class Settings(BaseSettings):
     # settings it looks at, so its default can read them.
     dev_mode: bool = Field(default_factory=lambda values: not production_signs(values))
 
-    @field_validator("appid", "wechat_app_appid", "qq_appid", "douyin_appid")
+    @field_validator(*_APPIDS)
     @classmethod
     def _appid_shape(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
             return None
         return value
 
-    @field_validator("wechat_api_base", "wechat_app_api_base", "qq_api_base", "douyin_api_base")
+    @field_validator(*_API_BASES)
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
@@ -264,21 +260,21 @@ class Settings(BaseSettings):
     def _consistent(self) -> Settings:
         if (self.appid is None) != (self.secret is None):
             raise ValueError("set both WXSESSION_APPID and WXSESSION_SECRET, or neither (dev mode)")
-        for platform in ("wechat_app", "qq", "douyin"):
-            appid, secret = getattr(self, f"{platform}_appid"), getattr(self, f"{platform}_secret")
-            if (appid is None) != (secret is None):
-                name = f"WXSESSION_{platform.upper()}"
-                raise ValueError(f"set both {name}_APPID and {name}_SECRET, or neither")
+        for spec in OTHERS:
+            fields = spec.settings
+            if (getattr(self, fields.appid) is None) != (getattr(self, fields.secret) is None):
+                appid, secret = fields.env(fields.appid), fields.env(fields.secret)
+                raise ValueError(f"set both {appid} and {secret}, or neither")
         if self.cookie_samesite == "none" and not self.cookie_secure:
             raise ValueError("WXSESSION_COOKIE_SAMESITE=none needs WXSESSION_COOKIE_SECURE=true")
         if self.session_max_age < self.session_ttl:
             raise ValueError("WXSESSION_SESSION_MAX_AGE must be at least WXSESSION_SESSION_TTL")
         if self.dev_mode and self.appid is not None:
             raise ValueError("WXSESSION_DEV_MODE=true and WXSESSION_APPID are both set: unset one")
-        for platform, base in self._credentialed_api_bases():
+        for variable, base in self._credentialed_api_bases():
             if not _secure_api_base(base):
                 raise ValueError(
-                    f"WXSESSION_{platform}_API_BASE is plain http:// to another host, and the"
+                    f"{variable} is plain http:// to another host, and the"
                     " secret travels in its query string: use https:// (or a loopback emulator)"
                 )
         if self.data_keys is None and self.appid is not None:
@@ -289,17 +285,24 @@ class Settings(BaseSettings):
         return self
 
     def _credentialed_api_bases(self) -> list[tuple[str, str]]:
-        """(platform, API base) of every platform whose real credentials are set."""
+        """(API base variable, its value) of every platform whose real credentials are set."""
         return [
-            (platform, base)
-            for platform, appid, base in (
-                ("WECHAT", self.appid, self.wechat_api_base),
-                ("WECHAT_APP", self.wechat_app_appid, self.wechat_app_api_base),
-                ("QQ", self.qq_appid, self.qq_api_base),
-                ("DOUYIN", self.douyin_appid, self.douyin_api_base),
-            )
-            if appid is not None
+            (spec.settings.env(spec.settings.api_base), getattr(self, spec.settings.api_base))
+            for spec in PLATFORMS
+            if getattr(self, spec.settings.appid) is not None
         ]
+
+    def platform_app(self, spec: PlatformSpec) -> PlatformApp | None:
+        """``spec``'s app as configured here; ``None`` unless its appid and secret are set."""
+        fields = spec.settings
+        appid, secret = getattr(self, fields.appid), getattr(self, fields.secret)
+        if appid is None or secret is None:
+            return None
+        return PlatformApp(appid, secret, getattr(self, fields.api_base), self.options(spec))
+
+    def options(self, spec: PlatformSpec) -> dict[str, object]:
+        """``spec``'s options as set here, by :attr:`~wxsession.platforms.spec.Option.name`."""
+        return {option.name: getattr(self, option.field) for option in spec.settings.options}
 
     def service_problem(self) -> str | None:
         """Why these settings cannot serve, in one line (None: they can). Without WeChat
@@ -352,11 +355,7 @@ def production_signs(values: Mapping[str, Any]) -> list[str]:
     """The settings in ``values`` (validated so far) that only a real deployment sets, by
     their variable names: any platform's credentials, a non-loopback host, PostgreSQL,
     Redis."""
-    signs = [
-        f"WXSESSION_{name.upper()}"
-        for name in ("appid", "wechat_app_appid", "qq_appid", "douyin_appid")
-        if values.get(name) is not None
-    ]
+    signs = [f"WXSESSION_{name.upper()}" for name in _APPIDS if values.get(name) is not None]
     host = values.get("host")
     if host is not None and not is_loopback(host):
         signs.append(f"WXSESSION_HOST={host}")

@@ -3,7 +3,8 @@ awaitable twins for async views running on another event loop (Django's ASGI han
 
 Why a facade and not a second, synchronous implementation: the session rules (token shape,
 expiry, renewal that cannot undo a logout, registration, disabled users) live in async code
-(``SessionManager``, ``guard``) and are proven against real stores. A sync copy would drift.
+(``SessionManager``, :mod:`wxsession.services.current_user`) and are proven against real
+stores. A sync copy would drift.
 So ``SyncRuntime`` owns one event loop on one background thread, opens the very same
 :class:`~wxsession.runtime.Runtime` there, and WSGI worker threads submit coroutines to it
 with :func:`asyncio.run_coroutine_threadsafe`. One loop also means one Redis pool and one
@@ -29,12 +30,12 @@ from typing import Any, NamedTuple, TypeVar
 
 import orjson
 
-from wxsession import guard
 from wxsession.carriers import CarrierChain
 from wxsession.core.errors import SessionStoreUnavailable
 from wxsession.core.session import ActiveSession
 from wxsession.core.user import UserView
 from wxsession.runtime import Runtime
+from wxsession.services import current_user
 from wxsession.settings import Settings
 
 T = TypeVar("T")
@@ -250,26 +251,30 @@ class SyncRuntime:
     def authenticate(
         self, request: RequestSnapshot, *, optional: bool = False, registered: bool = True
     ) -> ActiveSession | None:
-        """:func:`wxsession.guard.authenticate`, blocking."""
+        """:func:`wxsession.services.current_user.authenticate`, blocking."""
         return self.call(
-            lambda rt: guard.authenticate(rt, request, optional=optional, registered=registered)
+            lambda rt: current_user.authenticate(
+                rt, request, optional=optional, registered=registered
+            )
         )
 
     def load_user(self, active: ActiveSession) -> UserView:
-        """:func:`wxsession.guard.load_user`, blocking."""
-        return self.call(lambda rt: guard.load_user(rt, active))
+        """:func:`wxsession.services.current_user.load_user`, blocking."""
+        return self.call(lambda rt: current_user.load_user(rt, active))
 
     async def aauthenticate(
         self, request: RequestSnapshot, *, optional: bool = False, registered: bool = True
     ) -> ActiveSession | None:
         """:meth:`authenticate` for async views."""
         return await self.acall(
-            lambda rt: guard.authenticate(rt, request, optional=optional, registered=registered)
+            lambda rt: current_user.authenticate(
+                rt, request, optional=optional, registered=registered
+            )
         )
 
     async def aload_user(self, active: ActiveSession) -> UserView:
         """:meth:`load_user` for async views."""
-        return await self.acall(lambda rt: guard.load_user(rt, active))
+        return await self.acall(lambda rt: current_user.load_user(rt, active))
 
     def _serve(self, opened: concurrent.futures.Future[_Opened]) -> None:
         asyncio.run(self._main(opened))

@@ -1,9 +1,15 @@
-"""The WeChat emulator on a real loopback port, for tests that talk HTTP to it."""
+"""Plugin (tests/conftest.py): the emulator on a real loopback port, for tests that talk HTTP
+to it. ``running_emulator`` serves one for a block; the fixtures drive the module's ``served``
+emulator (a module defines its own ``served`` with the apps it needs; the default, in
+tests/support/platforms.py, knows an app of every platform)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+
+import httpx
+import pytest
 
 from wxsession.emulator import Emulator, create_emulator_app
 from wxsession.server.background import serve_in_thread
@@ -30,3 +36,23 @@ def running_emulator(
     )
     with serve_in_thread(create_emulator_app(emulator)) as base_url:
         yield base_url, emulator
+
+
+@pytest.fixture
+def url(served: tuple[str, Emulator]) -> Iterator[str]:
+    """The emulator's URL; the faults a test injected are reset after it."""
+    yield served[0]
+    served[1].reset_faults()
+
+
+@pytest.fixture
+def emulator(served: tuple[str, Emulator], url: str) -> Emulator:
+    """The emulator itself (to issue codes, inject faults); its faults are reset after the test."""
+    return served[1]
+
+
+@pytest.fixture(scope="module")
+def http() -> Iterator[httpx.Client]:
+    """One pooled client for the module: building a client per call costs ~20 ms."""
+    with httpx.Client(timeout=5) as client:
+        yield client

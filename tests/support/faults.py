@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from tests.support.servers import PostgresProcess
+from devtools.servers import PostgresProcess
 
 
 @dataclass(frozen=True)

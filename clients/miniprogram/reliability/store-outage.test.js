@@ -1,7 +1,7 @@
 'use strict';
 // The SDK against a real wxsession server whose Redis dies and comes back: a 503 keeps the
 // stored session (no login stampede while the store is down), only a 401 drops it.
-// tests/reliability/test_sdk_store_outage.py starts the servers and sets the variables.
+// tests/system/reliability/test_sdk_store_outage.py starts the servers and sets the variables.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 

@@ -1,6 +1,6 @@
 'use strict';
 // End-to-end: the SDK against the real wxsession server and WeChat emulator, over real HTTP.
-// tests/clients/test_miniprogram_sdk.py starts them and sets the variables below; run alone
+// tests/system/test_miniprogram_sdk.py starts them and sets the variables below; run alone
 // (plain `node --test`), this file skips itself.
 const test = require('node:test');
 const assert = require('node:assert/strict');

@@ -31,7 +31,7 @@ TAKEN_BY_ANOTHER = "This identity is already bound to another user. Nothing was 
 
 def union_scope(provider: str) -> str:
     """The platform whose unionids ``provider`` reports: its name up to the first ``_``
-    (``wechat`` and ``wechat_app`` share WeChat Open Platform's unionids, ``qq`` has its own)."""
+    (WeChat's mini program and App share WeChat Open Platform's unionids; others have their own)."""
     return provider.split("_", 1)[0]
 
 

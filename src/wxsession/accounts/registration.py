@@ -155,7 +155,7 @@ class Registration(AccountStore):
 
 def new_user_row(profile: Profile) -> dict[str, Any]:
     """Every column of a new user, as the model's defaults would fill them at a flush
-    (`tests/server/test_registration.py` checks none is missing)."""
+    (`tests/api/test_registration.py` checks none is missing)."""
     return {
         "id": new_user_id(),
         "nickname": profile.nickname,

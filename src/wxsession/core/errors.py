@@ -4,7 +4,8 @@ The codes are part of the public contract: the JavaScript SDK and client apps br
 so a code never changes meaning once released. Foreign exceptions (httpx, redis, SQLAlchemy)
 are translated at the boundary where they occur (``raise SessionStoreUnavailable() from exc``).
 
-The tree::
+The ``Provider*`` and ``WeChat*`` classes live in :mod:`wxsession.core.platform_errors`; the
+rest here. The tree, with each status and code (a test holds it equal to the classes)::
 
     WxSessionError
     ├── ClientError                         4xx: the request can be fixed by the client
@@ -28,14 +29,16 @@ The tree::
     │   │   ├── SessionMissing              401 SESSION_MISSING
     │   │   ├── SessionInvalid              401 SESSION_INVALID
     │   │   ├── SessionExpired              401 SESSION_EXPIRED
+    │   │   ├── MetricsUnauthorized         401 METRICS_UNAUTHORIZED (/metrics without its token)
     │   │   ├── InvalidCredentials          401 INVALID_CREDENTIALS (unknown user or wrong password)
-    │   │   ├── ProviderCodeInvalid         401 PROVIDER_CODE_INVALID (QQ, Douyin: bad or used code)
+    │   │   ├── ProviderCodeInvalid         401 PROVIDER_CODE_INVALID (others: bad or used code)
     │   │   │   └── WeChatCodeInvalid       401 WECHAT_CODE_INVALID
     │   │   ├── WeChatCodeUsed              401 WECHAT_CODE_USED
     │   │   └── ReauthenticationRequired    401 REAUTHENTICATION_REQUIRED (no proof sent)
     │   │       └── ReauthenticationFailed  401 REAUTHENTICATION_FAILED (proof refused)
     │   ├── PermissionDenied                403
     │   │   ├── RegistrationRequired        403 REGISTRATION_REQUIRED
+    │   │   ├── CrossSiteRequest            403 CROSS_SITE_REQUEST (cookie session, other site)
     │   │   ├── AccountDisabled             403 ACCOUNT_DISABLED
     │   │   └── WeChatUserBlocked           403 WECHAT_USER_BLOCKED
     │   ├── NotFound                        404 NOT_FOUND
@@ -46,13 +49,13 @@ The tree::
     │   └── RateLimited                     429 RATE_LIMITED
     └── ServerError                         5xx: nothing the client can fix by changing the request
         ├── InternalError                   500 INTERNAL_ERROR
-        ├── ProviderMisconfigured           502 PROVIDER_MISCONFIGURED (QQ, Douyin credentials)
+        ├── ProviderMisconfigured           502 PROVIDER_MISCONFIGURED (others' credentials)
         │   └── WeChatMisconfigured         502 WECHAT_MISCONFIGURED (appid/secret refused)
-        ├── ProviderError                   502 PROVIDER_ERROR (QQ, Douyin: unknown error, garbage)
+        ├── ProviderError                   502 PROVIDER_ERROR (others: unknown error, garbage)
         │   └── WeChatError                 502 WECHAT_ERROR (an errcode we do not know)
         │       └── WeChatAccessTokenRejected  502 WECHAT_ERROR (40001/42001 after one refresh)
         └── ServiceUnavailable              503
-            ├── ProviderUnavailable         503 PROVIDER_UNAVAILABLE (QQ, Douyin down or busy)
+            ├── ProviderUnavailable         503 PROVIDER_UNAVAILABLE (others down or busy)
             │   └── WeChatUnavailable       503 WECHAT_UNAVAILABLE
             ├── SessionStoreUnavailable     503 SESSION_STORE_UNAVAILABLE
             └── DatabaseUnavailable         503 DATABASE_UNAVAILABLE
@@ -137,58 +140,6 @@ class SessionAmbiguous(InvalidRequest):
     )
     challenges = True
     bearer_error = "invalid_request"
-
-
-class WeChatReloginRequired(ClientError):
-    code = "WECHAT_RELOGIN_REQUIRED"
-    status = 400
-    default_message = (
-        "The server holds no usable session_key for this user. "
-        "Call wx.login(), log in again, then retry."
-    )
-
-
-class WeChatDataError(ClientError):
-    """Signed or encrypted data from the client that we refuse. Every way such data can be
-    wrong is one of these (400), never a 500: it is client input, however garbled."""
-
-    status = 400
-
-
-class WeChatSignatureInvalid(WeChatDataError):
-    code = "WECHAT_SIGNATURE_INVALID"
-    default_message = (
-        "signature does not match rawData and the session_key of your newest login. "
-        "If you called wx.login() since, log in again and retry."
-    )
-
-
-class WeChatDataMalformed(WeChatDataError):
-    code = "WECHAT_DATA_MALFORMED"
-    default_message = "encryptedData or iv is not valid base64 of the expected length."
-
-
-class WeChatDataInvalid(WeChatDataError):
-    """Whatever is wrong once encryptedData has the right shape: padding, UTF-8, JSON, the
-    watermark, the age, the user. One code and one message for all of them, so a client
-    cannot tell which check failed: telling bad padding from bad content is the padding
-    oracle that lets a forger make the server decrypt data of their choosing."""
-
-    code = "WECHAT_DATA_INVALID"
-    default_message = (
-        "encryptedData is not data WeChat made recently for this user and mini program, "
-        "under the session_key of your newest login. If wx.login() ran since, log in again; "
-        "then get the data from WeChat again and retry."
-    )
-
-
-class WeChatPhoneCodeInvalid(ClientError):
-    code = "WECHAT_PHONE_CODE_INVALID"
-    status = 400
-    default_message = (
-        "The phone number code is invalid, expired or used. Ask the user to tap the "
-        "getPhoneNumber button again."
-    )
 
 
 class PasswordRejected(ClientError):
@@ -277,24 +228,6 @@ class MetricsUnauthorized(AuthenticationError):
     default_message = "Send the metrics token as Authorization: Bearer <token>."
 
 
-class ProviderCodeInvalid(AuthenticationError):
-    """A login platform refused the code (QQ, Douyin; WeChat has its own codes below). Those
-    platforms do not tell a used code from a wrong one, so one code covers both."""
-
-    code = "PROVIDER_CODE_INVALID"
-    default_message = "The login code is invalid, expired or used. Log in on the client again."
-
-
-class WeChatCodeInvalid(ProviderCodeInvalid):
-    code = "WECHAT_CODE_INVALID"
-    default_message = "The login code is invalid or expired. Call wx.login() again."
-
-
-class WeChatCodeUsed(AuthenticationError):
-    code = "WECHAT_CODE_USED"
-    default_message = "The login code was already used. Call wx.login() again."
-
-
 class ReauthenticationRequired(AuthenticationError):
     """A sensitive change (binding, unbinding, setting a password) sent without proof of
     the account in the body: the session alone is not enough (ASVS 4.0.3 3.7.1). The session
@@ -340,11 +273,6 @@ class CrossSiteRequest(PermissionDenied):
     default_message = (
         "A request from another site cannot use the session cookie to change anything."
     )
-
-
-class WeChatUserBlocked(PermissionDenied):
-    code = "WECHAT_USER_BLOCKED"
-    default_message = "WeChat refused this login for the user's safety."
 
 
 class NotFound(ClientError):
@@ -400,53 +328,12 @@ class InternalError(ServerError):
     default_message = "Internal error."
 
 
-class ProviderMisconfigured(ServerError):
-    code = "PROVIDER_MISCONFIGURED"
-    status = 502
-    default_message = (
-        "The login platform refused the server's credentials. The operator must fix them."
-    )
-
-
-class WeChatMisconfigured(ProviderMisconfigured):
-    code = "WECHAT_MISCONFIGURED"
-    status = 502
-    default_message = "The server's WeChat credentials were refused. The operator must fix them."
-
-
-class ProviderError(ServerError):
-    code = "PROVIDER_ERROR"
-    status = 502
-    default_message = "The login platform answered with an unexpected error."
-
-
-class WeChatError(ProviderError):
-    code = "WECHAT_ERROR"
-    status = 502
-    default_message = "WeChat answered with an unexpected error."
-
-
-class WeChatAccessTokenRejected(WeChatError):
-    """WeChat refused our access token (40001, 42001). Internally the signal to refresh the
-    token once and retry; seen by a client only if the fresh token is refused too."""
-
-
 class ServiceUnavailable(ServerError):
     status = 503
     default_message = "A dependency is unavailable. Try again shortly."
 
     def __init__(self, message: str | None = None, *, retry_after: int = 1) -> None:
         super().__init__(message, headers={"Retry-After": str(retry_after)})
-
-
-class ProviderUnavailable(ServiceUnavailable):
-    code = "PROVIDER_UNAVAILABLE"
-    default_message = "The login platform is unavailable or busy. Try again shortly."
-
-
-class WeChatUnavailable(ProviderUnavailable):
-    code = "WECHAT_UNAVAILABLE"
-    default_message = "WeChat is unavailable or busy. Try again shortly."
 
 
 class SessionStoreUnavailable(ServiceUnavailable):

@@ -38,7 +38,7 @@ class Identity:
 
 
 class CodeLoginAnswer(Protocol):
-    """What a code exchange answers (WeChat's jscode2session, QQ's and Douyin's alike)."""
+    """What a code exchange answers (WeChat's jscode2session and the other mini programs' alike)."""
 
     @property
     def openid(self) -> str: ...

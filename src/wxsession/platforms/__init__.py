@@ -1,7 +1,27 @@
-"""Login platforms other than the WeChat mini program, on the wire: request building and
-response parsing, no I/O and no framework (the async shells live in :mod:`wxsession.providers`).
+"""The login platforms: one home per platform (``wechat/``, ``wechat_app/``, ``qq/``,
+``douyin/``: its spec in ``__init__.py``, its wire code, its provider), the shared shell
+beside them (:mod:`.wire`, :mod:`.http`, :mod:`.backoff`, :mod:`.registry`), and
+:data:`PLATFORMS`, the one list the rest of the service reads them from.
 
-One module per platform: :mod:`.wechat_app` (WeChat Open Platform mobile App),
-:mod:`.qq` (QQ mini program), :mod:`.douyin` (Douyin mini program); :mod:`.wire` holds what
-they share.
+A new platform is a new home and one line in :data:`PLATFORMS` (docs/login-methods.md).
 """
+
+from __future__ import annotations
+
+from wxsession.platforms import douyin, qq, wechat, wechat_app
+from wxsession.platforms.spec import PlatformSpec
+
+PLATFORMS: tuple[PlatformSpec, ...] = (
+    wechat.SPEC,
+    wechat_app.SPEC,
+    qq.SPEC,
+    douyin.SPEC,
+)
+"""Every login platform, in the order the documentation and settings list them. Names
+are part of the API and of stored identities: never rename one."""
+
+OWN: PlatformSpec = next(spec for spec in PLATFORMS if spec.settings.declared)
+"""The service's own mini program: always on, its settings declared by hand."""
+
+OTHERS: tuple[PlatformSpec, ...] = tuple(spec for spec in PLATFORMS if spec is not OWN)
+"""The platforms a deployment may add beside it (each on when its appid and secret are set)."""

@@ -1,6 +1,6 @@
 """Backing off a login platform that said it is overloaded (issue 19).
 
-When a platform answers a code exchange with its rate limit (WeChat's and QQ's 45011) or
+When a platform answers a code exchange with its rate limit (WeChat's 45011) or
 "system busy" (-1), sending it every following login only spends more of the quota and
 keeps it saturated. So for a short while (``WXSESSION_PLATFORM_BACKOFF_SECONDS``, doubling
 while the platform keeps answering so, up to ``WXSESSION_PLATFORM_BACKOFF_MAX_SECONDS``)

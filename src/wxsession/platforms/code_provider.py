@@ -1,17 +1,20 @@
-"""The provider for mini-program platforms whose login is one code exchange (QQ, Douyin):
-the platform's wire code (:class:`~wxsession.platforms.wire.CodePlatform`) plus the shared
-HTTP shell. A new platform of that kind is one module in :mod:`wxsession.platforms`."""
+"""The provider for mini-program platforms whose login is one code exchange: the
+platform's wire code (:class:`~wxsession.platforms.wire.CodePlatform`) plus the shared HTTP
+shell. A new platform of that kind is its home's wire module and spec, whose factory calls
+:func:`build_code_provider`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+import httpx
 from pydantic import SecretStr
 
 from wxsession.core.identity import Identity
 from wxsession.platforms.http import PlatformHttp
 from wxsession.platforms.provider import code_from
+from wxsession.platforms.spec import Built, PlatformApp
 from wxsession.platforms.wire import CodePlatform
 
 
@@ -33,3 +36,19 @@ class CodeProvider:
         request = platform.request(self.app_id, self._secret.get_secret_value(), code)
         session = platform.parse(*await self.http.send(request))
         return Identity.from_code_login(self.name, self.app_id, session)
+
+
+def build_code_provider(
+    platform: CodePlatform, app: PlatformApp, http: httpx.AsyncClient, timeout: float
+) -> Built:
+    """``platform``'s provider for ``app`` on the shared HTTP client (a spec's factory)."""
+    shell = PlatformHttp(
+        http,
+        app.base_url,
+        timeout=timeout,
+        platform=platform.name,
+        unavailable=platform.errors.unavailable,
+        malformed=platform.errors.malformed,
+    )
+    provider = CodeProvider(platform, shell, app.appid, app.secret)
+    return Built(provider, platform.errors.unavailable)

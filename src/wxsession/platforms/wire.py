@@ -7,15 +7,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeGuard
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeGuard
 
-from wxsession.core.errors import (
+from wxsession.core.errors import WxSessionError
+from wxsession.core.platform_errors import (
     ProviderCodeInvalid,
     ProviderError,
     ProviderMisconfigured,
     ProviderUnavailable,
-    WxSessionError,
 )
 
 log = logging.getLogger("wxsession.providers")
@@ -51,9 +51,9 @@ class PlatformErrors:
     :data:`MakeError` s its error table, parser and HTTP shell raise."""
 
     platform: str
-    """As users know it, for messages: ``QQ``."""
+    """As users know it, for messages."""
     login_call: str
-    """The client call that yields a code: ``qq.login()``."""
+    """The client call that yields a code, for messages: ``tt.login()``."""
 
     def code_invalid(self) -> ProviderCodeInvalid:
         return ProviderCodeInvalid(
@@ -73,9 +73,15 @@ class PlatformErrors:
         )
 
 
+Mapped = tuple[MakeError, int | None]
+"""An error code's error, and the level it is logged at (``None``: not logged, the caller
+handles it, e.g. a stale access token it refreshes)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ErrorTable:
-    """One platform's error codes and the wxsession error each becomes.
+    """One platform's error codes and the wxsession error each becomes: the one place any
+    platform's error code is mapped.
 
     The platform's message text is for operators: it is logged (shortened, repr-quoted),
     never put in the error a client sees. Codes only the operator can fix log at ERROR with a
@@ -84,12 +90,19 @@ class ErrorTable:
 
     platform: str
     settings_hint: str
-    codes: Mapping[int, tuple[MakeError, int]]
+    codes: Mapping[int, Mapped]
     unknown: MakeError
     wechat: bool = False
     """Whether these are WeChat errcodes (then recorded on the error for metrics)."""
     busy: frozenset[int] = frozenset()
     """The codes that say the platform is overloaded (its errors get ``platform_busy``)."""
+    logger: str = log.name
+    log_line: str = "%s error code %d message %s -> %s%s"
+    """Its arguments: platform, code, quoted message, our error code, settings hint."""
+
+    def with_codes(self, codes: Mapping[int, Mapped]) -> ErrorTable:
+        """This table with ``codes`` added or replaced (one call's own meanings)."""
+        return replace(self, codes={**self.codes, **codes})
 
     def error_for(self, errcode: int, errmsg: str) -> WxSessionError:
         make_error, level = self.codes.get(errcode, (self.unknown, logging.WARNING))
@@ -97,16 +110,17 @@ class ErrorTable:
         if self.wechat:
             error.wechat_errcode = errcode
         error.platform_busy = errcode in self.busy
-        hint = f"; check {self.settings_hint}" if level >= logging.ERROR else ""
-        log.log(
-            level,
-            "%s error code %d message %s -> %s%s",
-            self.platform,
-            errcode,
-            repr(errmsg[:_ERRMSG_LOG_LIMIT]),
-            error.code,
-            hint,
-        )
+        if level is not None:
+            hint = f"; check {self.settings_hint}" if level >= logging.ERROR else ""
+            logging.getLogger(self.logger).log(
+                level,
+                self.log_line,
+                self.platform,
+                errcode,
+                repr(errmsg[:_ERRMSG_LOG_LIMIT]),
+                error.code,
+                hint,
+            )
         return error
 
 
@@ -121,16 +135,8 @@ def json_object(body: bytes, malformed: MakeError) -> dict[str, Any]:
     return data
 
 
-class ErrorMapping(Protocol):
-    """Anything that turns a platform's error code and message into our error: an
-    :class:`ErrorTable`, or the module :mod:`wxsession.platforms.wechat.errcodes` (WeChat's
-    own mapping)."""
-
-    def error_for(self, errcode: int, errmsg: str) -> WxSessionError: ...
-
-
 def errcode_answer(
-    status: int, body: bytes, errors: ErrorMapping, unavailable: MakeError, malformed: MakeError
+    status: int, body: bytes, errors: ErrorTable, unavailable: MakeError, malformed: MakeError
 ) -> dict[str, Any]:
     """The JSON object of an answer in WeChat's style (``errcode`` 0 or absent on success,
     else ``errmsg`` says why), or the error: ``unavailable()`` for a non-2xx status (an
@@ -188,7 +194,7 @@ class CodePlatform:
     know."""
 
     name: str
-    """The provider name, in URLs and on identities: ``qq``, ``douyin``."""
+    """The provider name, in URLs and on identities (its spec's)."""
     errors: PlatformErrors
     """Its errors, the shell's among them (``unavailable``: cannot be reached or answers too
     slowly; ``malformed``: an answer not in its format), and its login call."""

@@ -1,1 +1,1 @@
-"""The HTTP service: FastAPI routes and glue around :mod:`wxsession.auth`."""
+"""The HTTP service: FastAPI routes and glue around :mod:`wxsession.services`."""

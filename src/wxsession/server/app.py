@@ -6,13 +6,13 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.core.clock import Clock, system_clock
-from wxsession.emulator import Emulator, emulator_routes
-from wxsession.runtime import Runtime, dev_emulator
+from wxsession.runtime import Runtime
 from wxsession.server.docs_routes import docs_router
 from wxsession.server.errors import install_error_handlers
 from wxsession.server.fast_routes import ServiceApp
@@ -28,6 +28,9 @@ from wxsession.server.routes import router
 from wxsession.server.session_routes import router as session_router
 from wxsession.server.wechat_routes import router as wechat_router
 from wxsession.settings import Settings, is_loopback, load_settings
+
+if TYPE_CHECKING:
+    from wxsession.emulator import Emulator
 
 log = logging.getLogger("wxsession")
 
@@ -54,7 +57,9 @@ def create_app(
     settings = settings or load_settings()
     settings.ensure_servable()
     if settings.dev_mode:
-        emulator = emulator or dev_emulator()
+        from wxsession import dev_mode  # only here: production never loads the emulator
+
+        emulator = emulator or dev_mode.dev_emulator()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -101,6 +106,8 @@ def create_app(
     document_api(app)
 
     if settings.dev_mode and emulator is not None:
+        from wxsession.emulator import emulator_routes
+
         app.router.routes.extend(emulator_routes(emulator))
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLog)

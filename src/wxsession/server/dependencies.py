@@ -17,12 +17,12 @@ from fastapi import Depends, Request, Response
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.security.base import SecurityBase
 
-from wxsession import guard
 from wxsession.client_ip import client_ip
 from wxsession.core.device import Device
 from wxsession.core.session import ActiveSession, RegisteredSession
 from wxsession.core.user import UserView
 from wxsession.runtime import Runtime
+from wxsession.services import current_user as guard
 
 log = logging.getLogger("wxsession")
 

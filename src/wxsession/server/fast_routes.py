@@ -3,7 +3,7 @@ with a valid JSON body, answered before FastAPI's middleware stack, routing and 
 solving, which cost several times the session check itself (issue 8, docs/performance.md).
 
 Nothing about the rules differs: the token is found by the same carriers, checked by the same
-:mod:`wxsession.guard` functions, the body is built by the route functions themselves, and a
+checks (``services/current_user.py``), the body is built by the route functions themselves, and a
 failure is rendered by the app's own exception handlers. What the skipped middleware does for
 every other route is done here with the same helpers: the request id (``X-Request-Id``) and
 the access line (:mod:`wxsession.server.middleware`). A login body this path does not take
@@ -26,13 +26,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from wxsession import guard
 from wxsession.core.user import UserView
 from wxsession.runtime import Runtime
 from wxsession.server import introspection_routes, routes
 from wxsession.server.dependencies import NO_STORE
 from wxsession.server.middleware import log_access, stamped, start_request
 from wxsession.server.schemas import WeChatLoginIn
+from wxsession.services import current_user as guard
 
 Answer = tuple[bytes, list[tuple[bytes, bytes]]]
 """A 200 answer: the JSON body and the headers besides content type and length."""

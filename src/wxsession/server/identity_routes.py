@@ -1,12 +1,13 @@
 """A user's ways to sign in: list them, bind one more, set a password, unbind one.
 
-Every change carries ``reauth``, fresh proof of the account (:mod:`wxsession.reauth`): a
+Every change carries ``reauth``, fresh proof of the account (:mod:`wxsession.services.reauth`): a
 session alone, stolen or not, cannot change how the account signs in.
 
 Binding and setting a password authenticate through the new identity, so each answers with a
 fresh session and ends the one presented; unbinding ends every session of the user and answers
-with a fresh one (see :meth:`wxsession.auth.AuthService.unbind`). The list never shows an
-openid, unionid or session_key: a WeChat identity is named by its provider and appid only.
+with a fresh one (see :meth:`wxsession.services.identities.IdentityService.unbind`). The list
+never shows an openid, unionid or session_key: a WeChat identity is named by its provider and
+appid only.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def _out(row: IdentityRow) -> IdentityOut:
     responses=error_responses(401, 403, 503),
 )
 async def list_identities(runtime: RuntimeDep, active: SessionDep) -> IdentityListOut:
-    rows = await runtime.accounts.identities(active.user_id)
+    rows = await runtime.services.identities.list(active)
     return IdentityListOut(identities=[_out(row) for row in rows])
 
 
@@ -91,7 +92,7 @@ async def add_password(
     runtime: RuntimeDep,
     active: SessionDep,
 ) -> LoginOut:
-    result = await runtime.auth.add_password(
+    result = await runtime.services.passwords.add(
         active, body.name, body.password, device_of(request), reauth=body.reauth_proof()
     )
     return login_out(result, response, runtime.sessions, runtime.carriers)
@@ -119,7 +120,7 @@ async def bind_identity(
     runtime: RuntimeDep,
     active: SessionDep,
 ) -> LoginOut:
-    result, added = await runtime.auth.bind(
+    result, added = await runtime.services.identities.bind(
         active, provider, {"code": body.code}, device_of(request), reauth=body.reauth_proof()
     )
     if not added:
@@ -155,7 +156,7 @@ async def unbind_identity(
         UnbindIn | None, Body(description='`{"reauth": …}`: fresh proof of the account.')
     ] = None,
 ) -> LoginOut:
-    result = await runtime.auth.unbind(
+    result = await runtime.services.identities.unbind(
         active,
         provider,
         app_id,

@@ -74,7 +74,7 @@ class PasswordChangeIn(Strict):
 async def password_register(
     body: PasswordAccountIn, request: Request, response: Response, runtime: RuntimeDep
 ) -> LoginOut:
-    result = await runtime.auth.register_password(body.name, body.password, device_of(request))
+    result = await runtime.services.passwords.register(body.name, body.password, device_of(request))
     return login_out(result, response, runtime.sessions, runtime.carriers)
 
 
@@ -96,7 +96,7 @@ async def password_login(
     runtime: RuntimeDep,
     presented: TokenDep,
 ) -> LoginOut:
-    result = await runtime.auth.password_login(
+    result = await runtime.services.passwords.login(
         body.name, body.password, device=device_of(request), presented_token=presented
     )
     return login_out(result, response, runtime.sessions, runtime.carriers)
@@ -120,7 +120,7 @@ async def change_password(
     runtime: RuntimeDep,
     active: SessionDep,
 ) -> LoginOut:
-    result = await runtime.auth.change_password(
+    result = await runtime.services.passwords.change(
         active, body.current_password, body.new_password, device_of(request)
     )
     return login_out(result, response, runtime.sessions, runtime.carriers)

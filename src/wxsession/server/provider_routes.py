@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import Field
 
+from wxsession.platforms import OTHERS, OWN, PLATFORMS
 from wxsession.server.dependencies import RuntimeDep, TokenDep
 from wxsession.server.routes import login_through
 from wxsession.server.schemas import LoginOut, Strict, error_responses
@@ -18,9 +19,17 @@ from wxsession.server.schemas import LoginOut, Strict, error_responses
 router = APIRouter(prefix="/v1")
 
 PROVIDER_DESCRIPTION = (
-    "The login platform: `wechat_app` (WeChat mobile App), `qq` (QQ mini program), `douyin` "
-    "(Douyin mini program); `wechat` also works here. Only the platforms the server is "
+    "The login platform: "
+    + ", ".join(f"`{spec.name}` ({spec.title})" for spec in OTHERS)
+    + f"; `{OWN.name}` also works here. Only the platforms the server is "
     "configured for exist; any other name is 404 `NOT_FOUND`."
+)
+_SOURCES = [f"{spec.code_source} ({spec.name})" for spec in PLATFORMS]
+_LONGEST = max(spec.max_code_length for spec in PLATFORMS)
+_LIMITS = "; ".join(
+    f"{spec.short_title} {spec.max_code_length}"
+    for spec in PLATFORMS
+    if spec.max_code_length != OWN.max_code_length
 )
 
 
@@ -29,12 +38,12 @@ class LoginCodeIn(Strict):
 
     code: str = Field(
         min_length=1,
-        max_length=512,
+        max_length=_LONGEST,
         pattern=r"^[!-~]+$",
         description=(
-            "A fresh login code of the platform: from wx.login() (wechat), the WeChat SDK's "
-            "SendAuth (wechat_app), qq.login() (qq) or tt.login() (douyin). Each provider also "
-            "checks its own length limit (128 characters; Douyin 512)."
+            f"A fresh login code of the platform: from {', '.join(_SOURCES[:-1])} or "
+            f"{_SOURCES[-1]}. Each provider also checks its own length limit "
+            f"({OWN.max_code_length} characters; {_LIMITS})."
         ),
     )
 
@@ -43,7 +52,10 @@ class LoginCodeIn(Strict):
     "/auth/{provider}/login",
     response_model=LoginOut,
     tags=["auth"],
-    summary="Exchange a login code of another platform (App, QQ, Douyin) for a session",
+    summary=(
+        "Exchange a login code of another platform "
+        f"({', '.join(spec.short_title for spec in OTHERS)}) for a session"
+    ),
     responses=error_responses(400, 401, 403, 404, 422, 429, 502, 503),
 )
 async def provider_login(

@@ -1,13 +1,14 @@
 """The ``reauth`` field of sensitive request bodies (binding, unbinding, setting a password):
-fresh proof of the account, checked by :mod:`wxsession.reauth`. One shape for every such
+fresh proof of the account, checked by :mod:`wxsession.services.reauth`. One shape for every such
 route, so a later one (change of phone or e-mail, deleting the account) takes it as it is."""
 
 from __future__ import annotations
 
 from pydantic import Field
 
-from wxsession.reauth import CodeProof, PasswordProof, Proof
+from wxsession.platforms import PLATFORMS
 from wxsession.server.schemas import Strict, Text
+from wxsession.services.reauth import CodeProof, PasswordProof, Proof
 
 REAUTH_DESCRIPTION = (
     "Fresh proof of the account, needed by every change of how one signs in: the current "
@@ -42,7 +43,7 @@ class CodeProofIn(Strict):
         min_length=1,
         max_length=32,
         pattern=r"^[a-z0-9_]+$",
-        description="The platform of the code: wechat, wechat_app, qq, douyin.",
+        description=f"The platform of the code: {', '.join(s.name for s in PLATFORMS)}.",
         examples=["wechat"],
     )
     code: str = Field(

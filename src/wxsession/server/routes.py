@@ -7,9 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from wxsession.auth import LoginResult
 from wxsession.carriers import CarrierChain
-from wxsession.core.errors import SessionInvalid
 from wxsession.core.profile import Profile
 from wxsession.core.session import ActiveSession
 from wxsession.core.user import UserView
@@ -29,6 +27,7 @@ from wxsession.server.schemas import (
     WeChatLoginIn,
     error_responses,
 )
+from wxsession.services import LoginResult
 from wxsession.sessions.manager import SessionManager
 
 router = APIRouter(prefix="/v1")
@@ -68,7 +67,7 @@ async def login_through(
 ) -> LoginOut:
     """A login route's whole work: ``proof`` through ``provider``, then the session out (and
     the presented session, if any, ended)."""
-    result = await runtime.auth.login(
+    result = await runtime.services.login.login(
         provider, proof, device=device_of(request), presented_token=presented
     )
     return login_out(result, response, runtime.sessions, runtime.carriers)
@@ -107,7 +106,7 @@ async def register(
     active: Annotated[ActiveSession, Depends(any_session)],
 ) -> LoginOut:
     profile = Profile(nickname=body.nickname, avatar_url=body.avatar_url)
-    result = await runtime.auth.register(active, profile, device_of(request))
+    result = await runtime.services.login.register(active, profile, device_of(request))
     return login_out(result, response, runtime.sessions, runtime.carriers)
 
 
@@ -124,7 +123,7 @@ async def logout(
     runtime: RuntimeDep,
     active: Annotated[ActiveSession, Depends(any_session)],
 ) -> None:
-    await runtime.auth.logout(active, device_of(request))
+    await runtime.services.sessions.logout(active, device_of(request))
     if runtime.carriers.cookie is not None:
         cookie = runtime.carriers.cookie
         response.delete_cookie(cookie.cookie_name, **cookie.attributes())
@@ -152,8 +151,4 @@ async def put_profile(
     body: ProfileIn, runtime: RuntimeDep, user: Annotated[UserView, Depends(current_user)]
 ) -> UserOut:
     values = {name: getattr(body, name) for name in body.model_fields_set}
-    updated = await runtime.accounts.update_profile(user.id, values)
-    if updated is None:  # deleted between the session check and the update
-        raise SessionInvalid()
-    await runtime.sessions.user_changed(user.id)  # cached copies of the row are stale
-    return _user_out(updated)
+    return _user_out(await runtime.services.profile.update(user.id, values))

@@ -70,7 +70,7 @@ class ProfileFields(Strict):
     carry a ``javascript:`` or plain-http link, an IP address or markup."""
 
     # The patterns are the whole rule, so the OpenAPI document tells clients (and the
-    # schemathesis run in tests/reliability) exactly what is accepted.
+    # schemathesis run in tests/system/reliability) exactly what is accepted.
     nickname: Nickname | None = None
     avatar_url: AvatarUrl | None = None
 

@@ -12,8 +12,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 from pydantic import Field
 
-from wxsession.audit import event as audit_event
-from wxsession.core.errors import NotFound
 from wxsession.core.record import SessionRecord
 from wxsession.core.session import ActiveSession
 from wxsession.runtime import Runtime
@@ -71,8 +69,8 @@ def _out(record: SessionRecord, active: ActiveSession) -> SessionOut:
     responses=_ERRORS,
 )
 async def list_sessions(runtime: RuntimeDep, active: SessionDep) -> SessionListOut:
-    found = await runtime.sessions.list_active(active.user_id)
-    return SessionListOut(sessions=[_out(record, active) for _, record in found])
+    found = await runtime.services.sessions.list(active.user_id)
+    return SessionListOut(sessions=[_out(record, active) for record in found])
 
 
 @router.delete(
@@ -89,18 +87,7 @@ async def end_session(
     active: SessionDep,
     session_id: Annotated[str, Path(min_length=1, max_length=64)],
 ) -> None:
-    user_id = active.user_id
-    ended = await runtime.sessions.end_by_public_id(user_id, session_id)
-    if ended is None:
-        raise NotFound("No such session.")
-    audit_event(
-        "session_revoked",
-        user=user_id,
-        ip=device_of(request).ip,
-        session=active.fingerprint,
-        public_id=ended.public_id,
-    )
-    if ended.public_id == active.record.public_id:
+    if await runtime.services.sessions.end_own(active, session_id, device_of(request)):
         _clear_cookie(response, runtime)
 
 
@@ -112,15 +99,7 @@ async def end_session(
     responses=_ERRORS,
 )
 async def end_other_sessions(request: Request, runtime: RuntimeDep, active: SessionDep) -> EndedOut:
-    ended = await runtime.sessions.end_others(active)
-    audit_event(
-        "sessions_revoked",
-        user=active.user_id,
-        ip=device_of(request).ip,
-        session=active.fingerprint,
-        ended=len(ended),
-    )
-    return EndedOut(ended=len(ended))
+    return EndedOut(ended=await runtime.services.sessions.end_others(active, device_of(request)))
 
 
 @router.post(
@@ -140,7 +119,7 @@ async def logout_all(
     runtime: RuntimeDep,
     active: Annotated[ActiveSession, Depends(any_session)],
 ) -> None:
-    await runtime.auth.logout_everywhere(active, device_of(request))
+    await runtime.services.sessions.logout_everywhere(active, device_of(request))
     _clear_cookie(response, runtime)
 
 

@@ -21,8 +21,8 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import Field
 
-from wxsession.core.errors import SessionInvalid, WeChatReloginRequired
 from wxsession.core.identity import Identity
+from wxsession.core.platform_errors import WeChatReloginRequired
 from wxsession.core.session import RegisteredSession
 from wxsession.platforms.wechat import crypto
 from wxsession.platforms.wechat.access_token import AccessTokenManager
@@ -142,12 +142,7 @@ def _wechat(runtime: Runtime) -> tuple[WeChatClient, AccessTokenManager]:
 async def phone(body: PhoneIn, runtime: RuntimeDep, active: SessionDep) -> PhoneOut:
     client, tokens = _wechat(runtime)
     found = await tokens.call(lambda token: client.get_phone_number(token, body.code))
-    updated = await runtime.accounts.update_profile(
-        active.user_id, {"phone_number": found.phone_number}
-    )
-    if updated is None:
-        raise SessionInvalid()
-    await runtime.sessions.user_changed(updated.id)  # cached copies of the row are stale
+    await runtime.services.profile.update(active.user_id, {"phone_number": found.phone_number})
     return PhoneOut(
         phone_number=found.phone_number,
         pure_phone_number=found.pure_phone_number,

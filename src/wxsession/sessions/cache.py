@@ -25,7 +25,7 @@ answered without a store round trip or SQL. What keeps it safe:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
@@ -68,7 +68,7 @@ class SessionCache:
         self._users: dict[str, tuple[UserView, float]] = {}
         self._keys_of: dict[str, set[str]] = {}
         self.user_loads: SingleFlight[UserView | None] = SingleFlight()
-        """For callers that read a missing user (see ``guard.load_user``)."""
+        """Concurrent misses of one user share one read (see :meth:`read_user`)."""
 
     def get(self, digest: bytes) -> ActiveSession | None:
         entry = self._sessions.get(digest)
@@ -106,6 +106,20 @@ class SessionCache:
         if len(self._users) >= self.max_entries:
             self.clear()
         self._users[user.id] = (user, self._monotonic() + self.max_age)
+
+    async def read_user(
+        self, user_id: str, load: Callable[[], Awaitable[UserView | None]]
+    ) -> UserView | None:
+        """The user: the cached view, else ``load``'s (concurrent misses share one read),
+        kept unless the user is gone or disabled (a cached user is one that may sign in)."""
+        generation = self.generation
+        cached = self.user(user_id)
+        if cached is not None:
+            return cached
+        user = await self.user_loads.run((user_id, generation), load)
+        if user is not None and not user.disabled:
+            self.put_user(user, generation)
+        return user
 
     def invalidate(self, message: bytes) -> None:
         """Apply one announcement: ``s:<storage key>`` or ``u:<user id>``; anything else

@@ -23,7 +23,7 @@ hashtable that costs about twice the memory. This layout keeps a realistic sessi
 
 Sizes: 29 bytes for a new WeChat session with an IPv4 address and no label, 46 with
 ``iPhone WeChat 8.0``; at most 64 with an IPv6 address, an 18-byte label, epoch < 128 and
-default lifetimes (2 h idle, 30 days) at any age (``tests/sessions/test_packed.py`` checks
+default lifetimes (2 h idle, 30 days) at any age (``tests/unit/sessions/test_packed.py`` checks
 the budget). Longer lifetimes can take an IPv6 session a byte or two past it: that user's
 hash then becomes a hashtable, which costs memory, not correctness. Times are whole
 milliseconds, floored, so a decoded expiry is never later than the one written. Not stored:

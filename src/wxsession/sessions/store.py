@@ -1,6 +1,6 @@
 """The SessionStore seam: where session state lives (Redis in production, SQL embedded).
 
-Every implementation passes the shared contract suite in ``tests/sessions/``. Keys are always
+Every implementation passes the shared contract suite in ``tests/contract/``. Keys are always
 :func:`wxsession.core.tokens.storage_key` values, never tokens; a store may read the user out of a
 registered session's key (:func:`wxsession.core.tokens.split_key`), nothing else may. Expiry is
 decided by :class:`~wxsession.sessions.manager.SessionManager` from the record's own

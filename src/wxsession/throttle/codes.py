@@ -1,7 +1,7 @@
 """Failed code logins per client IP (issue 19; ASVS 4.0.3 2.2.1 and 11.1.4 anti-automation).
 
-Every code a client sends is exchanged at its platform (WeChat's jscode2session, QQ's,
-Douyin's, the WeChat App's OAuth), and every exchange spends the app's quota there, which all
+Every code a client sends is exchanged at its platform (WeChat's jscode2session, the other
+platforms' code exchanges), and every exchange spends the app's quota there, which all
 its users share. So codes the platform refused (invalid, expired, used) are counted per
 client network (an IPv6 address by its /64), in the same ``limits`` moving window and store
 as the password throttle; once a network has ``limit`` of them in ``window`` seconds, its
@@ -32,7 +32,7 @@ from limits import RateLimitItemPerSecond
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from wxsession.client_ip import counted_network
-from wxsession.core.errors import ProviderCodeInvalid, WeChatCodeUsed
+from wxsession.core.platform_errors import ProviderCodeInvalid, WeChatCodeUsed
 from wxsession.throttle.storage import WindowStorage, retry_after
 
 T = TypeVar("T")

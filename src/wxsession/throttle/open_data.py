@@ -24,7 +24,8 @@ from limits import RateLimitItemPerSecond
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from wxsession.audit import event as audit_event
-from wxsession.core.errors import RateLimited, WeChatDataError
+from wxsession.core.errors import RateLimited
+from wxsession.core.platform_errors import WeChatDataError
 from wxsession.throttle.storage import WindowStorage, retry_after
 
 NAMESPACE = "wechat-data"
@@ -48,8 +49,8 @@ class OpenDataThrottle:
         """Run one check of ``user_id``'s open data inside this block.
 
         Raises :class:`~wxsession.core.errors.RateLimited` before the block runs if the user's
-        window is full. A :class:`~wxsession.core.errors.WeChatDataError` leaving the block keeps
-        the slot (a failure); any other way out gives it back.
+        window is full. A :class:`~wxsession.core.platform_errors.WeChatDataError` leaving the
+        block keeps the slot (a failure); any other way out gives it back.
         """
         with self.storage.failing_closed():
             reserved = await self._limiter.hit(self._window, user_id)

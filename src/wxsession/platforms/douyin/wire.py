@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from wxsession.platforms.douyin import SPEC
 from wxsession.platforms.wire import (
     CodePlatform,
     ErrorTable,
@@ -24,9 +25,6 @@ from wxsession.platforms.wire import (
 )
 
 CODE2SESSION_PATH = "/api/apps/v2/jscode2session"
-MAX_CODE_LENGTH = 512
-"""Douyin's codes are longer than WeChat's (over 128 characters have been seen)."""
-
 WORDING = PlatformErrors("Douyin", "tt.login()")
 
 
@@ -70,9 +68,9 @@ def parse_code2session(status: int, body: bytes) -> PlatformSession:
 
 
 DOUYIN = CodePlatform(
-    name="douyin",
+    name=SPEC.name,
     errors=WORDING,
-    max_code_length=MAX_CODE_LENGTH,
+    max_code_length=SPEC.max_code_length,
     request=code2session_request,
     parse=parse_code2session,
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from wxsession.core.errors import RateLimited
+from wxsession.platforms.qq import SPEC
 from wxsession.platforms.wire import (
     CodePlatform,
     ErrorTable,
@@ -59,9 +60,9 @@ def parse_code2session(status: int, body: bytes) -> PlatformSession:
 
 
 QQ = CodePlatform(
-    name="qq",
+    name=SPEC.name,
     errors=WORDING,
-    max_code_length=128,
+    max_code_length=SPEC.max_code_length,
     request=code2session_request,
     parse=parse_code2session,
 )

@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wxsession.accounts.models import AccessTokenRow
 from wxsession.core.clock import Clock, system_clock
-from wxsession.core.errors import WeChatAccessTokenRejected, WeChatUnavailable
+from wxsession.core.platform_errors import WeChatAccessTokenRejected, WeChatUnavailable
 from wxsession.db import database_faults, sessionmaker
 from wxsession.platforms.wechat.api import AccessToken
 

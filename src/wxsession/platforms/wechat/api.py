@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from wxsession.core.errors import (
+from wxsession.core.errors import WxSessionError
+from wxsession.core.platform_errors import (
     WeChatAccessTokenRejected,
     WeChatError,
     WeChatMisconfigured,
     WeChatPhoneCodeInvalid,
     WeChatUnavailable,
-    WxSessionError,
 )
-from wxsession.platforms.wechat.errcodes import WeChatErrcode, error_for
-from wxsession.platforms.wire import PlatformRequest
+from wxsession.platforms.wechat.errcodes import ERRORS, WeChatErrcode
+from wxsession.platforms.wire import ErrorTable, PlatformRequest, errcode_answer
 
 STABLE_TOKEN_PATH = "/cgi-bin/stable_token"  # noqa: S105 (a path, not a secret)
 TOKEN_PATH = "/cgi-bin/token"  # noqa: S105
@@ -34,6 +32,19 @@ CHECK_SESSION_PATH = "/wxa/checksession"
 
 TOKEN_REJECTED = frozenset({WeChatErrcode.INVALID_CREDENTIAL, WeChatErrcode.ACCESS_TOKEN_EXPIRED})
 """Errcodes that mean "this access token is no good": refresh it once and retry."""
+
+API_ERRORS = ERRORS.with_codes(
+    {
+        **{errcode: (WeChatAccessTokenRejected, None) for errcode in TOKEN_REJECTED},
+        WeChatErrcode.INVALID_SIGNATURE: (WeChatError, None),  # checksession: a stale key
+    }
+)
+"""jscode2session's table plus the errcodes the caller handles (not logged)."""
+_TOKEN_ERRORS = API_ERRORS.with_codes(
+    {WeChatErrcode.INVALID_CREDENTIAL: (WeChatMisconfigured, None)}
+)
+"""40001 at the token call means the AppSecret is wrong (the operator's fault)."""
+_PHONE_ERRORS = API_ERRORS.with_codes({WeChatErrcode.INVALID_CODE: (WeChatPhoneCodeInvalid, None)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +85,7 @@ def token_request(appid: str, secret: str) -> PlatformRequest:
 def parse_access_token(status: int, body: bytes) -> AccessToken:
     """The token, or an error; 40001 here means the AppSecret is wrong (an operator's fault),
     not a stale token."""
-    data = _answer(status, body, {WeChatErrcode.INVALID_CREDENTIAL: WeChatMisconfigured})
+    data = _answer(status, body, _TOKEN_ERRORS)
     token, expires_in = data.get("access_token"), data.get("expires_in")
     if not isinstance(token, str) or not token or not _positive_int(expires_in):
         raise WeChatError()
@@ -88,7 +99,7 @@ def phone_number_request(access_token: str, code: str) -> PlatformRequest:
 
 def parse_phone_number(status: int, body: bytes, appid: str) -> PhoneNumber:
     """The phone number behind a getPhoneNumber ``code``; its watermark must name ``appid``."""
-    data = _answer(status, body, {WeChatErrcode.INVALID_CODE: WeChatPhoneCodeInvalid})
+    data = _answer(status, body, _PHONE_ERRORS)
     info = data.get("phone_info")
     if not isinstance(info, dict):
         raise WeChatError()
@@ -135,35 +146,8 @@ def parse_check_session(status: int, body: bytes) -> bool:
     return True
 
 
-_Override = Mapping[int, type[WxSessionError]]
-
-
-def _answer(status: int, body: bytes, overrides: _Override | None = None) -> dict[str, Any]:
-    if not 200 <= status < 300:
-        raise WeChatUnavailable()
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise WeChatError() from None
-    if not isinstance(data, dict):
-        raise WeChatError()
-    errcode = data.get("errcode", 0)
-    if not isinstance(errcode, int) or isinstance(errcode, bool):
-        raise WeChatError()
-    if errcode == 0:
-        return data
-    errmsg = data.get("errmsg")
-    error: WxSessionError
-    if overrides and errcode in overrides:
-        error = overrides[errcode]()
-    elif errcode in TOKEN_REJECTED:
-        error = WeChatAccessTokenRejected()
-    elif errcode == WeChatErrcode.INVALID_SIGNATURE:
-        error = WeChatError()
-    else:
-        error = error_for(errcode, errmsg if isinstance(errmsg, str) else "")
-    error.wechat_errcode = errcode
-    raise error
+def _answer(status: int, body: bytes, errors: ErrorTable = API_ERRORS) -> dict[str, Any]:
+    return errcode_answer(status, body, errors, WeChatUnavailable, WeChatError)
 
 
 def _positive_int(value: object) -> bool:

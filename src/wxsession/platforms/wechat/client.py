@@ -3,8 +3,8 @@
 The HTTP client is injected (one pooled ``httpx.AsyncClient`` owned by the caller), so tests
 and dev mode swap the transport, never the code. Calls go through the shell every platform
 shares (:class:`~wxsession.platforms.http.PlatformHttp`: the overall deadline, the body-size
-bound, transport failures → :class:`~wxsession.core.errors.WeChatUnavailable`, no query strings in
-logs); this module adds WeChat's endpoints and their metrics.
+bound, transport failures → :class:`~wxsession.core.platform_errors.WeChatUnavailable`, no
+query strings in logs); this module adds WeChat's endpoints and their metrics.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from urllib.request import getproxies
 import httpx
 from pydantic import SecretStr
 
-from wxsession.core.errors import WeChatError, WeChatUnavailable, WxSessionError
+from wxsession.core.errors import WxSessionError
+from wxsession.core.platform_errors import WeChatError, WeChatUnavailable
 from wxsession.metrics import Metrics
 from wxsession.platforms.http import AiohttpPool, PlatformClient, PlatformHttp
-from wxsession.platforms.wechat import api
+from wxsession.platforms.wechat import API_BASE, api
 from wxsession.platforms.wechat.wire import Code2Session, code2session_request, parse_code2session
 from wxsession.platforms.wire import PlatformRequest
-from wxsession.settings import WECHAT_API_BASE
 
 log = logging.getLogger("wxsession.platforms.wechat")
 
@@ -69,7 +69,7 @@ class WeChatClient:
         http: httpx.AsyncClient,
         appid: str,
         secret: SecretStr,
-        base_url: str = WECHAT_API_BASE,
+        base_url: str = API_BASE,
         *,
         timeout: float | None = None,
         metrics: Metrics | None = None,

@@ -2,12 +2,12 @@
 
 What the client sends here is attacker-controlled input encrypted or signed with the user's
 ``session_key`` (see docs/wechat-data.md). Input of the wrong shape (not base64, not whole
-AES blocks, too large) is :class:`~wxsession.core.errors.WeChatDataMalformed`; that depends on the
-input alone, never on the key. Everything after decryption is one error,
-:class:`~wxsession.core.errors.WeChatDataInvalid`, raised at the end after every check has run:
-bad padding, bad UTF-8, bad JSON and content that is not WeChat's for this user answer alike,
-so the route is no padding oracle. Unlike WeChat's sample code, the PKCS#7 padding is checked
-in full (by ``cryptography``, in constant time).
+AES blocks, too large) is :class:`~wxsession.core.platform_errors.WeChatDataMalformed`; that
+depends on the input alone, never on the key. Everything after decryption is one error,
+:class:`~wxsession.core.platform_errors.WeChatDataInvalid`, raised at the end after every check
+has run: bad padding, bad UTF-8, bad JSON and content that is not WeChat's for this user
+answer alike, so the route is no padding oracle. Unlike WeChat's sample code, the PKCS#7
+padding is checked in full (by ``cryptography``, in constant time).
 
 AES-CBC has no integrity: whoever holds a genuine ciphertext and picks the iv controls the
 first 16 plaintext bytes. So decrypted data must also look like what WeChat sends: one JSON
@@ -29,7 +29,7 @@ from typing import Any
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from wxsession.core.errors import (
+from wxsession.core.platform_errors import (
     WeChatDataInvalid,
     WeChatDataMalformed,
     WeChatReloginRequired,
@@ -115,7 +115,7 @@ def decrypt(
 
 def encrypt(payload: bytes, session_key: str, iv: bytes) -> str:
     """The inverse of :func:`decrypt`'s cipher step (base64 of AES-128-CBC, PKCS#7): what
-    WeChat does to open data. Used by the emulator so tests decrypt real ciphertext."""
+    WeChat does to open data, for tests that build ciphertext (the emulator has its own)."""
     padder = padding.PKCS7(BLOCK_BYTES * 8).padder()
     padded = padder.update(payload) + padder.finalize()
     encryptor = Cipher(algorithms.AES(session_key_bytes(session_key)), modes.CBC(iv)).encryptor()

@@ -1,33 +1,30 @@
-"""WeChat's errcodes, named, and the one place they become wxsession errors.
+"""WeChat's errcodes, named, and the :class:`~wxsession.platforms.wire.ErrorTable` that
+makes them wxsession errors (the table every platform's codes go through).
 
 WeChat answers most failures with HTTP 200 and ``{"errcode": N, "errmsg": "..."}``. The
-errmsg text is for operators (it carries a request id, ``rid``), so it is logged here and
-never copied into the error a client sees.
+errmsg text is for operators (it carries a request id, ``rid``), so the table logs it and
+never copies it into the error a client sees. The AppSecret is never passed to it, so it
+cannot be logged.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
 from enum import IntEnum
 
-from wxsession.core.errors import (
-    RateLimited,
+from wxsession.core.errors import RateLimited
+from wxsession.core.platform_errors import (
     WeChatCodeInvalid,
     WeChatCodeUsed,
     WeChatError,
     WeChatMisconfigured,
     WeChatUnavailable,
     WeChatUserBlocked,
-    WxSessionError,
 )
-
-log = logging.getLogger("wxsession.platforms.wechat")
+from wxsession.platforms.wire import ErrorTable, Mapped
 
 RATE_LIMIT_RETRY_AFTER = 60
 """WeChat's jscode2session quota is per minute, so a minute is the honest Retry-After."""
-
-_ERRMSG_LOG_LIMIT = 200
 
 
 class WeChatErrcode(IntEnum):
@@ -51,9 +48,7 @@ class WeChatErrcode(IntEnum):
     INVALID_SIGNATURE = 87009
 
 
-_Mapped = tuple[Callable[[], WxSessionError], int]
-
-_MAPPING: Mapping[int, _Mapped] = {
+_MAPPING: dict[int, Mapped] = {
     WeChatErrcode.INVALID_CODE: (WeChatCodeInvalid, logging.INFO),
     WeChatErrcode.CODE_MISSING: (WeChatCodeInvalid, logging.INFO),
     WeChatErrcode.CODE_USED: (WeChatCodeUsed, logging.INFO),
@@ -71,28 +66,18 @@ _MAPPING: Mapping[int, _Mapped] = {
     WeChatErrcode.IP_NOT_WHITELISTED: (WeChatMisconfigured, logging.ERROR),
     WeChatErrcode.DAILY_LIMIT: (WeChatUnavailable, logging.ERROR),
 }
-_UNKNOWN: _Mapped = (WeChatError, logging.WARNING)
 BUSY = frozenset({WeChatErrcode.RATE_LIMITED, WeChatErrcode.SYSTEM_BUSY})
 """The errcodes that say WeChat is overloaded: the caller backs off (issue 19)."""
 
-
-def error_for(errcode: int, errmsg: str) -> WxSessionError:
-    """Map a non-zero WeChat errcode to the wxsession error to raise, logging the details.
-
-    WeChat's errmsg is logged (shortened, repr-quoted against log injection), never put in
-    the returned error. The AppSecret is never passed here, so it cannot be logged.
-    """
-    make_error, level = _MAPPING.get(errcode, _UNKNOWN)
-    error = make_error()
-    error.wechat_errcode = errcode
-    error.platform_busy = errcode in BUSY
-    hint = "; check WXSESSION_APPID and WXSESSION_SECRET" if level >= logging.ERROR else ""
-    log.log(
-        level,
-        "WeChat errcode=%d errmsg=%s -> %s%s",
-        errcode,
-        repr(errmsg[:_ERRMSG_LOG_LIMIT]),
-        error.code,
-        hint,
-    )
-    return error
+ERRORS = ErrorTable(
+    platform="WeChat",
+    settings_hint="WXSESSION_APPID and WXSESSION_SECRET",
+    codes=_MAPPING,
+    unknown=WeChatError,
+    wechat=True,
+    busy=BUSY,
+    logger="wxsession.platforms.wechat",
+    log_line="%s errcode=%d errmsg=%s -> %s%s",
+)
+"""jscode2session's errcodes; the token-authenticated APIs add theirs
+(:data:`wxsession.platforms.wechat.api.API_ERRORS`)."""

@@ -7,16 +7,14 @@ from typing import Any
 
 from wxsession.core.identity import Identity
 from wxsession.platforms.provider import code_from
+from wxsession.platforms.wechat import SPEC
 from wxsession.platforms.wechat.client import WeChatClient
-
-MAX_CODE_LENGTH = 128
-"""WeChat's codes are 32 characters; the slack allows for a format change, nothing more."""
 
 
 class WeChatMiniProgramProvider:
     """The ``wechat`` provider: one mini program, its codes exchanged at jscode2session."""
 
-    name = "wechat"
+    name = SPEC.name
 
     def __init__(self, client: WeChatClient, app_id: str) -> None:
         self.client = client
@@ -24,6 +22,6 @@ class WeChatMiniProgramProvider:
 
     async def exchange(self, proof: Mapping[str, Any]) -> Identity:
         """Exchange ``proof["code"]`` (a malformed code never reaches WeChat)."""
-        code = code_from(proof, "wx.login()", MAX_CODE_LENGTH)
+        code = code_from(proof, SPEC.code_source, SPEC.max_code_length)
         session = await self.client.code2session(code)
         return Identity.from_code_login(self.name, self.app_id, session)

@@ -7,7 +7,7 @@ with plain bytes.
 
 from __future__ import annotations
 
-from wxsession.core.errors import WeChatError, WeChatUnavailable
+from wxsession.core.platform_errors import WeChatError, WeChatUnavailable
 from wxsession.platforms.wechat import errcodes
 from wxsession.platforms.wire import PlatformRequest, PlatformSession, errcode_answer, session_of
 
@@ -39,5 +39,5 @@ def parse_code2session(status: int, body: bytes) -> Code2Session:
     A non-2xx status means WeChat (or a gateway in front of it) is not answering normally,
     which is an outage, not a verdict on the code.
     """
-    data = errcode_answer(status, body, errcodes, WeChatUnavailable, WeChatError)
+    data = errcode_answer(status, body, errcodes.ERRORS, WeChatUnavailable, WeChatError)
     return session_of(data, WeChatError)

@@ -16,8 +16,8 @@ import logging
 from dataclasses import dataclass, field
 
 from wxsession.avatar_url import is_avatar_url
-from wxsession.core.errors import (
-    RateLimited,
+from wxsession.core.errors import RateLimited
+from wxsession.core.platform_errors import (
     WeChatAccessTokenRejected,
     WeChatCodeInvalid,
     WeChatCodeUsed,

@@ -1,0 +1,46 @@
+"""The platforms the emulator plays: every platform of the list (``wxsession.platforms``)
+with emulated answers, the first (the service's own mini program) the default one. Each
+answers from its own ``emulated.py``: its wire format and routes over
+:class:`~wxsession.emulator.core.EmulatorCore`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+
+from wxsession.emulator.core import EmulatorCore
+from wxsession.emulator.routing import EmulatedPlatform
+from wxsession.platforms import PLATFORMS as SPECS
+
+EMULATED: tuple[EmulatedPlatform, ...] = tuple(
+    spec.emulated() for spec in SPECS if spec.emulated is not None
+)
+PLATFORMS = tuple(platform.name for platform in EMULATED)
+
+
+class Emulator(EmulatorCore):
+    """Plays every platform of :data:`EMULATED`: ``issue_code`` is the client's login call,
+    the routes are their server APIs. ``apps`` are WeChat mini programs (the default
+    platform); ``platform_apps`` the apps of the others by name. A platform with no app
+    registered accepts any appid/secret pair."""
+
+    def __init__(
+        self,
+        apps: Mapping[str, str] | None = None,
+        *,
+        default_appid: str | None = None,
+        unionid: bool = False,
+        clock: Callable[[], float] = time.time,
+        seed: str = "wxsession-emulator",
+        platform_apps: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
+        super().__init__(
+            apps,
+            platforms=PLATFORMS,
+            default_appid=default_appid,
+            unionid=unionid,
+            clock=clock,
+            seed=seed,
+            platform_apps=platform_apps,
+        )

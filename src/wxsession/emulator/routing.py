@@ -1,0 +1,83 @@
+"""What every platform's emulated routes share: the descriptor the app mounts, the answer
+path through faults and latency, and reading request bodies as the platforms do.
+
+Nothing here logs a secret or a code: the one log line names the path and the errcode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from wxsession.emulator.core import EmulatorCore
+from wxsession.emulator.faults import ErrorBody
+
+log = logging.getLogger("wxsession.emulator")
+
+MAX_CONTROL_BODY = 16 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class EmulatedPlatform:
+    """One platform as the emulator plays it: its name (as in ``/_emulator/login``'s
+    ``platform``), the path prefix its host is served under, and its API routes."""
+
+    name: str
+    prefix: str
+    routes: Callable[[EmulatorCore], list[Route]]
+
+
+class BadRequest(Exception):
+    """A control request the emulator refuses with 400 and ``{"error": message}``."""
+
+
+async def answer(
+    emulator: EmulatorCore,
+    request: Request,
+    produce: Callable[[], dict[str, Any]],
+    error: ErrorBody,
+    *,
+    errcode_field: str = "errcode",
+    media_type: str = "text/plain",
+) -> Response:
+    """One API call: its latency and forced answer (in ``error``'s shape) if faults say so,
+    else ``produce()`` as JSON with HTTP 200, as the platforms answer errors too."""
+    latency, forced = emulator.begin_call(request.url.path, error)
+    if latency:
+        await asyncio.sleep(latency)
+    if forced is not None:
+        return Response(forced.body, status_code=forced.status, media_type=forced.media_type)
+    result = produce()
+    log.debug("%s errcode=%s", request.url.path, result.get(errcode_field, 0))
+    return Response(json.dumps(result), media_type=media_type)
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    """The body as a JSON object, or :class:`BadRequest`."""
+    body = await request.body()
+    if len(body) > MAX_CONTROL_BODY:
+        raise BadRequest("body too large")
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise BadRequest("body must be JSON") from None
+    if not isinstance(data, dict):
+        raise BadRequest("body must be a JSON object")
+    return data
+
+
+async def json_or_empty(request: Request) -> dict[str, Any]:
+    """An API body as the platforms read it: anything but a JSON object counts as empty, so
+    the answer is the error code for the missing field."""
+    try:
+        return await json_object(request)
+    except BadRequest:
+        return {}

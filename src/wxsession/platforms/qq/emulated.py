@@ -1,0 +1,89 @@
+"""QQ's mini-program login as the emulator plays it: ``api.q.qq.com``'s jscode2session,
+served under :data:`PREFIX` (its path is the same as WeChat's).
+
+Written from QQ's documentation, not from our client's parser, so the emulator stays an
+independent oracle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from wxsession.emulator.core import EmulatorCore
+from wxsession.emulator.faults import ErrorBody
+from wxsession.emulator.records import ExchangeErrors
+from wxsession.emulator.routing import EmulatedPlatform, answer
+from wxsession.platforms.qq import DEV_PREFIX, SPEC
+
+NAME = SPEC.name
+PREFIX = DEV_PREFIX
+
+ERRMSGS: Mapping[int, str] = {
+    -1: "system error",
+    40013: "invalid appid",
+    40029: "invalid code",
+    40125: "invalid appsecret",
+    40163: "code been used",
+    41002: "appid missing",
+    41004: "appsecret missing",
+    41008: "missing code",
+    45011: "api minute-quota reach limit  mustslower  retry next minute",
+}
+
+ERRORS = ExchangeErrors(
+    no_appid=41002,
+    no_secret=41004,
+    no_code=41008,
+    bad_appid=40013,
+    bad_secret=40125,
+    bad_code=40029,
+    used_code=40029,  # QQ documents no "code used" errcode
+)
+
+
+def error_body(emulator: EmulatorCore) -> ErrorBody:
+    """QQ's ``{"errcode", "errmsg"}`` (WeChat's shape) for an errcode."""
+    return lambda errcode: emulator.errcode_error(errcode, ERRMSGS)
+
+
+def exchange(
+    emulator: EmulatorCore, appid: str | None, secret: str | None, code: str | None
+) -> dict[str, Any]:
+    """QQ's jscode2session: WeChat's shape, with ``errcode: 0`` and empty strings next to a
+    success."""
+    taken = emulator.take(NAME, ERRORS, appid, secret, code)
+    if isinstance(taken, int):
+        return emulator.errcode_error(taken, ERRMSGS)
+    result = emulator.issue(taken.appid, taken.user, NAME)
+    return {
+        "errcode": 0,
+        "errmsg": "",
+        "openid": result.openid,
+        "session_key": result.session_key,
+        "unionid": result.unionid or "",
+    }
+
+
+def routes(emulator: EmulatorCore) -> list[Route]:
+    """QQ's jscode2session under :data:`PREFIX`."""
+    error = error_body(emulator)
+
+    async def jscode2session(request: Request) -> Response:
+        q = request.query_params
+        return await answer(
+            emulator,
+            request,
+            lambda: exchange(emulator, q.get("appid"), q.get("secret"), q.get("js_code")),
+            error,
+            media_type="application/json",
+        )
+
+    return [Route(f"{PREFIX}/sns/jscode2session", jscode2session, methods=["GET"])]
+
+
+EMULATED = EmulatedPlatform(NAME, PREFIX, routes)

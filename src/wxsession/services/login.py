@@ -1,0 +1,103 @@
+"""Logging in with a platform's login code, and the registration step of a pending session."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from wxsession.accounts import session_keys
+from wxsession.accounts.repository import AccountRepository
+from wxsession.core.device import Device
+from wxsession.core.errors import AlreadyRegistered
+from wxsession.core.profile import Profile
+from wxsession.core.session import ActiveSession
+from wxsession.metrics import UNKNOWN_PROVIDER, Metrics
+from wxsession.services.common import CodeExchange, LoginResult, Starter, fingerprint, reason
+from wxsession.services.events import CodeLoginFailed, IdentityJoined, Observer, Registered
+
+
+class LoginService:
+    def __init__(
+        self,
+        exchange: CodeExchange,
+        starter: Starter,
+        metrics: Metrics,
+        emit: Observer,
+        *,
+        auto_register: bool,
+    ) -> None:
+        self.exchange = exchange
+        self.starter = starter
+        self.accounts: AccountRepository = starter.accounts
+        self.metrics = metrics
+        self.emit = emit
+        self.auto_register = auto_register
+
+    async def login(
+        self,
+        provider_name: str,
+        proof: Mapping[str, Any],
+        *,
+        device: Device,
+        presented_token: str | None = None,
+    ) -> LoginResult:
+        """Exchange a login proof for a new session.
+
+        A session presented with the login is ended once the new one exists: every
+        authentication issues a fresh token (no fixation).
+        """
+        known = provider_name in self.exchange.providers
+        return await self.metrics.observe_login(
+            provider_name if known else UNKNOWN_PROVIDER,
+            self._login(provider_name, proof, device, presented_token),
+        )
+
+    async def _login(
+        self,
+        provider_name: str,
+        proof: Mapping[str, Any],
+        device: Device,
+        presented_token: str | None,
+    ) -> LoginResult:
+        provider = self.exchange.provider(provider_name)
+        try:
+            identity = await self.exchange(provider, proof, device)
+        except Exception as exc:
+            self.emit(
+                CodeLoginFailed(
+                    provider=provider_name,
+                    reason=reason(exc),
+                    ip=device.ip,
+                    presented=fingerprint(presented_token),
+                )
+            )
+            raise
+        found = await self.accounts.find_or_register(identity, auto=self.auto_register)
+        if found.joined and found.user is not None:
+            self.emit(
+                IdentityJoined(
+                    user=found.user.id,
+                    provider=identity.provider,
+                    app=identity.app_id,
+                    ip=device.ip,
+                )
+            )
+        if found.user is None:  # a pending session: its record keeps the key sealed
+            identity = session_keys.for_pending_record(self.accounts.keys, identity)
+        return await self.starter.start(identity, found.user, device, presented_token)
+
+    async def register(
+        self, active: ActiveSession, profile: Profile, device: Device
+    ) -> LoginResult:
+        """Complete explicit registration for a pending session; issues a fresh session."""
+        if active.record.registered:
+            raise AlreadyRegistered()
+        identity = session_keys.from_pending_record(self.accounts.keys, active.record.identity())
+        user = await self.accounts.register(identity, profile)
+        self.emit(
+            Registered(
+                user=user.id, provider=identity.provider, ip=device.ip, session=active.fingerprint
+            )
+        )
+        await self.starter.sessions.end(active)
+        return await self.starter.start(identity, user, device, None)

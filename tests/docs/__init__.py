@@ -1,0 +1,1 @@
+"""The documentation holds true: generated files are fresh, named tests exist."""

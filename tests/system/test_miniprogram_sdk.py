@@ -1,0 +1,113 @@
+"""The mini-program SDK's own tests (``node --test clients/miniprogram/test/``), run under
+pytest so the README's single test command covers the JavaScript too.
+
+The unit tests need nothing. The end-to-end tests get real servers from here: the WeChat
+emulator, a wxsession server on SQLite talking to it (and a second one reading the session
+from a custom header), and a small control server that moves the servers' clock so the
+JavaScript side can force expiry without sleeping.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from tests.support.clock import MovableClock
+from tests.support.emulator import running_emulator
+from tests.support.paths import ROOT
+from wxsession.server.app import create_app
+from wxsession.server.background import serve_in_thread
+from wxsession.settings import Settings
+
+SDK_TESTS = ROOT / "clients" / "miniprogram" / "test"
+APPID = "wx3c1d5e7f9a2b4c6d"
+SECRET = "sdk-test-secret-0a1b2c3d4e5f"
+MIN_NODE = 18  # global fetch and node:test
+
+
+def create_control_app(clock: MovableClock) -> Starlette:
+    """``POST /advance {"seconds": N}`` moves the servers' clock forward by N seconds."""
+
+    async def advance(request: Request) -> JSONResponse:
+        data = await request.json()
+        seconds = data.get("seconds") if isinstance(data, dict) else None
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+            return JSONResponse({"error": "seconds must be a number >= 0"}, status_code=400)
+        clock.advance(seconds)
+        return JSONResponse({"now": clock()})
+
+    return Starlette(routes=[Route("/advance", advance, methods=["POST"])])
+
+
+@pytest.fixture
+def servers(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Everything the end-to-end tests need, as the environment variables they read."""
+    clock = MovableClock()
+    with ExitStack() as stack:
+        emulator_url, _ = stack.enter_context(running_emulator({APPID: SECRET}, clock=clock))
+
+        def server(name: str, **overrides: Any) -> str:
+            settings = Settings(
+                appid=APPID,
+                secret=SECRET,
+                wechat_api_base=emulator_url,
+                wechat_timeout=2.0,
+                database_url=f"sqlite+aiosqlite:///{tmp_path / name}.db",
+                session_store="sql",
+                **overrides,
+            )
+            url: str = stack.enter_context(serve_in_thread(create_app(settings, clock=clock)))
+            return url
+
+        yield {
+            "WXSESSION_URL": server("main"),
+            "WXSESSION_HEADER_URL": server("header", header_name="X-Session-Id"),
+            "EMULATOR_URL": emulator_url,
+            "CONTROL_URL": stack.enter_context(serve_in_thread(create_control_app(clock))),
+            "APPID": APPID,
+        }
+
+
+def node_binary() -> str:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail(
+            f"Node.js (>= {MIN_NODE}) is not on PATH: the mini-program SDK tests need it. "
+            "Install Node.js; these tests are never skipped."
+        )
+    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True)
+    found = re.match(r"v(\d+)", version.stdout.strip())
+    if found is None or int(found.group(1)) < MIN_NODE:
+        pytest.fail(f"Node.js {version.stdout.strip()} is too old: {MIN_NODE} or newer is needed.")
+    return node
+
+
+def test_miniprogram_sdk(servers: dict[str, str]) -> None:
+    node = node_binary()
+    env = {**os.environ, **servers, "NO_COLOR": "1"}
+    result = subprocess.run(
+        [node, "--test", "--test-reporter=tap", str(SDK_TESTS)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = f"{result.stdout}\n{result.stderr}"
+    assert result.returncode == 0, f"node --test failed:\n{output}"
+    # The end-to-end tests really ran: nothing was skipped, and they are in the report.
+    assert re.search(r"^# skipped 0$", result.stdout, re.M), output
+    assert re.search(r"^# fail 0$", result.stdout, re.M), output
+    assert "expiry forced on the server" in result.stdout, output

@@ -1,0 +1,1 @@
+"""Unit tests, mirroring src/wxsession/ (see tests/__init__.py)."""

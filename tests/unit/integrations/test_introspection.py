@@ -1,0 +1,75 @@
+"""Introspection for other services, on the real service: JSON and nginx auth_request."""
+
+from __future__ import annotations
+
+from tests.support.service import APPID, Service
+from tests.unit.integrations.scenario import Reply, assert_error
+
+SECRET_FIELDS = ("openid", "unionid", "union_id", "session_key", "subject")
+
+
+def _reply(response: object) -> Reply:
+    import httpx
+
+    assert isinstance(response, httpx.Response)
+    body = response.json() if response.content else None
+    return Reply(response.status_code, body, response.headers)
+
+
+def test_introspect_answers_who_and_how_long(service: Service) -> None:
+    login = service.login("nia").json()
+    reply = service.get("/v1/session/introspect", login["session_id"])
+    assert reply.status_code == 200, reply.text
+    assert reply.headers["cache-control"] == "no-store"
+    body = reply.json()
+    assert body == {
+        "active": True,
+        "user_id": login["user"]["id"],
+        "registered": True,
+        "expires_in": body["expires_in"],
+    }
+    assert 0 < body["expires_in"] <= service.settings.session_ttl
+    openid = service.emulator.openid_for(APPID, "nia")
+    session_key = service.emulator.session_key_for(APPID, openid)
+    assert session_key
+    for secret in (*SECRET_FIELDS, openid, service.emulator.unionid_for("nia"), session_key):
+        assert secret not in reply.text
+
+
+def test_introspect_refuses_without_a_live_session(service: Service) -> None:
+    assert_error(_reply(service.get("/v1/session/introspect")), 401, "SESSION_MISSING")
+    token = service.session_for("oz")
+    service.post("/v1/auth/logout", token)
+    assert_error(_reply(service.get("/v1/session/introspect", token)), 401, "SESSION_INVALID")
+
+
+def test_introspect_follows_expiry(service: Service) -> None:
+    token = service.session_for("pia")
+    service.clock.advance(service.settings.session_ttl + 1)
+    assert_error(_reply(service.get("/v1/session/introspect", token)), 401, "SESSION_EXPIRED")
+
+
+def test_auth_request_variant_for_nginx(service: Service) -> None:
+    login = service.login("quin").json()
+    ok = service.get("/v1/session/auth", login["session_id"])
+    assert ok.status_code == 200
+    assert ok.headers["x-user-id"] == login["user"]["id"]
+    assert ok.content == b""
+    assert ok.headers["cache-control"] == "no-store"
+
+    missing = service.get("/v1/session/auth")
+    assert_error(_reply(missing), 401, "SESSION_MISSING")
+    assert "x-user-id" not in missing.headers
+    assert_error(_reply(service.get("/v1/session/auth", "x" * 43)), 401, "SESSION_INVALID")
+
+
+def test_auth_request_refuses_a_pending_session(make_service: object) -> None:
+    """Explicit registration: the session is live but has no user yet, so a gateway must not
+    let it through (403), while introspection says so (registered: false)."""
+    assert callable(make_service)
+    service: Service = make_service(registration="explicit")
+    token = service.session_for("rue")
+    assert_error(_reply(service.get("/v1/session/auth", token)), 403, "REGISTRATION_REQUIRED")
+    body = service.get("/v1/session/introspect", token).json()
+    assert body["registered"] is False
+    assert body["user_id"] is None

@@ -1,0 +1,70 @@
+"""The registry offers exactly the platforms the settings configure (all of them in dev
+mode), and settings refuse half a credential pair."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from wxsession.core.errors import ConfigurationError
+from wxsession.platforms.registry import DEV_CREDENTIALS, build_providers
+from wxsession.platforms.wechat.client import WeChatClient
+from wxsession.platforms.wechat.provider import WeChatMiniProgramProvider
+from wxsession.settings import Settings, load_settings
+
+BASE = {"appid": "wx0000000000000001", "secret": "s"}
+
+
+def names(settings: Settings, emulator_url: str | None = None) -> dict[str, str]:
+    http = httpx.AsyncClient()
+    wechat = WeChatClient(http, settings.effective_appid, settings.effective_secret)
+    providers = build_providers(
+        settings,
+        http,
+        WeChatMiniProgramProvider(wechat, settings.effective_appid),
+        emulator_url=emulator_url,
+    )
+    return {name: provider.app_id for name, provider in providers.items()}  # type: ignore[attr-defined]
+
+
+def test_only_the_mini_program_by_default() -> None:
+    assert names(Settings(**BASE)) == {"wechat": BASE["appid"]}
+
+
+def test_each_configured_platform_is_offered() -> None:
+    settings = Settings(
+        **BASE, qq_appid="1101", qq_secret="q", douyin_appid="tt1", douyin_secret="d"
+    )
+    assert names(settings) == {"wechat": BASE["appid"], "qq": "1101", "douyin": "tt1"}
+    settings = Settings(**BASE, wechat_app_appid="wxapp", wechat_app_secret="a")
+    assert names(settings) == {"wechat": BASE["appid"], "wechat_app": "wxapp"}
+
+
+def test_dev_mode_offers_every_platform_with_the_dev_apps() -> None:
+    offered = names(Settings(), emulator_url="http://emulator.invalid")
+    assert offered.keys() == {"wechat", "wechat_app", "qq", "douyin"}
+    assert all(offered[name] == appid for name, (appid, _) in DEV_CREDENTIALS.items())
+
+
+@pytest.mark.parametrize("platform", ["wechat_app", "qq", "douyin"])
+@pytest.mark.parametrize("half", ["appid", "secret"])
+def test_half_a_credential_pair_stops_start_up(platform: str, half: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(**BASE, **{f"{platform}_{half}": "x"})
+    name = f"WXSESSION_{platform.upper()}"
+    assert f"{name}_APPID" in str(caught.value)
+    assert f"{name}_SECRET" in str(caught.value)
+
+
+@pytest.mark.parametrize("field", ["wechat_app_api_base", "qq_api_base", "douyin_api_base"])
+def test_api_bases_must_be_http_urls(field: str) -> None:
+    with pytest.raises(ConfigurationError, match=f"WXSESSION_{field.upper()}"):
+        load_settings(**{field: "ftp://api.q.qq.com"})
+    assert getattr(load_settings(**{field: "http://127.0.0.1:8081/"}), field) == (
+        "http://127.0.0.1:8081"
+    )
+
+
+def test_platform_secrets_stay_out_of_repr() -> None:
+    settings = Settings(**BASE, qq_appid="1101", qq_secret="very-secret-qq")
+    assert "very-secret-qq" not in repr(settings)
