@@ -67,9 +67,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("services", ("wxsession.services",)),
-    ("runtime", ("wxsession.runtime",)),
+    ("runtime", ("wxsession.runtime", "wxsession.sync")),
     ("server", ("wxsession.server",)),
-    ("integrations", ("wxsession.integrations", "wxsession.sync")),
+    ("integrations", ("wxsession.integrations",)),
     (
         "entry points and dev tools",
         (
