@@ -14,7 +14,7 @@ import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import aiosqlite
 from sqlalchemy import event
@@ -27,8 +27,6 @@ from sqlalchemy.pool import QueuePool
 
 from wxsession.core.errors import DatabaseUnavailable
 
-if TYPE_CHECKING:
-    from wxsession.settings import Settings
 
 SQLITE_POOL_SIZE = 20
 """SQLite connections kept open: enough for the statements a busy worker has in flight, so
@@ -71,7 +69,24 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
-def engine_for(settings: Settings, *, migrations: bool = False) -> AsyncEngine:
+class DatabaseSettings(Protocol):
+    """What :func:`engine_for` reads of :class:`~wxsession.settings.Settings`."""
+
+    @property
+    def database_url(self) -> str: ...
+    @property
+    def db_connect_timeout(self) -> float: ...
+    @property
+    def db_command_timeout(self) -> float: ...
+    @property
+    def db_pool_size(self) -> int: ...
+    @property
+    def db_max_overflow(self) -> int: ...
+    @property
+    def db_pool_timeout(self) -> float: ...
+
+
+def engine_for(settings: DatabaseSettings, *, migrations: bool = False) -> AsyncEngine:
     """The engine ``settings`` describe: pool size, overflow and waits (PostgreSQL only).
 
     ``migrations``: no per-statement limit, since a migration may rightly run long, or wait

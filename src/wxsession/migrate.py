@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 # Imported for their tables, which register themselves in Base.metadata.
 import wxsession.accounts.models
+import wxsession.platforms.wechat.token_table
 import wxsession.sessions.ended
 import wxsession.sessions.sql
 import wxsession.throttle.sql  # noqa: F401

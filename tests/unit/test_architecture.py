@@ -7,8 +7,7 @@
   not even through the wxsession modules they import;
 - the ORM ``User`` row stays in the accounts package: everyone else gets a ``UserView``.
 
-``KNOWN_UPWARD`` and ``KNOWN_LAZY_CYCLES`` list today's exceptions, each with its reason;
-the test fails once one no longer occurs, so the lists only shrink.
+There is no list of exceptions: each rule holds for every module.
 """
 
 from __future__ import annotations
@@ -88,33 +87,6 @@ DEV_MODE = ("wxsession.dev_mode", "wxsession.emulator")
 DEV_MODE_LOADERS = frozenset({"wxsession.runtime", "wxsession.server.app"})
 """Wiring that may load the emulator and dev mode, inside a function only (or for type
 checking), so a production app never imports them; the CLI, in the top layer, may anywhere."""
-
-KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    ("wxsession.platforms.wechat.access_token", "wxsession.accounts.models"): (
-        "AccessTokenRow belongs to the WeChat home, not to accounts"
-    ),
-    ("wxsession.db", "wxsession.settings"): (
-        "type only: engine_for(settings) could take the database settings it reads"
-    ),
-}
-"""(importer, imported) pairs that break the layers today, with what removes them."""
-
-KNOWN_LAZY_CYCLES: dict[tuple[str, str], str] = {
-    (f"wxsession.platforms.{home}", f"wxsession.platforms.{home}.{module}"): (
-        "a spec's lazy builder imports its home's module, which imports the spec back"
-    )
-    for home, module in [
-        ("wechat", "emulated"),
-        ("wechat_app", "emulated"),
-        ("wechat_app", "provider"),
-        ("qq", "emulated"),
-        ("qq", "wire"),
-        ("douyin", "emulated"),
-        ("douyin", "wire"),
-    ]
-}
-"""Function-level imports that close a cycle today (each platform home's package and its
-modules); the cycle test leaves them out, and fails once one is gone, so the list empties."""
 
 WIRE_MODULES = (
     "wxsession.platforms.wire",
@@ -243,8 +215,7 @@ def _cycles(kinds: set[str]) -> list[list[str]]:
     """Strongly connected components of more than one module (Tarjan), each sorted."""
     graph: dict[str, set[str]] = {name: set() for name in modules()}
     for found in imports():
-        known = found.kind == "function" and (found.source, found.target) in KNOWN_LAZY_CYCLES
-        if found.kind in kinds and _internal(found) and not known:
+        if found.kind in kinds and _internal(found):
             graph[found.source].add(found.target)
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -301,11 +272,6 @@ def test_runtime_imports_have_no_cycle() -> None:
     assert _cycles({"module", "function"}) == []
 
 
-def test_each_known_lazy_cycle_is_still_one() -> None:
-    lazy = {(found.source, found.target) for found in imports() if found.kind == "function"}
-    assert sorted(KNOWN_LAZY_CYCLES.keys() - lazy) == [], "gone: remove from KNOWN_LAZY_CYCLES"
-
-
 def test_type_checking_imports_hide_no_cycle() -> None:
     assert _cycles({"module", "function", "typing"}) == []
 
@@ -322,10 +288,7 @@ def test_no_module_imports_from_a_layer_above() -> None:
         ):
             continue
         upward.add((found.source, found.target))
-    unexplained = sorted(upward - KNOWN_UPWARD.keys())
-    assert unexplained == [], "imports from a higher layer (see LAYERS)"
-    gone = sorted(KNOWN_UPWARD.keys() - upward)
-    assert gone == [], "no longer imported upward: remove from KNOWN_UPWARD"
+    assert sorted(upward) == [], "imports from a higher layer (see LAYERS)"
 
 
 def _loaded_by(name: str) -> set[str]:

@@ -31,6 +31,7 @@ EXCLUDED = {
 }
 
 WECHAT_IMPORTERS = {
+    "migrate.py": "registers the access-token table with every other table for migrations",
     "runtime.py": "builds the WeChat client, access tokens and the mini program's provider",
     "server/wechat_routes.py": "open data needs crypto, the access token and the client",
 }

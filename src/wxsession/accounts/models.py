@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     DateTime,
-    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -115,15 +114,3 @@ class PasswordRow(Base):
     )
     hash: Mapped[str] = mapped_column(String(256))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-class AccessTokenRow(Base):
-    """The cached WeChat access token of one appid, and the lease of whoever refreshes it."""
-
-    __tablename__ = "wechat_access_tokens"
-
-    appid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    access_token: Mapped[str | None] = mapped_column(String(512))
-    expires_at: Mapped[float | None] = mapped_column(Float)
-    lock_owner: Mapped[str | None] = mapped_column(String(64))
-    lock_until: Mapped[float | None] = mapped_column(Float)

@@ -14,7 +14,7 @@ from wxsession.emulator.routing import EmulatedPlatform
 from wxsession.platforms import PLATFORMS as SPECS
 
 EMULATED: tuple[EmulatedPlatform, ...] = tuple(
-    spec.emulated() for spec in SPECS if spec.emulated is not None
+    emulated for spec in SPECS if (emulated := spec.emulated_platform()) is not None
 )
 PLATFORMS = tuple(platform.name for platform in EMULATED)
 

@@ -53,8 +53,9 @@ def build_providers(
             app = dev_app(spec, settings, emulator_url)
         else:
             app = settings.platform_app(spec)
-        if app is not None and spec.build is not None:
-            built = spec.build(app, http, settings.wechat_timeout)
+        build = None if app is None else spec.provider_factory()
+        if app is not None and build is not None:
+            built = build(app, http, settings.wechat_timeout)
             add(built.provider, app.appid, built.busy)
     return providers
 

@@ -9,9 +9,10 @@ factory imports its platform's code only when called.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from pydantic import SecretStr
 
@@ -109,9 +110,12 @@ class PlatformSpec:
     """Where a client gets a login code: ``wx.login()``."""
     max_code_length: int
     settings: PlatformSettings
-    build: BuildProvider | None
-    """``None`` only for the service's own mini program, built around the runtime's WeChat
-    client (shared with access tokens and open data)."""
+    build: str | None
+    """Where its provider factory (a :data:`BuildProvider`) is, as ``module:name``; ``None``
+    only for the service's own mini program, built around the runtime's WeChat client
+    (shared with access tokens and open data). Named, not imported: the home's package
+    never imports its own modules (they import its spec), so settings load no platform code
+    and no import runs in a circle."""
     dev: DevApp | None = None
     """``None``: dev mode's app comes from elsewhere (the mini program's is the settings'
     dev pair)."""
@@ -120,13 +124,27 @@ class PlatformSpec:
     ``--<name>-app``."""
     emulator_title: str = ""
     """How that option's help names the platform, when not :attr:`title`."""
-    emulated: Callable[[], EmulatedPlatform] | None = None
-    """Loads the platform's ``emulated.py`` (its answers on the emulator): called only by the
-    emulator, so production never imports it."""
+    emulated: str | None = None
+    """Where its answers on the emulator (an ``EmulatedPlatform``) are, as ``module:name``:
+    loaded only by the emulator, so production never imports them."""
 
     @property
     def emulator_help_title(self) -> str:
         return self.emulator_title or self.title
+
+    def provider_factory(self) -> BuildProvider | None:
+        """Its provider factory, imported now (``None`` for the service's own mini program)."""
+        return None if self.build is None else cast("BuildProvider", _load(self.build))
+
+    def emulated_platform(self) -> EmulatedPlatform | None:
+        """Its answers on the emulator, imported now (dev mode, the emulator and tests)."""
+        return None if self.emulated is None else cast("EmulatedPlatform", _load(self.emulated))
+
+
+def _load(target: str) -> object:
+    """``module:name`` → that name, importing the module."""
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def settings_fields(specs: Iterable[PlatformSpec]) -> tuple[dict[str, object], dict[str, object]]:

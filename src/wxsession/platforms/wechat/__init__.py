@@ -5,20 +5,9 @@ loads only its spec.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from wxsession.platforms.spec import PlatformSettings, PlatformSpec
 
-if TYPE_CHECKING:
-    from wxsession.emulator.routing import EmulatedPlatform
-
 API_BASE = "https://api.weixin.qq.com"
-
-
-def _emulated() -> EmulatedPlatform:
-    from wxsession.platforms.wechat.emulated import EMULATED
-
-    return EMULATED
 
 
 SPEC = PlatformSpec(
@@ -29,7 +18,7 @@ SPEC = PlatformSpec(
     max_code_length=128,  # WeChat's codes are 32 characters; the slack allows a format change
     settings=PlatformSettings("appid", "secret", "wechat_api_base", API_BASE, declared=True),
     build=None,
-    emulated=_emulated,
+    emulated="wxsession.platforms.wechat.emulated:EMULATED",
 )
 """The service's own mini program: always on, its settings (``WXSESSION_APPID``, ...) and dev
 pair declared by :class:`~wxsession.settings.Settings`, its provider built by the runtime."""

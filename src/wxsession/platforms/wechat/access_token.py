@@ -35,11 +35,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from wxsession.accounts.models import AccessTokenRow
 from wxsession.core.clock import Clock, system_clock
 from wxsession.core.platform_errors import WeChatAccessTokenRejected, WeChatUnavailable
 from wxsession.db import database_faults, sessionmaker
 from wxsession.platforms.wechat.api import AccessToken
+from wxsession.platforms.wechat.token_table import AccessTokenRow
 
 T = TypeVar("T")
 
