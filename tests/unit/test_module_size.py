@@ -10,9 +10,6 @@ import wxsession
 LIMIT = 400
 SOURCE = Path(wxsession.__file__).parent
 
-KNOWN_EXCEPTIONS: dict[str, str] = {}
-"""Never add to it: split the module instead."""
-
 
 def _lengths() -> dict[str, int]:
     return {
@@ -22,16 +19,5 @@ def _lengths() -> dict[str, int]:
 
 
 def test_no_module_is_over_the_limit() -> None:
-    too_long = {
-        name: lines
-        for name, lines in _lengths().items()
-        if lines > LIMIT and name not in KNOWN_EXCEPTIONS
-    }
+    too_long = {name: lines for name, lines in _lengths().items() if lines > LIMIT}
     assert not too_long, f"modules over {LIMIT} lines (split them): {too_long}"
-
-
-def test_each_known_exception_is_still_one() -> None:
-    """A module split since (or gone) leaves the list, so the list only ever shrinks."""
-    lengths = _lengths()
-    stale = [name for name in KNOWN_EXCEPTIONS if lengths.get(name, 0) <= LIMIT]
-    assert not stale, f"within {LIMIT} lines now or gone: remove from KNOWN_EXCEPTIONS: {stale}"
