@@ -14,11 +14,11 @@ from wxsession.core.clock import Clock, system_clock
 from wxsession.emulator import Emulator, emulator_routes
 from wxsession.runtime import Runtime, dev_emulator
 from wxsession.server.docs_routes import docs_router
+from wxsession.server.edge import ServiceApp
 from wxsession.server.errors import install_error_handlers
-from wxsession.server.fast_routes import ServiceApp
 from wxsession.server.identity_routes import router as identity_router
 from wxsession.server.introspection_routes import router as introspection_router
-from wxsession.server.middleware import AccessLog, BodySizeLimit
+from wxsession.server.middleware import Edge
 from wxsession.server.openapi_doc import document_api
 from wxsession.server.ops_routes import metrics_router
 from wxsession.server.ops_routes import router as ops_router
@@ -102,6 +102,6 @@ def create_app(
 
     if settings.dev_mode and emulator is not None:
         app.router.routes.extend(emulator_routes(emulator))
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(AccessLog)
+    app.add_middleware(Edge, max_bytes=settings.max_body_bytes)  # the hot routes' too
+    app.derive_hot_routes()
     return app
