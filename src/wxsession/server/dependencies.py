@@ -176,8 +176,10 @@ class CurrentUser(_SessionScheme):
     """The signed-in user's row. A user that is gone or disabled ends the session."""
 
     async def __call__(self, request: Request, response: Response = AWAITED) -> User:
-        runtime = get_runtime(request)
-        return await guard.load_user(runtime, await _required(request, response, runtime))
+        runtime = get_runtime(request)  # _required inlined: GET /v1/me's path, every call counts
+        active = request.scope.get(_RESOLVED) or await _resolve(request, response, runtime)
+        assert active is not None  # not optional: a missing token raised
+        return await guard.load_user(runtime, active)
 
 
 optional_session = OptionalSession()

@@ -128,7 +128,7 @@ def _problems(spot: HotRoute, route: Any) -> Iterator[str]:
         name = getattr(sub.call, "__name__", type(sub.call).__name__)
         if sub.call not in KNOWN_DEPENDENCIES or sub.name is None:
             yield f"the dependency {name}"
-        elif sub.dependencies or next(_parameters(sub), None) is not None:
+        elif sub.dependencies or next(_parameters(sub), None) is not None or not _positional(sub):
             yield f"the dependency {name} with parameters beyond the request and response"
     calls = [sub.call for sub in dependant.dependencies]
     if len(set(map(id, calls))) != len(calls):
@@ -171,6 +171,16 @@ def _parameters(dependant: Dependant) -> Iterator[str]:
         yield f"{dependant.call!r} is not an async function"
 
 
+def _positional(sub: Dependant) -> bool:
+    """Whether ``sub`` takes the request, then the response if any, and nothing else, so
+    the fast path can pass them by position."""
+    expected = [sub.request_param_name]
+    if sub.response_param_name is not None:
+        expected.append(sub.response_param_name)
+    assert sub.call is not None
+    return list(inspect.signature(sub.call).parameters) == expected
+
+
 def _is_async(call: Callable[..., Any]) -> bool:
     if inspect.isasyncgenfunction(call) or inspect.isgeneratorfunction(call):
         return False
@@ -210,8 +220,7 @@ def _handler(spot: HotRoute, route: Any) -> Handler:
     endpoint = dependant.call
     assert endpoint is not None
     steps = [
-        (sub.name, sub.call, sub.request_param_name, sub.response_param_name)
-        for sub in dependant.dependencies
+        (sub.name, sub.call, sub.response_param_name is not None) for sub in dependant.dependencies
     ]
     body_name, body_model = next(
         (
@@ -233,13 +242,9 @@ def _handler(spot: HotRoute, route: Any) -> Handler:
                 return None
             values[body_name] = proof  # type: ignore[index]
         response = _SetByRoute()
-        for name, call, request_as, response_as in steps:
-            arguments: dict[str, Any] = {}
-            if request_as is not None:
-                arguments[request_as] = request
-            if response_as is not None:
-                arguments[response_as] = response
-            values[name] = await call(**arguments)  # type: ignore[misc,index]
+        for name, call, with_response in steps:  # by position: see _positional
+            solved = call(request, response) if with_response else call(request)  # type: ignore[misc]
+            values[name] = await solved  # type: ignore[index]
         if request_name is not None:
             values[request_name] = request
         if response_name is not None:

@@ -63,7 +63,12 @@ class Edge:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message = _named(message, rid)
+                headers = message.get("headers", ())
+                for name, _ in headers:  # a loop, not any(): this runs for every request
+                    if name == b"x-request-id":  # named already (the 500 handler does)
+                        break
+                else:  # a new list: the sender may still hold its own
+                    message["headers"] = [*headers, (b"x-request-id", rid.encode("ascii"))]
             await send(message)
 
         try:
@@ -73,16 +78,6 @@ class Edge:
                 await self.app(scope, limited_receive, named_send)
         finally:
             log_access(scope, status, start)
-
-
-def _named(start: Message, rid: str) -> Message:
-    """The response's start with the request id added, unless it names it already (the 500
-    handler does)."""
-    headers = start.get("headers", ())
-    for name, _ in headers:  # a loop, not any(): this runs for every request
-        if name == b"x-request-id":
-            return start
-    return {**start, "headers": [*headers, (b"x-request-id", rid.encode("ascii"))]}
 
 
 def log_access(scope: Scope, status: int, start: float) -> None:
