@@ -2,7 +2,7 @@
 
 Every line carries the id of the request it was written for, so an operator can pull all
 lines of one request out of a busy log. The id lives in a :class:`~contextvars.ContextVar`
-that :class:`~wxsession.server.middleware.Edge` sets per request; asyncio copies the
+that :class:`~wxsession.server.middleware.AccessLog` sets per request; asyncio copies the
 context into every task the request spawns, so the id follows the work without being passed
 around. What is logged is decided where it is written (never tokens, openid, unionid,
 session_key or secrets): this module only shapes lines, it does not scrub them.

@@ -22,6 +22,12 @@ PATH = re.compile(r"(?<![\w/.<>-])(?:(?:[a-z_][\w-]*/)+(?:[\w-]+\.\w+)?|[a-z_]\w
 MODULE = re.compile(r"(?<![\w/.])wxsession(?:\.[a-z_]\w*)+")
 LINK = re.compile(r"\]\(([\w./-]+\.md)(?:#([\w-]+))?\)")
 
+PENDING: dict[str, str] = {
+    "server/edge.py": "lands with the edge branch",
+}
+"""Paths of parts of issue 21 still in flight, named in sentences marked *(edge)*.
+Once one exists this test fails: drop it here and re-read those sentences against the code."""
+
 
 def _text() -> str:
     return DOC.read_text(encoding="utf-8")
@@ -65,13 +71,20 @@ def test_the_page_names_the_house() -> None:
 
 
 def test_every_path_named_exists() -> None:
-    missing = sorted(path for path in named_paths(_text()) if not _exists(path))
+    missing = sorted(
+        path for path in named_paths(_text()) if path not in PENDING and not _exists(path)
+    )
     assert missing == [], f"docs/architecture.md names paths that do not exist: {missing}"
 
 
 def test_every_module_named_exists() -> None:
     missing = sorted({m for m in MODULE.findall(_text()) if not _module_exists(m)})
     assert missing == [], f"docs/architecture.md names modules that do not exist: {missing}"
+
+
+def test_pending_paths_have_not_landed() -> None:
+    landed = [path for path in PENDING if _exists(path)]
+    assert landed == [], f"landed: drop from PENDING and re-check their sentences: {landed}"
 
 
 def test_links_reach_their_pages_and_headings() -> None:

@@ -14,11 +14,11 @@ from wxsession.accounts.passwords import PasswordHasher
 from wxsession.core.clock import Clock, system_clock
 from wxsession.runtime import Runtime
 from wxsession.server.docs_routes import docs_router
-from wxsession.server.edge import ServiceApp
 from wxsession.server.errors import install_error_handlers
+from wxsession.server.fast_routes import ServiceApp
 from wxsession.server.identity_routes import router as identity_router
 from wxsession.server.introspection_routes import router as introspection_router
-from wxsession.server.middleware import Edge
+from wxsession.server.middleware import AccessLog, BodySizeLimit
 from wxsession.server.openapi_doc import document_api
 from wxsession.server.ops_routes import metrics_router
 from wxsession.server.ops_routes import router as ops_router
@@ -109,6 +109,6 @@ def create_app(
         from wxsession.emulator import emulator_routes
 
         app.router.routes.extend(emulator_routes(emulator))
-    app.add_middleware(Edge, max_bytes=settings.max_body_bytes)  # the hot routes' too
-    app.derive_hot_routes()
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessLog)
     return app

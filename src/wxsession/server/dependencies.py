@@ -52,11 +52,10 @@ route's own when it resolves the dependency, a direct caller passes none and set
 def _no_store(response: Response) -> None:
     """Mark the route's answer ``no-store``. FastAPI copies the headers of this response
     into the answer when the route returns a model (routes that build a ``Response``
-    themselves take this one as a parameter instead). Appended to the raw list ``headers``
-    wraps, as it is the cheapest (the property's first use costs an exception); a route
-    setting ``Cache-Control`` itself replaces it (``MutableHeaders`` keeps one)."""
+    themselves take this one as a parameter instead). Appended raw, as it is the cheapest;
+    a route setting ``Cache-Control`` itself replaces it (``MutableHeaders`` keeps one)."""
     if response is not AWAITED:
-        response.raw_headers.append(NO_STORE)
+        response.headers.raw.append(NO_STORE)
 
 
 class _SessionScheme(SecurityBase):
@@ -177,10 +176,8 @@ class CurrentUser(_SessionScheme):
     """The signed-in user (a frozen view). A user that is gone or disabled ends the session."""
 
     async def __call__(self, request: Request, response: Response = AWAITED) -> UserView:
-        runtime = get_runtime(request)  # _required inlined: GET /v1/me's path, every call counts
-        active = request.scope.get(_RESOLVED) or await _resolve(request, response, runtime)
-        assert active is not None  # not optional: a missing token raised
-        return await guard.load_user(runtime, active)
+        runtime = get_runtime(request)
+        return await guard.load_user(runtime, await _required(request, response, runtime))
 
 
 optional_session = OptionalSession()

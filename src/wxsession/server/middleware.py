@@ -1,5 +1,4 @@
-"""The service's own edge middleware: request id, access log without query strings, and a
-request-body size cap, for every request (the hot routes' too, see server/edge.py)."""
+"""Pure ASGI middleware: a request-body size cap and an access log without query strings."""
 
 from __future__ import annotations
 
@@ -20,12 +19,8 @@ def _too_large() -> HTTPException:
     return HTTPException(status_code=413, detail=PayloadTooLarge.default_message)
 
 
-class Edge:
-    """One line per request (:func:`log_access`); the request id every log line of the
-    request carries (an incoming well-formed ``X-Request-Id``, a proxy's, else a fresh one),
-    returned in the ``X-Request-Id`` header; and 413 for a body over ``max_bytes`` before the
-    app reads it whole. One middleware, one scan of the headers and one ``send`` wrapper:
-    this runs for every request, the session check's too."""
+class BodySizeLimit:
+    """Refuse bodies over ``max_bytes`` with 413 before the app reads them whole."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -35,17 +30,10 @@ class Edge:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        start = time.perf_counter()
-        incoming: bytes | None = None
-        too_large = False
         for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                incoming = value if incoming is None else incoming
-            elif name == b"content-length" and (not value.isdigit() or int(value) > self.max_bytes):
-                too_large = True
-        rid = new_request_id(incoming.decode("latin-1") if incoming is not None else None)
-        request_id.set(rid)  # this request's task (and context) only: nothing to reset
-        status = 500
+            if name == b"content-length" and (not value.isdigit() or int(value) > self.max_bytes):
+                await error_response(PayloadTooLarge())(scope, receive, send)
+                return
         received = 0
 
         async def limited_receive() -> Message:
@@ -59,25 +47,27 @@ class Edge:
                     raise _too_large()
             return message
 
-        async def named_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = message.get("headers", ())
-                for name, _ in headers:  # a loop, not any(): this runs for every request
-                    if name == b"x-request-id":  # named already (the 500 handler does)
-                        break
-                else:  # a new list: the sender may still hold its own
-                    message["headers"] = [*headers, (b"x-request-id", rid.encode("ascii"))]
-            await send(message)
+        await self.app(scope, limited_receive, send)
 
-        try:
-            if too_large:
-                await error_response(PayloadTooLarge())(scope, receive, named_send)
-            else:
-                await self.app(scope, limited_receive, named_send)
-        finally:
-            log_access(scope, status, start)
+
+def start_request(scope: Scope) -> str:
+    """This request's id, set for every log line it causes: an incoming ``X-Request-Id`` when
+    well formed (a proxy's), else a fresh one."""
+    incoming = next((value for name, value in scope["headers"] if name == b"x-request-id"), None)
+    rid = new_request_id(incoming.decode("latin-1") if incoming is not None else None)
+    request_id.set(rid)  # this request's task (and context) only: nothing to reset
+    return rid
+
+
+def stamped(message: Message, rid: str) -> Message:
+    """``message`` with the request id added to its headers, if it starts a response that
+    does not name it yet (the 500 handler does)."""
+    if message["type"] != "http.response.start" or any(
+        name == b"x-request-id" for name, _ in message.get("headers", ())
+    ):
+        return message
+    headers = [*message.get("headers", ()), (b"x-request-id", rid.encode("ascii"))]
+    return {**message, "headers": headers}
 
 
 def log_access(scope: Scope, status: int, start: float) -> None:
@@ -94,3 +84,30 @@ def log_access(scope: Scope, status: int, start: float) -> None:
         duration_ms,
         extra={"method": method, "path": path, "status": status, "duration_ms": duration_ms},
     )
+
+
+class AccessLog:
+    """One line per request (:func:`log_access`) and the request id every log line of the
+    request carries (:func:`start_request`), returned in the ``X-Request-Id`` header."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+        rid = start_request(scope)
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(stamped(message, rid))
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            log_access(scope, status, start)

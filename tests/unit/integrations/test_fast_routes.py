@@ -1,8 +1,6 @@
-"""The fast path's answers of GET /v1/me, GET /v1/session/introspect and a WeChat login
-(server/fast_routes.py) are the FastAPI routes' answers: compared with the same routes mounted
-in a user's app (``wxs.router``) and byte for byte with the service's own app without its fast
-path, on the same stores. The fast path is derived from the routes and refuses what it cannot
-run; middleware added to the app reaches it (server/edge.py)."""
+"""The pure-ASGI answers of GET /v1/me and GET /v1/session/introspect (server/fast_routes.py)
+are the FastAPI routes' answers: compared byte for byte with the same routes mounted in a
+user's app (``wxs.router``), where no fast path runs, on the same stores."""
 
 from __future__ import annotations
 
@@ -12,17 +10,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import Depends, FastAPI
-from fastapi.routing import APIRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from fastapi import FastAPI
 
 from tests.support.logs import attached
 from tests.support.service import Service
 from wxsession.integrations import fastapi as wxs
-from wxsession.server import routes
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
-from wxsession.settings import ConfigurationError, Settings
+from wxsession.settings import Settings
 
 COMPARED_HEADERS = ("content-type", "cache-control", "www-authenticate")
 
@@ -154,97 +149,3 @@ def test_fast_login_answers_as_the_route_does(service: Service, plain_routes: ht
     too_large = b'{"code": "' + b"a" * service.settings.max_body_bytes + b'"}'
     refused = service.http.post(login, content=too_large, headers=json_type)
     assert refused.status_code == 413 and refused.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
-
-
-@pytest.fixture
-def fastapi_path(service: Service) -> Iterator[httpx.Client]:
-    """The service's own app on the same stores with no hot routes: FastAPI answers all."""
-    app = create_app(service.settings, clock=service.clock)
-    app.derive_hot_routes(hot=())
-    with serve_in_thread(app) as url, httpx.Client(base_url=url, timeout=15) as client:
-        yield client
-
-
-def whole(response: httpx.Response) -> tuple[int, bytes, list[tuple[str, str]]]:
-    """Status, body and every header but the date and the (random) request id, in order."""
-    assert len(response.headers["x-request-id"]) == 16
-    skipped = {"date", "x-request-id"}
-    headers = [(k, v) for k, v in response.headers.multi_items() if k not in skipped]
-    return response.status_code, response.content, headers
-
-
-def test_the_fast_path_answers_byte_for_byte_as_fastapi(
-    service: Service, fastapi_path: httpx.Client
-) -> None:
-    """The same app with and without its fast path, on the same stores: status, headers (in
-    order) and body are the same for every hot route, answered or refused."""
-    token = service.session_for("bytes")
-    json_type = {"Content-Type": "application/json"}
-    cases: list[tuple[str, str, dict[str, object]]] = [
-        ("GET", "/v1/me", {"headers": {"Authorization": f"Bearer {token}"}}),
-        ("GET", "/v1/me", {}),
-        ("GET", "/v1/me", {"headers": {"Authorization": "Bearer not-a-token"}}),
-        ("GET", "/v1/session/introspect", {"headers": {"Authorization": "Bearer " + "A" * 43}}),
-        ("GET", "/v1/session/introspect", {}),
-        ("POST", "/v1/auth/wechat/login", {"json": {"code": "no-such-code"}}),
-        ("POST", "/v1/auth/wechat/login", {"content": b"{", "headers": json_type}),
-        ("POST", "/v1/auth/wechat/login", {"content": b'{"code": 1}', "headers": json_type}),
-        ("POST", "/v1/auth/wechat/login", {"content": b"x" * 70_000, "headers": json_type}),
-    ]
-    for method, path, options in cases:
-        fast = service.http.request(method, path, **options)  # type: ignore[arg-type]
-        slow = fastapi_path.request(method, path, **options)  # type: ignore[arg-type]
-        assert whole(fast) == whole(slow), (method, path, options)
-    answers = []
-    for client in (service.http, fastapi_path):
-        login = client.post("/v1/auth/wechat/login", json={"code": service.wx_code("bytes")})
-        introspect = client.get(
-            "/v1/session/introspect", headers={"Authorization": f"Bearer {token}"}
-        )
-        answers.append((login, introspect))
-    for fast, slow in zip(*answers, strict=True):  # session ids differ; expires_in may tick
-        assert whole(fast)[0] == whole(slow)[0] == 200
-        assert whole(fast)[2] == whole(slow)[2]
-        assert fast.json().keys() == slow.json().keys()
-
-
-def test_a_hot_route_with_a_dependency_the_fast_path_cannot_run_stops_the_build(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    async def audited() -> None:
-        """A dependency the fast path does not know."""
-
-    me = next(r for r in routes.router.routes if isinstance(r, APIRoute) and r.path == "/v1/me")
-    monkeypatch.setattr(me, "dependencies", [*me.dependencies, Depends(audited)])
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'users.db'}")
-    with pytest.raises(ConfigurationError) as refused:
-        create_app(settings)
-    assert str(refused.value).startswith(
-        "the fast path cannot answer GET /v1/me as its route does: the dependency audited;"
-    )
-
-
-def test_middleware_added_to_the_app_reaches_the_hot_routes(service: Service) -> None:
-    """Middleware added to the app is the edge every request passes, hot or not."""
-
-    class Tagged:
-        def __init__(self, app: ASGIApp) -> None:
-            self.app = app
-
-        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-            async def tagged(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    message["headers"] = [*message["headers"], (b"x-edge", b"1")]
-                await send(message)
-
-            await self.app(scope, receive, tagged)
-
-    app = create_app(service.settings, clock=service.clock)
-    app.add_middleware(Tagged)
-    token = service.session_for("edge")
-    with serve_in_thread(app) as url, httpx.Client(base_url=url) as http:
-        for path in ("/v1/me", "/v1/session/introspect", "/v1/sessions", "/healthz"):
-            answer = http.get(path, headers={"Authorization": f"Bearer {token}"})
-            assert answer.headers.get("x-edge") == "1", path
-        login = http.post("/v1/auth/wechat/login", json={"code": service.wx_code("edge")})
-        assert login.status_code == 200 and login.headers.get("x-edge") == "1"
