@@ -27,7 +27,6 @@ from sqlalchemy.pool import QueuePool
 
 from wxsession.core.errors import DatabaseUnavailable
 
-
 SQLITE_POOL_SIZE = 20
 """SQLite connections kept open: enough for the statements a busy worker has in flight, so
 none is opened and closed per request (each is a thread and a file handle)."""

@@ -67,6 +67,8 @@ async def load_user(runtime: Parts, active: ActiveSession) -> UserView:
     """
     user_id = require_registered(active).user_id
     cache = runtime.sessions.cache
+    if cache is not None and (cached := cache.user(user_id)) is not None:
+        return cached  # GET /v1/me's usual case: a cached user may sign in, nothing to build
     load = partial(runtime.accounts.get_user, user_id)
     user = await (load() if cache is None else cache.read_user(user_id, load))
     if user is None or user.disabled:
