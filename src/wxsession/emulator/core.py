@@ -206,6 +206,10 @@ class EmulatorCore:
             self._session_keys[appid, openid] = issued.session_key
             return issued
 
+    def errcode_errors(self, messages: Mapping[int, str]) -> ErrorBody:
+        """:meth:`errcode_error` with ``messages`` bound: a platform's forced-fault body."""
+        return lambda errcode: self.errcode_error(errcode, messages)
+
     def errcode_error(self, errcode: int, messages: Mapping[int, str]) -> dict[str, Any]:
         """``{"errcode", "errmsg"}`` with a request id: the error shape several platforms share,
         each with its own ``messages``."""

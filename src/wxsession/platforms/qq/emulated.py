@@ -15,7 +15,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from wxsession.emulator.core import EmulatorCore
-from wxsession.emulator.faults import ErrorBody
 from wxsession.emulator.records import ExchangeErrors
 from wxsession.emulator.routing import EmulatedPlatform, answer
 from wxsession.platforms.qq import DEV_PREFIX, SPEC
@@ -46,11 +45,6 @@ ERRORS = ExchangeErrors(
 )
 
 
-def error_body(emulator: EmulatorCore) -> ErrorBody:
-    """QQ's ``{"errcode", "errmsg"}`` (WeChat's shape) for an errcode."""
-    return lambda errcode: emulator.errcode_error(errcode, ERRMSGS)
-
-
 def exchange(
     emulator: EmulatorCore, appid: str | None, secret: str | None, code: str | None
 ) -> dict[str, Any]:
@@ -71,7 +65,7 @@ def exchange(
 
 def routes(emulator: EmulatorCore) -> list[Route]:
     """QQ's jscode2session under :data:`PREFIX`."""
-    error = error_body(emulator)
+    error = emulator.errcode_errors(ERRMSGS)
 
     async def jscode2session(request: Request) -> Response:
         q = request.query_params

@@ -26,7 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from wxsession.emulator.core import EmulatorCore
-from wxsession.emulator.faults import Answer, ErrorBody
+from wxsession.emulator.faults import Answer
 from wxsession.emulator.records import ExchangeErrors
 from wxsession.emulator.routing import EmulatedPlatform, answer, json_or_empty
 from wxsession.platforms.wechat import SPEC
@@ -67,11 +67,6 @@ ERRORS = ExchangeErrors(
     used_code=40163,
 )
 """Why a code exchange (or an access token request) failed → WeChat's errcode for it."""
-
-
-def error_body(emulator: EmulatorCore) -> ErrorBody:
-    """WeChat's ``{"errcode", "errmsg"}`` for an errcode."""
-    return lambda errcode: emulator.errcode_error(errcode, ERRMSGS)
 
 
 # -- jscode2session -------------------------------------------------------------------------
@@ -209,7 +204,7 @@ def sign(emulator: EmulatorCore, appid: str, openid: str, raw_data: str) -> str:
 
 def routes(emulator: EmulatorCore) -> list[Route]:
     """WeChat's mini-program API paths."""
-    error = error_body(emulator)
+    error = emulator.errcode_errors(ERRMSGS)
 
     async def jscode2session(request: Request) -> Response:
         latency, forced = emulator.begin_call(request.url.path, error)

@@ -16,7 +16,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from wxsession.emulator.core import EmulatorCore
-from wxsession.emulator.faults import ErrorBody
 from wxsession.emulator.records import ExchangeErrors
 from wxsession.emulator.routing import EmulatedPlatform, answer
 from wxsession.platforms.wechat_app import SPEC
@@ -51,11 +50,6 @@ ERRORS = ExchangeErrors(
     bad_code=40029,
     used_code=40163,
 )
-
-
-def error_body(emulator: EmulatorCore) -> ErrorBody:
-    """WeChat's ``{"errcode", "errmsg"}`` for an errcode."""
-    return lambda errcode: emulator.errcode_error(errcode, ERRMSGS)
 
 
 def access_token(
@@ -108,7 +102,7 @@ def userinfo(emulator: EmulatorCore, token: str | None, openid: str | None) -> d
 
 def routes(emulator: EmulatorCore) -> list[Route]:
     """The App's OAuth paths on WeChat's host."""
-    error = error_body(emulator)
+    error = emulator.errcode_errors(ERRMSGS)
 
     async def oauth2_access_token(request: Request) -> Response:
         q = request.query_params
