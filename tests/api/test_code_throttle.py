@@ -186,7 +186,10 @@ def test_throttling_is_audited_and_counted(
     assert (fields["provider"], fields["limit"], fields["ip"]) == ("qq", "code_ip", ATTACKER)
     assert fields["retry_after"] > 0
     metrics = service.http.get("/metrics").text
-    assert 'wxsession_logins_total{provider="qq",result="RATE_LIMITED"} 1.0' in metrics
+    qq_app = PLATFORMS["qq"]["qq_appid"]
+    assert f'wxsession_logins_total{{provider="qq",app="{qq_app}",result="RATE_LIMITED"}} 1.0' in (
+        metrics
+    )
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # in-process state: any store

@@ -11,6 +11,8 @@ rest here. The tree, with each status and code (a test holds it equal to the cla
     ├── ClientError                         4xx: the request can be fixed by the client
     │   ├── InvalidRequest                  400 INVALID_REQUEST
     │   │   └── SessionAmbiguous            400 INVALID_REQUEST (token sent twice, or differently)
+    │   ├── UnknownApp                      400 UNKNOWN_APP (no such appid on that platform)
+    │   ├── AppIdRequired                   400 APPID_REQUIRED (several apps, none named)
     │   ├── WeChatReloginRequired           400 WECHAT_RELOGIN_REQUIRED (no usable session_key)
     │   ├── WeChatDataError                 400: data WeChat signed or encrypted is refused
     │   │   ├── WeChatSignatureInvalid      400 WECHAT_SIGNATURE_INVALID
@@ -140,6 +142,28 @@ class SessionAmbiguous(InvalidRequest):
     )
     challenges = True
     bearer_error = "invalid_request"
+
+
+class UnknownApp(ClientError):
+    """A login names an appid the service has no app of on that platform: refused before
+    the platform is called."""
+
+    code = "UNKNOWN_APP"
+    status = 400
+    default_message = "The service has no app with this appid on this login platform."
+
+
+class AppIdRequired(ClientError):
+    """The service has several apps of the platform and the request does not say which
+    (docs/login-methods.md): there is no default app, so a code is never sent to the wrong
+    app's exchange."""
+
+    code = "APPID_REQUIRED"
+    status = 400
+    default_message = (
+        "The service has several apps of this login platform: send 'appid', the app the "
+        "login code is from."
+    )
 
 
 class PasswordRejected(ClientError):

@@ -39,7 +39,8 @@ class Option:
 class PlatformSettings:
     """A platform's ``WXSESSION_*`` settings, by field name (the variable is
     ``WXSESSION_`` + the field in capitals): appid and secret (on when both are set), the API
-    base its calls go to, and its options."""
+    base its calls go to, its options, and ``apps``, the list of several apps
+    (:mod:`wxsession.platforms.apps`), beside the one-app form of appid and secret."""
 
     appid: str
     secret: str
@@ -49,6 +50,13 @@ class PlatformSettings:
     declared: bool = False
     """Declared by :class:`~wxsession.settings.Settings` itself (the service's own mini
     program, whose credentials also decide dev mode), not generated from the spec."""
+    apps: str = ""
+    """The apps list's field; unset, the appid field's prefix and ``apps``
+    (``qq_appid`` → ``qq_apps``)."""
+
+    @property
+    def apps_field(self) -> str:
+        return self.apps or self.appid.removesuffix("appid") + "apps"
 
     @classmethod
     def prefixed(cls, prefix: str, default_api_base: str, *options: Option) -> PlatformSettings:

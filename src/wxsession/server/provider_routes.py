@@ -14,7 +14,7 @@ from pydantic import Field
 from wxsession.platforms import OTHERS, OWN, PLATFORMS
 from wxsession.server.dependencies import RuntimeDep, TokenDep
 from wxsession.server.routes import login_through
-from wxsession.server.schemas import LoginOut, Strict, error_responses
+from wxsession.server.schemas import AppId, LoginOut, Strict, error_responses
 
 router = APIRouter(prefix="/v1")
 
@@ -46,6 +46,7 @@ class LoginCodeIn(Strict):
             f"({OWN.max_code_length} characters; {_LIMITS})."
         ),
     )
+    appid: AppId = None
 
 
 @router.post(
@@ -66,4 +67,5 @@ async def provider_login(
     runtime: RuntimeDep,
     presented: TokenDep,
 ) -> LoginOut:
-    return await login_through(provider, body.model_dump(), request, response, runtime, presented)
+    proof = body.model_dump(exclude_none=True)
+    return await login_through(provider, proof, request, response, runtime, presented)

@@ -16,9 +16,12 @@ SPEC = PlatformSpec(
     short_title="WeChat",
     code_source="wx.login()",
     max_code_length=128,  # WeChat's codes are 32 characters; the slack allows a format change
-    settings=PlatformSettings("appid", "secret", "wechat_api_base", API_BASE, declared=True),
+    settings=PlatformSettings(
+        "appid", "secret", "wechat_api_base", API_BASE, declared=True, apps="wechat_apps"
+    ),
     build=None,
     emulated="wxsession.platforms.wechat.emulated:EMULATED",
 )
-"""The service's own mini program: always on, its settings (``WXSESSION_APPID``, ...) and dev
-pair declared by :class:`~wxsession.settings.Settings`, its provider built by the runtime."""
+"""The service's own mini program: always on, its settings (``WXSESSION_APPID``, ...; its apps
+list is ``WXSESSION_WECHAT_APPS``) and dev pair declared by :class:`~wxsession.settings.Settings`,
+its providers (one per app) built by the runtime."""
