@@ -187,9 +187,8 @@ def test_throttling_is_audited_and_counted(
     assert fields["retry_after"] > 0
     metrics = service.http.get("/metrics").text
     qq_app = PLATFORMS["qq"]["qq_appid"]
-    assert f'wxsession_logins_total{{provider="qq",app="{qq_app}",result="RATE_LIMITED"}} 1.0' in (
-        metrics
-    )
+    counted = f'wxsession_logins_total{{app="{qq_app}",provider="qq",result="RATE_LIMITED"}} 1.0'
+    assert counted in metrics
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # in-process state: any store

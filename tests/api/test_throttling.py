@@ -231,7 +231,7 @@ def test_throttling_is_audited_and_counted_without_names_or_ips_in_the_store(
 
     metrics = service.http.get("/metrics").text
     assert (
-        'wxsession_logins_total{provider="password",app="local",result="RATE_LIMITED"} 1.0'
+        'wxsession_logins_total{app="local",provider="password",result="RATE_LIMITED"} 1.0'
         in metrics
     )
 
