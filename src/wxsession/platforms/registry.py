@@ -50,11 +50,11 @@ def build_providers(
     own = {appid: wrapped(p, appid, WeChatUnavailable) for appid, p in mini_programs.items()}
     platforms = {OWN.name: PlatformApps(OWN.name, own)}
     for spec in OTHERS:
-        build = spec.provider_factory()
         apps = (
             dev_apps(spec, settings, emulator_url) if emulator_url else settings.platform_apps(spec)
         )
-        if build is None or not apps:
+        build = spec.provider_factory() if apps else None  # an unused platform is not loaded
+        if build is None:
             continue
         providers: dict[str, Provider] = {}
         for app in apps:

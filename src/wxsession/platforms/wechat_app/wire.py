@@ -38,7 +38,9 @@ ACCESS_TOKEN_PATH = "/sns/oauth2/access_token"  # noqa: S105 (a path)
 USERINFO_PATH = "/sns/userinfo"
 USERINFO_SCOPE = "snsapi_userinfo"
 MAX_NICKNAME_LENGTH = 64
-_SETTINGS = "WXSESSION_WECHAT_APP_APPID and WXSESSION_WECHAT_APP_SECRET"
+_SETTINGS = (
+    "WXSESSION_WECHAT_APP_APPID and WXSESSION_WECHAT_APP_SECRET (or WXSESSION_WECHAT_APP_APPS)"
+)
 
 
 def _code_invalid() -> WeChatCodeInvalid:
