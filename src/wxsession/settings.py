@@ -47,7 +47,7 @@ def _default_carriers() -> list[CarrierName]:
 _PLATFORM_ANNOTATIONS, _PLATFORM_DEFAULTS = settings_fields(OTHERS)
 _APPS_ANNOTATIONS, _APPS_DEFAULTS = apps_fields(PLATFORMS)
 _APPIDS = tuple(spec.settings.appid for spec in PLATFORMS)
-_APP_LISTS = tuple(spec.settings.apps_field for spec in PLATFORMS)
+_APP_LISTS = tuple(spec.apps_field for spec in PLATFORMS)
 _API_BASES = tuple(spec.settings.api_base for spec in PLATFORMS)
 
 
@@ -303,7 +303,7 @@ class Settings(BaseSettings):
             (spec.settings.env(spec.settings.api_base), getattr(self, spec.settings.api_base))
             for spec in PLATFORMS
             if getattr(self, spec.settings.appid) is not None
-            or getattr(self, spec.settings.apps_field)
+            or getattr(self, spec.apps_field)
         ]
 
     def platform_apps(self, spec: PlatformSpec) -> tuple[PlatformApp, ...]:

@@ -170,3 +170,16 @@ def test_metrics_and_logs_carry_the_appid_never_the_secret(
     assert all(secret not in text for secret in (A[1], B[1], QQ_A[1], QQ_B[1]))
     logins = [r.__dict__["audit"] for r in caplog.records if r.__dict__.get("event") == "login"]
     assert {fields["app"] for fields in logins} == {A[0], B[0]}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_session_from_elsewhere_cannot_pick_one_of_several_mini_programs(
+    several: Service,
+) -> None:
+    account = {"username": "amy-pw", "password": "a long enough passphrase 7"}
+    token = session_id_of(several.post("/v1/auth/password/register", json=account))
+    before = sum(several.emulator.calls.values())
+    answer = several.post("/v1/me/phone", token, json={"code": phone_code(several, A[0], "amy")})
+    assert answer.status_code == 400
+    assert error_code_of(answer) == "APPID_REQUIRED"
+    assert sum(several.emulator.calls.values()) == before

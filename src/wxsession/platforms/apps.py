@@ -129,7 +129,7 @@ def apps_fields(specs: Iterable[PlatformSpec]) -> tuple[dict[str, object], dict[
     annotations: dict[str, object] = {}
     defaults: dict[str, object] = {}
     for spec in specs:
-        name = spec.settings.apps_field
+        name = spec.apps_field
         annotations[name] = Annotated[
             tuple[ListedApp, ...], NoDecode, PlainValidator(_parser(spec.settings.options))
         ]
@@ -150,14 +150,14 @@ def configured(spec: PlatformSpec, get: Callable[[str], Any]) -> tuple[PlatformA
     set is fine only when the pair is one of the list's apps with the same secret (a
     deployment moving from one form to the other); anything else is a ``ValueError``."""
     fields = spec.settings
-    appid, secret, listed = get(fields.appid), get(fields.secret), get(fields.apps_field)
+    appid, secret, listed = get(fields.appid), get(fields.secret), get(spec.apps_field)
     if appid is not None and secret is not None:
         twin = next((app for app in listed if app.appid == appid), None)
         if not listed:
             listed = (ListedApp(appid, secret),)
         elif twin is None or twin.secret.get_secret_value() != secret.get_secret_value():
             raise ValueError(
-                f"{fields.env(fields.appid)} and {fields.env(fields.apps_field)} are both set "
+                f"{fields.env(fields.appid)} and {fields.env(spec.apps_field)} are both set "
                 "and disagree (that appid is not listed, or its secret differs): set one "
                 "form, or list the same app in both"
             )

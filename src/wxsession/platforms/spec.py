@@ -39,8 +39,8 @@ class Option:
 class PlatformSettings:
     """A platform's ``WXSESSION_*`` settings, by field name (the variable is
     ``WXSESSION_`` + the field in capitals): appid and secret (on when both are set), the API
-    base its calls go to, its options, and ``apps``, the list of several apps
-    (:mod:`wxsession.platforms.apps`), beside the one-app form of appid and secret."""
+    base its calls go to, and its options. Beside appid and secret, every platform also has
+    a list of several apps (:attr:`PlatformSpec.apps_field`)."""
 
     appid: str
     secret: str
@@ -50,14 +50,6 @@ class PlatformSettings:
     declared: bool = False
     """Declared by :class:`~wxsession.settings.Settings` itself (the service's own mini
     program, whose credentials also decide dev mode), not generated from the spec."""
-    apps: str = ""
-    """The apps list's field; unset, the appid field's prefix and ``apps``
-    (``qq_appid`` → ``qq_apps``)."""
-
-    @property
-    def apps_field(self) -> str:
-        return self.apps or self.appid.removesuffix("appid") + "apps"
-
     @classmethod
     def prefixed(cls, prefix: str, default_api_base: str, *options: Option) -> PlatformSettings:
         """``<prefix>_appid``, ``<prefix>_secret``, ``<prefix>_api_base`` and ``options``."""
@@ -135,6 +127,12 @@ class PlatformSpec:
     emulated: str | None = None
     """Where its answers on the emulator (an ``EmulatedPlatform``) are, as ``module:name``:
     loaded only by the emulator, so production never imports them."""
+
+    @property
+    def apps_field(self) -> str:
+        """The settings field of its list of several apps, after its name: ``qq_apps`` is
+        ``WXSESSION_QQ_APPS`` (:mod:`wxsession.platforms.apps`)."""
+        return f"{self.name}_apps"
 
     @property
     def emulator_help_title(self) -> str:

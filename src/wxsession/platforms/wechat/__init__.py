@@ -16,9 +16,7 @@ SPEC = PlatformSpec(
     short_title="WeChat",
     code_source="wx.login()",
     max_code_length=128,  # WeChat's codes are 32 characters; the slack allows a format change
-    settings=PlatformSettings(
-        "appid", "secret", "wechat_api_base", API_BASE, declared=True, apps="wechat_apps"
-    ),
+    settings=PlatformSettings("appid", "secret", "wechat_api_base", API_BASE, declared=True),
     build=None,
     emulated="wxsession.platforms.wechat.emulated:EMULATED",
 )
