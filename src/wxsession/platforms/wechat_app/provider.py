@@ -7,16 +7,12 @@ from __future__ import annotations
 
 import httpx
 
-from wxsession.core.platform_errors import WeChatUnavailable
 from wxsession.platforms.spec import Built, PlatformApp
 from wxsession.platforms.wechat_app import SPEC, wire
-from wxsession.platforms.wechat_sns.provider import SnsProvider, sns_http
+from wxsession.platforms.wechat_sns.provider import build_sns
 
 
 def build_provider(app: PlatformApp, http: httpx.AsyncClient, timeout: float) -> Built:
     """The provider of ``app`` (the spec's factory), on the shared HTTP client."""
-    shell = sns_http(wire.ERRORS, app, http, timeout)
-    provider = SnsProvider(
-        SPEC, wire.ERRORS, shell, app.appid, app.secret, userinfo=bool(app.options["userinfo"])
-    )
-    return Built(provider, WeChatUnavailable)
+    userinfo = bool(app.options["userinfo"])
+    return build_sns(SPEC, wire.ERRORS, app, http, timeout, userinfo=userinfo)

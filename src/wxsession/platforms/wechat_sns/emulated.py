@@ -158,10 +158,14 @@ def userinfo(
 
 
 def sns_routes(
-    emulator: EmulatorCore, platform: str, scope: str, authorize: Authorize | None = None
+    emulator: EmulatorCore,
+    platform: str,
+    scope: str,
+    authorize: Authorize | None = None,
+    prefix: str = "",
 ) -> list[Route]:
     """The sns OAuth paths of ``platform`` (whose codes issued elsewhere carry ``scope``),
-    and its authorize page if it has one."""
+    and its authorize page if it has one, under ``prefix``."""
     error = emulator.errcode_errors(ERRMSGS)
     consents = Consents(Consent(scope))
 
@@ -190,16 +194,16 @@ def sns_routes(
         )
 
     routes = [
-        Route("/sns/oauth2/access_token", oauth2_access_token, methods=["GET"]),
-        Route("/sns/userinfo", sns_userinfo, methods=["GET"]),
+        Route(f"{prefix}/sns/oauth2/access_token", oauth2_access_token, methods=["GET"]),
+        Route(f"{prefix}/sns/userinfo", sns_userinfo, methods=["GET"]),
     ]
     if authorize is not None:
-        routes.append(_authorize_route(emulator, platform, authorize, consents))
+        routes.append(_authorize_route(emulator, platform, authorize, consents, prefix))
     return routes
 
 
 def _authorize_route(
-    emulator: EmulatorCore, platform: str, page: Authorize, consents: Consents
+    emulator: EmulatorCore, platform: str, page: Authorize, consents: Consents, prefix: str
 ) -> Route:
     async def authorize(request: Request) -> Response:
         q = request.query_params
@@ -211,7 +215,7 @@ def _authorize_route(
             return RedirectResponse(_back(redirect_uri, {"state": state}), 302)
         user = q.get("user", "").strip()
         if not user:
-            return HTMLResponse(_consent_form(page, q))
+            return HTMLResponse(_consent_form(page, prefix, q))
         try:
             code = emulator.issue_code(q["appid"], user, platform)
         except ValueError as exc:
@@ -219,7 +223,7 @@ def _authorize_route(
         consents.put(code, Consent(q["scope"], snapshot=q.get("snapshot") == "1"))
         return RedirectResponse(_back(redirect_uri, {"code": code, "state": state}), 302)
 
-    return Route(page.path, authorize, methods=["GET"])
+    return Route(prefix + page.path, authorize, methods=["GET"])
 
 
 def _authorize_problem(
@@ -243,7 +247,7 @@ def _back(redirect_uri: str, params: Mapping[str, str]) -> str:
     return redirect_uri + ("&" if "?" in redirect_uri else "?") + urlencode(params)
 
 
-def _consent_form(page: Authorize, q: Mapping[str, str]) -> str:
+def _consent_form(page: Authorize, prefix: str, q: Mapping[str, str]) -> str:
     hidden = "".join(
         f'<input type="hidden" name="{name}" value="{html.escape(q.get(name, ""))}">'
         for name in ("appid", "redirect_uri", "response_type", "scope", "state")
@@ -251,7 +255,7 @@ def _consent_form(page: Authorize, q: Mapping[str, str]) -> str:
     body = (
         f"<p>An app (appid {html.escape(q.get('appid', ''))}) asks to sign you in"
         f" (scope {html.escape(q.get('scope', ''))}).</p>"
-        f'<form method="get" action="{html.escape(page.path)}">{hidden}'
+        f'<form method="get" action="{html.escape(prefix + page.path)}">{hidden}'
         '<label>WeChat user <input id="user" name="user" required maxlength="64"></label> '
         '<button id="allow" type="submit">Allow</button> '
         '<button id="deny" type="submit" name="deny" value="1" formnovalidate>Deny</button>'

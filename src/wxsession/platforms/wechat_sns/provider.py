@@ -17,7 +17,7 @@ from wxsession.core.identity import Identity
 from wxsession.core.platform_errors import WeChatError, WeChatUnavailable
 from wxsession.platforms.http import PlatformHttp
 from wxsession.platforms.provider import code_from
-from wxsession.platforms.spec import PlatformApp, PlatformSpec
+from wxsession.platforms.spec import Built, PlatformApp, PlatformSpec
 from wxsession.platforms.wechat_sns import wire
 
 log = logging.getLogger("wxsession.providers")
@@ -81,3 +81,18 @@ def sns_http(
         unavailable=WeChatUnavailable,
         malformed=WeChatError,
     )
+
+
+def build_sns(
+    spec: PlatformSpec,
+    errors: wire.SnsErrors,
+    app: PlatformApp,
+    http: httpx.AsyncClient,
+    timeout: float,
+    *,
+    userinfo: bool = True,
+) -> Built:
+    """``spec``'s provider for ``app`` on the shared HTTP client (a spec's factory's work)."""
+    shell = sns_http(errors, app, http, timeout)
+    provider = SnsProvider(spec, errors, shell, app.appid, app.secret, userinfo=userinfo)
+    return Built(provider, WeChatUnavailable)

@@ -133,22 +133,29 @@ class SnsProfile:
     avatar_url: str | None
 
 
-def authorize_url(
-    base: str, path: str, *, appid: str, redirect_uri: str, scope: str, state: str
-) -> str:
-    """Where a browser flow starts: WeChat's page at ``base + path`` (``base`` may be empty,
-    a path on the service's own host: dev mode's emulator), in the parameter order WeChat
-    documents, with its ``#wechat_redirect`` fragment."""
-    query = urlencode(
-        {
-            "appid": appid,
-            "redirect_uri": redirect_uri,
-            "response_type": "code",
-            "scope": scope,
-            "state": state,
-        }
-    )
-    return f"{base}{path}?{query}#wechat_redirect"
+@dataclass(frozen=True, slots=True)
+class SnsAuthorizer:
+    """A browser flow's first step: WeChat's page at ``base + path`` (``base`` may be empty:
+    a path on the service's own host, dev mode's emulator) for ``appid`` and ``scope``."""
+
+    base: str
+    path: str
+    appid: str
+    scope: str
+
+    def authorize_url(self, redirect_uri: str, state: str) -> str:
+        """The page's URL, with the parameters in the order WeChat documents and its
+        ``#wechat_redirect`` fragment."""
+        query = urlencode(
+            {
+                "appid": self.appid,
+                "redirect_uri": redirect_uri,
+                "response_type": "code",
+                "scope": self.scope,
+                "state": state,
+            }
+        )
+        return f"{self.base}{self.path}?{query}#wechat_redirect"
 
 
 def access_token_request(appid: str, secret: str, code: str) -> PlatformRequest:
