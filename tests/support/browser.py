@@ -40,7 +40,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def _apt(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    return subprocess.run(  # noqa: S603 - fixed arguments
+    return subprocess.run(
         ["apt-get", *args], capture_output=True, text=True, env=env, timeout=900, check=False
     )
 
