@@ -98,7 +98,7 @@ def approve(
     """The platform's page approving at once (``user=``), as a scripted test does."""
     location = authorize.headers["location"].split("#", 1)[0]
     target = location if location.startswith("http") else base + location
-    page = httpx.get(target, params={"user": user, **extra}, timeout=15)
+    page = httpx.get(httpx.URL(target).copy_merge_params({"user": user, **extra}), timeout=15)
     assert page.status_code == 302, page.text
     return page
 

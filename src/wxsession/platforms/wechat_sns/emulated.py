@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import secrets
 import threading
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -97,6 +98,21 @@ class Consents:
             return self._by_key.get(key or "", self.default)
 
 
+_CONSENTS: weakref.WeakKeyDictionary[EmulatorCore, dict[str, Consents]] = (
+    weakref.WeakKeyDictionary()
+)
+_CONSENTS_LOCK = threading.Lock()
+
+
+def consents_of(emulator: EmulatorCore, platform: str, scope: str) -> Consents:
+    """The consents ``platform``'s routes on ``emulator`` share: one store however many
+    times its routes are built (dev mode serves them twice, to the browser on the service's
+    port and to the service's own calls in-process)."""
+    with _CONSENTS_LOCK:
+        per_platform = _CONSENTS.setdefault(emulator, {})
+        return per_platform.setdefault(platform, Consents(Consent(scope)))
+
+
 def access_token(
     emulator: EmulatorCore,
     platform: str,
@@ -167,7 +183,7 @@ def sns_routes(
     """The sns OAuth paths of ``platform`` (whose codes issued elsewhere carry ``scope``),
     and its authorize page if it has one, under ``prefix``."""
     error = emulator.errcode_errors(ERRMSGS)
-    consents = Consents(Consent(scope))
+    consents = consents_of(emulator, platform, scope)
 
     async def oauth2_access_token(request: Request) -> Response:
         q = request.query_params
