@@ -16,7 +16,7 @@ from tests.support.platforms import MINI, TIMEOUT
 from wxsession.core.errors import WxSessionError
 from wxsession.core.platform_errors import WeChatError, WeChatUnavailable
 from wxsession.emulator import Emulator
-from wxsession.platforms.http import MAX_BODY_BYTES, PlatformClient, PlatformHttp
+from wxsession.platforms.http import MAX_BODY_BYTES, PlatformClient, PlatformHttp, encoded_body
 from wxsession.platforms.wechat import api
 from wxsession.platforms.wechat.client import make_http_client
 from wxsession.platforms.wechat.wire import code2session_request
@@ -185,3 +185,28 @@ async def test_with_a_proxy_set_calls_go_through_httpx(monkeypatch: pytest.Monke
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # httpx routes through proxies
     async with make_http_client(TIMEOUT) as proxied:
         assert proxied.pool is None
+
+
+@pytest.mark.parametrize(
+    ("request_", "content", "content_type"),
+    [
+        (PlatformRequest("GET", "/x", params={"a": "1"}), None, None),
+        (
+            PlatformRequest("POST", "/x", body={"k": "码"}),
+            '{"k":"码"}'.encode(),
+            "application/json",
+        ),
+        (
+            PlatformRequest("POST", "/x", form={"code": "a b&c=d", "sk": "码"}),
+            b"code=a+b%26c%3Dd&sk=%E7%A0%81",
+            "application/x-www-form-urlencoded",
+        ),
+    ],
+    ids=["none", "json", "form"],
+)
+def test_a_body_is_encoded_with_its_content_type(
+    request_: PlatformRequest, content: bytes | None, content_type: str | None
+) -> None:
+    encoded, headers = encoded_body(request_)
+    assert encoded == content
+    assert (headers or {}).get("Content-Type") == content_type

@@ -14,7 +14,7 @@ from wxsession.core.errors import WxSessionError
 from wxsession.platforms.douyin import wire as douyin
 from wxsession.platforms.qq import wire as qq
 from wxsession.platforms.wechat_app import wire as wechat_app
-from wxsession.platforms.wire import PlatformSession
+from wxsession.platforms.wire import ErrorTable, PlatformErrors, PlatformRequest, PlatformSession
 
 
 def body(data: Any) -> bytes:
@@ -212,3 +212,26 @@ def test_userinfo_about_someone_else_is_refused() -> None:
 def test_userinfo_token_errors(errcode: int) -> None:
     answer = body({"errcode": errcode, "errmsg": "x"})
     assert code_of(lambda: wechat_app.parse_userinfo(200, answer, "oA")) == ("WECHAT_ERROR", 502)
+
+
+def test_an_error_table_of_words_maps_and_logs_them(caplog: pytest.LogCaptureFixture) -> None:
+    """OAuth 2.0's ``error`` words are codes like any other: mapped, unknown ones quoted."""
+    caplog.set_level(logging.INFO)
+    wording = PlatformErrors("Example", "ex.login()")
+    table = ErrorTable(
+        platform="Example",
+        settings_hint="WXSESSION_EXAMPLE_KEY",
+        codes={"invalid_grant": (wording.code_invalid, logging.INFO)},
+        unknown=wording.malformed,
+        busy=frozenset({"slow_down"}),
+    )
+    assert table.error_for("invalid_grant", "bad code").code == "PROVIDER_CODE_INVALID"
+    busy = table.error_for("slow_down", "x")
+    assert (busy.code, busy.platform_busy, busy.wechat_errcode) == ("PROVIDER_ERROR", True, None)
+    assert not table.error_for("slow_down\nforged line", "x").platform_busy
+    assert "'slow_down\\nforged line'" in caplog.text  # quoted: no line of its own
+
+
+def test_a_request_has_a_json_body_or_a_form_not_both() -> None:
+    with pytest.raises(ValueError, match="not both"):
+        PlatformRequest("POST", "/x", body={"a": 1}, form={"b": "2"})
