@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.emulator import running_emulator
 from wxsession.emulator import Emulator
+from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
 from wxsession.platforms.provider import Provider
 from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
@@ -24,12 +25,18 @@ MINI = ("wx5e1f0c3a9b7d2e46", "contract-mini-secret-0123456789ab")
 APP = ("wxa9b8c7d6e5f4a3b2", "contract-app-secret-0123456789abcd")
 QQ = ("1109876543", "contract-qq-secret-0123456789abcd")
 DOUYIN = ("tt1a2b3c4d5e6f7a8b", "contract-douyin-secret-0123456789")
+BAIDU = ("Kp3Xb7Qz9Lm2Wv5Rt8Yc1Nd4Hf6Gj0Sa", "contract-baidu-secret-0123456789ab")
 
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[str, Emulator]]:
     """The module's emulator: (URL, emulator). A module that needs other apps defines its own."""
-    apps = {"wechat_app": dict([APP]), "qq": dict([QQ]), "douyin": dict([DOUYIN])}
+    apps = {
+        "wechat_app": dict([APP]),
+        "qq": dict([QQ]),
+        "douyin": dict([DOUYIN]),
+        "baidu": dict([BAIDU]),
+    }
     with running_emulator(dict([MINI]), unionid=True, platform_apps=apps) as pair:
         yield pair
 
@@ -49,6 +56,9 @@ def settings_for(url: str, **overrides: Any) -> Settings:
         "douyin_appid": DOUYIN[0],
         "douyin_secret": DOUYIN[1],
         "douyin_api_base": url + DOUYIN_PREFIX,
+        "baidu_app_key": BAIDU[0],
+        "baidu_app_secret": BAIDU[1],
+        "baidu_api_base": url + BAIDU_PREFIX,
         **overrides,
     }
     return Settings(**values)

@@ -13,6 +13,7 @@ import pytest
 from tests.support.clock import MovableClock
 from tests.support.emulator import running_emulator
 from wxsession.emulator import Emulator
+from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
 from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
 
@@ -20,7 +21,13 @@ MINI = ("wxa1a1a1a1a1a1a1a1", "mini-secret")
 APP = ("wxc3c3c3c3c3c3c3c3", "app-secret")
 QQ = ("1101234567", "qq-secret")
 DOUYIN = ("tt4d4d4d4d4d4d4d4d", "douyin-secret")
-PLATFORM_APPS = {"wechat_app": dict([APP]), "qq": dict([QQ]), "douyin": dict([DOUYIN])}
+BAIDU = ("Bd5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e", "baidu-secret")
+PLATFORM_APPS = {
+    "wechat_app": dict([APP]),
+    "qq": dict([QQ]),
+    "douyin": dict([DOUYIN]),
+    "baidu": dict([BAIDU]),
+}
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +55,15 @@ def douyin(http: httpx.Client, url: str, **body: Any) -> dict[str, Any]:
     payload = {"appid": DOUYIN[0], "secret": DOUYIN[1], **body}
     response = http.post(f"{url}{DOUYIN_PREFIX}/api/apps/v2/jscode2session", json=payload)
     assert response.status_code == 200
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def baidu(http: httpx.Client, url: str, status: int, **form: str) -> dict[str, Any]:
+    """jscode2sessionkey on a form, as Baidu documents it (``curl -d``)."""
+    payload = {"client_id": BAIDU[0], "sk": BAIDU[1], **form}
+    response = http.post(f"{url}{BAIDU_PREFIX}/oauth/jscode2sessionkey", data=payload)
+    assert response.status_code == status
     data: dict[str, Any] = response.json()
     return data
 
@@ -95,6 +111,18 @@ def test_douyin_answers_like_douyin(http: httpx.Client, url: str, emulator: Emul
     assert douyin(http, url, code="x", appid="tt-unknown")["err_no"] == 40015
     not_json = http.post(f"{url}{DOUYIN_PREFIX}/api/apps/v2/jscode2session", content=b"{")
     assert not_json.json()["err_no"] == 40014
+
+
+def test_baidu_answers_like_baidu(http: httpx.Client, url: str, emulator: Emulator) -> None:
+    code = issue(http, url, user="alice", platform="baidu")
+    first = baidu(http, url, 200, code=code)
+    assert set(first) == {"openid", "session_key"}  # Baidu gives no unionid
+    assert first["openid"] == emulator.openid_for(BAIDU[0], "alice")
+    assert baidu(http, url, 400, code=code)["error"] == "invalid_grant"  # a code works once
+    assert baidu(http, url, 400)["error"] == "invalid_request"
+    assert baidu(http, url, 400, code="x", sk="wrong")["error"] == "invalid_client"
+    assert baidu(http, url, 400, code="x", client_id="unknown")["error"] == "invalid_client"
+    assert set(baidu(http, url, 400, code="x")) == {"error", "error_description"}
 
 
 def test_the_app_grant_and_userinfo(http: httpx.Client, url: str, emulator: Emulator) -> None:

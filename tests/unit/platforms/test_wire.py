@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from wxsession.core.errors import WxSessionError
+from wxsession.platforms.baidu import wire as baidu
 from wxsession.platforms.douyin import wire as douyin
 from wxsession.platforms.qq import wire as qq
 from wxsession.platforms.wechat_app import wire as wechat_app
@@ -44,6 +45,39 @@ def test_douyin_request_is_a_json_post() -> None:
     assert (request.method, request.path) == ("POST", "/api/apps/v2/jscode2session")
     assert request.body == {"appid": "tt1", "secret": "s3cret", "code": "the-code"}
     assert "s3cret" not in repr(request)
+
+
+def test_baidu_request_is_a_form_post() -> None:
+    request = baidu.session_key_request("bdkey", "s3cret", "the-code@host")
+    assert (request.method, request.path) == ("POST", "/oauth/jscode2sessionkey")
+    assert request.form == {"code": "the-code@host", "client_id": "bdkey", "sk": "s3cret"}
+    assert (request.params, request.body) == ({}, None)
+    assert "s3cret" not in repr(request)
+
+
+def test_baidu_success_has_no_unionid() -> None:
+    answer = body({"openid": "o1", "session_key": "k1"})
+    assert baidu.parse_session_key(200, answer) == PlatformSession("o1", "k1", None)
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        ("invalid_grant", ("PROVIDER_CODE_INVALID", 401)),
+        ("invalid_client", ("PROVIDER_MISCONFIGURED", 502)),
+        ("unauthorized_client", ("PROVIDER_MISCONFIGURED", 502)),
+        ("invalid_request", ("PROVIDER_ERROR", 502)),
+        ("unsupported_grant_type", ("PROVIDER_ERROR", 502)),
+        (40029, ("PROVIDER_ERROR", 502)),
+        ("", ("PROVIDER_ERROR", 502)),
+    ],
+)
+@pytest.mark.parametrize("status", [200, 400, 401])
+def test_baidu_errors_under_any_status_below_500(
+    error: object, expected: tuple[str, int], status: int
+) -> None:
+    answer = body({"error": error, "error_description": "Invalid authorization code: x"})
+    assert code_of(lambda: baidu.parse_session_key(status, answer)) == expected
 
 
 def test_qq_success_with_errcode_zero_and_empty_unionid() -> None:
@@ -122,6 +156,7 @@ def test_an_error_records_the_wechat_errcode_only_for_wechat() -> None:
 PARSERS: list[tuple[str, Callable[[int, bytes], object], str]] = [
     ("qq", qq.parse_code2session, "PROVIDER"),
     ("douyin", douyin.parse_code2session, "PROVIDER"),
+    ("baidu", baidu.parse_session_key, "PROVIDER"),
     ("wechat_app", wechat_app.parse_access_token, "WECHAT"),
 ]
 
