@@ -12,6 +12,7 @@ import pytest
 from tests.support.service import Service
 from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
+from wxsession.platforms.kuaishou import DEV_PREFIX as KUAISHOU_PREFIX
 from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
@@ -22,17 +23,26 @@ PLATFORMS: dict[str, dict[str, str]] = {
     "qq": {"qq_appid": "1109876543", "qq_secret": "qq-s"},
     "douyin": {"douyin_appid": "tt1a2b3c4d5e6f7a8b", "douyin_secret": "douyin-s"},
     "baidu": {"baidu_app_key": "Kp3Xb7Qz9Lm2Wv5Rt8Yc1Nd4Hf6Gj0Sa", "baidu_app_secret": "bd-s"},
+    "kuaishou": {"kuaishou_appid": "ks715790869885440001", "kuaishou_secret": "ks-s"},
 }
 PATHS = {
     "wechat_app": "/sns/oauth2/access_token",
     "qq": QQ_PREFIX + "/sns/jscode2session",
     "douyin": DOUYIN_PREFIX + "/api/apps/v2/jscode2session",
     "baidu": BAIDU_PREFIX + "/oauth/jscode2sessionkey",
+    "kuaishou": KUAISHOU_PREFIX + "/oauth2/mp/code2session",
 }
-BUSY: dict[str, tuple[dict[str, Any], str]] = {"baidu": ({"status": 503}, "1")}
+BUSY: dict[str, tuple[dict[str, Any], str]] = {
+    "baidu": ({"status": 503}, "1"),
+    "kuaishou": ({"errcode": 100200500}, "5"),
+}
 """A platform without a documented busy error code: its outage is an HTTP 503, which is not
 a reason to back off, so its Retry-After is the plain 503's."""
-REFUSED_SECRET: dict[str, int | str] = {"douyin": 40017, "baidu": "invalid_client"}
+REFUSED_SECRET: dict[str, int | str] = {
+    "douyin": 40017,
+    "baidu": "invalid_client",
+    "kuaishou": 100200101,
+}
 
 
 def appid_of(provider: str) -> str:

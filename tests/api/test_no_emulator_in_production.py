@@ -23,6 +23,8 @@ PRODUCTION = {
     "WXSESSION_DOUYIN_SECRET": "real-douyin-secret",
     "WXSESSION_BAIDU_APP_KEY": "Kp3Xb7Qz9Lm2Wv5Rt8Yc1Nd4Hf6Gj0Sa",
     "WXSESSION_BAIDU_APP_SECRET": "real-baidu-secret",
+    "WXSESSION_KUAISHOU_APPID": "ks715790869885446758",
+    "WXSESSION_KUAISHOU_SECRET": "real-kuaishou-secret",
 }
 
 SCRIPT = """

@@ -15,6 +15,7 @@ from tests.support.platforms import (
     APP,
     BAIDU,
     DOUYIN,
+    KUAISHOU,
     MINI,
     QQ,
     TIMEOUT,
@@ -26,6 +27,7 @@ from wxsession.emulator import Emulator
 from wxsession.platforms import PLATFORMS
 from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
+from wxsession.platforms.kuaishou import DEV_PREFIX as KUAISHOU_PREFIX
 from wxsession.platforms.provider import Provider
 from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
 
@@ -92,6 +94,15 @@ CASES = [
         family=None,
         session_key=True,
         busy=({"status": 503}, "1"),
+    ),
+    Case(
+        "kuaishou",
+        *KUAISHOU,
+        KUAISHOU_PREFIX + "/oauth2/mp/code2session",
+        **OTHER_ERRORS,
+        family=None,
+        session_key=True,
+        busy=({"errcode": 100200500}, "1"),
     ),
 ]
 STATUS = {
@@ -202,6 +213,7 @@ async def test_an_unreachable_platform_is_503(case: Case, platform_http: httpx.A
         qq_api_base=dead + QQ_PREFIX,
         douyin_api_base=dead + DOUYIN_PREFIX,
         baidu_api_base=dead + BAIDU_PREFIX,
+        kuaishou_api_base=dead + KUAISHOU_PREFIX,
     )
     error = await refused(providers_for(settings, platform_http)[case.name], {"code": "0" * 32})
     assert_error(error, case.unavailable)

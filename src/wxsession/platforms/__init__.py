@@ -8,7 +8,7 @@ A new platform is a new home and one line in :data:`PLATFORMS` (docs/login-metho
 
 from __future__ import annotations
 
-from wxsession.platforms import baidu, douyin, qq, wechat, wechat_app
+from wxsession.platforms import baidu, douyin, kuaishou, qq, wechat, wechat_app
 from wxsession.platforms.spec import PlatformSpec
 
 PLATFORMS: tuple[PlatformSpec, ...] = (
@@ -17,6 +17,7 @@ PLATFORMS: tuple[PlatformSpec, ...] = (
     qq.SPEC,
     douyin.SPEC,
     baidu.SPEC,
+    kuaishou.SPEC,
 )
 """Every login platform, in the order the documentation and settings list them. Names
 are part of the API and of stored identities: never rename one."""

@@ -15,6 +15,7 @@ from tests.support.emulator import running_emulator
 from wxsession.emulator import Emulator
 from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
+from wxsession.platforms.kuaishou import DEV_PREFIX as KUAISHOU_PREFIX
 from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
 
 MINI = ("wxa1a1a1a1a1a1a1a1", "mini-secret")
@@ -22,11 +23,13 @@ APP = ("wxc3c3c3c3c3c3c3c3", "app-secret")
 QQ = ("1101234567", "qq-secret")
 DOUYIN = ("tt4d4d4d4d4d4d4d4d", "douyin-secret")
 BAIDU = ("Bd5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e", "baidu-secret")
+KUAISHOU = ("ks606060606060606060", "kuaishou-secret")
 PLATFORM_APPS = {
     "wechat_app": dict([APP]),
     "qq": dict([QQ]),
     "douyin": dict([DOUYIN]),
     "baidu": dict([BAIDU]),
+    "kuaishou": dict([KUAISHOU]),
 }
 
 
@@ -64,6 +67,15 @@ def baidu(http: httpx.Client, url: str, status: int, **form: str) -> dict[str, A
     payload = {"client_id": BAIDU[0], "sk": BAIDU[1], **form}
     response = http.post(f"{url}{BAIDU_PREFIX}/oauth/jscode2sessionkey", data=payload)
     assert response.status_code == status
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def kuaishou(http: httpx.Client, url: str, **form: str) -> dict[str, Any]:
+    """code2session on a form, as the SDKs send it; every answer is HTTP 200."""
+    payload = {"app_id": KUAISHOU[0], "app_secret": KUAISHOU[1], **form}
+    response = http.post(f"{url}{KUAISHOU_PREFIX}/oauth2/mp/code2session", data=payload)
+    assert response.status_code == 200
     data: dict[str, Any] = response.json()
     return data
 
@@ -123,6 +135,17 @@ def test_baidu_answers_like_baidu(http: httpx.Client, url: str, emulator: Emulat
     assert baidu(http, url, 400, code="x", sk="wrong")["error"] == "invalid_client"
     assert baidu(http, url, 400, code="x", client_id="unknown")["error"] == "invalid_client"
     assert set(baidu(http, url, 400, code="x")) == {"error", "error_description"}
+
+
+def test_kuaishou_answers_like_kuaishou(http: httpx.Client, url: str, emulator: Emulator) -> None:
+    code = issue(http, url, user="alice", platform="kuaishou")
+    first = kuaishou(http, url, js_code=code)
+    assert set(first) == {"result", "open_id", "session_key"}  # no unionid
+    assert (first["result"], first["open_id"]) == (1, emulator.openid_for(KUAISHOU[0], "alice"))
+    assert kuaishou(http, url, js_code=code)["result"] == 100200105  # a code works once
+    assert kuaishou(http, url)["result"] == 100200100
+    assert kuaishou(http, url, js_code="x", app_secret="wrong")["result"] == 100200101
+    assert set(kuaishou(http, url, js_code="x")) == {"result", "error_msg"}
 
 
 def test_the_app_grant_and_userinfo(http: httpx.Client, url: str, emulator: Emulator) -> None:

@@ -42,6 +42,8 @@ def test_each_configured_platform_is_offered() -> None:
     assert names(settings) == {"wechat": BASE["appid"], "wechat_app": "wxapp"}
     settings = Settings(**BASE, baidu_app_key="bdkey", baidu_app_secret="b")
     assert names(settings) == {"wechat": BASE["appid"], "baidu": "bdkey"}
+    settings = Settings(**BASE, kuaishou_appid="ks1", kuaishou_secret="k")
+    assert names(settings) == {"wechat": BASE["appid"], "kuaishou": "ks1"}
 
 
 def test_dev_mode_offers_every_platform_with_the_dev_apps() -> None:

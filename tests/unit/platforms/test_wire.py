@@ -13,6 +13,7 @@ import pytest
 from wxsession.core.errors import WxSessionError
 from wxsession.platforms.baidu import wire as baidu
 from wxsession.platforms.douyin import wire as douyin
+from wxsession.platforms.kuaishou import wire as kuaishou
 from wxsession.platforms.qq import wire as qq
 from wxsession.platforms.wechat_app import wire as wechat_app
 from wxsession.platforms.wire import ErrorTable, PlatformErrors, PlatformRequest, PlatformSession
@@ -78,6 +79,41 @@ def test_baidu_errors_under_any_status_below_500(
 ) -> None:
     answer = body({"error": error, "error_description": "Invalid authorization code: x"})
     assert code_of(lambda: baidu.parse_session_key(status, answer)) == expected
+
+
+def test_kuaishou_request_is_a_form_post() -> None:
+    request = kuaishou.code2session_request("ks1", "s3cret", "the-code")
+    assert (request.method, request.path) == ("POST", "/oauth2/mp/code2session")
+    assert request.form == {"app_id": "ks1", "app_secret": "s3cret", "js_code": "the-code"}
+    assert (request.params, request.body) == ({}, None)
+    assert "s3cret" not in repr(request)
+
+
+def test_kuaishou_success_reads_open_id() -> None:
+    answer = body({"result": 1, "open_id": "o1", "session_key": "k1"})
+    assert kuaishou.parse_code2session(200, answer) == PlatformSession("o1", "k1", None)
+    assert code_of(lambda: kuaishou.parse_code2session(200, body({"result": 1}))) == (
+        "PROVIDER_ERROR",
+        502,
+    )
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        (100200105, ("PROVIDER_CODE_INVALID", 401)),
+        (100200500, ("PROVIDER_UNAVAILABLE", 503)),
+        (100200101, ("PROVIDER_MISCONFIGURED", 502)),
+        (100200100, ("PROVIDER_ERROR", 502)),
+        (100200104, ("PROVIDER_ERROR", 502)),
+        ("100200105", ("PROVIDER_ERROR", 502)),
+        (True, ("PROVIDER_ERROR", 502)),
+        (None, ("PROVIDER_ERROR", 502)),
+    ],
+)
+def test_kuaishou_result_codes(result: object, expected: tuple[str, int]) -> None:
+    answer = body({"result": result, "error_msg": "rid: secret-looking"})
+    assert code_of(lambda: kuaishou.parse_code2session(200, answer)) == expected
 
 
 def test_qq_success_with_errcode_zero_and_empty_unionid() -> None:
@@ -157,6 +193,7 @@ PARSERS: list[tuple[str, Callable[[int, bytes], object], str]] = [
     ("qq", qq.parse_code2session, "PROVIDER"),
     ("douyin", douyin.parse_code2session, "PROVIDER"),
     ("baidu", baidu.parse_session_key, "PROVIDER"),
+    ("kuaishou", kuaishou.parse_code2session, "PROVIDER"),
     ("wechat_app", wechat_app.parse_access_token, "WECHAT"),
 ]
 
