@@ -12,10 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.platforms import MINI, TIMEOUT
+from tests.support.platforms import BAIDU, MINI, TIMEOUT
 from wxsession.core.errors import WxSessionError
 from wxsession.core.platform_errors import WeChatError, WeChatUnavailable
 from wxsession.emulator import Emulator
+from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
+from wxsession.platforms.baidu.wire import session_key_request
 from wxsession.platforms.http import MAX_BODY_BYTES, PlatformClient, PlatformHttp, encoded_body
 from wxsession.platforms.wechat import api
 from wxsession.platforms.wechat.client import make_http_client
@@ -77,6 +79,17 @@ async def test_query_and_json_body_reach_the_platform(
     assert b'"openid"' in body  # appid, secret and code all arrived in the query
     token = api.parse_access_token(*await platform.send(api.stable_token_request(APPID, SECRET)))
     assert token.token  # the POST's JSON body arrived
+
+
+async def test_a_form_body_reaches_the_platform(
+    http: PlatformClient, served: tuple[str, Emulator], emulator: Emulator
+) -> None:
+    """Baidu's jscode2sessionkey reads an HTML form: code, AppKey and secret all arrive."""
+    code = emulator.issue_code(BAIDU[0], "alice", "baidu")
+    status, body = await shell(http, served[0] + BAIDU_PREFIX).send(
+        session_key_request(*BAIDU, code)
+    )
+    assert (status, body.count(b'"openid"')) == (200, 1)
 
 
 async def test_the_overall_deadline_bounds_a_call(
