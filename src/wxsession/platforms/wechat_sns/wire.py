@@ -55,8 +55,8 @@ MAX_NICKNAME_LENGTH = 64
 class SnsErrors:
     """A platform's two error tables: the code exchange's and userinfo's."""
 
-    access_token: ErrorTable
-    userinfo: ErrorTable
+    access_token: ErrorTable[int]
+    userinfo: ErrorTable[int]
 
 
 def sns_errors(platform: str, settings_hint: str, code_source: str) -> SnsErrors:
