@@ -278,9 +278,11 @@ class Settings(BaseSettings):
         if self.cookie_samesite == "none" and not self.cookie_secure:
             raise ValueError("WXSESSION_COOKIE_SAMESITE=none needs WXSESSION_COOKIE_SECURE=true")
         for spec in (s for s in OTHERS if s.web and getattr(self, s.settings.appid)):
-            if "cookie" not in self.carriers or self.public_url is None:
+            lacks = ["cookie in WXSESSION_CARRIERS"] if "cookie" not in self.carriers else []
+            lacks += ["WXSESSION_PUBLIC_URL"] if self.public_url is None else []
+            if lacks:
                 variable = spec.settings.env(spec.settings.appid)
-                raise ValueError(f"{variable} needs WXSESSION_PUBLIC_URL and the cookie carrier")
+                raise ValueError(f"{variable} (a browser login) needs {' and '.join(lacks)}")
         if self.session_max_age < self.session_ttl:
             raise ValueError("WXSESSION_SESSION_MAX_AGE must be at least WXSESSION_SESSION_TTL")
         if self.dev_mode and self.appid is not None:

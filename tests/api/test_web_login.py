@@ -59,6 +59,19 @@ def test_the_callback_signs_in_with_a_locked_down_cookie(web: WebService, provid
     assert me.json()["nickname"] == f"http-{provider}"
 
 
+def test_a_web_login_ends_the_session_the_browser_held(web: WebService) -> None:
+    """No fixation: signing in again in the same browser issues a new session and ends the
+    one its cookie carried (as every login does)."""
+    first = through_platform(web, "wechat_web", user="gus")
+    old = cookie_value(web.get(first.path, {STATE_COOKIE: first.state_cookie}), SESSION_COOKIE)
+    again = through_platform(web, "wechat_web", user="gus")
+    response = web.get(again.path, {STATE_COOKIE: again.state_cookie, SESSION_COOKIE: old})
+    new = cookie_value(response, SESSION_COOKIE)
+    assert new != old
+    assert web.get("/v1/me", {SESSION_COOKIE: new}).status_code == 200
+    assert web.get("/v1/me", {SESSION_COOKIE: old}).status_code == 401
+
+
 def test_the_authorize_redirect_names_our_callback_and_a_fresh_state(web: WebService) -> None:
     first, cookie_1 = start(web, "wechat_oa")
     second, cookie_2 = start(web, "wechat_oa")

@@ -80,17 +80,26 @@ def test_browser_logins_are_built_from_their_specs() -> None:
 
 
 @pytest.mark.parametrize(
-    ("extra", "message"),
+    ("extra", "lacks"),
     [
-        ({"carriers": "header,cookie"}, "WXSESSION_PUBLIC_URL"),
-        ({"public_url": "https://login.example.com"}, "cookie carrier"),
+        ({"carriers": "header,cookie"}, "needs WXSESSION_PUBLIC_URL$"),
+        ({"public_url": "https://login.example.com"}, "needs cookie in WXSESSION_CARRIERS$"),
+        ({}, "needs cookie in WXSESSION_CARRIERS and WXSESSION_PUBLIC_URL$"),
     ],
 )
 def test_a_browser_login_needs_the_cookie_and_a_public_url(
-    extra: dict[str, str], message: str
+    extra: dict[str, str], lacks: str
 ) -> None:
-    with pytest.raises(ConfigurationError, match=message):
+    with pytest.raises(ConfigurationError, match="WXSESSION_WECHAT_WEB_APPID .*" + lacks):
         load_settings(**BASE, wechat_web_appid="wxweb", wechat_web_secret="s", **extra)
+    settings = load_settings(
+        **BASE,
+        wechat_web_appid="wxweb",
+        wechat_web_secret="s",
+        carriers="header,cookie",
+        public_url="https://login.example.com/",
+    )
+    assert settings.public_url == "https://login.example.com"  # an origin, as browsers send it
 
 
 def test_an_unknown_official_account_scope_stops_start_up() -> None:
