@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol, TypeGuard
+from typing import Any, Generic, Protocol, TypeGuard, TypeVar
 
 from wxsession.core.errors import AppIdRequired, InvalidRequest, UnknownApp
 from wxsession.core.identity import Identity
@@ -17,18 +17,21 @@ class Provider(Protocol):
     async def exchange(self, proof: Mapping[str, Any]) -> Identity: ...
 
 
-class PlatformApps:
-    """One platform's providers, one per configured app, by appid in the order configured:
-    which of them a login's ``appid`` names. With one app the appid may be left out; with
-    several it is required (no default app: a code sent to another app's exchange would
-    only come back refused)."""
+T = TypeVar("T")
 
-    def __init__(self, name: str, apps: Mapping[str, Provider]) -> None:
+
+class PlatformApps(Generic[T]):
+    """One platform's providers (or browser authorize steps), one per configured app, by
+    appid in the order configured: which of them a login's ``appid`` names. With one app
+    the appid may be left out; with several it is required (no default app: a code sent to
+    another app's exchange would only come back refused)."""
+
+    def __init__(self, name: str, apps: Mapping[str, T]) -> None:
         self.name = name
         self.apps = dict(apps)
         self._only = next(iter(self.apps.items())) if len(self.apps) == 1 else None
 
-    def pick(self, appid: object) -> tuple[str, Provider]:
+    def pick(self, appid: object) -> tuple[str, T]:
         """``(appid, provider)`` of the app ``appid`` names (``None``: the only one), or 400
         ``UNKNOWN_APP`` / ``APPID_REQUIRED``; never a call to the platform."""
         if appid is None:

@@ -17,7 +17,7 @@ from wxsession.core.platform_errors import WeChatUnavailable
 from wxsession.platforms import OTHERS, OWN
 from wxsession.platforms.backoff import BackingOff, Backoff
 from wxsession.platforms.provider import PlatformApps, Provider
-from wxsession.platforms.spec import PlatformApp, PlatformSpec
+from wxsession.platforms.spec import PlatformApp, PlatformSpec, WebAuthorizer
 from wxsession.platforms.wire import MakeError
 from wxsession.settings import Settings
 
@@ -34,7 +34,7 @@ def build_providers(
     *,
     emulator_url: str | None = None,
     backoff: Callable[[], Backoff] | None = None,
-) -> dict[str, PlatformApps]:
+) -> dict[str, PlatformApps[Provider]]:
     """Name → the providers of every app configured, for every platform with one.
     ``mini_programs`` (``wechat``, the service's own, by appid, built by the runtime around
     their WeChat clients) are always there. In dev mode (``emulator_url`` given) every
@@ -48,7 +48,7 @@ def build_providers(
         return BackingOff(provider, app_id=app_id, busy=busy, backoff=backoff())
 
     own = {appid: wrapped(p, appid, WeChatUnavailable) for appid, p in mini_programs.items()}
-    platforms = {OWN.name: PlatformApps(OWN.name, own)}
+    platforms: dict[str, PlatformApps[Provider]] = {OWN.name: PlatformApps(OWN.name, own)}
     for spec in OTHERS:
         apps = (
             dev_apps(spec, settings, emulator_url) if emulator_url else settings.platform_apps(spec)
@@ -64,11 +64,24 @@ def build_providers(
     return platforms
 
 
+def build_web_logins(settings: Settings, *, dev: bool) -> dict[str, PlatformApps[WebAuthorizer]]:
+    """Name → the authorize steps of every browser login configured, one per app (in dev
+    mode every one, with its dev app, whose authorize page is the emulator's on the
+    service's own host)."""
+    authorizers: dict[str, PlatformApps[WebAuthorizer]] = {}
+    for spec in OTHERS:
+        apps = dev_apps(spec, settings, "") if dev else settings.platform_apps(spec)
+        factory = spec.web_factory() if apps else None
+        if factory is not None:
+            built = {app.appid: factory(app) for app in apps}
+            authorizers[spec.name] = PlatformApps(spec.name, built)
+    return authorizers
+
+
 def dev_apps(spec: PlatformSpec, settings: Settings, emulator_url: str) -> tuple[PlatformApp, ...]:
     """``spec``'s fixed dev app, on the emulator's path for it (none: it has none)."""
     if spec.dev is None:
         return ()
     base_url = emulator_url + spec.dev.prefix
-    return (
-        PlatformApp(spec.dev.appid, SecretStr(spec.dev.secret), base_url, settings.options(spec)),
-    )
+    options = {**settings.options(spec), **spec.dev.options}
+    return (PlatformApp(spec.dev.appid, SecretStr(spec.dev.secret), base_url, options),)

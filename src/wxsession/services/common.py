@@ -112,7 +112,10 @@ class CodeExchange:
     login, a bind or a ``reauth`` proof) under the limit of refused codes per network."""
 
     def __init__(
-        self, providers: Mapping[str, PlatformApps], throttle: CodeLoginThrottle, emit: Observer
+        self,
+        providers: Mapping[str, PlatformApps[Provider]],
+        throttle: CodeLoginThrottle,
+        emit: Observer,
     ) -> None:
         self.providers = dict(providers)
         self.throttle = throttle

@@ -72,7 +72,7 @@ class Reauthenticator:
 
     def __init__(
         self,
-        providers: Mapping[str, PlatformApps],
+        providers: Mapping[str, PlatformApps[Provider]],
         accounts: AccountRepository,
         passwords: PasswordHasher,
         throttle: LoginThrottle,
