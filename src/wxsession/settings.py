@@ -27,7 +27,7 @@ from wxsession.core.errors import ConfigurationError
 from wxsession.data_keys import DataKeys
 from wxsession.origins import OriginList, normalize_origin
 from wxsession.platforms import OTHERS, OWN, PLATFORMS
-from wxsession.platforms.apps import apps_fields, configured
+from wxsession.platforms.apps import apps_fields, check_apps, configured
 from wxsession.platforms.spec import PlatformApp, PlatformSpec, settings_fields
 from wxsession.redis_topology import parse_redis_url
 
@@ -277,14 +277,10 @@ class Settings(BaseSettings):
     def _consistent(self) -> Settings:
         if (self.appid is None) != (self.secret is None):
             raise ValueError("set both WXSESSION_APPID and WXSESSION_SECRET, or neither (dev mode)")
-        for spec in OTHERS:
-            fields = spec.settings
-            if (getattr(self, fields.appid) is None) != (getattr(self, fields.secret) is None):
-                appid, secret = fields.env(fields.appid), fields.env(fields.secret)
-                raise ValueError(f"set both {appid} and {secret}, or neither")
+        check_apps(OTHERS, lambda name: getattr(self, name))
         if self.cookie_samesite == "none" and not self.cookie_secure:
             raise ValueError("WXSESSION_COOKIE_SAMESITE=none needs WXSESSION_COOKIE_SECURE=true")
-        for spec in (s for s in OTHERS if s.web and getattr(self, s.settings.appid)):
+        for spec in (s for s in OTHERS if s.web and self.platform_apps(s)):
             lacks = ["cookie in WXSESSION_CARRIERS"] if "cookie" not in self.carriers else []
             lacks += ["WXSESSION_PUBLIC_URL"] if self.public_url is None else []
             if lacks:
@@ -292,19 +288,18 @@ class Settings(BaseSettings):
                 raise ValueError(f"{variable} (a browser login) needs {' and '.join(lacks)}")
         if self.session_max_age < self.session_ttl:
             raise ValueError("WXSESSION_SESSION_MAX_AGE must be at least WXSESSION_SESSION_TTL")
-        own = self.platform_apps(OWN)  # each platform's forms agree (ValueError otherwise)
-        for spec in OTHERS:
-            self.platform_apps(spec)
+        own = self.platform_apps(OWN)
         if self.dev_mode and own:
             raise ValueError(
                 "WXSESSION_DEV_MODE=true and the mini program's apps (WXSESSION_APPID or "
                 "WXSESSION_WECHAT_APPS) are both set: unset one"
             )
-        for variable, base in self._credentialed_api_bases():
-            if not _secure_api_base(base):
+        for spec in (s for s in PLATFORMS if self.platform_apps(s)):  # credentials set
+            if not _secure_api_base(getattr(self, spec.settings.api_base)):
                 raise ValueError(
-                    f"{variable} is plain http:// to another host, and the"
-                    " secret travels in its query string: use https:// (or a loopback emulator)"
+                    f"{spec.settings.env(spec.settings.api_base)} is plain http:// to another "
+                    "host, and the secret travels in its query string: use https:// (or a "
+                    "loopback emulator)"
                 )
         if self.data_keys is None and own:
             raise ValueError(
@@ -312,14 +307,6 @@ class Settings(BaseSettings):
                 "session keys); see docs/deployment.md to generate one"
             )
         return self
-
-    def _credentialed_api_bases(self) -> list[tuple[str, str]]:
-        """(API base variable, its value) of every platform whose real credentials are set."""
-        return [
-            (spec.settings.env(spec.settings.api_base), getattr(self, spec.settings.api_base))
-            for spec in PLATFORMS
-            if getattr(self, spec.settings.appid) is not None or getattr(self, spec.apps_field)
-        ]
 
     def platform_apps(self, spec: PlatformSpec) -> tuple[PlatformApp, ...]:
         """``spec``'s apps as configured here, in order (none: it is off); ``ValueError``

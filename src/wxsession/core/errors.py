@@ -4,7 +4,8 @@ The codes are part of the public contract: the JavaScript SDK and client apps br
 so a code never changes meaning once released. Foreign exceptions (httpx, redis, SQLAlchemy)
 are translated at the boundary where they occur (``raise SessionStoreUnavailable() from exc``).
 
-The ``Provider*`` and ``WeChat*`` classes live in :mod:`wxsession.core.platform_errors`; the
+The ``Provider*``, ``WeChat*`` and app-choice (``UnknownApp``, ``AppIdRequired``) classes live
+in :mod:`wxsession.core.platform_errors`; the
 rest here. The tree, with each status and code (a test holds it equal to the classes)::
 
     WxSessionError
@@ -146,28 +147,6 @@ class SessionAmbiguous(InvalidRequest):
     )
     challenges = True
     bearer_error = "invalid_request"
-
-
-class UnknownApp(ClientError):
-    """A login names an appid the service has no app of on that platform: refused before
-    the platform is called."""
-
-    code = "UNKNOWN_APP"
-    status = 400
-    default_message = "The service has no app with this appid on this login platform."
-
-
-class AppIdRequired(ClientError):
-    """The service has several apps of the platform and the request does not say which
-    (docs/login-methods.md): there is no default app, so a code is never sent to the wrong
-    app's exchange."""
-
-    code = "APPID_REQUIRED"
-    status = 400
-    default_message = (
-        "The service has several apps of this login platform: send 'appid', the app the "
-        "login code is from."
-    )
 
 
 class LoginStateInvalid(ClientError):

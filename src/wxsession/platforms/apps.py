@@ -144,6 +144,17 @@ def _parser(options: Sequence[Option]) -> Callable[[object], tuple[ListedApp, ..
     return parse
 
 
+def check_apps(specs: Iterable[PlatformSpec], get: Callable[[str], Any]) -> None:
+    """``ValueError`` naming the first of ``specs`` whose settings (read through ``get``) do
+    not hold together: half an appid/secret pair, or a pair and a list that disagree."""
+    for spec in specs:
+        fields = spec.settings
+        if (get(fields.appid) is None) != (get(fields.secret) is None):
+            appid, secret = fields.env(fields.appid), fields.env(fields.secret)
+            raise ValueError(f"set both {appid} and {secret}, or neither")
+        configured(spec, get)
+
+
 def configured(spec: PlatformSpec, get: Callable[[str], Any]) -> tuple[PlatformApp, ...]:
     """``spec``'s apps from settings read through ``get`` (a field name → its value): the
     list, else the one-app pair, each with the platform's options under its own. Both forms

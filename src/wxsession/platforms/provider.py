@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Generic, Protocol, TypeGuard, TypeVar
 
-from wxsession.core.errors import AppIdRequired, InvalidRequest, UnknownApp
+from wxsession.core.errors import InvalidRequest
 from wxsession.core.identity import Identity
+from wxsession.core.platform_errors import AppIdRequired, UnknownApp
 
 
 class Provider(Protocol):

@@ -22,9 +22,8 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import Field
 
-from wxsession.core.errors import AppIdRequired, UnknownApp
 from wxsession.core.identity import Identity
-from wxsession.core.platform_errors import WeChatReloginRequired
+from wxsession.core.platform_errors import AppIdRequired, UnknownApp, WeChatReloginRequired
 from wxsession.core.session import RegisteredSession
 from wxsession.platforms.wechat import SPEC, crypto
 from wxsession.platforms.wechat.mini_program import MiniProgram

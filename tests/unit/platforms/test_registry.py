@@ -64,10 +64,10 @@ def test_browser_logins_are_built_from_their_specs() -> None:
     with the dev apps; production: only the configured one, on WeChat's open host."""
     dev = build_web_logins(Settings(), dev=True)
     assert dev.keys() == {"wechat_oa", "wechat_web"}
-    oa_url = dev["wechat_oa"].authorize_url("https://svc.example/cb", "st")
+    oa_url = dev["wechat_oa"].pick(None)[1].authorize_url("https://svc.example/cb", "st")
     assert oa_url.startswith("/wechat_oa/connect/oauth2/authorize?appid=wxdevoa")
     assert "scope=snsapi_userinfo" in oa_url and oa_url.endswith("&state=st#wechat_redirect")
-    web_url = dev["wechat_web"].authorize_url("https://svc.example/cb", "st")
+    web_url = dev["wechat_web"].pick(None)[1].authorize_url("https://svc.example/cb", "st")
     assert web_url.startswith("/wechat_web/connect/qrconnect?") and "scope=snsapi_login" in web_url
     real = build_web_logins(
         load_settings(
@@ -80,7 +80,7 @@ def test_browser_logins_are_built_from_their_specs() -> None:
         dev=False,
     )
     assert real.keys() == {"wechat_oa"}
-    url = real["wechat_oa"].authorize_url("https://login.example.com/cb", "st")
+    url = real["wechat_oa"].pick(None)[1].authorize_url("https://login.example.com/cb", "st")
     assert url.startswith("https://open.weixin.qq.com/connect/oauth2/authorize?appid=wxoa&")
     assert "redirect_uri=https%3A%2F%2Flogin.example.com%2Fcb" in url
     assert "scope=snsapi_base" in url
