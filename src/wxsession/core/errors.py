@@ -5,8 +5,8 @@ so a code never changes meaning once released. Foreign exceptions (httpx, redis,
 are translated at the boundary where they occur (``raise SessionStoreUnavailable() from exc``).
 
 The ``Provider*``, ``WeChat*`` and app-choice (``UnknownApp``, ``AppIdRequired``) classes live
-in :mod:`wxsession.core.platform_errors`; the
-rest here. The tree, with each status and code (a test holds it equal to the classes)::
+in :mod:`wxsession.core.platform_errors`; the rest here. The tree, with each status and code
+(a test holds it equal to the classes)::
 
     WxSessionError
     ├── ClientError                         4xx: the request can be fixed by the client
