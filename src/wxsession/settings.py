@@ -290,10 +290,8 @@ class Settings(BaseSettings):
             raise ValueError("WXSESSION_SESSION_MAX_AGE must be at least WXSESSION_SESSION_TTL")
         own = self.platform_apps(OWN)
         if self.dev_mode and own:
-            raise ValueError(
-                "WXSESSION_DEV_MODE=true and the mini program's apps (WXSESSION_APPID or "
-                "WXSESSION_WECHAT_APPS) are both set: unset one"
-            )
+            which = "WXSESSION_APPID" if self.appid is not None else "WXSESSION_WECHAT_APPS"
+            raise ValueError(f"WXSESSION_DEV_MODE=true and {which} are both set: unset one")
         for spec in (s for s in PLATFORMS if self.platform_apps(s)):  # credentials set
             if not _secure_api_base(getattr(self, spec.settings.api_base)):
                 raise ValueError(
