@@ -305,9 +305,15 @@ class Settings(BaseSettings):
         return {option.name: getattr(self, option.field) for option in spec.settings.options}
 
     def service_problem(self) -> str | None:
-        """Why these settings cannot serve, in one line (None: they can). Without WeChat
-        credentials only dev mode serves, and dev mode is never implied by a production-like
-        setting: the operator either forgot the credentials or must opt in to it."""
+        """Why these settings cannot serve, in one line (None: they can): a configured
+        platform app its spec's check refuses (a key that does not load), or no WeChat
+        credentials outside dev mode. Dev mode is never implied by a production-like setting:
+        the operator either forgot the credentials or must opt in to it."""
+        for spec in OTHERS:
+            app = self.platform_app(spec)
+            problem = None if app is None else spec.app_problem(app)
+            if problem is not None:
+                return problem
         if self.appid is not None or self.dev_mode:
             return None
         signs = production_signs(dict(self))

@@ -65,4 +65,5 @@ def dev_app(spec: PlatformSpec, settings: Settings, emulator_url: str) -> Platfo
     if spec.dev is None:
         return None
     base_url = emulator_url + spec.dev.prefix
-    return PlatformApp(spec.dev.appid, SecretStr(spec.dev.secret), base_url, settings.options(spec))
+    options = {**settings.options(spec), **spec.dev.options}
+    return PlatformApp(spec.dev.appid, SecretStr(spec.dev.secret), base_url, options)

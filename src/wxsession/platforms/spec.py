@@ -84,6 +84,10 @@ class Built:
 BuildProvider = Callable[["PlatformApp", "httpx.AsyncClient", float], Built]
 """``(app, shared HTTP client, timeout)`` → the platform's provider for that app."""
 
+CheckApp = Callable[["PlatformApp"], "str | None"]
+"""``app`` → why the service cannot start with it, in one line naming the variable to fix
+(a key that does not load, an option out of its range), or ``None``."""
+
 
 @dataclass(frozen=True, slots=True)
 class DevApp:
@@ -94,6 +98,9 @@ class DevApp:
     appid: str
     secret: str
     prefix: str = ""
+    options: Mapping[str, object] = field(default_factory=dict)
+    """Options dev mode fixes for this app, over the settings' (by :attr:`Option.name`):
+    what the emulator's side of a key pair is, for instance."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +131,15 @@ class PlatformSpec:
     ``--<name>-app``."""
     emulator_title: str = ""
     """How that option's help names the platform, when not :attr:`title`."""
+    emulator_secret: str = "SECRET"  # noqa: S105 (a help text's word)
+    """What that option's value carries after ``APPID:``, as its help names it: what the
+    emulator checks the app's calls with (its secret, or the public half of its key)."""
     emulated: str | None = None
     """Where its answers on the emulator (an ``EmulatedPlatform``) are, as ``module:name``:
     loaded only by the emulator, so production never imports them."""
+    check: str | None = None
+    """Where its start-up check of a configured app (a :data:`CheckApp`) is, as
+    ``module:name``, for what settings' types cannot say; ``None``: nothing to check."""
 
     @property
     def emulator_help_title(self) -> str:
@@ -135,6 +148,10 @@ class PlatformSpec:
     def provider_factory(self) -> BuildProvider | None:
         """Its provider factory, imported now (``None`` for the service's own mini program)."""
         return None if self.build is None else cast("BuildProvider", _load(self.build))
+
+    def app_problem(self, app: PlatformApp) -> str | None:
+        """Why ``app`` cannot serve, in one line (its :attr:`check`), or ``None``."""
+        return None if self.check is None else cast("CheckApp", _load(self.check))(app)
 
     def emulated_platform(self) -> EmulatedPlatform | None:
         """Its answers on the emulator, imported now (dev mode, the emulator and tests)."""

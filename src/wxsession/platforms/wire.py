@@ -8,7 +8,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeGuard
+from typing import Any, Generic, TypeGuard, TypeVar
 
 from wxsession.core.errors import WxSessionError
 from wxsession.core.platform_errors import (
@@ -77,9 +77,13 @@ Mapped = tuple[MakeError, int | None]
 """An error code's error, and the level it is logged at (``None``: not logged, the caller
 handles it, e.g. a stale access token it refreshes)."""
 
+ErrorCode = TypeVar("ErrorCode", int, str)
+"""A platform's error codes: numbers (WeChat's errcodes) or names (a gateway's
+``sub_code`` s)."""
+
 
 @dataclass(frozen=True, slots=True)
-class ErrorTable:
+class ErrorTable(Generic[ErrorCode]):
     """One platform's error codes and the wxsession error each becomes: the one place any
     platform's error code is mapped.
 
@@ -90,24 +94,24 @@ class ErrorTable:
 
     platform: str
     settings_hint: str
-    codes: Mapping[int, Mapped]
+    codes: Mapping[ErrorCode, Mapped]
     unknown: MakeError
     wechat: bool = False
     """Whether these are WeChat errcodes (then recorded on the error for metrics)."""
-    busy: frozenset[int] = frozenset()
+    busy: frozenset[ErrorCode] = frozenset()
     """The codes that say the platform is overloaded (its errors get ``platform_busy``)."""
     logger: str = log.name
-    log_line: str = "%s error code %d message %s -> %s%s"
+    log_line: str = "%s error code %s message %s -> %s%s"
     """Its arguments: platform, code, quoted message, our error code, settings hint."""
 
-    def with_codes(self, codes: Mapping[int, Mapped]) -> ErrorTable:
+    def with_codes(self, codes: Mapping[ErrorCode, Mapped]) -> ErrorTable[ErrorCode]:
         """This table with ``codes`` added or replaced (one call's own meanings)."""
         return replace(self, codes={**self.codes, **codes})
 
-    def error_for(self, errcode: int, errmsg: str) -> WxSessionError:
+    def error_for(self, errcode: ErrorCode, errmsg: str) -> WxSessionError:
         make_error, level = self.codes.get(errcode, (self.unknown, logging.WARNING))
         error = make_error()
-        if self.wechat:
+        if self.wechat and isinstance(errcode, int):
             error.wechat_errcode = errcode
         error.platform_busy = errcode in self.busy
         if level is not None:
@@ -136,7 +140,11 @@ def json_object(body: bytes, malformed: MakeError) -> dict[str, Any]:
 
 
 def errcode_answer(
-    status: int, body: bytes, errors: ErrorTable, unavailable: MakeError, malformed: MakeError
+    status: int,
+    body: bytes,
+    errors: ErrorTable[int],
+    unavailable: MakeError,
+    malformed: MakeError,
 ) -> dict[str, Any]:
     """The JSON object of an answer in WeChat's style (``errcode`` 0 or absent on success,
     else ``errmsg`` says why), or the error: ``unavailable()`` for a non-2xx status (an
