@@ -8,7 +8,7 @@ A new platform is a new home and one line in :data:`PLATFORMS` (docs/login-metho
 
 from __future__ import annotations
 
-from wxsession.platforms import douyin, qq, wechat, wechat_app
+from wxsession.platforms import alipay, douyin, qq, wechat, wechat_app
 from wxsession.platforms.spec import PlatformSpec
 
 PLATFORMS: tuple[PlatformSpec, ...] = (
@@ -16,6 +16,7 @@ PLATFORMS: tuple[PlatformSpec, ...] = (
     wechat_app.SPEC,
     qq.SPEC,
     douyin.SPEC,
+    alipay.SPEC,
 )
 """Every login platform, in the order the documentation and settings list them. Names
 are part of the API and of stored identities: never rename one."""

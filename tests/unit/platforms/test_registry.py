@@ -42,7 +42,7 @@ def test_each_configured_platform_is_offered() -> None:
 
 def test_dev_mode_offers_every_platform_with_the_dev_apps() -> None:
     offered = names(Settings(), emulator_url="http://emulator.invalid")
-    assert offered.keys() == {"wechat", "wechat_app", "qq", "douyin"}
+    assert offered.keys() == {"wechat", "wechat_app", "qq", "douyin", "alipay"}
     assert all(offered[name] == appid for name, (appid, _) in DEV_CREDENTIALS.items())
 
 
