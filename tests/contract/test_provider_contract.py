@@ -11,7 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.alipay import OTHER_PRIVATE_KEY
 from tests.support.platforms import (
+    ALIPAY,
     APP,
     DOUYIN,
     MINI,
@@ -22,6 +24,7 @@ from tests.support.platforms import (
 )
 from wxsession.core.errors import WxSessionError
 from wxsession.emulator import Emulator
+from wxsession.platforms.alipay import DEV_PREFIX as ALIPAY_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
 from wxsession.platforms.provider import Provider
 from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
@@ -44,6 +47,12 @@ class Case:
     family: str
     """Whose unionids it reports (the emulator's platform family)."""
     session_key: bool
+    busy: int = -1
+    """The error code that says the platform is busy (a fault forces it)."""
+    secret_field: str = ""
+    """Its secret's setting (default ``<name>_secret``)."""
+    wrong_secret: str = "not-the-secret"
+    """A secret of the right form that is not the app's."""
 
     def __str__(self) -> str:
         return self.name
@@ -77,6 +86,17 @@ CASES = [
         **OTHER_ERRORS,
         family="douyin",
         session_key=True,
+    ),
+    Case(
+        "alipay",
+        *ALIPAY,
+        ALIPAY_PREFIX + "/gateway.do",
+        **OTHER_ERRORS,
+        family="alipay",
+        session_key=False,
+        busy=20000,
+        secret_field="alipay_private_key",
+        wrong_secret=OTHER_PRIVATE_KEY,
     ),
 ]
 STATUS = {
@@ -145,7 +165,7 @@ async def test_a_code_of_another_platform_is_invalid(
 async def test_platform_busy_is_503(
     case: Case, emulator: Emulator, providers: dict[str, Provider]
 ) -> None:
-    emulator.set_faults(errcode=-1, path=case.path)
+    emulator.set_faults(errcode=case.busy, path=case.path)
     error = await refused(providers[case.name], {"code": emulator.issue_code(case.appid, "a")})
     assert_error(error, case.unavailable)
     assert error.headers["Retry-After"] == "1"
@@ -181,7 +201,10 @@ async def test_a_timeout_is_503(
 async def test_an_unreachable_platform_is_503(case: Case, platform_http: httpx.AsyncClient) -> None:
     dead = "http://127.0.0.1:9"  # the discard port: nothing listens
     settings = settings_for(
-        dead, qq_api_base=dead + QQ_PREFIX, douyin_api_base=dead + DOUYIN_PREFIX
+        dead,
+        qq_api_base=dead + QQ_PREFIX,
+        douyin_api_base=dead + DOUYIN_PREFIX,
+        alipay_api_base=dead + ALIPAY_PREFIX,
     )
     error = await refused(providers_for(settings, platform_http)[case.name], {"code": "0" * 32})
     assert_error(error, case.unavailable)
@@ -190,8 +213,8 @@ async def test_an_unreachable_platform_is_503(case: Case, platform_http: httpx.A
 async def test_a_wrong_secret_is_misconfigured(
     case: Case, served: tuple[str, Emulator], platform_http: httpx.AsyncClient
 ) -> None:
-    field = "secret" if case.name == "wechat" else f"{case.name}_secret"
-    providers = providers_for(settings_for(served[0], **{field: "not-the-secret"}), platform_http)
+    field = "secret" if case.name == "wechat" else case.secret_field or f"{case.name}_secret"
+    providers = providers_for(settings_for(served[0], **{field: case.wrong_secret}), platform_http)
     code = served[1].issue_code(case.appid, "alice")
     assert_error(await refused(providers[case.name], {"code": code}), case.misconfigured)
 

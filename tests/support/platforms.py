@@ -9,8 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.alipay import ALIPAY, ALIPAY_PUBLIC_KEY, APP_PUBLIC_KEY
 from tests.support.emulator import running_emulator
 from wxsession.emulator import Emulator
+from wxsession.platforms.alipay import DEV_PREFIX as ALIPAY_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
 from wxsession.platforms.provider import Provider
 from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
@@ -29,7 +31,12 @@ DOUYIN = ("tt1a2b3c4d5e6f7a8b", "contract-douyin-secret-0123456789")
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[str, Emulator]]:
     """The module's emulator: (URL, emulator). A module that needs other apps defines its own."""
-    apps = {"wechat_app": dict([APP]), "qq": dict([QQ]), "douyin": dict([DOUYIN])}
+    apps = {
+        "wechat_app": dict([APP]),
+        "qq": dict([QQ]),
+        "douyin": dict([DOUYIN]),
+        "alipay": {ALIPAY[0]: APP_PUBLIC_KEY},  # the emulator checks calls with it
+    }
     with running_emulator(dict([MINI]), unionid=True, platform_apps=apps) as pair:
         yield pair
 
@@ -49,6 +56,10 @@ def settings_for(url: str, **overrides: Any) -> Settings:
         "douyin_appid": DOUYIN[0],
         "douyin_secret": DOUYIN[1],
         "douyin_api_base": url + DOUYIN_PREFIX,
+        "alipay_appid": ALIPAY[0],
+        "alipay_private_key": ALIPAY[1],
+        "alipay_public_key": ALIPAY_PUBLIC_KEY,
+        "alipay_api_base": url + ALIPAY_PREFIX,
         **overrides,
     }
     return Settings(**values)
