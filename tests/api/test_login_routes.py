@@ -9,7 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.alipay import ALIPAY, ALIPAY_PUBLIC_KEY
 from tests.support.service import Service
+from wxsession.platforms.alipay import DEV_PREFIX as ALIPAY_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
 from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
 from wxsession.server.app import create_app
@@ -20,12 +22,20 @@ PLATFORMS: dict[str, dict[str, str]] = {
     "wechat_app": {"wechat_app_appid": "wxa9b8c7d6e5f4a3b2", "wechat_app_secret": "app-s"},
     "qq": {"qq_appid": "1109876543", "qq_secret": "qq-s"},
     "douyin": {"douyin_appid": "tt1a2b3c4d5e6f7a8b", "douyin_secret": "douyin-s"},
+    "alipay": {
+        "alipay_appid": ALIPAY[0],
+        "alipay_private_key": ALIPAY[1],
+        "alipay_public_key": ALIPAY_PUBLIC_KEY,
+    },
 }
 PATHS = {
     "wechat_app": "/sns/oauth2/access_token",
     "qq": QQ_PREFIX + "/sns/jscode2session",
     "douyin": DOUYIN_PREFIX + "/api/apps/v2/jscode2session",
+    "alipay": ALIPAY_PREFIX + "/gateway.do",
 }
+BUSY = {"alipay": 20000}
+"""The error code that says a platform is busy, when not -1."""
 
 
 def codes(provider: str) -> dict[str, str]:
@@ -52,7 +62,8 @@ def every_platform() -> dict[str, str]:
 
 
 def platform_code(service: Service, provider: str, user: str = "alice") -> str:
-    """Play the platform's client login (SendAuth, qq.login(), tt.login()) on the emulator."""
+    """Play the platform's client login (SendAuth, qq.login(), tt.login(), my.getAuthCode())
+    on the emulator."""
     appid = PLATFORMS[provider][f"{provider}_appid"]
     response = httpx.post(
         f"{service.emulator_url}/_emulator/login",
@@ -92,7 +103,7 @@ def test_login_and_its_error_codes(make_service: Any, provider: str) -> None:
         401,
         expected["invalid"],
     )
-    service.emulator.set_faults(errcode=-1, path=PATHS[provider])
+    service.emulator.set_faults(errcode=BUSY.get(provider, -1), path=PATHS[provider])
     busy = service.http.post(path, json={"code": platform_code(service, provider)})
     assert error_of(busy) == (503, expected["busy"])
     assert busy.headers["Retry-After"] == "5"  # the platform is left alone that long
@@ -109,7 +120,7 @@ def test_login_and_its_error_codes(make_service: Any, provider: str) -> None:
 @pytest.mark.parametrize("provider", list(PLATFORMS))
 def test_refused_credentials_are_502(make_service: Any, provider: str) -> None:
     service: Service = make_service(**every_platform())
-    errcode = {"douyin": 40017}.get(provider, 40125)
+    errcode = {"douyin": 40017, "alipay": 40002}.get(provider, 40125)
     service.emulator.set_faults(errcode=errcode, path=PATHS[provider])
     response = service.http.post(
         f"/v1/auth/{provider}/login", json={"code": platform_code(service, provider)}
@@ -170,7 +181,7 @@ def test_the_mini_program_route_is_unchanged(make_service: Any) -> None:
 def test_dev_mode_serves_every_login_method(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'dev.db'}")
     with serve_in_thread(create_app(settings)) as url, httpx.Client(base_url=url) as http:
-        for provider in ("wechat", "wechat_app", "qq", "douyin"):
+        for provider in ("wechat", "wechat_app", "qq", "douyin", "alipay"):
             issued = http.post("/_emulator/login", json={"user": "zoe", "platform": provider})
             login = http.post(f"/v1/auth/{provider}/login", json={"code": issued.json()["code"]})
             assert login.status_code == 200, (provider, login.text)
