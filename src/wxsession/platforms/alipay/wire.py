@@ -199,7 +199,9 @@ def parse_token(status: int, body: bytes, alipay_key: RSAPublicKey, id_type: str
         if text(data.get("code")) in ("", SUCCESS):
             subject = data.get(id_type)
             if not non_empty_str(subject):
-                log.warning("Alipay answered no %s: check WXSESSION_ALIPAY_ID_TYPE", id_type)
+                log.warning(
+                    "Alipay answered no %s: check %s", id_type, _FIELDS.env("alipay_id_type")
+                )
                 raise WORDING.malformed()
             return AlipayUser(subject, optional_str(data.get("union_id"), WORDING.malformed))
     elif ERROR_KEY in members:

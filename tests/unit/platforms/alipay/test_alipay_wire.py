@@ -133,8 +133,12 @@ def test_a_success_must_be_signed_by_alipay(key: Any) -> None:
 
 
 @pytest.mark.parametrize("raw", ['{"user_id": "2088"}', '{"open_id": ""}', '{"open_id": 5}'])
-def test_an_answer_without_the_apps_id_is_malformed(raw: str) -> None:
+def test_an_answer_without_the_apps_id_is_malformed(
+    raw: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
     assert refused(signed(raw)).code == "PROVIDER_ERROR"
+    assert "no open_id: check WXSESSION_ALIPAY_ID_TYPE" in caplog.text
 
 
 def error(code: str, sub_code: str | None = None, *, key: Any = ALIPAY) -> bytes:
