@@ -15,7 +15,9 @@ from tests.support.alipay import OTHER_PRIVATE_KEY
 from tests.support.platforms import (
     ALIPAY,
     APP,
+    BAIDU,
     DOUYIN,
+    KUAISHOU,
     MINI,
     QQ,
     TIMEOUT,
@@ -24,8 +26,11 @@ from tests.support.platforms import (
 )
 from wxsession.core.errors import WxSessionError
 from wxsession.emulator import Emulator
+from wxsession.platforms import PLATFORMS
 from wxsession.platforms.alipay import DEV_PREFIX as ALIPAY_PREFIX
+from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
+from wxsession.platforms.kuaishou import DEV_PREFIX as KUAISHOU_PREFIX
 from wxsession.platforms.provider import Provider
 from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
 
@@ -44,15 +49,14 @@ class Case:
     unavailable: str
     malformed: str
     misconfigured: str
-    family: str
-    """Whose unionids it reports (the emulator's platform family)."""
+    family: str | None
+    """Whose unionids it reports (the emulator's platform family); ``None``: it gives none."""
     session_key: bool
-    busy: int = -1
-    """The error code that says the platform is busy (a fault forces it)."""
-    secret_field: str = ""
-    """Its secret's setting (default ``<name>_secret``)."""
+    busy: tuple[dict[str, Any], str] = ({"errcode": -1}, "1")
+    """The fault that says the platform is busy, and the Retry-After it gets: a busy error
+    code, or for a platform that documents none, an HTTP 503."""
     wrong_secret: str = "not-the-secret"
-    """A secret of the right form that is not the app's."""
+    """A secret of the right form that is not the app's (a key, for a platform that signs)."""
 
     def __str__(self) -> str:
         return self.name
@@ -88,14 +92,31 @@ CASES = [
         session_key=True,
     ),
     Case(
+        "baidu",
+        *BAIDU,
+        BAIDU_PREFIX + "/oauth/jscode2sessionkey",
+        **OTHER_ERRORS,
+        family=None,
+        session_key=True,
+        busy=({"status": 503}, "1"),
+    ),
+    Case(
+        "kuaishou",
+        *KUAISHOU,
+        KUAISHOU_PREFIX + "/oauth2/mp/code2session",
+        **OTHER_ERRORS,
+        family=None,
+        session_key=True,
+        busy=({"errcode": 100200500}, "1"),
+    ),
+    Case(
         "alipay",
         *ALIPAY,
         ALIPAY_PREFIX + "/gateway.do",
         **OTHER_ERRORS,
         family="alipay",
         session_key=False,
-        busy=20000,
-        secret_field="alipay_private_key",
+        busy=({"errcode": 20000}, "1"),
         wrong_secret=OTHER_PRIVATE_KEY,
     ),
 ]
@@ -136,7 +157,8 @@ async def test_a_code_becomes_the_users_identity(
     assert identity.provider == case.name
     assert identity.app_id == case.appid
     assert identity.subject == emulator.openid_for(case.appid, "alice")
-    assert identity.union_id == emulator.unionid_for("alice", case.family)
+    expected = None if case.family is None else emulator.unionid_for("alice", case.family)
+    assert identity.union_id == expected
     assert (identity.session_key is not None) is case.session_key
 
 
@@ -165,10 +187,11 @@ async def test_a_code_of_another_platform_is_invalid(
 async def test_platform_busy_is_503(
     case: Case, emulator: Emulator, providers: dict[str, Provider]
 ) -> None:
-    emulator.set_faults(errcode=case.busy, path=case.path)
+    fault, retry_after = case.busy
+    emulator.set_faults(**fault, path=case.path)
     error = await refused(providers[case.name], {"code": emulator.issue_code(case.appid, "a")})
     assert_error(error, case.unavailable)
-    assert error.headers["Retry-After"] == "1"
+    assert error.headers["Retry-After"] == retry_after
 
 
 @pytest.mark.parametrize(
@@ -204,6 +227,8 @@ async def test_an_unreachable_platform_is_503(case: Case, platform_http: httpx.A
         dead,
         qq_api_base=dead + QQ_PREFIX,
         douyin_api_base=dead + DOUYIN_PREFIX,
+        baidu_api_base=dead + BAIDU_PREFIX,
+        kuaishou_api_base=dead + KUAISHOU_PREFIX,
         alipay_api_base=dead + ALIPAY_PREFIX,
     )
     error = await refused(providers_for(settings, platform_http)[case.name], {"code": "0" * 32})
@@ -213,7 +238,7 @@ async def test_an_unreachable_platform_is_503(case: Case, platform_http: httpx.A
 async def test_a_wrong_secret_is_misconfigured(
     case: Case, served: tuple[str, Emulator], platform_http: httpx.AsyncClient
 ) -> None:
-    field = "secret" if case.name == "wechat" else case.secret_field or f"{case.name}_secret"
+    field = next(spec.settings.secret for spec in PLATFORMS if spec.name == case.name)
     providers = providers_for(settings_for(served[0], **{field: case.wrong_secret}), platform_http)
     code = served[1].issue_code(case.appid, "alice")
     assert_error(await refused(providers[case.name], {"code": code}), case.misconfigured)
@@ -223,7 +248,7 @@ async def test_a_wrong_secret_is_misconfigured(
 async def test_a_malformed_code_never_reaches_the_platform(
     case: Case, emulator: Emulator, providers: dict[str, Provider], proof: dict[str, Any]
 ) -> None:
-    emulator.set_faults(errcode=-1, path=case.path)
+    emulator.set_faults(status=503, path=case.path)
     assert_error_code = (await refused(providers[case.name], proof)).code
     assert assert_error_code == "INVALID_REQUEST"
     assert emulator.faults.count == 1  # the platform was never called
@@ -241,5 +266,5 @@ async def test_no_secret_or_code_reaches_the_logs(
     await refused(providers[case.name], {"code": code})
     logged = caplog.text + repr(identity)
     assert "answered HTTP 200" in caplog.text  # the calls were logged, without their queries
-    for secret in (case.secret, code, identity.subject, identity.union_id or "-"):
-        assert secret not in logged
+    for secret in (case.secret, code, identity.subject, identity.union_id):
+        assert secret is None or secret not in logged

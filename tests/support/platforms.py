@@ -13,7 +13,9 @@ from tests.support.alipay import ALIPAY, ALIPAY_PUBLIC_KEY, APP_PUBLIC_KEY
 from tests.support.emulator import running_emulator
 from wxsession.emulator import Emulator
 from wxsession.platforms.alipay import DEV_PREFIX as ALIPAY_PREFIX
+from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
+from wxsession.platforms.kuaishou import DEV_PREFIX as KUAISHOU_PREFIX
 from wxsession.platforms.provider import Provider
 from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
 from wxsession.platforms.registry import build_providers
@@ -26,6 +28,8 @@ MINI = ("wx5e1f0c3a9b7d2e46", "contract-mini-secret-0123456789ab")
 APP = ("wxa9b8c7d6e5f4a3b2", "contract-app-secret-0123456789abcd")
 QQ = ("1109876543", "contract-qq-secret-0123456789abcd")
 DOUYIN = ("tt1a2b3c4d5e6f7a8b", "contract-douyin-secret-0123456789")
+BAIDU = ("Kp3Xb7Qz9Lm2Wv5Rt8Yc1Nd4Hf6Gj0Sa", "contract-baidu-secret-0123456789ab")
+KUAISHOU = ("ks715790869885440001", "contract-kuaishou-secret-0123456")
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +40,8 @@ def served() -> Iterator[tuple[str, Emulator]]:
         "qq": dict([QQ]),
         "douyin": dict([DOUYIN]),
         "alipay": {ALIPAY[0]: APP_PUBLIC_KEY},  # the emulator checks calls with it
+        "baidu": dict([BAIDU]),
+        "kuaishou": dict([KUAISHOU]),
     }
     with running_emulator(dict([MINI]), unionid=True, platform_apps=apps) as pair:
         yield pair
@@ -60,6 +66,12 @@ def settings_for(url: str, **overrides: Any) -> Settings:
         "alipay_private_key": ALIPAY[1],
         "alipay_public_key": ALIPAY_PUBLIC_KEY,
         "alipay_api_base": url + ALIPAY_PREFIX,
+        "baidu_app_key": BAIDU[0],
+        "baidu_app_secret": BAIDU[1],
+        "baidu_api_base": url + BAIDU_PREFIX,
+        "kuaishou_appid": KUAISHOU[0],
+        "kuaishou_secret": KUAISHOU[1],
+        "kuaishou_api_base": url + KUAISHOU_PREFIX,
         **overrides,
     }
     return Settings(**values)

@@ -20,7 +20,9 @@ from wxsession.accounts.passwords import PasswordHasher
 from wxsession.db import create_engine
 from wxsession.emulator import Emulator
 from wxsession.platforms.alipay import DEV_PREFIX as ALIPAY_PREFIX
+from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
+from wxsession.platforms.kuaishou import DEV_PREFIX as KUAISHOU_PREFIX
 from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
@@ -165,6 +167,8 @@ def make_service(backend: dict[str, str]) -> Iterator[Any]:
             "qq_api_base": emulator_url + QQ_PREFIX,
             "douyin_api_base": emulator_url + DOUYIN_PREFIX,
             "alipay_api_base": emulator_url + ALIPAY_PREFIX,
+            "baidu_api_base": emulator_url + BAIDU_PREFIX,
+            "kuaishou_api_base": emulator_url + KUAISHOU_PREFIX,
             "wechat_timeout": 2.0,
             **backend,
             **overrides,

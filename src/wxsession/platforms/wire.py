@@ -1,6 +1,7 @@
 """What every platform's wire code shares: the request shape, the session a code buys, JSON
-body reading, one errcode table per platform that maps codes to wxsession errors, and the
-generic errors worded for a platform."""
+body reading, one error-code table per platform that maps codes (numbers, or words for
+platforms that answer in OAuth 2.0's style) to wxsession errors, and the generic errors
+worded for a platform."""
 
 from __future__ import annotations
 
@@ -27,12 +28,18 @@ MakeError = Callable[[], WxSessionError]
 
 @dataclass(frozen=True, slots=True)
 class PlatformRequest:
-    """One HTTP call: method, path under the platform's API base, query and JSON body."""
+    """One HTTP call: method, path under the platform's API base, query, and a body: JSON
+    (``body``) or an HTML form (``form``, ``application/x-www-form-urlencoded``), not both."""
 
     method: str
     path: str
     params: Mapping[str, str] = field(default_factory=dict, repr=False)  # may hold the secret
     body: Mapping[str, Any] | None = field(default=None, repr=False)  # may hold the secret
+    form: Mapping[str, str] | None = field(default=None, repr=False)  # may hold the secret
+
+    def __post_init__(self) -> None:
+        if self.body is not None and self.form is not None:
+            raise ValueError("a request has a JSON body or a form, not both")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,13 +84,12 @@ Mapped = tuple[MakeError, int | None]
 """An error code's error, and the level it is logged at (``None``: not logged, the caller
 handles it, e.g. a stale access token it refreshes)."""
 
-ErrorCode = TypeVar("ErrorCode", int, str)
-"""A platform's error codes: numbers (WeChat's errcodes) or names (a gateway's
-``sub_code`` s)."""
+Code = TypeVar("Code", int, str)
+"""A platform's error codes: numbers (``errcode``), or words (OAuth 2.0's ``error``)."""
 
 
 @dataclass(frozen=True, slots=True)
-class ErrorTable(Generic[ErrorCode]):
+class ErrorTable(Generic[Code]):
     """One platform's error codes and the wxsession error each becomes: the one place any
     platform's error code is mapped.
 
@@ -94,21 +100,21 @@ class ErrorTable(Generic[ErrorCode]):
 
     platform: str
     settings_hint: str
-    codes: Mapping[ErrorCode, Mapped]
+    codes: Mapping[Code, Mapped]
     unknown: MakeError
     wechat: bool = False
     """Whether these are WeChat errcodes (then recorded on the error for metrics)."""
-    busy: frozenset[ErrorCode] = frozenset()
+    busy: frozenset[Code] = frozenset()
     """The codes that say the platform is overloaded (its errors get ``platform_busy``)."""
     logger: str = log.name
     log_line: str = "%s error code %s message %s -> %s%s"
     """Its arguments: platform, code, quoted message, our error code, settings hint."""
 
-    def with_codes(self, codes: Mapping[ErrorCode, Mapped]) -> ErrorTable[ErrorCode]:
+    def with_codes(self, codes: Mapping[Code, Mapped]) -> ErrorTable[Code]:
         """This table with ``codes`` added or replaced (one call's own meanings)."""
         return replace(self, codes={**self.codes, **codes})
 
-    def error_for(self, errcode: ErrorCode, errmsg: str) -> WxSessionError:
+    def error_for(self, errcode: Code, errmsg: str) -> WxSessionError:
         make_error, level = self.codes.get(errcode, (self.unknown, logging.WARNING))
         error = make_error()
         if self.wechat and isinstance(errcode, int):
@@ -120,7 +126,7 @@ class ErrorTable(Generic[ErrorCode]):
                 level,
                 self.log_line,
                 self.platform,
-                errcode,
+                errcode if isinstance(errcode, int) else repr(errcode[:_ERRMSG_LOG_LIMIT]),
                 repr(errmsg[:_ERRMSG_LOG_LIMIT]),
                 error.code,
                 hint,
@@ -140,11 +146,7 @@ def json_object(body: bytes, malformed: MakeError) -> dict[str, Any]:
 
 
 def errcode_answer(
-    status: int,
-    body: bytes,
-    errors: ErrorTable[int],
-    unavailable: MakeError,
-    malformed: MakeError,
+    status: int, body: bytes, errors: ErrorTable[int], unavailable: MakeError, malformed: MakeError
 ) -> dict[str, Any]:
     """The JSON object of an answer in WeChat's style (``errcode`` 0 or absent on success,
     else ``errmsg`` says why), or the error: ``unavailable()`` for a non-2xx status (an

@@ -75,16 +75,18 @@ FORCED: Mapping[int, str] = {
     40002: "isv.invalid-signature",
     40006: "isv.insufficient-isv-permissions",
 }
-"""The ``sub_code`` a forced error (``/_emulator/faults {"errcode": 40002}``) comes with."""
+"""The ``sub_code`` a forced gateway code (``/_emulator/faults {"errcode": 40002}``) comes
+with; a forced word is the ``sub_code`` itself (``{"errcode": "isv.code-invalid"}``)."""
 
 ERRORS = ExchangeErrors(
-    no_appid=40001,
-    no_secret=40001,
-    no_code=40002,
-    bad_appid=40002,
-    bad_secret=40002,
-    bad_code=40002,
-    used_code=40002,  # Alipay answers a used code as invalid (isv.code-invalid)
+    no_appid="isv.missing-app-id",
+    no_secret="isv.missing-signature",
+    no_code="isv.code-invalid",
+    bad_appid="isv.invalid-app-id",
+    bad_secret="isv.invalid-signature",
+    bad_code="isv.code-invalid",
+    used_code="isv.code-invalid",  # Alipay answers a used code as invalid
+)
 )
 
 
@@ -120,10 +122,11 @@ def error(sub_code: str, *, signed: bool = True) -> dict[str, Any]:
     return _signed("error_response", content) if signed else {"error_response": content}
 
 
-def forced_error(errcode: int) -> dict[str, Any]:
-    """A forced fault's answer: gateway code ``errcode`` (``20000``: busy), signed."""
-    sub_code = FORCED.get(errcode)
-    if sub_code is not None:
+def forced_error(errcode: int | str) -> dict[str, Any]:
+    """A forced fault's answer, signed: a ``sub_code`` (``"isv.code-invalid"``), or a gateway
+    ``code`` (``20000``: busy) with its usual ``sub_code``."""
+    sub_code = errcode if isinstance(errcode, str) else FORCED.get(errcode)
+    if sub_code is not None and sub_code in SUB_CODES:
         return error(sub_code)
     code = str(errcode)
     return _signed("error_response", {"code": code, "msg": MESSAGES.get(code, "Unknown Error")})
@@ -191,8 +194,8 @@ def token(emulator: EmulatorCore, params: Mapping[str, str]) -> dict[str, Any]:
     if refused is not None:
         return refused
     taken = emulator.take_code(NAME, ERRORS, params["app_id"], params.get("code"))
-    if isinstance(taken, int):
-        return error("isv.code-invalid")
+    if isinstance(taken, str):
+        return error(taken)
     digits = int.from_bytes(emulator.derive(b"alipay user_id", taken.user).encode()) % 10**12
     content: dict[str, Any] = {
         "access_token": f"authusrB{secrets.token_hex(20)}",
