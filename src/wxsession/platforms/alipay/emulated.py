@@ -80,13 +80,12 @@ with; a forced word is the ``sub_code`` itself (``{"errcode": "isv.code-invalid"
 
 ERRORS = ExchangeErrors(
     no_appid="isv.missing-app-id",
-    no_secret="isv.missing-signature",
+    no_secret="isv.missing-signature",  # noqa: S106 (a gateway sub_code)
     no_code="isv.code-invalid",
     bad_appid="isv.invalid-app-id",
-    bad_secret="isv.invalid-signature",
+    bad_secret="isv.invalid-signature",  # noqa: S106 (a gateway sub_code)
     bad_code="isv.code-invalid",
     used_code="isv.code-invalid",  # Alipay answers a used code as invalid
-)
 )
 
 
