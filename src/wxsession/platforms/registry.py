@@ -17,7 +17,7 @@ from wxsession.core.platform_errors import WeChatUnavailable
 from wxsession.platforms import OTHERS
 from wxsession.platforms.backoff import BackingOff, Backoff
 from wxsession.platforms.provider import Provider
-from wxsession.platforms.spec import PlatformApp, PlatformSpec
+from wxsession.platforms.spec import PlatformApp, PlatformSpec, WebAuthorizer
 from wxsession.platforms.wire import MakeError
 from wxsession.settings import Settings
 
@@ -58,6 +58,18 @@ def build_providers(
             built = build(app, http, settings.wechat_timeout)
             add(built.provider, app.appid, built.busy)
     return providers
+
+
+def build_web_logins(settings: Settings, *, dev: bool) -> dict[str, WebAuthorizer]:
+    """Name → authorize step of every browser login configured (in dev mode every one,
+    with its dev app, whose authorize page is the emulator's on the service's own host)."""
+    authorizers: dict[str, WebAuthorizer] = {}
+    for spec in OTHERS:
+        factory = spec.web_factory()
+        app = dev_app(spec, settings, "") if dev else settings.platform_app(spec)
+        if factory is not None and app is not None:
+            authorizers[spec.name] = factory(app)
+    return authorizers
 
 
 def dev_app(spec: PlatformSpec, settings: Settings, emulator_url: str) -> PlatformApp | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from pydantic import SecretStr
 
@@ -89,18 +89,28 @@ CheckApp = Callable[["PlatformApp"], "str | None"]
 (a key that does not load, an option out of its range), or ``None``."""
 
 
+class WebAuthorizer(Protocol):
+    """A browser login's first step (``GET /v1/auth/{name}/authorize``): where to send the
+    browser, which the platform sends back to ``redirect_uri`` with a code and ``state``."""
+
+    def authorize_url(self, redirect_uri: str, state: str) -> str: ...
+
+
+BuildWeb = Callable[["PlatformApp"], WebAuthorizer]
+"""``app`` → the platform's authorize step for that app (sans-IO)."""
+
+
 @dataclass(frozen=True, slots=True)
 class DevApp:
     """How dev mode runs a platform on the in-process emulator: a fixed appid and secret the
-    emulator knows, and the path its answers are served under (the platform's API base is
-    the emulator's URL plus ``prefix``)."""
+    emulator knows, the path its answers are served under (the platform's API base is the
+    emulator's URL plus ``prefix``), and options dev mode sets over the settings' (by
+    :attr:`Option.name`)."""
 
     appid: str
     secret: str
     prefix: str = ""
     options: Mapping[str, object] = field(default_factory=dict)
-    """Options dev mode fixes for this app, over the settings' (by :attr:`Option.name`):
-    what the emulator's side of a key pair is, for instance."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +150,9 @@ class PlatformSpec:
     check: str | None = None
     """Where its start-up check of a configured app (a :data:`CheckApp`) is, as
     ``module:name``, for what settings' types cannot say; ``None``: nothing to check."""
+    web: str | None = None
+    """A browser login (its code reaches ``/v1/auth/{name}/callback``, never a client's
+    ``POST .../login``): where its :data:`BuildWeb` is, as ``module:name``."""
 
     @property
     def emulator_help_title(self) -> str:
@@ -152,6 +165,10 @@ class PlatformSpec:
     def app_problem(self, app: PlatformApp) -> str | None:
         """Why ``app`` cannot serve, in one line (its :attr:`check`), or ``None``."""
         return None if self.check is None else cast("CheckApp", _load(self.check))(app)
+
+    def web_factory(self) -> BuildWeb | None:
+        """Its authorize step's factory, imported now (``None``: not a browser login)."""
+        return None if self.web is None else cast("BuildWeb", _load(self.web))
 
     def emulated_platform(self) -> EmulatedPlatform | None:
         """Its answers on the emulator, imported now (dev mode, the emulator and tests)."""
