@@ -181,6 +181,15 @@ def _load(target: str) -> object:
     return getattr(importlib.import_module(module), name)
 
 
+def first_app_problem(apps: Iterable[tuple[PlatformSpec, PlatformApp | None]]) -> str | None:
+    """The first configured app (not ``None``) its spec's check refuses, as that one line."""
+    for spec, app in apps:
+        problem = None if app is None else spec.app_problem(app)
+        if problem is not None:
+            return problem
+    return None
+
+
 def settings_fields(specs: Iterable[PlatformSpec]) -> tuple[dict[str, object], dict[str, object]]:
     """The annotations and defaults of the ``Settings`` fields of ``specs``, per platform:
     appid, secret, API base, then its options."""
