@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 import tempfile
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -38,9 +39,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result
 
 
+DESCRIPTION = "wxsession: login sessions for WeChat mini programs (and QQ, Douyin, the WeChat app)."
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wxsession", description=__doc__)
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    parser = argparse.ArgumentParser(
+        prog="wxsession",
+        usage="%(prog)s [-h] COMMAND ...",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    # The epilog lists every command, nested ones too: argparse's own list would repeat it.
+    commands = parser.add_subparsers(required=True, metavar="COMMAND", help=argparse.SUPPRESS)
 
     serve = commands.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", help="bind address (default WXSESSION_HOST or 127.0.0.1)")
@@ -53,8 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
 
     emulator = commands.add_parser("emulator", help="run the local WeChat API emulator")
-    emulator.add_argument("--host", default="127.0.0.1")
-    emulator.add_argument("--port", type=int, default=8081)
+    emulator.add_argument("--host", default="127.0.0.1", help="bind address (default: %(default)s)")
+    emulator.add_argument("--port", type=int, default=8081, help="port (default: %(default)s)")
     emulator.add_argument(
         "--app",
         action="append",
@@ -92,10 +102,40 @@ def _parser() -> argparse.ArgumentParser:
     config = commands.add_parser("config", help="inspect the configuration")
     config_commands = config.add_subparsers(required=True, metavar="ACTION")
     check = config_commands.add_parser(
-        "check", help="print the effective settings (secrets masked); explain invalid values"
+        "check",
+        help=(
+            "print the effective settings (secrets masked) or explain invalid values; with "
+            "--connect, also reach the store, the database and the platforms"
+        ),
+    )
+    check.add_argument(
+        "--connect",
+        action="store_true",
+        help=(
+            "also reach the session store, the database (and its migrations) and each "
+            "configured platform's API base; say which fails (exit 1)"
+        ),
     )
     check.set_defaults(handler=_config_check)
+    parser.epilog = "commands:\n" + "\n".join(
+        textwrap.fill(text, 88, initial_indent=f"  {name:<24}", subsequent_indent=" " * 26)
+        for name, text in command_list(parser)
+    )
     return parser
+
+
+def command_list(parser: argparse.ArgumentParser, prefix: str = "") -> list[tuple[str, str]]:
+    """Every command under ``parser``, actions of ``db``, ``admin`` and ``config`` included,
+    with its one-line help: ``wxsession --help`` lists them all."""
+    found: list[tuple[str, str]] = []
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {choice.dest: choice.help or "" for choice in action._choices_actions}
+        for name, sub in action.choices.items():
+            nested = command_list(sub, f"{prefix}{name} ")
+            found.extend(nested or [(f"{prefix}{name}", helps.get(name, ""))])
+    return found
 
 
 def _configure_logging(level: str) -> None:
@@ -153,10 +193,15 @@ def _exit_cleanly(_signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
 
-def _config_check(_: argparse.Namespace) -> int:
+def _config_check(args: argparse.Namespace) -> int:
     from wxsession.config_check import check
 
-    return check(sys.stdout)
+    status = check(sys.stdout)
+    if status != 0 or not args.connect:
+        return status
+    from wxsession.config_connect import report
+
+    return report(load_settings(), sys.stdout)
 
 
 def _emulator(args: argparse.Namespace) -> int:
