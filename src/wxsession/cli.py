@@ -243,6 +243,7 @@ def _demo(_: argparse.Namespace) -> int:
     from wxsession.server.app import create_app
     from wxsession.server.background import serve_in_thread
 
+    audit = _demo_logging()
     with tempfile.TemporaryDirectory() as workdir:
         settings = Settings(
             appid=None,
@@ -255,21 +256,62 @@ def _demo(_: argparse.Namespace) -> int:
             serve_in_thread(create_app(settings)) as base_url,
             httpx.Client(base_url=base_url, timeout=10) as http,
         ):
-            _walk(http, base_url)
+            _walk(_Steps(http, audit), base_url)
     return 0
 
 
-def _walk(http: httpx.Client, base_url: str) -> None:
+def _demo_logging() -> list[str]:
+    """The demo tells its story on stdout. The audit lines the server writes are part of it
+    (each under the step that caused it); the dev-mode banner is not (the first line says
+    so); anything worse than a warning still reaches stderr."""
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    audit = logging.getLogger("wxsession.audit")
+    audit.addHandler(Collect())
+    audit.setLevel(logging.INFO)
+    audit.propagate = False
+    errors = logging.StreamHandler(sys.stderr)
+    errors.setLevel(logging.ERROR)
+    logging.getLogger().addHandler(errors)  # a handler: no last-resort output of warnings
+    return lines
+
+
+class _Steps:
+    """Numbered requests to the demo server, each printed with its answer and audit lines."""
+
+    def __init__(self, http: httpx.Client, audit: list[str]) -> None:
+        self.http = http
+        self.audit = audit
+
+    def __call__(self, title: str, method: str, path: str, **kwargs: Any) -> Any:
+        seen = len(self.audit)
+        response = self.http.request(method, path, **kwargs)
+        body = response.json() if response.content else None
+        shown = dict(body) if isinstance(body, dict) else body
+        if isinstance(shown, dict) and "session_id" in shown:
+            shown["session_id"] = shown["session_id"][:8] + "…"
+        print(f"{title}\n   {method} {path} → {response.status_code}")
+        if shown is not None:
+            print("   " + json.dumps(shown, ensure_ascii=False, default=str))
+        for line in self.audit[seen:]:
+            print(f"   audit log: {line}")
+        print()
+        return body
+
+
+def _walk(step: _Steps, base_url: str) -> None:
     print(f"wxsession demo: a dev-mode server is running at {base_url} (emulator inside).\n")
-    code = _step(
-        http,
+    code = step(
         "1. The mini program calls wx.login() and gets a one-time code",
         "POST",
         "/_emulator/login",
         json={"user": "alice"},
     )["code"]
-    login = _step(
-        http,
+    login = step(
         "2. It sends the code to our server, which exchanges it at WeChat "
         "(jscode2session) and issues our own session",
         "POST",
@@ -277,38 +319,24 @@ def _walk(http: httpx.Client, base_url: str) -> None:
         json={"code": code},
     )
     auth = {"Authorization": f"Bearer {login['session_id']}"}
-    _step(
-        http,
+    step(
         "3. Every later request carries the session id; the server checks it",
         "GET",
         "/v1/me",
         headers=auth,
     )
-    _step(
-        http,
+    step(
         "4. A code works once: replaying it is refused",
         "POST",
         "/v1/auth/wechat/login",
         json={"code": code},
     )
-    _step(http, "5. Logout ends the session server-side", "POST", "/v1/auth/logout", headers=auth)
-    _step(
-        http, "6. The same request with the ended session is refused", "GET", "/v1/me", headers=auth
+    step("5. Logout ends the session server-side", "POST", "/v1/auth/logout", headers=auth)
+    step("6. The same request with the ended session is refused", "GET", "/v1/me", headers=auth)
+    print(
+        "openid and session_key stayed on the server: no response above contains them, nor\n"
+        "does the audit log, which names users by id and sessions by their public id."
     )
-    print("openid and session_key stayed on the server: no response above contains them.")
-
-
-def _step(http: httpx.Client, title: str, method: str, path: str, **kwargs: Any) -> Any:
-    response = http.request(method, path, **kwargs)
-    body = response.json() if response.content else None
-    shown = dict(body) if isinstance(body, dict) else body
-    if isinstance(shown, dict) and "session_id" in shown:
-        shown["session_id"] = shown["session_id"][:8] + "…"
-    print(f"{title}\n   {method} {path} → {response.status_code}")
-    if shown is not None:
-        print("   " + json.dumps(shown, ensure_ascii=False, default=str))
-    print()
-    return body
 
 
 if __name__ == "__main__":
