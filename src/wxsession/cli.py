@@ -39,7 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result
 
 
-DESCRIPTION = "wxsession: login sessions for WeChat mini programs (and QQ, Douyin, the WeChat app)."
+DESCRIPTION = textwrap.fill(
+    "wxsession: server-side login sessions for "
+    + ", ".join(spec.title for spec in PLATFORMS)
+    + " users.",
+    88,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
