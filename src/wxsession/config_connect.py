@@ -12,7 +12,9 @@ Lines name settings and hosts, never passwords.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import logging
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO, TypeVar
@@ -60,7 +62,8 @@ async def reach_all(settings: Settings) -> list[Reached]:
 
 def report(settings: Settings, out: TextIO) -> int:
     """Run :func:`reach_all` and print one line per check; 0 when all pass, else 1."""
-    found = asyncio.run(reach_all(settings))
+    with _quiet_warnings():  # what a warning would say (Redis down...) is in the report
+        found = asyncio.run(reach_all(settings))
     width = max(len(r.what) for r in found)
     out.write("\nReaching what the settings name (--connect):\n")
     for r in found:
@@ -71,6 +74,17 @@ def report(settings: Settings, out: TextIO) -> int:
         return 1
     out.write("\nEverything answered.\n")
     return 0
+
+
+@contextmanager
+def _quiet_warnings() -> Iterator[None]:
+    logger = logging.getLogger("wxsession")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 async def _bounded(check: Awaitable[T]) -> T:
@@ -172,9 +186,13 @@ async def _platform(http: httpx.AsyncClient, title: str, base_url: str) -> Reach
 
 
 def _cause(exc: BaseException, url: str) -> str:
-    """The first line of the error, without the URL's password, or its type."""
-    text = next(iter(str(exc).strip().splitlines()), "") or type(exc).__name__
+    """The first line of the error's root cause (a store error wraps the client library's,
+    which says what happened), without the URL's password; or its type."""
+    root = exc
+    while root.__cause__ is not None:
+        root = root.__cause__
+    text = next(iter(str(root).strip().splitlines()), "") or type(root).__name__
     password = urlsplit(url).password if "://" in url else None
-    if isinstance(exc, TimeoutError):
+    if isinstance(root, TimeoutError):
         text = f"no answer within {TIMEOUT:g} s"
     return text.replace(password, "***") if password else text
