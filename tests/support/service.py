@@ -19,6 +19,7 @@ from tests.support.emulator import running_emulator
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.db import create_engine
 from wxsession.emulator import Emulator, parse_app_options
+from wxsession.platforms.alipay import DEV_PREFIX as ALIPAY_PREFIX
 from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
 from wxsession.platforms.kuaishou import DEV_PREFIX as KUAISHOU_PREFIX
@@ -139,9 +140,9 @@ def backend(request: pytest.FixtureRequest, tmp_path: Any) -> dict[str, str]:
 def make_service(backend: dict[str, str]) -> Iterator[Any]:
     """Start servers with extra settings: ``make_service(registration="explicit")``; a
     ``password_hasher`` replaces the server's own (to count its work); ``unionid`` makes the
-    emulator send unionids (the same for a user in every app and every emulator). The
-    emulator knows the mini programs of ``wechat_apps`` (else the one app), and
-    ``platform_apps`` of the other platforms."""
+    emulator send unionids (the same for a user in every app and every emulator);
+    ``platform_apps`` registers apps of the other platforms on it (else it accepts any). The
+    emulator knows the mini programs of ``wechat_apps`` (else the one app)."""
     stack: list[Any] = []
 
     def start(
@@ -171,6 +172,7 @@ def make_service(backend: dict[str, str]) -> Iterator[Any]:
             "wechat_app_api_base": emulator_url,
             "qq_api_base": emulator_url + QQ_PREFIX,
             "douyin_api_base": emulator_url + DOUYIN_PREFIX,
+            "alipay_api_base": emulator_url + ALIPAY_PREFIX,
             "baidu_api_base": emulator_url + BAIDU_PREFIX,
             "kuaishou_api_base": emulator_url + KUAISHOU_PREFIX,
             "wechat_timeout": 2.0,

@@ -76,6 +76,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "wxsession.cli",
             "wxsession.admin",
             "wxsession.config_check",
+            "wxsession.config_connect",
             "wxsession.dev_mode",
             "wxsession.emulator",
         ),
@@ -100,6 +101,7 @@ WIRE_MODULES = (
     "wxsession.platforms.douyin.wire",
     "wxsession.platforms.baidu.wire",
     "wxsession.platforms.kuaishou.wire",
+    "wxsession.platforms.alipay.wire",
 )
 """Sans-IO protocol code; every ``core`` module is held to the same rule."""
 
