@@ -176,8 +176,12 @@ class CurrentUser(_SessionScheme):
     """The signed-in user (a frozen view). A user that is gone or disabled ends the session."""
 
     async def __call__(self, request: Request, response: Response = AWAITED) -> UserView:
+        # _required and load_user inlined for a cache hit: two coroutines fewer per request
         runtime = get_runtime(request)
-        return await guard.load_user(runtime, await _required(request, response, runtime))
+        active = request.scope.get(_RESOLVED) or await _resolve(request, response, runtime)
+        assert active is not None  # not optional: a missing token raised
+        user = guard.cached_user(runtime, active)
+        return user if user is not None else await guard.load_user(runtime, active)
 
 
 optional_session = OptionalSession()
