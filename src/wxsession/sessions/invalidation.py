@@ -32,6 +32,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from redis.asyncio import RedisCluster
+from redis.exceptions import RedisError
 
 from wxsession.redis_topology import ChannelNodes
 from wxsession.sessions.cache import Invalidations, SessionCache
@@ -189,14 +190,16 @@ async def cache_for(
     Only a Redis store gets them: its channel reaches every instance. With the SQL store
     nothing is cached (instances sharing a database would have no way to tell each other).
     ``size`` 0 turns the cache off; changes are still announced, for instances that cache.
-    On a cluster the channel is a sharded one (``SPUBLISH``), which the feed follows.
+    On a cluster the channel is a sharded one (``SPUBLISH``), which the feed follows; a
+    cluster without sharded pub/sub (before Redis 7) announces with ``PUBLISH`` and caches
+    nothing, as a subscriber there could prove nothing.
     """
     if not isinstance(store, RedisSessionStore):
         yield None, None
         return
     channel = f"{store.prefix}invalidate"
-    sharded = isinstance(store.client, RedisCluster)
-    if size <= 0:
+    sharded = isinstance(store.client, RedisCluster) and await _sharded_pubsub(store.client)
+    if size <= 0 or (isinstance(store.client, RedisCluster) and not sharded):
         yield None, Invalidations(store.client, channel, sharded=sharded)
         return
     cache = SessionCache(max_entries=size, max_age=max_age)
@@ -206,3 +209,19 @@ async def cache_for(
         yield cache, Invalidations(store.client, channel, cache, sharded=sharded)
     finally:
         await feed.stop()
+
+
+async def _sharded_pubsub(client: RedisCluster) -> bool:
+    """Whether the cluster knows ``SPUBLISH`` (Redis 7); assumed so when it cannot be asked
+    at start (a later announcement then fails as 503 on an older one, never silently)."""
+    try:
+        info = await client.execute_command(
+            "COMMAND INFO", "SPUBLISH", target_nodes=RedisCluster.RANDOM
+        )
+    except (RedisError, OSError):
+        return True
+    found = info.values() if isinstance(info, dict) else info  # [None]: an unknown command
+    known = any(entry is not None for entry in found or ())
+    if not known:
+        log.warning("the Redis cluster has no sharded pub/sub (Redis 7): hot-session cache off")
+    return known
