@@ -95,8 +95,11 @@ WIRE_MODULES = (
     "wxsession.platforms.wechat.errcodes",
     "wxsession.platforms.wechat.crypto",
     "wxsession.platforms.wechat_app.wire",
+    "wxsession.platforms.wechat_sns.wire",
     "wxsession.platforms.qq.wire",
     "wxsession.platforms.douyin.wire",
+    "wxsession.platforms.baidu.wire",
+    "wxsession.platforms.kuaishou.wire",
 )
 """Sans-IO protocol code; every ``core`` module is held to the same rule."""
 
