@@ -10,8 +10,9 @@ known yet) and fails loudly with apt's reason if it cannot; a browser test never
 its event loop in the test's thread while it is open, and every asyncio test that ran on the
 same worker meanwhile would fail ("Runner.run() cannot be called from a running event
 loop"); pytest closes a module's fixtures before the next module's test. ``browser_page`` is
-a fresh context and page per test (its own cookies). ``shots`` saves numbered PNG screenshots of a test's steps in
-``<pytest basetemp>/test-output/<test name>/`` (docs/testing.md).
+a fresh context and page per test (its own cookies). ``shots`` saves numbered PNG
+screenshots of a test's steps in ``<pytest basetemp>/test-output/<test name>/``
+(docs/testing.md).
 """
 
 from __future__ import annotations
