@@ -3,8 +3,10 @@ pytest so the README's single test command covers the JavaScript too.
 
 The unit tests need nothing. The end-to-end tests get real servers from here: the WeChat
 emulator, a wxsession server on SQLite talking to it (and a second one reading the session
-from a custom header), and a small control server that moves the servers' clock so the
-JavaScript side can force expiry without sleeping.
+from a custom header), a small control server that moves the servers' clock so the
+JavaScript side can force expiry without sleeping, and a real `wxsession serve` in dev mode
+(every platform offered with its dev app, the emulator on its port) for the other
+mini-program platforms.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from tests.support.cli import serving
 from tests.support.clock import MovableClock
 from tests.support.emulator import running_emulator
 from tests.support.paths import ROOT
@@ -71,7 +74,11 @@ def servers(tmp_path: Path) -> Iterator[dict[str, str]]:
             url: str = stack.enter_context(serve_in_thread(create_app(settings, clock=clock)))
             return url
 
+        dev_dir = tmp_path / "dev"
+        dev_dir.mkdir()
+        _, dev = stack.enter_context(serving(dev_dir))
         yield {
+            "WXSESSION_DEV_URL": str(dev.base_url).rstrip("/"),
             "WXSESSION_URL": server("main"),
             "WXSESSION_HEADER_URL": server("header", header_name="X-Session-Id"),
             "EMULATOR_URL": emulator_url,
@@ -111,3 +118,4 @@ def test_miniprogram_sdk(servers: dict[str, str]) -> None:
     assert re.search(r"^# skipped 0$", result.stdout, re.M), output
     assert re.search(r"^# fail 0$", result.stdout, re.M), output
     assert "expiry forced on the server" in result.stdout, output
+    assert "qq: the SDK signs in with qq's own call" in result.stdout, output

@@ -1,6 +1,6 @@
 'use strict';
-// A `wx`-like api over real HTTP for the end-to-end tests (test/e2e.test.js and
-// reliability/store-outage.test.js). No tests here.
+// `wx`-like apis over real HTTP for the end-to-end tests (test/e2e.test.js,
+// test/platforms.e2e.test.js and reliability/store-outage.test.js). No tests here.
 const assert = require('node:assert/strict');
 
 async function postJSON(url, body) {
@@ -73,4 +73,36 @@ function httpApi(user, { emulatorURL, appid }) {
   return api;
 }
 
-module.exports = { httpApi, fetchRequest, postJSON };
+/** The platform call that hands out a login code, by provider (see platforms.js). */
+const CODE_CALLS = { alipay: 'getAuthCode', baidu: 'getLoginCode' };
+
+/**
+ * A platform's own global object (`qq`, `tt`, `my`, `swan`, `ks`) for one simulated user of
+ * a dev-mode server: its login-code call asks the server's emulator for a code of that
+ * platform (`POST /_emulator/login {user, platform}`) and answers in the platform's shape
+ * (`authCode` on Alipay); requests are real HTTP. Counts the codes it handed out.
+ */
+function platformGlobal(provider, user, { devURL }) {
+  const storage = new Map();
+  const own = {
+    storage,
+    codes: 0,
+    /** The error codes the server answered, in order. */
+    errors: [],
+  };
+  own[CODE_CALLS[provider] || 'login'] = ({ success, fail }) => {
+    own.codes += 1;
+    postJSON(`${devURL}/_emulator/login`, { user, platform: provider }).then(
+      ({ code }) => success(provider === 'alipay' ? { authCode: code } : { code }),
+      (err) => fail({ errMsg: `login:fail ${err.message}`, errorMessage: err.message })
+    );
+  };
+  return Object.assign(own, {
+    request: (options) => fetchRequest(options, own.errors),
+    getStorageSync: (key) => (storage.has(key) ? storage.get(key) : ''),
+    setStorageSync: (key, value) => storage.set(key, value),
+    removeStorageSync: (key) => storage.delete(key),
+  });
+}
+
+module.exports = { httpApi, platformGlobal, fetchRequest, postJSON };
