@@ -1,5 +1,4 @@
 'use strict';
-const { PLATFORMS, resolveApi, loginCode, codeCallOf, failMessage } = require('./platforms');
 /**
  * wxsession-miniprogram: the mini-program half of wxsession.
  *
@@ -13,6 +12,8 @@ const { PLATFORMS, resolveApi, loginCode, codeCallOf, failMessage } = require('.
  * Changes of how the account signs in carry fresh proof of it (`reauth`): the SDK supplies a
  * fresh platform code, which needs no user interaction.
  */
+
+const { PLATFORMS, resolveApi, loginCode, codeCallOf, failMessage } = require('./platforms');
 
 /** 401 codes after which a fresh login can help (shared verbatim with the server). */
 const SESSION_CODES = ['SESSION_MISSING', 'SESSION_INVALID', 'SESSION_EXPIRED'];
@@ -152,9 +153,9 @@ function createClient(options) {
     const name = PLATFORMS[provider].global;
     throw new TypeError(`createClient: no \`api\` given and no global \`${name}\``);
   }
-  if (typeof api[codeCallOf(api, provider)] !== 'function') {
-    const call = codeCallOf(api, provider);
-    throw new TypeError(`createClient: the \`api\` for ${provider} has no \`${call}\` method`);
+  const codeCall = codeCallOf(api, provider);
+  if (typeof api[codeCall] !== 'function') {
+    throw new TypeError(`createClient: the \`api\` for ${provider} has no \`${codeCall}\` method`);
   }
 
   /** The login in flight, shared by every caller that needs one (single flight). */

@@ -8,7 +8,8 @@
  * Sources of the shapes (checked 2026-12):
  * - WeChat `wx.login`, QQ `qq.login`, Douyin `tt.login`, Kuaishou `ks.login`: `success({code})`.
  * - Alipay `my.getAuthCode({scopes})`: `success({authCode})`; `auth_base` is the silent scope
- *   (user id only, no dialog). https://miniprogram.alipay.com/docs/miniprogram/mpdev/api_openapi_getauthcode
+ *   (user id only, no dialog).
+ *   https://miniprogram.alipay.com/docs/miniprogram/mpdev/api_openapi_getauthcode
  *   Alipay's `fail` says `{error, errorMessage}` (uni-app's mp-alipay protocols read those).
  * - Baidu `swan.getLoginCode`: `success({code})`; `swan.login` is the older call, which can
  *   ask the user to sign in to Baidu first (uni-app's mp-baidu maps `login` to `getLoginCode`).
