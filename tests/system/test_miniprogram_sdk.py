@@ -118,4 +118,5 @@ def test_miniprogram_sdk(servers: dict[str, str]) -> None:
     assert re.search(r"^# skipped 0$", result.stdout, re.M), output
     assert re.search(r"^# fail 0$", result.stdout, re.M), output
     assert "expiry forced on the server" in result.stdout, output
-    assert "qq: the SDK signs in with qq's own call" in result.stdout, output
+    for provider, own in (("qq", "qq"), ("douyin", "tt"), ("baidu", "swan"), ("kuaishou", "ks")):
+        assert f"{provider}: the SDK signs in with {own}'s own call" in result.stdout, output

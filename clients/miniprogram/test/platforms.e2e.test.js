@@ -13,9 +13,9 @@ const { WXSESSION_DEV_URL } = process.env;
 const skip = WXSESSION_DEV_URL ? false : 'needs WXSESSION_DEV_URL (see pytest)';
 
 /** Provider → the runtime's global (platforms.js). */
-const GLOBALS = { qq: 'qq', douyin: 'tt' };
+const GLOBALS = { qq: 'qq', douyin: 'tt', baidu: 'swan', kuaishou: 'ks' };
 /** Provider → uni-app's name for it. */
-const UNI_NAMES = { qq: 'qq', douyin: 'toutiao' };
+const UNI_NAMES = { qq: 'qq', douyin: 'toutiao', baidu: 'baidu', kuaishou: 'kuaishou' };
 
 /** Run `body` with `value` as the runtime's global `name`, as the mini program has it. */
 async function withGlobal(name, value, body) {
