@@ -95,6 +95,7 @@ WIRE_MODULES = (
     "wxsession.platforms.wechat.errcodes",
     "wxsession.platforms.wechat.crypto",
     "wxsession.platforms.wechat_app.wire",
+    "wxsession.platforms.wechat_sns.wire",
     "wxsession.platforms.qq.wire",
     "wxsession.platforms.douyin.wire",
     "wxsession.platforms.baidu.wire",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from pydantic import SecretStr
 
@@ -85,15 +85,28 @@ BuildProvider = Callable[["PlatformApp", "httpx.AsyncClient", float], Built]
 """``(app, shared HTTP client, timeout)`` → the platform's provider for that app."""
 
 
+class WebAuthorizer(Protocol):
+    """A browser login's first step (``GET /v1/auth/{name}/authorize``): where to send the
+    browser, which the platform sends back to ``redirect_uri`` with a code and ``state``."""
+
+    def authorize_url(self, redirect_uri: str, state: str) -> str: ...
+
+
+BuildWeb = Callable[["PlatformApp"], WebAuthorizer]
+"""``app`` → the platform's authorize step for that app (sans-IO)."""
+
+
 @dataclass(frozen=True, slots=True)
 class DevApp:
     """How dev mode runs a platform on the in-process emulator: a fixed appid and secret the
-    emulator knows, and the path its answers are served under (the platform's API base is
-    the emulator's URL plus ``prefix``)."""
+    emulator knows, the path its answers are served under (the platform's API base is the
+    emulator's URL plus ``prefix``), and options dev mode sets over the settings' (by
+    :attr:`Option.name`)."""
 
     appid: str
     secret: str
     prefix: str = ""
+    options: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +140,9 @@ class PlatformSpec:
     emulated: str | None = None
     """Where its answers on the emulator (an ``EmulatedPlatform``) are, as ``module:name``:
     loaded only by the emulator, so production never imports them."""
+    web: str | None = None
+    """A browser login (its code reaches ``/v1/auth/{name}/callback``, never a client's
+    ``POST .../login``): where its :data:`BuildWeb` is, as ``module:name``."""
 
     @property
     def emulator_help_title(self) -> str:
@@ -135,6 +151,10 @@ class PlatformSpec:
     def provider_factory(self) -> BuildProvider | None:
         """Its provider factory, imported now (``None`` for the service's own mini program)."""
         return None if self.build is None else cast("BuildProvider", _load(self.build))
+
+    def web_factory(self) -> BuildWeb | None:
+        """Its authorize step's factory, imported now (``None``: not a browser login)."""
+        return None if self.web is None else cast("BuildWeb", _load(self.web))
 
     def emulated_platform(self) -> EmulatedPlatform | None:
         """Its answers on the emulator, imported now (dev mode, the emulator and tests)."""
