@@ -13,10 +13,12 @@ per test (its own cookies). ``shots`` saves numbered PNG screenshots of a test's
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,9 +49,22 @@ def _apt(*args: str) -> subprocess.CompletedProcess[str]:
 
 def ensure_chromium() -> str:
     """The system Chromium's path, installed with apt-get first if it is missing; a
-    :class:`RuntimeError` with apt's own words if it cannot be."""
+    :class:`RuntimeError` with apt's own words if it cannot be.
+
+    xdist workers ask at the same time: a file lock makes one install while the others
+    wait (two apt-get runs would fail on dpkg's own lock)."""
     if Path(CHROMIUM).exists():
         return CHROMIUM
+    lock_path = Path(tempfile.gettempdir()) / "wxsession-chromium-install.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return CHROMIUM if Path(CHROMIUM).exists() else _install_chromium()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _install_chromium() -> str:
     if shutil.which("apt-get") is None:
         raise RuntimeError(f"{CHROMIUM} is missing and there is no apt-get to install it")
     install = ("install", "-y", "--no-install-recommends", "chromium")

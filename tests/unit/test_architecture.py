@@ -76,6 +76,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "wxsession.cli",
             "wxsession.admin",
             "wxsession.config_check",
+            "wxsession.config_connect",
             "wxsession.dev_mode",
             "wxsession.emulator",
         ),
