@@ -82,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
             f"--{spec.emulator_flag}",
             action="append",
             default=[],
-            metavar="APPID:SECRET",
+            metavar=f"APPID:{spec.emulator_secret}",
             dest=f"{spec.name}_apps",
             help=(
                 f"register a {spec.emulator_help_title} (repeatable); "

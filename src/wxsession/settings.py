@@ -27,7 +27,7 @@ from wxsession.core.errors import ConfigurationError
 from wxsession.data_keys import DataKeys
 from wxsession.origins import OriginList, normalize_origin
 from wxsession.platforms import OTHERS, OWN, PLATFORMS
-from wxsession.platforms.spec import PlatformApp, PlatformSpec, settings_fields
+from wxsession.platforms.spec import PlatformApp, PlatformSpec, first_app_problem, settings_fields
 from wxsession.redis_topology import parse_redis_url
 
 DEV_APPID = "wxdev0000000000000"
@@ -321,11 +321,12 @@ class Settings(BaseSettings):
         return {option.name: getattr(self, option.field) for option in spec.settings.options}
 
     def service_problem(self) -> str | None:
-        """Why these settings cannot serve, in one line (None: they can). Without WeChat
-        credentials only dev mode serves, and dev mode is never implied by a production-like
-        setting: the operator either forgot the credentials or must opt in to it."""
-        if self.appid is not None or self.dev_mode:
-            return None
+        """Why these settings cannot serve, in one line (None: they can): a configured app its
+        platform's check refuses (a key that does not load), or no WeChat credentials outside
+        dev mode, which a production-like setting never implies (the operator opts in)."""
+        problem = first_app_problem((spec, self.platform_app(spec)) for spec in OTHERS)
+        if problem is not None or self.appid is not None or self.dev_mode:
+            return problem
         signs = production_signs(dict(self))
         because = f" ({', '.join(signs)} set)" if signs else ""
         return (

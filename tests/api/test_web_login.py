@@ -95,6 +95,7 @@ def test_a_replayed_callback_is_refused(web: WebService) -> None:
     assert web.get(back.path, {STATE_COOKIE: back.state_cookie}).status_code == 302
     replay = web.get(back.path, {STATE_COOKIE: back.state_cookie})
     assert _error(replay) == (400, "LOGIN_STATE_USED")
+    assert replay.headers["cache-control"] == "no-store"
     _no_session(replay)
 
 

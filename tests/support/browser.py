@@ -13,18 +13,15 @@ per test (its own cookies). ``shots`` saves numbered PNG screenshots of a test's
 
 from __future__ import annotations
 
-import fcntl
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.support.apt import ensure_installed
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -40,49 +37,10 @@ CHROMIUM_ARGS = [
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def _apt(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    return subprocess.run(
-        ["apt-get", *args], capture_output=True, text=True, env=env, timeout=900, check=False
-    )
-
-
-def ensure_chromium() -> str:
-    """The system Chromium's path, installed with apt-get first if it is missing; a
-    :class:`RuntimeError` with apt's own words if it cannot be.
-
-    xdist workers ask at the same time: a file lock makes one install while the others
-    wait (two apt-get runs would fail on dpkg's own lock)."""
-    if Path(CHROMIUM).exists():
-        return CHROMIUM
-    lock_path = Path(tempfile.gettempdir()) / "wxsession-chromium-install.lock"
-    with lock_path.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            return CHROMIUM if Path(CHROMIUM).exists() else _install_chromium()
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def _install_chromium() -> str:
-    if shutil.which("apt-get") is None:
-        raise RuntimeError(f"{CHROMIUM} is missing and there is no apt-get to install it")
-    install = ("install", "-y", "--no-install-recommends", "chromium")
-    result = _apt(*install)
-    if result.returncode != 0:
-        update = _apt("update")
-        if update.returncode != 0:
-            raise RuntimeError(f"apt-get update failed (are we root?): {update.stderr[-2000:]}")
-        result = _apt(*install)
-    if result.returncode != 0 or not Path(CHROMIUM).exists():
-        raise RuntimeError(f"apt-get install chromium failed: {result.stderr[-2000:]}")
-    return CHROMIUM
-
-
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """One headless system Chromium for the whole session (each xdist worker its own)."""
-    executable = ensure_chromium()
+    executable = ensure_installed(CHROMIUM, "chromium")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=executable, args=CHROMIUM_ARGS, headless=True

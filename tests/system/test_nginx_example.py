@@ -3,12 +3,11 @@ backend that echoes what reaches it: a live session passes as ``X-User-Id`` (a f
 replaced, the token stripped), no or a bad token is 401, and with the service gone the client
 gets the 503 it retries. Only TLS (no certificate here), the ports and the pid and temp paths
 are changed. nginx (with its auth_request module: Debian's ``nginx-light`` has it) is not a
-Python package: without it on PATH this test skips, saying so."""
+Python package: the test installs it with apt-get when it is missing (tests/support/apt.py)."""
 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -16,24 +15,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from tests.support.apt import ensure_installed
 from tests.support.cli import serving
 from tests.support.paths import ROOT
 from wxsession.server.background import free_port, serve_in_thread
 
-NGINX_PATH = "/usr/sbin:/usr/local/sbin:/usr/bin:/usr/local/bin"
-"""Where nginx is installed, even when sbin is not on this user's PATH."""
-
 
 def _binary() -> str:
-    found = shutil.which("nginx", path=NGINX_PATH)
-    assert found is not None
-    return found
+    return ensure_installed("nginx", "nginx-light")
 
 
 def _echo_backend() -> Starlette:
@@ -94,8 +88,6 @@ def _nginx(conf: Path, port: int) -> Iterator[httpx.Client]:
 
 
 def test_the_nginx_example_guards_a_backend_with_auth_request(tmp_path: Path) -> None:
-    if shutil.which("nginx", path=NGINX_PATH) is None:
-        pytest.skip("nginx is not installed (Debian: apt-get install nginx-light)")
     port = free_port()
     with (
         serving(tmp_path) as (service, api),

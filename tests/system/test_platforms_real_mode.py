@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.alipay import ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY
 from tests.support.cli import ENV_WITHOUT_WXSESSION, TEST_DATA_KEYS, serving
 from tests.support.web_login import SESSION_COOKIE, STATE_COOKIE, cookie_header, cookie_value
 from wxsession.platforms import OTHERS
@@ -22,12 +23,17 @@ from wxsession.platforms.spec import PlatformSpec
 from wxsession.server.background import free_port
 
 MINI = ("wx5e1f0c3a9b7d2e46", "real-mode-mini-secret")
+KEYS = {"alipay": APP_PRIVATE_KEY}
+"""Secrets that are keys: the app's private key (the emulator checks with its public half)."""
+OPTIONS = {"alipay": {"WXSESSION_ALIPAY_PUBLIC_KEY": ALIPAY_PUBLIC_KEY}}
+"""Settings a platform needs beside its app: Alipay's public key, the emulator's here."""
 PUBLIC = "https://login.example.com"
 
 
 def app_of(spec: PlatformSpec) -> tuple[str, str]:
     """A made-up app of ``spec``'s platform (not its dev app: this is real mode)."""
-    return f"real{spec.name.replace('_', '')}app01", f"real-mode-{spec.name}-secret"
+    secret = KEYS.get(spec.name, f"real-mode-{spec.name}-secret")
+    return f"real{spec.name.replace('_', '')}app01", secret
 
 
 @contextmanager
@@ -77,6 +83,7 @@ def real_settings(emulator_url: str) -> dict[str, str]:
         env[fields.env(fields.appid)] = appid
         env[fields.env(fields.secret)] = secret
         env[fields.env(fields.api_base)] = emulator_url + prefix
+        env |= OPTIONS.get(spec.name, {})
         for option in fields.options:
             if option.name == "authorize_base":  # a browser login's page, on the emulator too
                 env[fields.env(option.field)] = emulator_url + prefix

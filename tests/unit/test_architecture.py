@@ -101,6 +101,7 @@ WIRE_MODULES = (
     "wxsession.platforms.douyin.wire",
     "wxsession.platforms.baidu.wire",
     "wxsession.platforms.kuaishou.wire",
+    "wxsession.platforms.alipay.wire",
 )
 """Sans-IO protocol code; every ``core`` module is held to the same rule."""
 

@@ -9,6 +9,7 @@ A new platform is a new home and one line in :data:`PLATFORMS` (docs/login-metho
 from __future__ import annotations
 
 from wxsession.platforms import (
+    alipay,
     baidu,
     douyin,
     kuaishou,
@@ -29,6 +30,7 @@ PLATFORMS: tuple[PlatformSpec, ...] = (
     kuaishou.SPEC,
     wechat_oa.SPEC,
     wechat_web.SPEC,
+    alipay.SPEC,
 )
 """Every login platform, in the order the documentation and settings list them. Names
 are part of the API and of stored identities: never rename one."""

@@ -84,6 +84,10 @@ class Built:
 BuildProvider = Callable[["PlatformApp", "httpx.AsyncClient", float], Built]
 """``(app, shared HTTP client, timeout)`` → the platform's provider for that app."""
 
+CheckApp = Callable[["PlatformApp"], "str | None"]
+"""``app`` → why the service cannot start with it, in one line naming the variable to fix
+(a key that does not load, an option out of its range), or ``None``."""
+
 
 class WebAuthorizer(Protocol):
     """A browser login's first step (``GET /v1/auth/{name}/authorize``): where to send the
@@ -137,9 +141,15 @@ class PlatformSpec:
     ``--<name>-app``."""
     emulator_title: str = ""
     """How that option's help names the platform, when not :attr:`title`."""
+    emulator_secret: str = "SECRET"  # noqa: S105 (a help text's word)
+    """What that option's value carries after ``APPID:``, as its help names it: what the
+    emulator checks the app's calls with (its secret, or the public half of its key)."""
     emulated: str | None = None
     """Where its answers on the emulator (an ``EmulatedPlatform``) are, as ``module:name``:
     loaded only by the emulator, so production never imports them."""
+    check: str | None = None
+    """Where its start-up check of a configured app (a :data:`CheckApp`) is, as
+    ``module:name``, for what settings' types cannot say; ``None``: nothing to check."""
     web: str | None = None
     """A browser login (its code reaches ``/v1/auth/{name}/callback``, never a client's
     ``POST .../login``): where its :data:`BuildWeb` is, as ``module:name``."""
@@ -151,6 +161,10 @@ class PlatformSpec:
     def provider_factory(self) -> BuildProvider | None:
         """Its provider factory, imported now (``None`` for the service's own mini program)."""
         return None if self.build is None else cast("BuildProvider", _load(self.build))
+
+    def app_problem(self, app: PlatformApp) -> str | None:
+        """Why ``app`` cannot serve, in one line (its :attr:`check`), or ``None``."""
+        return None if self.check is None else cast("CheckApp", _load(self.check))(app)
 
     def web_factory(self) -> BuildWeb | None:
         """Its authorize step's factory, imported now (``None``: not a browser login)."""
@@ -165,6 +179,15 @@ def _load(target: str) -> object:
     """``module:name`` → that name, importing the module."""
     module, _, name = target.partition(":")
     return getattr(importlib.import_module(module), name)
+
+
+def first_app_problem(apps: Iterable[tuple[PlatformSpec, PlatformApp | None]]) -> str | None:
+    """The first configured app (not ``None``) its spec's check refuses, as that one line."""
+    for spec, app in apps:
+        problem = None if app is None else spec.app_problem(app)
+        if problem is not None:
+            return problem
+    return None
 
 
 def settings_fields(specs: Iterable[PlatformSpec]) -> tuple[dict[str, object], dict[str, object]]:
