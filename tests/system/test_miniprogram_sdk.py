@@ -103,5 +103,6 @@ def test_miniprogram_sdk(servers: dict[str, str]) -> None:
     assert re.search(r"^# skipped 0$", result.stdout, re.M), output
     assert re.search(r"^# fail 0$", result.stdout, re.M), output
     assert "expiry forced on the server" in result.stdout, output
-    for provider, own in (("qq", "qq"), ("douyin", "tt"), ("baidu", "swan"), ("kuaishou", "ks")):
+    platforms = {"qq": "qq", "douyin": "tt", "alipay": "my", "baidu": "swan", "kuaishou": "ks"}
+    for provider, own in platforms.items():
         assert f"{provider}: the SDK signs in with {own}'s own call" in result.stdout, output

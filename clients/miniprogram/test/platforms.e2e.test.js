@@ -13,9 +13,15 @@ const { WXSESSION_DEV_URL } = process.env;
 const skip = WXSESSION_DEV_URL ? false : 'needs WXSESSION_DEV_URL (see pytest)';
 
 /** Provider → the runtime's global (platforms.js). */
-const GLOBALS = { qq: 'qq', douyin: 'tt', baidu: 'swan', kuaishou: 'ks' };
+const GLOBALS = { qq: 'qq', douyin: 'tt', alipay: 'my', baidu: 'swan', kuaishou: 'ks' };
 /** Provider → uni-app's name for it. */
-const UNI_NAMES = { qq: 'qq', douyin: 'toutiao', baidu: 'baidu', kuaishou: 'kuaishou' };
+const UNI_NAMES = {
+  qq: 'qq',
+  douyin: 'toutiao',
+  alipay: 'alipay',
+  baidu: 'baidu',
+  kuaishou: 'kuaishou',
+};
 
 /** Run `body` with `value` as the runtime's global `name`, as the mini program has it. */
 async function withGlobal(name, value, body) {
