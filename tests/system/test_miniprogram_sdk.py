@@ -37,6 +37,8 @@ from wxsession.settings import Settings
 SDK_TESTS = ROOT / "clients" / "miniprogram" / "test"
 APPID = "wx3c1d5e7f9a2b4c6d"
 SECRET = "sdk-test-secret-0a1b2c3d4e5f"
+APPID2 = "wx9e8d7c6b5a4f3e2d"
+SECRET2 = "sdk-test-secret2-6f5e4d3c2b1a"
 
 
 def create_control_app(clock: MovableClock) -> Starlette:
@@ -58,12 +60,14 @@ def servers(tmp_path: Path) -> Iterator[dict[str, str]]:
     """Everything the end-to-end tests need, as the environment variables they read."""
     clock = MovableClock()
     with ExitStack() as stack:
-        emulator_url, _ = stack.enter_context(running_emulator({APPID: SECRET}, clock=clock))
+        emulator_url, _ = stack.enter_context(
+            running_emulator({APPID: SECRET, APPID2: SECRET2}, default_appid=APPID, clock=clock)
+        )
 
         def server(name: str, **overrides: Any) -> str:
+            credentials = {} if "wechat_apps" in overrides else {"appid": APPID, "secret": SECRET}
             settings = Settings(
-                appid=APPID,
-                secret=SECRET,
+                **credentials,
                 wechat_api_base=emulator_url,
                 wechat_timeout=2.0,
                 database_url=f"sqlite+aiosqlite:///{tmp_path / name}.db",
@@ -80,6 +84,11 @@ def servers(tmp_path: Path) -> Iterator[dict[str, str]]:
             "WXSESSION_DEV_URL": str(dev.base_url).rstrip("/"),
             "WXSESSION_URL": server("main"),
             "WXSESSION_HEADER_URL": server("header", header_name="X-Session-Id"),
+            # Two mini programs on one server (WXSESSION_WECHAT_APPS): logins name their appid.
+            "WXSESSION_APPS_URL": server(
+                "apps", wechat_apps=f"{APPID}:{SECRET},{APPID2}:{SECRET2}"
+            ),
+            "APPID2": APPID2,
             "EMULATOR_URL": emulator_url,
             "CONTROL_URL": stack.enter_context(serve_in_thread(create_control_app(clock))),
             "APPID": APPID,
@@ -103,6 +112,7 @@ def test_miniprogram_sdk(servers: dict[str, str]) -> None:
     assert re.search(r"^# skipped 0$", result.stdout, re.M), output
     assert re.search(r"^# fail 0$", result.stdout, re.M), output
     assert "expiry forced on the server" in result.stdout, output
+    assert "two mini programs on one server" in result.stdout, output
     platforms = {"qq": "qq", "douyin": "tt", "alipay": "my", "baidu": "swan", "kuaishou": "ks"}
     for provider, own in platforms.items():
         assert f"{provider}: the SDK signs in with {own}'s own call" in result.stdout, output
