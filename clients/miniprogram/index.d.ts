@@ -1,15 +1,24 @@
 // Types for wxsession-miniprogram (index.js).
 
 /**
- * The platform object: `wx`, `uni`, or `Taro`. Only these members are used, callback style:
- * `login({ success({ code }), fail })`, `request({ url, method, data, header, redirect:
- * 'manual', success({ statusCode, data, header }), fail })`, the three storage calls, and
- * (only with `checkSession: true`, if present) `checkSession({ success, fail })`. An `api`
- * of your own built on `fetch` should pass `redirect` on to it. Parameters are loose so that
- * each platform's own typings (e.g. miniprogram-api-typings' `Wx`) are accepted.
+ * The platform object: `wx` (or `qq`, `tt`, `swan`, `ks`), `uni`, or `Taro`. Only these
+ * members are used, callback style: the platform's login-code call (below), `request({ url,
+ * method, data, header, redirect: 'manual', success({ statusCode, data, header }), fail })`,
+ * the three storage calls, and (only with `checkSession: true`, if present)
+ * `checkSession({ success, fail })`. The login-code call is `login({ success({ code }), fail
+ * })` (WeChat, QQ, Douyin, Kuaishou), `getLoginCode({ success({ code }), fail })` (Baidu) or
+ * `getAuthCode({ scopes: 'auth_base', success({ authCode }), fail })` (Alipay); uni-app's
+ * `uni` (recognised by its `getProvider`) gets `login({ provider, success({ code }), fail })`
+ * on every platform. Alipay's own `my` (request with `headers`, storage by `{ key }`) is
+ * adapted by the SDK. An `api` of your own built on `fetch` should pass `redirect` on to it.
+ * Parameters are loose so that each platform's own typings (e.g. miniprogram-api-typings'
+ * `Wx`) are accepted.
  */
 export interface PlatformApi {
-  login(options: any): unknown;
+  login?(options: any): unknown;
+  getLoginCode?(options: any): unknown;
+  getAuthCode?(options: any): unknown;
+  getProvider?(options: any): unknown;
   request(options: any): unknown;
   getStorageSync(key: string): any;
   setStorageSync(key: string, value: any): unknown;
@@ -17,15 +26,29 @@ export interface PlatformApi {
   checkSession?(options: any): unknown;
 }
 
+/**
+ * The mini-program platforms, by the server's provider names (`/v1/auth/<provider>/login`):
+ * WeChat (`wx.login`), QQ (`qq.login`), Douyin (`tt.login`), Alipay (`my.getAuthCode`, scope
+ * `auth_base`), Baidu (`swan.getLoginCode`) and Kuaishou (`ks.login`).
+ */
+export type Provider = 'wechat' | 'qq' | 'douyin' | 'alipay' | 'baidu' | 'kuaishou';
+
 export interface ClientOptions {
   /** The wxsession server, e.g. `https://api.example.com` (no trailing path needed). */
   baseURL: string;
   /**
-   * The mini program's platform: `'wechat'` (default), `'qq'` or `'douyin'`. It picks the
-   * login route (`/v1/auth/<provider>/login`) and the default `api` (`wx`, `qq` or `tt`).
+   * The mini program's platform (default `'wechat'`). It picks the login route
+   * (`/v1/auth/<provider>/login`), the login-code call and the default `api` (`wx`, `qq`,
+   * `tt`, `my`, `swan` or `ks`).
    */
-  provider?: 'wechat' | 'qq' | 'douyin';
-  /** `wx` (the default, when a global `wx` exists), `qq`, `tt`, `uni` or `Taro`. */
+  provider?: Provider;
+  /**
+   * The app this mini program is on the server (its appid; Alipay's app id, Baidu's AppKey),
+   * sent as `appid` with every login. Needed when the server has several apps of the
+   * platform; with one it may be left out.
+   */
+  appid?: string;
+  /** The provider's own global (the default, when it exists), `uni` or `Taro`. */
   api?: PlatformApi;
   /** Storage key of the session. Default `'wxsession'`. */
   storageKey?: string;
@@ -125,7 +148,8 @@ export interface Session extends StoredSession {
  * `WECHAT_UNAVAILABLE`, …, shared verbatim; open data answers `WECHAT_DATA_INVALID` for every
  * refusal after decryption, and `RATE_LIMITED` after too many failures: see the README)
  * plus the SDK's own `NETWORK_ERROR` (api.request
- * called `fail`), `WX_LOGIN_FAILED` (api.login called `fail`), `LOGIN_FAILED` /
+ * called `fail` without an answer), `WX_LOGIN_FAILED` (the platform's login-code call called
+ * `fail` or gave no code, on every platform), `LOGIN_FAILED` /
  * `LOGOUT_FAILED` / `REGISTER_FAILED` for an answer without a wxsession error code,
  * `REDIRECT_REFUSED` (a 3xx answer: redirects are never followed with the session),
  * `NOT_LOGGED_IN` (after `logout()`, until `login()`; also a request in flight during the
@@ -146,7 +170,10 @@ export interface WxSessionError extends Error {
    * `LOGIN_BACKOFF`, until a login may go out again.
    */
   retryAfter?: number;
-  /** What `api.request` / `api.login` passed to `fail`; for `LOGIN_BACKOFF`, the last failure. */
+  /**
+   * What `api.request` or the login-code call passed to `fail` (or the code-less answer); for
+   * `LOGIN_BACKOFF`, the last failure.
+   */
   cause?: unknown;
 }
 
@@ -176,7 +203,7 @@ export interface Client {
    * A fresh `reauth` proof, `{provider, code}` from the platform's login (no user
    * interaction), for a request body built by hand; `request({reauth: true})` adds one itself.
    */
-  reauth(): Promise<{ provider: 'wechat' | 'qq' | 'douyin'; code: string }>;
+  reauth(): Promise<{ provider: Provider; code: string }>;
 }
 
 /** The 401 codes that make the client log in again and retry once. */

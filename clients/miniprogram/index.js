@@ -6,18 +6,19 @@
  * server says the session is missing, invalid or expired: one shared login, one retry of a
  * request that is safe to send twice, never a loop, and no login storm (failed logins back
  * off). A logout sticks until the app logs in again; redirects are never followed with the
- * session. No runtime dependencies; works with `wx`, `uni` or `Taro` passed as `api`,
- * and with QQ (`qq.login`) and Douyin (`tt.login`) mini programs through `provider`.
+ * session. No runtime dependencies; works with `wx`, `uni` or `Taro` passed as `api`, and
+ * with the QQ, Douyin, Alipay, Baidu and Kuaishou mini programs through `provider`
+ * (platforms.js: each one's login-code call, and uni-app's `uni.login({provider})`).
  * Changes of how the account signs in carry fresh proof of it (`reauth`): the SDK supplies a
  * fresh platform code, which needs no user interaction.
  */
 
+const { PLATFORMS, resolveApi, loginCode, codeCallOf, failMessage } = require('./platforms');
+
 /** 401 codes after which a fresh login can help (shared verbatim with the server). */
 const SESSION_CODES = ['SESSION_MISSING', 'SESSION_INVALID', 'SESSION_EXPIRED'];
-/** Login answers after which a fresh login code can help (QQ and Douyin say PROVIDER_…). */
+/** Login answers after which a fresh login code can help (other platforms say PROVIDER_…). */
 const CODE_CODES = ['WECHAT_CODE_USED', 'WECHAT_CODE_INVALID', 'PROVIDER_CODE_INVALID'];
-/** The platform object each mini-program provider's runtime defines globally. */
-const PLATFORM_GLOBALS = { wechat: 'wx', qq: 'qq', douyin: 'tt' };
 const JSON_HEADER = { 'content-type': 'application/json' };
 /** Refresh the stored expiry estimate at most this often (ms), not on every request. */
 const EXPIRY_WRITE_INTERVAL = 60 * 1000;
@@ -103,19 +104,6 @@ function settle(promise, done) {
   );
 }
 
-/**
- * The provider's global platform object, if this runtime defines it. Named as free
- * variables, not looked up on `globalThis`: mini-program runtimes inject them into module
- * scope, where `globalThis` may not see them.
- */
-function platformGlobal(provider) {
-  /* eslint-disable no-undef */
-  if (provider === 'qq') return typeof qq !== 'undefined' ? qq : undefined;
-  if (provider === 'douyin') return typeof tt !== 'undefined' ? tt : undefined;
-  return typeof wx !== 'undefined' ? wx : undefined;
-  /* eslint-enable no-undef */
-}
-
 function isSessionFailure(response) {
   return response.statusCode === 401 && SESSION_CODES.includes(errorCode(response.data));
 }
@@ -144,10 +132,14 @@ function createClient(options) {
   const opts = options || {};
   const baseURL = String(opts.baseURL || '').replace(/\/+$/, '');
   const provider = opts.provider || 'wechat';
-  if (!Object.prototype.hasOwnProperty.call(PLATFORM_GLOBALS, provider)) {
-    throw new TypeError(`createClient: provider must be one of ${Object.keys(PLATFORM_GLOBALS)}`);
+  if (!Object.prototype.hasOwnProperty.call(PLATFORMS, provider)) {
+    throw new TypeError(`createClient: provider must be one of ${Object.keys(PLATFORMS)}`);
   }
-  const api = opts.api || platformGlobal(provider);
+  const appid = opts.appid;
+  if (appid !== undefined && (typeof appid !== 'string' || !appid)) {
+    throw new TypeError('createClient: appid must be a non-empty string');
+  }
+  const api = resolveApi(provider, opts.api);
   const storageKey = opts.storageKey || 'wxsession';
   const headerName = opts.header || 'Authorization';
   const loginPath = opts.loginPath || `/v1/auth/${provider}/login`;
@@ -158,8 +150,12 @@ function createClient(options) {
   const backoff = Object.assign({}, LOGIN_BACKOFF, opts.loginBackoff);
   if (!baseURL) throw new TypeError('createClient: baseURL is required');
   if (!api) {
-    const name = PLATFORM_GLOBALS[provider];
+    const name = PLATFORMS[provider].global;
     throw new TypeError(`createClient: no \`api\` given and no global \`${name}\``);
+  }
+  const codeCall = codeCallOf(api, provider);
+  if (typeof api[codeCall] !== 'function') {
+    throw new TypeError(`createClient: the \`api\` for ${provider} has no \`${codeCall}\` method`);
   }
 
   /** The login in flight, shared by every caller that needs one (single flight). */
@@ -280,27 +276,17 @@ function createClient(options) {
                 )
               : resolve({ statusCode: res.statusCode, data: res.data, header: res.header || {} }),
           fail: (err) =>
-            reject(
-              sdkError('NETWORK_ERROR', (err && err.errMsg) || 'request failed', { cause: err })
-            ),
+            reject(sdkError('NETWORK_ERROR', failMessage(err, 'request failed'), { cause: err })),
         })
       );
     });
   }
 
+  /** A fresh login code from the platform (wx.login, my.getAuthCode, …: platforms.js). */
   function wxCode() {
-    return new Promise((resolve, reject) => {
-      api.login({
-        success: (res) =>
-          res && res.code
-            ? resolve(res.code)
-            : reject(sdkError('WX_LOGIN_FAILED', 'login gave no code', { cause: res })),
-        fail: (err) =>
-          reject(
-            sdkError('WX_LOGIN_FAILED', (err && err.errMsg) || 'login failed', { cause: err })
-          ),
-      });
-    });
+    return loginCode(api, provider, (message, cause) =>
+      sdkError('WX_LOGIN_FAILED', message, { cause })
+    );
   }
 
   function wxCheckSession() {
@@ -341,13 +327,18 @@ function createClient(options) {
     return Object.assign({}, stored, { user: data.user || null });
   }
 
+  /** The login body: the code, and the app it is for when the client names one. */
+  function loginBody(code) {
+    return appid === undefined ? { code } : { code, appid };
+  }
+
   /** wx.login, POST the code (one retry with a fresh code); resolves with the answer. */
   async function loginOnce(previous) {
     for (let attempt = 1; ; attempt += 1) {
       const code = await wxCode();
       // Presenting the old session lets the server end it once the new one exists.
       const response = await send(
-        { url: loginPath, method: 'POST', data: { code }, header: JSON_HEADER },
+        { url: loginPath, method: 'POST', data: loginBody(code), header: JSON_HEADER },
         previous
       );
       const data = parse(response.data);

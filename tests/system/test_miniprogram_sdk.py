@@ -3,8 +3,10 @@ pytest so the README's single test command covers the JavaScript too.
 
 The unit tests need nothing. The end-to-end tests get real servers from here: the WeChat
 emulator, a wxsession server on SQLite talking to it (and a second one reading the session
-from a custom header), and a small control server that moves the servers' clock so the
-JavaScript side can force expiry without sleeping.
+from a custom header), a small control server that moves the servers' clock so the
+JavaScript side can force expiry without sleeping, and a real `wxsession serve` in dev mode
+(every platform offered with its dev app, the emulator on its port) for the other
+mini-program platforms.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from tests.support.cli import serving
 from tests.support.clock import MovableClock
 from tests.support.emulator import running_emulator
 from tests.support.node import node_binary
@@ -34,6 +37,8 @@ from wxsession.settings import Settings
 SDK_TESTS = ROOT / "clients" / "miniprogram" / "test"
 APPID = "wx3c1d5e7f9a2b4c6d"
 SECRET = "sdk-test-secret-0a1b2c3d4e5f"
+APPID2 = "wx9e8d7c6b5a4f3e2d"
+SECRET2 = "sdk-test-secret2-6f5e4d3c2b1a"
 
 
 def create_control_app(clock: MovableClock) -> Starlette:
@@ -55,12 +60,14 @@ def servers(tmp_path: Path) -> Iterator[dict[str, str]]:
     """Everything the end-to-end tests need, as the environment variables they read."""
     clock = MovableClock()
     with ExitStack() as stack:
-        emulator_url, _ = stack.enter_context(running_emulator({APPID: SECRET}, clock=clock))
+        emulator_url, _ = stack.enter_context(
+            running_emulator({APPID: SECRET, APPID2: SECRET2}, default_appid=APPID, clock=clock)
+        )
 
         def server(name: str, **overrides: Any) -> str:
+            credentials = {} if "wechat_apps" in overrides else {"appid": APPID, "secret": SECRET}
             settings = Settings(
-                appid=APPID,
-                secret=SECRET,
+                **credentials,
                 wechat_api_base=emulator_url,
                 wechat_timeout=2.0,
                 database_url=f"sqlite+aiosqlite:///{tmp_path / name}.db",
@@ -70,9 +77,18 @@ def servers(tmp_path: Path) -> Iterator[dict[str, str]]:
             url: str = stack.enter_context(serve_in_thread(create_app(settings, clock=clock)))
             return url
 
+        dev_dir = tmp_path / "dev"
+        dev_dir.mkdir()
+        _, dev = stack.enter_context(serving(dev_dir))
         yield {
+            "WXSESSION_DEV_URL": str(dev.base_url).rstrip("/"),
             "WXSESSION_URL": server("main"),
             "WXSESSION_HEADER_URL": server("header", header_name="X-Session-Id"),
+            # Two mini programs on one server (WXSESSION_WECHAT_APPS): logins name their appid.
+            "WXSESSION_APPS_URL": server(
+                "apps", wechat_apps=f"{APPID}:{SECRET},{APPID2}:{SECRET2}"
+            ),
+            "APPID2": APPID2,
             "EMULATOR_URL": emulator_url,
             "CONTROL_URL": stack.enter_context(serve_in_thread(create_control_app(clock))),
             "APPID": APPID,
@@ -96,3 +112,7 @@ def test_miniprogram_sdk(servers: dict[str, str]) -> None:
     assert re.search(r"^# skipped 0$", result.stdout, re.M), output
     assert re.search(r"^# fail 0$", result.stdout, re.M), output
     assert "expiry forced on the server" in result.stdout, output
+    assert "two mini programs on one server" in result.stdout, output
+    platforms = {"qq": "qq", "douyin": "tt", "alipay": "my", "baidu": "swan", "kuaishou": "ks"}
+    for provider, own in platforms.items():
+        assert f"{provider}: the SDK signs in with {own}'s own call" in result.stdout, output

@@ -479,7 +479,7 @@ for (const [provider, platform] of [['qq', 'qq'], ['douyin', 'tt']]) {
 }
 
 test('an unknown provider is refused when the client is made', () => {
-  const options = { baseURL: BASE, api: fakeApi({}), provider: 'alipay' };
+  const options = { baseURL: BASE, api: fakeApi({}), provider: 'weibo' };
   assert.throws(() => createClient(options), TypeError);
 });
 

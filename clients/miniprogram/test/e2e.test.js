@@ -253,3 +253,29 @@ test('changing how the account signs in needs the reauth proof the SDK supplies'
   assert.deepEqual(ways.data.identities.map((w) => w.provider), ['wechat']);
   assert.equal(api.loginPosts, 1);
 });
+
+test('two mini programs on one server: each client names its appid', { skip }, async () => {
+  // That server holds two mini programs (WXSESSION_WECHAT_APPS); the emulator knows both.
+  const { WXSESSION_APPS_URL, APPID2 } = process.env;
+  assert.ok(WXSESSION_APPS_URL && APPID2, 'needs WXSESSION_APPS_URL and APPID2 (see pytest)');
+  const on = (appid, options = {}) => {
+    const api = httpApi('e2e-apps', { emulatorURL: EMULATOR_URL, appid });
+    const base = { baseURL: WXSESSION_APPS_URL, api, appid };
+    return { api, client: createClient(Object.assign(base, options)) };
+  };
+  const first = on(APPID);
+  const second = on(APPID2);
+  const one = await first.client.login();
+  const two = await second.client.login();
+  // The same person on two apps: identities are per app, so two accounts.
+  assert.notEqual(one.user.id, two.user.id);
+  assert.equal((await second.client.request({ url: '/v1/me' })).data.id, two.user.id);
+
+  // Several apps and none named, or one the server does not know: refused before any
+  // platform call, and not retried with a fresh code (a code cannot help).
+  const unnamed = on(APPID, { appid: undefined });
+  await assert.rejects(unnamed.client.login(), { code: 'APPID_REQUIRED', statusCode: 400 });
+  const unknown = on(APPID, { appid: 'wx0000000000000000' });
+  await assert.rejects(unknown.client.login(), { code: 'UNKNOWN_APP', statusCode: 400 });
+  assert.equal(unnamed.api.loginPosts + unknown.api.loginPosts, 2);
+});

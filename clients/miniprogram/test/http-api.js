@@ -1,6 +1,6 @@
 'use strict';
-// A `wx`-like api over real HTTP for the end-to-end tests (test/e2e.test.js and
-// reliability/store-outage.test.js). No tests here.
+// `wx`-like apis over real HTTP for the end-to-end tests (test/e2e.test.js,
+// test/platforms.e2e.test.js and reliability/store-outage.test.js). No tests here.
 const assert = require('node:assert/strict');
 
 async function postJSON(url, body) {
@@ -73,4 +73,62 @@ function httpApi(user, { emulatorURL, appid }) {
   return api;
 }
 
-module.exports = { httpApi, fetchRequest, postJSON };
+/** The platform call that hands out a login code, by provider (see platforms.js). */
+const CODE_CALLS = { alipay: 'getAuthCode', baidu: 'getLoginCode' };
+
+/**
+ * A platform's own global object (`qq`, `tt`, `my`, `swan`, `ks`) for one simulated user of
+ * a dev-mode server: its login-code call asks the server's emulator for a code of that
+ * platform (`POST /_emulator/login {user, platform}`) and answers in the platform's shape
+ * (`authCode` on Alipay); requests are real HTTP. Alipay's is Alipay-shaped all through:
+ * `headers` in, `{status, headers, data}` out, a status outside 2xx through `fail` with
+ * error 19, storage by `{key}`. Counts the codes it handed out.
+ */
+function platformGlobal(provider, user, { devURL }) {
+  const storage = new Map();
+  const own = {
+    storage,
+    codes: 0,
+    /** The error codes the server answered, in order. */
+    errors: [],
+  };
+  own[CODE_CALLS[provider] || 'login'] = ({ success, fail }) => {
+    own.codes += 1;
+    postJSON(`${devURL}/_emulator/login`, { user, platform: provider }).then(
+      ({ code }) => success(provider === 'alipay' ? { authCode: code } : { code }),
+      (err) => fail({ errMsg: `login:fail ${err.message}`, errorMessage: err.message })
+    );
+  };
+  if (provider !== 'alipay') {
+    return Object.assign(own, {
+      request: (options) => fetchRequest(options, own.errors),
+      getStorageSync: (key) => (storage.has(key) ? storage.get(key) : ''),
+      setStorageSync: (key, value) => storage.set(key, value),
+      removeStorageSync: (key) => storage.delete(key),
+    });
+  }
+  return Object.assign(own, {
+    request(options) {
+      fetchRequest(
+        Object.assign({}, options, {
+          header: options.headers,
+          success: (res) => {
+            // Asked for text (the SDK does), Alipay hands the body back unparsed.
+            const text = typeof res.data === 'string' ? res.data : JSON.stringify(res.data);
+            const data = options.dataType === 'text' ? text : res.data;
+            const answer = { status: res.statusCode, headers: res.header, data };
+            if (res.statusCode >= 200 && res.statusCode < 300) options.success(answer);
+            else options.fail(Object.assign({ error: 19, errorMessage: 'http error' }, answer));
+          },
+          fail: (err) => options.fail({ error: 12, errorMessage: err.errMsg }),
+        }),
+        own.errors
+      );
+    },
+    getStorageSync: ({ key }) => ({ data: storage.has(key) ? storage.get(key) : null }),
+    setStorageSync: ({ key, data }) => storage.set(key, data),
+    removeStorageSync: ({ key }) => storage.delete(key),
+  });
+}
+
+module.exports = { httpApi, platformGlobal, fetchRequest, postJSON };
