@@ -57,6 +57,29 @@ def serving(tmp_path: Path, **env: str) -> Iterator[tuple[subprocess.Popen[str],
         server.wait(timeout=10)
 
 
+@contextmanager
+def emulator_process(folder: Path, *options: str) -> Iterator[str]:
+    """``wxsession emulator OPTIONS`` (the real-mode stand-in for the platforms) in ``folder``
+    on a free port, up and answering its health route; yields its URL; killed at the end."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wxsession.cli", "emulator", "--port", str(port), *options],
+        cwd=folder,
+        env=ENV_WITHOUT_WXSESSION,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=url, timeout=10) as http:
+            wait_until_up(process, http, "wxsession emulator", path="/_emulator/health")
+        yield url
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
 def wait_until_up(
     server: subprocess.Popen[str], http: httpx.Client, name: str, path: str = "/healthz"
 ) -> None:

@@ -4,21 +4,16 @@ line naming the variable, and a real-mode service logs in through a separate
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.alipay import ALIPAY, ALIPAY_PUBLIC_KEY, APP_PUBLIC_KEY, OTHER_PRIVATE_KEY
-from tests.support.cli import ENV_WITHOUT_WXSESSION, TEST_DATA_KEYS, run_cli, serving
+from tests.support.cli import TEST_DATA_KEYS, emulator_process, run_cli, serving
 from wxsession.platforms.alipay import wire
 from wxsession.platforms.alipay.keys import private_key
-from wxsession.server.background import free_port
 
 APPID, PRIVATE_KEY = ALIPAY
 MINI = ("wx5e1f0c3a9b7d2e46", "system-mini-secret-0123456789abcd")
@@ -54,35 +49,6 @@ def test_config_check_says_the_same_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert f"  {LINE}" in result.stdout.splitlines()
     assert "x-9e2b" not in result.stdout
-
-
-@contextmanager
-def emulator_process(tmp_path: Path, *options: str) -> Iterator[str]:
-    """``wxsession emulator OPTIONS`` on a free port until the block ends; yields its URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wxsession.cli", "emulator", "--port", str(port), *options],
-        cwd=tmp_path,
-        env=ENV_WITHOUT_WXSESSION,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, "wxsession emulator exited early"
-            try:
-                if httpx.get(f"{url}/_emulator/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "wxsession emulator did not come up"
-            time.sleep(0.05)
-        yield url
-    finally:
-        process.kill()
-        process.wait(timeout=10)
 
 
 def test_serve_logs_in_through_a_separate_emulator_process(tmp_path: Path) -> None:

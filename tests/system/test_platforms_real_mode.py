@@ -5,22 +5,16 @@ a browser login (a spec with ``web``) through its authorize page and callback.""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.alipay import ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY
-from tests.support.cli import ENV_WITHOUT_WXSESSION, TEST_DATA_KEYS, serving
+from tests.support.cli import TEST_DATA_KEYS, emulator_process, serving
 from tests.support.web_login import SESSION_COOKIE, STATE_COOKIE, cookie_header, cookie_value
 from wxsession.platforms import OTHERS
 from wxsession.platforms.spec import PlatformSpec
-from wxsession.server.background import free_port
 
 MINI = ("wx5e1f0c3a9b7d2e46", "real-mode-mini-secret")
 KEYS = {"alipay": APP_PRIVATE_KEY}
@@ -36,35 +30,10 @@ def app_of(spec: PlatformSpec) -> tuple[str, str]:
     return f"real{spec.name.replace('_', '')}app01", secret
 
 
-@contextmanager
-def emulator_process(tmp_path: Path) -> Iterator[str]:
-    """`wxsession emulator` with the mini program and one app of every other platform."""
-    port = free_port()
+def emulator_options() -> list[str]:
+    """`wxsession emulator` options for the mini program and one app of every other platform."""
     options = [f"--app={MINI[0]}:{MINI[1]}"]
-    options += [f"--{spec.emulator_flag}={':'.join(app_of(spec))}" for spec in OTHERS]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wxsession.cli", "emulator", "--port", str(port), *options],
-        cwd=tmp_path,
-        env=ENV_WITHOUT_WXSESSION,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, "wxsession emulator exited early"
-            try:
-                if httpx.get(f"{url}/_emulator/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "wxsession emulator did not come up"
-                time.sleep(0.05)
-        yield url
-    finally:
-        process.kill()
-        process.wait(timeout=10)
+    return options + [f"--{spec.emulator_flag}={':'.join(app_of(spec))}" for spec in OTHERS]
 
 
 def real_settings(emulator_url: str) -> dict[str, str]:
@@ -95,7 +64,7 @@ def real_settings(emulator_url: str) -> dict[str, str]:
 )
 def test_a_platform_logs_in_against_a_separate_emulator(tmp_path: Path, spec: PlatformSpec) -> None:
     with (
-        emulator_process(tmp_path) as emulator_url,
+        emulator_process(tmp_path, *emulator_options()) as emulator_url,
         serving(tmp_path, **real_settings(emulator_url)) as (server, http),
     ):
         appid = app_of(spec)[0]
@@ -122,7 +91,7 @@ def test_a_browser_login_works_against_a_separate_emulator(
     tmp_path: Path, spec: PlatformSpec
 ) -> None:
     with (
-        emulator_process(tmp_path) as emulator_url,
+        emulator_process(tmp_path, *emulator_options()) as emulator_url,
         serving(tmp_path, **real_settings(emulator_url)) as (server, http),
     ):
         authorize = http.get(f"/v1/auth/{spec.name}/authorize", params={"return_to": "/v1/me"})

@@ -4,16 +4,13 @@ the same apps (several in one option, and the option repeated)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.cli import ENV_WITHOUT_WXSESSION, TEST_DATA_KEYS, serving, wait_until_up
-from wxsession.server.background import free_port
+from tests.support.cli import TEST_DATA_KEYS, emulator_process, serving
 
 A, B = ("wxa0000000000000a1", "secret-of-a"), ("wxb0000000000000b2", "secret-of-b")
 QQ_A, QQ_B = ("1101000001", "qq-secret-a"), ("1101000002", "qq-secret-b")
@@ -21,27 +18,10 @@ QQ_A, QQ_B = ("1101000001", "qq-secret-a"), ("1101000002", "qq-secret-b")
 
 @pytest.fixture
 def emulator_url(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "wxsession.cli", "emulator", "--port", str(port)),
-            *("--app", f"{A[0]}:{A[1]},{B[0]}:{B[1]}"),
-            *("--qq-app", f"{QQ_A[0]}:{QQ_A[1]}", "--qq-app", f"{QQ_B[0]}:{QQ_B[1]}"),
-        ],
-        cwd=tmp_path,
-        env=ENV_WITHOUT_WXSESSION,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=url, timeout=10) as http:
-            wait_until_up(process, http, "wxsession emulator", path="/_emulator/health")
+    options = ("--app", f"{A[0]}:{A[1]},{B[0]}:{B[1]}")
+    options += ("--qq-app", f"{QQ_A[0]}:{QQ_A[1]}", "--qq-app", f"{QQ_B[0]}:{QQ_B[1]}")
+    with emulator_process(tmp_path, *options) as url:
         yield url
-    finally:
-        process.kill()
-        process.wait(timeout=10)
 
 
 def test_two_apps_of_a_platform_against_a_separate_emulator(
