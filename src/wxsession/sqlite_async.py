@@ -210,8 +210,10 @@ class SqliteCursor:
 
 
 def _reads_only(sql: str) -> bool:
-    """A statement that cannot write (so needs no writer's turn): a plain ``SELECT``."""
-    return sql.lstrip()[:6].upper() == "SELECT"
+    """A statement that takes no writer's turn: a ``SELECT``, or a ``PRAGMA`` (a connection's
+    set-up, which must not wait behind a writer; SQLite's busy timeout covers the rare one
+    that writes, switching a new file to WAL)."""
+    return sql.lstrip()[:6].upper() in ("SELECT", "PRAGMA")
 
 
 def _run(conn: sqlite3.Connection, sql: str, parameters: Any, *, many: bool) -> _Done:
