@@ -17,8 +17,8 @@ but SQLite tells a connection whether *another* connection committed since it la
   fails closed, as the Redis cache does while its channel is down.
 
 The check runs synchronously on the event loop: it is one ``sqlite3_step`` that opens and
-ends a read transaction in the WAL index (shared memory), about 10 us on the bench machine,
-with ``busy_timeout`` 0 so it never waits. It is done at most once per loop turn: a request
+ends a read transaction in the WAL index (shared memory), 10 to 15 us on the bench machine
+(``bench/data_version.py``), with ``busy_timeout`` 0 so it never waits. It is done at most once per loop turn: a request
 handled in this turn was read before the turn began, so a commit that preceded the request
 preceded the check too (a callback queued with ``call_soon`` forgets the verdict before
 the next turn's input). Reading the rows is real I/O and goes through the engine, off the
