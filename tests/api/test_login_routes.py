@@ -10,7 +10,9 @@ import httpx
 import pytest
 
 from tests.support.service import Service
+from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
+from wxsession.platforms.kuaishou import DEV_PREFIX as KUAISHOU_PREFIX
 from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
@@ -20,12 +22,32 @@ PLATFORMS: dict[str, dict[str, str]] = {
     "wechat_app": {"wechat_app_appid": "wxa9b8c7d6e5f4a3b2", "wechat_app_secret": "app-s"},
     "qq": {"qq_appid": "1109876543", "qq_secret": "qq-s"},
     "douyin": {"douyin_appid": "tt1a2b3c4d5e6f7a8b", "douyin_secret": "douyin-s"},
+    "baidu": {"baidu_app_key": "Kp3Xb7Qz9Lm2Wv5Rt8Yc1Nd4Hf6Gj0Sa", "baidu_app_secret": "bd-s"},
+    "kuaishou": {"kuaishou_appid": "ks715790869885440001", "kuaishou_secret": "ks-s"},
 }
 PATHS = {
     "wechat_app": "/sns/oauth2/access_token",
     "qq": QQ_PREFIX + "/sns/jscode2session",
     "douyin": DOUYIN_PREFIX + "/api/apps/v2/jscode2session",
+    "baidu": BAIDU_PREFIX + "/oauth/jscode2sessionkey",
+    "kuaishou": KUAISHOU_PREFIX + "/oauth2/mp/code2session",
 }
+BUSY: dict[str, tuple[dict[str, Any], str]] = {
+    "baidu": ({"status": 503}, "1"),
+    "kuaishou": ({"errcode": 100200500}, "5"),
+}
+"""A platform without a documented busy error code: its outage is an HTTP 503, which is not
+a reason to back off, so its Retry-After is the plain 503's."""
+REFUSED_SECRET: dict[str, int | str] = {
+    "douyin": 40017,
+    "baidu": "invalid_client",
+    "kuaishou": 100200101,
+}
+
+
+def appid_of(provider: str) -> str:
+    """The app's id, whatever its platform calls the setting."""
+    return next(iter(PLATFORMS[provider].values()))
 
 
 def codes(provider: str) -> dict[str, str]:
@@ -53,7 +75,7 @@ def every_platform() -> dict[str, str]:
 
 def platform_code(service: Service, provider: str, user: str = "alice") -> str:
     """Play the platform's client login (SendAuth, qq.login(), tt.login()) on the emulator."""
-    appid = PLATFORMS[provider][f"{provider}_appid"]
+    appid = appid_of(provider)
     response = httpx.post(
         f"{service.emulator_url}/_emulator/login",
         json={"appid": appid, "user": user, "platform": provider},
@@ -81,7 +103,7 @@ def test_login_and_its_error_codes(make_service: Any, provider: str) -> None:
     me = service.get("/v1/me", body["session_id"])
     assert me.status_code == 200
     assert me.json()["id"] == body["user"]["id"]
-    openid = service.emulator.openid_for(PLATFORMS[provider][f"{provider}_appid"], "alice")
+    openid = service.emulator.openid_for(appid_of(provider), "alice")
     assert openid not in ok.text
     query = f"SELECT subject FROM identities WHERE provider = '{provider}'"  # noqa: S608
     assert service.sql_scalar(query) == openid
@@ -92,10 +114,11 @@ def test_login_and_its_error_codes(make_service: Any, provider: str) -> None:
         401,
         expected["invalid"],
     )
-    service.emulator.set_faults(errcode=-1, path=PATHS[provider])
+    fault, retry_after = BUSY.get(provider, ({"errcode": -1}, "5"))
+    service.emulator.set_faults(**fault, path=PATHS[provider])
     busy = service.http.post(path, json={"code": platform_code(service, provider)})
     assert error_of(busy) == (503, expected["busy"])
-    assert busy.headers["Retry-After"] == "5"  # the platform is left alone that long
+    assert busy.headers["Retry-After"] == retry_after  # 5: the platform is left alone that long
     service.clock.advance(5)
     service.emulator.set_faults(body="<html>bad gateway</html>", path=PATHS[provider])
     garbage = service.http.post(path, json={"code": platform_code(service, provider)})
@@ -109,7 +132,7 @@ def test_login_and_its_error_codes(make_service: Any, provider: str) -> None:
 @pytest.mark.parametrize("provider", list(PLATFORMS))
 def test_refused_credentials_are_502(make_service: Any, provider: str) -> None:
     service: Service = make_service(**every_platform())
-    errcode = {"douyin": 40017}.get(provider, 40125)
+    errcode = REFUSED_SECRET.get(provider, 40125)
     service.emulator.set_faults(errcode=errcode, path=PATHS[provider])
     response = service.http.post(
         f"/v1/auth/{provider}/login", json={"code": platform_code(service, provider)}
@@ -170,7 +193,7 @@ def test_the_mini_program_route_is_unchanged(make_service: Any) -> None:
 def test_dev_mode_serves_every_login_method(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'dev.db'}")
     with serve_in_thread(create_app(settings)) as url, httpx.Client(base_url=url) as http:
-        for provider in ("wechat", "wechat_app", "qq", "douyin"):
+        for provider in ("wechat", *PLATFORMS):
             issued = http.post("/_emulator/login", json={"user": "zoe", "platform": provider})
             login = http.post(f"/v1/auth/{provider}/login", json={"code": issued.json()["code"]})
             assert login.status_code == 200, (provider, login.text)

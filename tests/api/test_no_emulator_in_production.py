@@ -21,6 +21,10 @@ PRODUCTION = {
     "WXSESSION_QQ_SECRET": "real-qq-secret",
     "WXSESSION_DOUYIN_APPID": "tt0123456789abcdef",
     "WXSESSION_DOUYIN_SECRET": "real-douyin-secret",
+    "WXSESSION_BAIDU_APP_KEY": "Kp3Xb7Qz9Lm2Wv5Rt8Yc1Nd4Hf6Gj0Sa",
+    "WXSESSION_BAIDU_APP_SECRET": "real-baidu-secret",
+    "WXSESSION_KUAISHOU_APPID": "ks715790869885446758",
+    "WXSESSION_KUAISHOU_SECRET": "real-kuaishou-secret",
 }
 
 SCRIPT = """

@@ -13,7 +13,9 @@ import pytest
 
 from tests.support.platforms import (
     APP,
+    BAIDU,
     DOUYIN,
+    KUAISHOU,
     MINI,
     QQ,
     TIMEOUT,
@@ -22,7 +24,10 @@ from tests.support.platforms import (
 )
 from wxsession.core.errors import WxSessionError
 from wxsession.emulator import Emulator
+from wxsession.platforms import PLATFORMS
+from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
+from wxsession.platforms.kuaishou import DEV_PREFIX as KUAISHOU_PREFIX
 from wxsession.platforms.provider import Provider
 from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
 
@@ -41,9 +46,12 @@ class Case:
     unavailable: str
     malformed: str
     misconfigured: str
-    family: str
-    """Whose unionids it reports (the emulator's platform family)."""
+    family: str | None
+    """Whose unionids it reports (the emulator's platform family); ``None``: it gives none."""
     session_key: bool
+    busy: tuple[dict[str, Any], str] = ({"errcode": -1}, "1")
+    """The fault that says the platform is busy, and the Retry-After it gets: a busy error
+    code, or for a platform that documents none, an HTTP 503."""
 
     def __str__(self) -> str:
         return self.name
@@ -77,6 +85,24 @@ CASES = [
         **OTHER_ERRORS,
         family="douyin",
         session_key=True,
+    ),
+    Case(
+        "baidu",
+        *BAIDU,
+        BAIDU_PREFIX + "/oauth/jscode2sessionkey",
+        **OTHER_ERRORS,
+        family=None,
+        session_key=True,
+        busy=({"status": 503}, "1"),
+    ),
+    Case(
+        "kuaishou",
+        *KUAISHOU,
+        KUAISHOU_PREFIX + "/oauth2/mp/code2session",
+        **OTHER_ERRORS,
+        family=None,
+        session_key=True,
+        busy=({"errcode": 100200500}, "1"),
     ),
 ]
 STATUS = {
@@ -116,7 +142,8 @@ async def test_a_code_becomes_the_users_identity(
     assert identity.provider == case.name
     assert identity.app_id == case.appid
     assert identity.subject == emulator.openid_for(case.appid, "alice")
-    assert identity.union_id == emulator.unionid_for("alice", case.family)
+    expected = None if case.family is None else emulator.unionid_for("alice", case.family)
+    assert identity.union_id == expected
     assert (identity.session_key is not None) is case.session_key
 
 
@@ -145,10 +172,11 @@ async def test_a_code_of_another_platform_is_invalid(
 async def test_platform_busy_is_503(
     case: Case, emulator: Emulator, providers: dict[str, Provider]
 ) -> None:
-    emulator.set_faults(errcode=-1, path=case.path)
+    fault, retry_after = case.busy
+    emulator.set_faults(**fault, path=case.path)
     error = await refused(providers[case.name], {"code": emulator.issue_code(case.appid, "a")})
     assert_error(error, case.unavailable)
-    assert error.headers["Retry-After"] == "1"
+    assert error.headers["Retry-After"] == retry_after
 
 
 @pytest.mark.parametrize(
@@ -181,7 +209,11 @@ async def test_a_timeout_is_503(
 async def test_an_unreachable_platform_is_503(case: Case, platform_http: httpx.AsyncClient) -> None:
     dead = "http://127.0.0.1:9"  # the discard port: nothing listens
     settings = settings_for(
-        dead, qq_api_base=dead + QQ_PREFIX, douyin_api_base=dead + DOUYIN_PREFIX
+        dead,
+        qq_api_base=dead + QQ_PREFIX,
+        douyin_api_base=dead + DOUYIN_PREFIX,
+        baidu_api_base=dead + BAIDU_PREFIX,
+        kuaishou_api_base=dead + KUAISHOU_PREFIX,
     )
     error = await refused(providers_for(settings, platform_http)[case.name], {"code": "0" * 32})
     assert_error(error, case.unavailable)
@@ -190,7 +222,7 @@ async def test_an_unreachable_platform_is_503(case: Case, platform_http: httpx.A
 async def test_a_wrong_secret_is_misconfigured(
     case: Case, served: tuple[str, Emulator], platform_http: httpx.AsyncClient
 ) -> None:
-    field = "secret" if case.name == "wechat" else f"{case.name}_secret"
+    field = next(spec.settings.secret for spec in PLATFORMS if spec.name == case.name)
     providers = providers_for(settings_for(served[0], **{field: "not-the-secret"}), platform_http)
     code = served[1].issue_code(case.appid, "alice")
     assert_error(await refused(providers[case.name], {"code": code}), case.misconfigured)
@@ -200,7 +232,7 @@ async def test_a_wrong_secret_is_misconfigured(
 async def test_a_malformed_code_never_reaches_the_platform(
     case: Case, emulator: Emulator, providers: dict[str, Provider], proof: dict[str, Any]
 ) -> None:
-    emulator.set_faults(errcode=-1, path=case.path)
+    emulator.set_faults(status=503, path=case.path)
     assert_error_code = (await refused(providers[case.name], proof)).code
     assert assert_error_code == "INVALID_REQUEST"
     assert emulator.faults.count == 1  # the platform was never called
@@ -218,5 +250,5 @@ async def test_no_secret_or_code_reaches_the_logs(
     await refused(providers[case.name], {"code": code})
     logged = caplog.text + repr(identity)
     assert "answered HTTP 200" in caplog.text  # the calls were logged, without their queries
-    for secret in (case.secret, code, identity.subject, identity.union_id or "-"):
-        assert secret not in logged
+    for secret in (case.secret, code, identity.subject, identity.union_id):
+        assert secret is None or secret not in logged

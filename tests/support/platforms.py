@@ -11,7 +11,9 @@ import pytest
 
 from tests.support.emulator import running_emulator
 from wxsession.emulator import Emulator
+from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
+from wxsession.platforms.kuaishou import DEV_PREFIX as KUAISHOU_PREFIX
 from wxsession.platforms.provider import Provider
 from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
 from wxsession.platforms.registry import build_providers
@@ -24,12 +26,20 @@ MINI = ("wx5e1f0c3a9b7d2e46", "contract-mini-secret-0123456789ab")
 APP = ("wxa9b8c7d6e5f4a3b2", "contract-app-secret-0123456789abcd")
 QQ = ("1109876543", "contract-qq-secret-0123456789abcd")
 DOUYIN = ("tt1a2b3c4d5e6f7a8b", "contract-douyin-secret-0123456789")
+BAIDU = ("Kp3Xb7Qz9Lm2Wv5Rt8Yc1Nd4Hf6Gj0Sa", "contract-baidu-secret-0123456789ab")
+KUAISHOU = ("ks715790869885440001", "contract-kuaishou-secret-0123456")
 
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[str, Emulator]]:
     """The module's emulator: (URL, emulator). A module that needs other apps defines its own."""
-    apps = {"wechat_app": dict([APP]), "qq": dict([QQ]), "douyin": dict([DOUYIN])}
+    apps = {
+        "wechat_app": dict([APP]),
+        "qq": dict([QQ]),
+        "douyin": dict([DOUYIN]),
+        "baidu": dict([BAIDU]),
+        "kuaishou": dict([KUAISHOU]),
+    }
     with running_emulator(dict([MINI]), unionid=True, platform_apps=apps) as pair:
         yield pair
 
@@ -49,6 +59,12 @@ def settings_for(url: str, **overrides: Any) -> Settings:
         "douyin_appid": DOUYIN[0],
         "douyin_secret": DOUYIN[1],
         "douyin_api_base": url + DOUYIN_PREFIX,
+        "baidu_app_key": BAIDU[0],
+        "baidu_app_secret": BAIDU[1],
+        "baidu_api_base": url + BAIDU_PREFIX,
+        "kuaishou_appid": KUAISHOU[0],
+        "kuaishou_secret": KUAISHOU[1],
+        "kuaishou_api_base": url + KUAISHOU_PREFIX,
         **overrides,
     }
     return Settings(**values)

@@ -19,7 +19,9 @@ from tests.support.emulator import running_emulator
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.db import create_engine
 from wxsession.emulator import Emulator
+from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
+from wxsession.platforms.kuaishou import DEV_PREFIX as KUAISHOU_PREFIX
 from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
@@ -156,6 +158,8 @@ def make_service(backend: dict[str, str]) -> Iterator[Any]:
             "wechat_app_api_base": emulator_url,
             "qq_api_base": emulator_url + QQ_PREFIX,
             "douyin_api_base": emulator_url + DOUYIN_PREFIX,
+            "baidu_api_base": emulator_url + BAIDU_PREFIX,
+            "kuaishou_api_base": emulator_url + KUAISHOU_PREFIX,
             "wechat_timeout": 2.0,
             **backend,
             **overrides,

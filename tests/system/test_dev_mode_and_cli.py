@@ -71,6 +71,8 @@ PRODUCTION_LIKE = {
     "qq credentials": {"WXSESSION_QQ_APPID": "1101", "WXSESSION_QQ_SECRET": "qq-secret-value"},
     "douyin credentials": {"WXSESSION_DOUYIN_APPID": "tt01", "WXSESSION_DOUYIN_SECRET": "dy-sec"},
     "app credentials": {"WXSESSION_WECHAT_APP_APPID": "wxa", "WXSESSION_WECHAT_APP_SECRET": "a"},
+    "baidu credentials": {"WXSESSION_BAIDU_APP_KEY": "bdk", "WXSESSION_BAIDU_APP_SECRET": "b"},
+    "kuaishou credentials": {"WXSESSION_KUAISHOU_APPID": "ks1", "WXSESSION_KUAISHOU_SECRET": "k"},
     "public host": {"WXSESSION_HOST": "0.0.0.0"},  # noqa: S104 - the finding's bind address
     "postgresql": {"WXSESSION_DATABASE_URL": "postgresql+asyncpg://wxs:pw@127.0.0.1:1/wxs"},
     "redis": {"WXSESSION_SESSION_STORE": "redis://127.0.0.1:1/0"},

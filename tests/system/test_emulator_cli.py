@@ -19,7 +19,8 @@ def test_the_emulator_command_registers_each_platforms_apps(tmp_path: Path) -> N
         [
             *(sys.executable, "-m", "wxsession.cli", "emulator", "--port", str(port)),
             *("--qq-app", "1101:qq-secret", "--wechat-app", "wxapp:app-secret"),
-            *("--douyin-app", "tt1:douyin-secret"),
+            *("--douyin-app", "tt1:douyin-secret", "--baidu-app", "bdkey:baidu-secret"),
+            *("--kuaishou-app", "ks1:kuaishou-secret"),
         ],
         cwd=tmp_path,
         env=ENV_WITHOUT_WXSESSION,
@@ -45,6 +46,12 @@ def test_the_emulator_command_registers_each_platforms_apps(tmp_path: Path) -> N
             douyin = {"appid": "tt1", "secret": "wrong", "code": "x"}
             answer = http.post("/douyin/api/apps/v2/jscode2session", json=douyin).json()
             assert answer["err_no"] == 40017
+            baidu = {"client_id": "bdkey", "sk": "wrong", "code": "x"}
+            refused = http.post("/baidu/oauth/jscode2sessionkey", data=baidu)
+            assert (refused.status_code, refused.json()["error"]) == (400, "invalid_client")
+            kuaishou = {"app_id": "ks1", "app_secret": "wrong", "js_code": "x"}
+            answer = http.post("/kuaishou/oauth2/mp/code2session", data=kuaishou).json()
+            assert answer["result"] == 100200101
             app_code = http.post("/_emulator/login", json={"user": "a", "platform": "wechat_app"})
             assert app_code.status_code == 200  # the only App registered is the default
     finally:

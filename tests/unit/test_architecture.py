@@ -98,6 +98,8 @@ WIRE_MODULES = (
     "wxsession.platforms.wechat_app.wire",
     "wxsession.platforms.qq.wire",
     "wxsession.platforms.douyin.wire",
+    "wxsession.platforms.baidu.wire",
+    "wxsession.platforms.kuaishou.wire",
 )
 """Sans-IO protocol code; every ``core`` module is held to the same rule."""
 

@@ -30,7 +30,7 @@ log = logging.getLogger("wxsession.emulator")
 
 _FAULT_FIELDS: Mapping[str, tuple[type, ...]] = {
     "latency_ms": (int,),
-    "errcode": (int, type(None)),
+    "errcode": (int, str, type(None)),
     "count": (int,),
     "body": (str, type(None)),
     "status": (int,),

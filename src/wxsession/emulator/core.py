@@ -24,7 +24,14 @@ from typing import Any
 
 from wxsession.emulator import faults as fault_rules
 from wxsession.emulator.faults import Answer, ErrorBody, Faults
-from wxsession.emulator.records import Code, ExchangeErrors, Grant, Issued, PhoneCode
+from wxsession.emulator.records import (
+    Code,
+    ErrorCode,
+    ExchangeErrors,
+    Grant,
+    Issued,
+    PhoneCode,
+)
 
 CODE_TTL = 300.0
 """WeChat documents a login code as valid for about five minutes."""
@@ -148,8 +155,8 @@ class EmulatorCore:
     # -- taking a code --------------------------------------------------------------------
 
     def check_credentials(
-        self, platform: str, errors: ExchangeErrors, appid: object, secret: object
-    ) -> int | None:
+        self, platform: str, errors: ExchangeErrors[ErrorCode], appid: object, secret: object
+    ) -> ErrorCode | None:
         """The platform's error code if ``appid``/``secret`` are missing or not its app's."""
         if not isinstance(appid, str) or not appid:
             return errors.no_appid
@@ -164,8 +171,13 @@ class EmulatorCore:
         return None
 
     def take(
-        self, platform: str, errors: ExchangeErrors, appid: object, secret: object, code: object
-    ) -> Code | int:
+        self,
+        platform: str,
+        errors: ExchangeErrors[ErrorCode],
+        appid: object,
+        secret: object,
+        code: object,
+    ) -> Code | ErrorCode:
         """The code's record, now used, or the platform's error code for why not."""
         if not isinstance(appid, str) or not appid:
             return errors.no_appid
@@ -344,7 +356,7 @@ class EmulatorCore:
     def set_faults(
         self,
         latency_ms: int = 0,
-        errcode: int | None = None,
+        errcode: int | str | None = None,
         count: int = 1,
         body: str | None = None,
         status: int = 200,

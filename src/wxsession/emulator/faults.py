@@ -19,7 +19,9 @@ class Faults:
     """Injected misbehaviour. ``count`` is how many more calls get the override (if any)."""
 
     latency_ms: int = 0
-    errcode: int | None = None
+    errcode: int | str | None = None
+    """A platform's error code to answer with: a number, or a word for platforms whose codes
+    are words (OAuth 2.0's ``error``)."""
     count: int = 0
     body: str | None = None
     status: int = 200
@@ -36,17 +38,18 @@ class Answer:
 
     status: int
     body: str
-    errcode: int | None = None
+    errcode: int | str | None = None
     media_type: str = "text/plain"
 
 
-ErrorBody = Callable[[int], dict[str, Any]]
-"""A platform's error answer for an error code, in its own shape."""
+ErrorBody = Callable[[Any], dict[str, Any]]
+"""A platform's error answer for an error code (of the type its codes have), in its own
+shape."""
 
 
 def new_faults(
     latency_ms: int = 0,
-    errcode: int | None = None,
+    errcode: int | str | None = None,
     count: int = 1,
     body: str | None = None,
     status: int = 200,

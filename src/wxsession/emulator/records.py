@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+ErrorCode = TypeVar("ErrorCode", int, str)
+"""A platform's error codes: numbers, or words (OAuth 2.0's ``error``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,16 +21,16 @@ class Issued:
 
 
 @dataclass(frozen=True, slots=True)
-class ExchangeErrors:
+class ExchangeErrors(Generic[ErrorCode]):
     """A platform's error code for each reason a code exchange fails."""
 
-    no_appid: int
-    no_secret: int
-    no_code: int
-    bad_appid: int
-    bad_secret: int
-    bad_code: int
-    used_code: int
+    no_appid: ErrorCode
+    no_secret: ErrorCode
+    no_code: ErrorCode
+    bad_appid: ErrorCode
+    bad_secret: ErrorCode
+    bad_code: ErrorCode
+    used_code: ErrorCode
 
 
 @dataclass(frozen=True, slots=True)

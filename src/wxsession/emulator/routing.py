@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -47,9 +48,11 @@ async def answer(
     *,
     errcode_field: str = "errcode",
     media_type: str = "text/plain",
+    status: Callable[[dict[str, Any]], int] | None = None,
 ) -> Response:
     """One API call: its latency and forced answer (in ``error``'s shape) if faults say so,
-    else ``produce()`` as JSON with HTTP 200, as the platforms answer errors too."""
+    else ``produce()`` as JSON, with HTTP 200 (as most platforms answer errors too) or the
+    status ``status`` gives that answer (platforms that answer errors with 4xx)."""
     latency, forced = emulator.begin_call(request.url.path, error)
     if latency:
         await asyncio.sleep(latency)
@@ -57,7 +60,8 @@ async def answer(
         return Response(forced.body, status_code=forced.status, media_type=forced.media_type)
     result = produce()
     log.debug("%s errcode=%s", request.url.path, result.get(errcode_field, 0))
-    return Response(json.dumps(result), media_type=media_type)
+    code = 200 if status is None else status(result)
+    return Response(json.dumps(result), status_code=code, media_type=media_type)
 
 
 async def json_object(request: Request) -> dict[str, Any]:
@@ -81,3 +85,19 @@ async def json_or_empty(request: Request) -> dict[str, Any]:
         return await json_object(request)
     except BadRequest:
         return {}
+
+
+async def form_or_empty(request: Request) -> dict[str, str]:
+    """An HTML form body (``application/x-www-form-urlencoded``) as the platforms read it:
+    the first value of each field; a body too large or not text counts as empty."""
+    body = await request.body()
+    if len(body) > MAX_CONTROL_BODY:
+        return {}
+    try:
+        pairs = parse_qsl(body.decode(), keep_blank_values=True)
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    form: dict[str, str] = {}
+    for name, value in pairs:
+        form.setdefault(name, value)
+    return form

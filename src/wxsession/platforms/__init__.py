@@ -1,5 +1,5 @@
 """The login platforms: one home per platform (``wechat/``, ``wechat_app/``, ``qq/``,
-``douyin/``: its spec in ``__init__.py``, its wire code, its provider), the shared shell
+``douyin/``, ...: its spec in ``__init__.py``, its wire code, its provider), the shared shell
 beside them (:mod:`.wire`, :mod:`.http`, :mod:`.backoff`, :mod:`.registry`), and
 :data:`PLATFORMS`, the one list the rest of the service reads them from.
 
@@ -8,7 +8,7 @@ A new platform is a new home and one line in :data:`PLATFORMS` (docs/login-metho
 
 from __future__ import annotations
 
-from wxsession.platforms import douyin, qq, wechat, wechat_app
+from wxsession.platforms import baidu, douyin, kuaishou, qq, wechat, wechat_app
 from wxsession.platforms.spec import PlatformSpec
 
 PLATFORMS: tuple[PlatformSpec, ...] = (
@@ -16,6 +16,8 @@ PLATFORMS: tuple[PlatformSpec, ...] = (
     wechat_app.SPEC,
     qq.SPEC,
     douyin.SPEC,
+    baidu.SPEC,
+    kuaishou.SPEC,
 )
 """Every login platform, in the order the documentation and settings list them. Names
 are part of the API and of stored identities: never rename one."""

@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 import httpx
@@ -38,6 +39,7 @@ Answer = tuple[int, AsyncIterator[bytes]]
 """An answer as either route hands it over: its HTTP status and its body's chunks."""
 
 _JSON = {"Content-Type": "application/json"}
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 class PlatformHttp:
@@ -72,15 +74,11 @@ class PlatformHttp:
     async def send(self, request: PlatformRequest) -> tuple[int, bytes]:
         """The answer's HTTP status and body. Never retried: login codes work once."""
         url = yarl.URL(self.base_url + request.path).with_query(request.params)
-        content = None
-        if request.body is not None:  # encoded as httpx's json= does
-            content = json.dumps(
-                request.body, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-            ).encode()
+        content, headers = encoded_body(request)
         try:
             async with (
                 asyncio.timeout(self._timeout),
-                self._open(request.method, url, content) as (status, chunks),
+                self._open(request.method, url, content, headers) as (status, chunks),
             ):
                 body = bytearray()
                 async for chunk in chunks:
@@ -100,12 +98,22 @@ class PlatformHttp:
         return status, bytes(body)
 
     def _open(
-        self, method: str, url: yarl.URL, content: bytes | None
+        self, method: str, url: yarl.URL, content: bytes | None, headers: Mapping[str, str] | None
     ) -> AbstractAsyncContextManager[Answer]:
-        headers = _JSON if content is not None else None
         if self._pool is not None:
             return self._pool.open(method, url, content, headers)
         return _through_httpx(self._http, method, url, content, headers)
+
+
+def encoded_body(request: PlatformRequest) -> tuple[bytes | None, Mapping[str, str] | None]:
+    """The request's body as bytes, and its content type: JSON encoded as httpx's ``json=``
+    does, a form as HTML forms are (UTF-8, ``+`` for spaces)."""
+    if request.body is not None:
+        text = json.dumps(request.body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return text.encode(), _JSON
+    if request.form is not None:
+        return urlencode(request.form).encode("ascii"), _FORM
+    return None, None
 
 
 @asynccontextmanager

@@ -1,6 +1,7 @@
 """What every platform's wire code shares: the request shape, the session a code buys, JSON
-body reading, one errcode table per platform that maps codes to wxsession errors, and the
-generic errors worded for a platform."""
+body reading, one error-code table per platform that maps codes (numbers, or words for
+platforms that answer in OAuth 2.0's style) to wxsession errors, and the generic errors
+worded for a platform."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeGuard
+from typing import Any, Generic, TypeGuard, TypeVar
 
 from wxsession.core.errors import WxSessionError
 from wxsession.core.platform_errors import (
@@ -27,12 +28,18 @@ MakeError = Callable[[], WxSessionError]
 
 @dataclass(frozen=True, slots=True)
 class PlatformRequest:
-    """One HTTP call: method, path under the platform's API base, query and JSON body."""
+    """One HTTP call: method, path under the platform's API base, query, and a body: JSON
+    (``body``) or an HTML form (``form``, ``application/x-www-form-urlencoded``), not both."""
 
     method: str
     path: str
     params: Mapping[str, str] = field(default_factory=dict, repr=False)  # may hold the secret
     body: Mapping[str, Any] | None = field(default=None, repr=False)  # may hold the secret
+    form: Mapping[str, str] | None = field(default=None, repr=False)  # may hold the secret
+
+    def __post_init__(self) -> None:
+        if self.body is not None and self.form is not None:
+            raise ValueError("a request has a JSON body or a form, not both")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +84,12 @@ Mapped = tuple[MakeError, int | None]
 """An error code's error, and the level it is logged at (``None``: not logged, the caller
 handles it, e.g. a stale access token it refreshes)."""
 
+Code = TypeVar("Code", int, str)
+"""A platform's error codes: numbers (``errcode``), or words (OAuth 2.0's ``error``)."""
+
 
 @dataclass(frozen=True, slots=True)
-class ErrorTable:
+class ErrorTable(Generic[Code]):
     """One platform's error codes and the wxsession error each becomes: the one place any
     platform's error code is mapped.
 
@@ -90,24 +100,24 @@ class ErrorTable:
 
     platform: str
     settings_hint: str
-    codes: Mapping[int, Mapped]
+    codes: Mapping[Code, Mapped]
     unknown: MakeError
     wechat: bool = False
     """Whether these are WeChat errcodes (then recorded on the error for metrics)."""
-    busy: frozenset[int] = frozenset()
+    busy: frozenset[Code] = frozenset()
     """The codes that say the platform is overloaded (its errors get ``platform_busy``)."""
     logger: str = log.name
-    log_line: str = "%s error code %d message %s -> %s%s"
+    log_line: str = "%s error code %s message %s -> %s%s"
     """Its arguments: platform, code, quoted message, our error code, settings hint."""
 
-    def with_codes(self, codes: Mapping[int, Mapped]) -> ErrorTable:
+    def with_codes(self, codes: Mapping[Code, Mapped]) -> ErrorTable[Code]:
         """This table with ``codes`` added or replaced (one call's own meanings)."""
         return replace(self, codes={**self.codes, **codes})
 
-    def error_for(self, errcode: int, errmsg: str) -> WxSessionError:
+    def error_for(self, errcode: Code, errmsg: str) -> WxSessionError:
         make_error, level = self.codes.get(errcode, (self.unknown, logging.WARNING))
         error = make_error()
-        if self.wechat:
+        if self.wechat and isinstance(errcode, int):
             error.wechat_errcode = errcode
         error.platform_busy = errcode in self.busy
         if level is not None:
@@ -116,7 +126,7 @@ class ErrorTable:
                 level,
                 self.log_line,
                 self.platform,
-                errcode,
+                errcode if isinstance(errcode, int) else repr(errcode[:_ERRMSG_LOG_LIMIT]),
                 repr(errmsg[:_ERRMSG_LOG_LIMIT]),
                 error.code,
                 hint,
@@ -136,7 +146,7 @@ def json_object(body: bytes, malformed: MakeError) -> dict[str, Any]:
 
 
 def errcode_answer(
-    status: int, body: bytes, errors: ErrorTable, unavailable: MakeError, malformed: MakeError
+    status: int, body: bytes, errors: ErrorTable[int], unavailable: MakeError, malformed: MakeError
 ) -> dict[str, Any]:
     """The JSON object of an answer in WeChat's style (``errcode`` 0 or absent on success,
     else ``errmsg`` says why), or the error: ``unavailable()`` for a non-2xx status (an

@@ -310,6 +310,8 @@ def test_faults_over_http(wx: Wx) -> None:
     assert reset.status_code == 200
     assert reset.json()["count"] == 0
     assert errcode(wx.exchange("0" * 32)) == 40029
+    word = wx.http.post(f"{wx.url}/_emulator/faults", json={"errcode": "invalid_client"})
+    assert word.json()["errcode"] == "invalid_client"  # for platforms whose codes are words
 
 
 @pytest.mark.parametrize(
@@ -325,6 +327,7 @@ def test_faults_over_http(wx: Wx) -> None:
         b'{"count": 0, "errcode": -1}',
         b'{"status": 99}',
         b'{"errcode": -1, "body": "x"}',
+        b'{"errcode": 1.5}',
     ],
 )
 def test_bad_fault_requests_are_400(wx: Wx, content: bytes) -> None:

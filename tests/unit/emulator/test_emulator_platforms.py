@@ -13,14 +13,24 @@ import pytest
 from tests.support.clock import MovableClock
 from tests.support.emulator import running_emulator
 from wxsession.emulator import Emulator
+from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
+from wxsession.platforms.kuaishou import DEV_PREFIX as KUAISHOU_PREFIX
 from wxsession.platforms.qq import DEV_PREFIX as QQ_PREFIX
 
 MINI = ("wxa1a1a1a1a1a1a1a1", "mini-secret")
 APP = ("wxc3c3c3c3c3c3c3c3", "app-secret")
 QQ = ("1101234567", "qq-secret")
 DOUYIN = ("tt4d4d4d4d4d4d4d4d", "douyin-secret")
-PLATFORM_APPS = {"wechat_app": dict([APP]), "qq": dict([QQ]), "douyin": dict([DOUYIN])}
+BAIDU = ("Bd5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e", "baidu-secret")
+KUAISHOU = ("ks606060606060606060", "kuaishou-secret")
+PLATFORM_APPS = {
+    "wechat_app": dict([APP]),
+    "qq": dict([QQ]),
+    "douyin": dict([DOUYIN]),
+    "baidu": dict([BAIDU]),
+    "kuaishou": dict([KUAISHOU]),
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +57,24 @@ def qq(http: httpx.Client, url: str, code: str, secret: str = QQ[1]) -> dict[str
 def douyin(http: httpx.Client, url: str, **body: Any) -> dict[str, Any]:
     payload = {"appid": DOUYIN[0], "secret": DOUYIN[1], **body}
     response = http.post(f"{url}{DOUYIN_PREFIX}/api/apps/v2/jscode2session", json=payload)
+    assert response.status_code == 200
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def baidu(http: httpx.Client, url: str, status: int, **form: str) -> dict[str, Any]:
+    """jscode2sessionkey on a form, as Baidu documents it (``curl -d``)."""
+    payload = {"client_id": BAIDU[0], "sk": BAIDU[1], **form}
+    response = http.post(f"{url}{BAIDU_PREFIX}/oauth/jscode2sessionkey", data=payload)
+    assert response.status_code == status
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def kuaishou(http: httpx.Client, url: str, **form: str) -> dict[str, Any]:
+    """code2session on a form, as the SDKs send it; every answer is HTTP 200."""
+    payload = {"app_id": KUAISHOU[0], "app_secret": KUAISHOU[1], **form}
+    response = http.post(f"{url}{KUAISHOU_PREFIX}/oauth2/mp/code2session", data=payload)
     assert response.status_code == 200
     data: dict[str, Any] = response.json()
     return data
@@ -95,6 +123,29 @@ def test_douyin_answers_like_douyin(http: httpx.Client, url: str, emulator: Emul
     assert douyin(http, url, code="x", appid="tt-unknown")["err_no"] == 40015
     not_json = http.post(f"{url}{DOUYIN_PREFIX}/api/apps/v2/jscode2session", content=b"{")
     assert not_json.json()["err_no"] == 40014
+
+
+def test_baidu_answers_like_baidu(http: httpx.Client, url: str, emulator: Emulator) -> None:
+    code = issue(http, url, user="alice", platform="baidu")
+    first = baidu(http, url, 200, code=code)
+    assert set(first) == {"openid", "session_key"}  # Baidu gives no unionid
+    assert first["openid"] == emulator.openid_for(BAIDU[0], "alice")
+    assert baidu(http, url, 400, code=code)["error"] == "invalid_grant"  # a code works once
+    assert baidu(http, url, 400)["error"] == "invalid_request"
+    assert baidu(http, url, 400, code="x", sk="wrong")["error"] == "invalid_client"
+    assert baidu(http, url, 400, code="x", client_id="unknown")["error"] == "invalid_client"
+    assert set(baidu(http, url, 400, code="x")) == {"error", "error_description"}
+
+
+def test_kuaishou_answers_like_kuaishou(http: httpx.Client, url: str, emulator: Emulator) -> None:
+    code = issue(http, url, user="alice", platform="kuaishou")
+    first = kuaishou(http, url, js_code=code)
+    assert set(first) == {"result", "open_id", "session_key"}  # no unionid
+    assert (first["result"], first["open_id"]) == (1, emulator.openid_for(KUAISHOU[0], "alice"))
+    assert kuaishou(http, url, js_code=code)["result"] == 100200105  # a code works once
+    assert kuaishou(http, url)["result"] == 100200100
+    assert kuaishou(http, url, js_code="x", app_secret="wrong")["result"] == 100200101
+    assert set(kuaishou(http, url, js_code="x")) == {"result", "error_msg"}
 
 
 def test_the_app_grant_and_userinfo(http: httpx.Client, url: str, emulator: Emulator) -> None:

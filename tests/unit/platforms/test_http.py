@@ -12,11 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.platforms import MINI, TIMEOUT
+from tests.support.platforms import BAIDU, MINI, TIMEOUT
 from wxsession.core.errors import WxSessionError
 from wxsession.core.platform_errors import WeChatError, WeChatUnavailable
 from wxsession.emulator import Emulator
-from wxsession.platforms.http import MAX_BODY_BYTES, PlatformClient, PlatformHttp
+from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
+from wxsession.platforms.baidu.wire import session_key_request
+from wxsession.platforms.http import MAX_BODY_BYTES, PlatformClient, PlatformHttp, encoded_body
 from wxsession.platforms.wechat import api
 from wxsession.platforms.wechat.client import make_http_client
 from wxsession.platforms.wechat.wire import code2session_request
@@ -77,6 +79,17 @@ async def test_query_and_json_body_reach_the_platform(
     assert b'"openid"' in body  # appid, secret and code all arrived in the query
     token = api.parse_access_token(*await platform.send(api.stable_token_request(APPID, SECRET)))
     assert token.token  # the POST's JSON body arrived
+
+
+async def test_a_form_body_reaches_the_platform(
+    http: PlatformClient, served: tuple[str, Emulator], emulator: Emulator
+) -> None:
+    """Baidu's jscode2sessionkey reads an HTML form: code, AppKey and secret all arrive."""
+    code = emulator.issue_code(BAIDU[0], "alice", "baidu")
+    status, body = await shell(http, served[0] + BAIDU_PREFIX).send(
+        session_key_request(*BAIDU, code)
+    )
+    assert (status, body.count(b'"openid"')) == (200, 1)
 
 
 async def test_the_overall_deadline_bounds_a_call(
@@ -185,3 +198,28 @@ async def test_with_a_proxy_set_calls_go_through_httpx(monkeypatch: pytest.Monke
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # httpx routes through proxies
     async with make_http_client(TIMEOUT) as proxied:
         assert proxied.pool is None
+
+
+@pytest.mark.parametrize(
+    ("request_", "content", "content_type"),
+    [
+        (PlatformRequest("GET", "/x", params={"a": "1"}), None, None),
+        (
+            PlatformRequest("POST", "/x", body={"k": "码"}),
+            '{"k":"码"}'.encode(),
+            "application/json",
+        ),
+        (
+            PlatformRequest("POST", "/x", form={"code": "a b&c=d", "sk": "码"}),
+            b"code=a+b%26c%3Dd&sk=%E7%A0%81",
+            "application/x-www-form-urlencoded",
+        ),
+    ],
+    ids=["none", "json", "form"],
+)
+def test_a_body_is_encoded_with_its_content_type(
+    request_: PlatformRequest, content: bytes | None, content_type: str | None
+) -> None:
+    encoded, headers = encoded_body(request_)
+    assert encoded == content
+    assert (headers or {}).get("Content-Type") == content_type

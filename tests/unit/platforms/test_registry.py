@@ -7,7 +7,9 @@ import httpx
 import pytest
 
 from wxsession.core.errors import ConfigurationError
+from wxsession.platforms import OTHERS, PLATFORMS
 from wxsession.platforms.registry import DEV_CREDENTIALS, build_providers
+from wxsession.platforms.spec import PlatformSpec
 from wxsession.platforms.wechat.client import WeChatClient
 from wxsession.platforms.wechat.provider import WeChatMiniProgramProvider
 from wxsession.settings import Settings, load_settings
@@ -38,25 +40,29 @@ def test_each_configured_platform_is_offered() -> None:
     assert names(settings) == {"wechat": BASE["appid"], "qq": "1101", "douyin": "tt1"}
     settings = Settings(**BASE, wechat_app_appid="wxapp", wechat_app_secret="a")
     assert names(settings) == {"wechat": BASE["appid"], "wechat_app": "wxapp"}
+    settings = Settings(**BASE, baidu_app_key="bdkey", baidu_app_secret="b")
+    assert names(settings) == {"wechat": BASE["appid"], "baidu": "bdkey"}
+    settings = Settings(**BASE, kuaishou_appid="ks1", kuaishou_secret="k")
+    assert names(settings) == {"wechat": BASE["appid"], "kuaishou": "ks1"}
 
 
 def test_dev_mode_offers_every_platform_with_the_dev_apps() -> None:
     offered = names(Settings(), emulator_url="http://emulator.invalid")
-    assert offered.keys() == {"wechat", "wechat_app", "qq", "douyin"}
+    assert offered.keys() == {spec.name for spec in PLATFORMS}
     assert all(offered[name] == appid for name, (appid, _) in DEV_CREDENTIALS.items())
 
 
-@pytest.mark.parametrize("platform", ["wechat_app", "qq", "douyin"])
+@pytest.mark.parametrize("spec", OTHERS, ids=lambda spec: spec.name)
 @pytest.mark.parametrize("half", ["appid", "secret"])
-def test_half_a_credential_pair_stops_start_up(platform: str, half: str) -> None:
+def test_half_a_credential_pair_stops_start_up(spec: PlatformSpec, half: str) -> None:
+    fields = spec.settings
     with pytest.raises(ConfigurationError) as caught:
-        load_settings(**BASE, **{f"{platform}_{half}": "x"})
-    name = f"WXSESSION_{platform.upper()}"
-    assert f"{name}_APPID" in str(caught.value)
-    assert f"{name}_SECRET" in str(caught.value)
+        load_settings(**BASE, **{getattr(fields, half): "x"})
+    assert fields.env(fields.appid) in str(caught.value)
+    assert fields.env(fields.secret) in str(caught.value)
 
 
-@pytest.mark.parametrize("field", ["wechat_app_api_base", "qq_api_base", "douyin_api_base"])
+@pytest.mark.parametrize("field", [spec.settings.api_base for spec in OTHERS])
 def test_api_bases_must_be_http_urls(field: str) -> None:
     with pytest.raises(ConfigurationError, match=f"WXSESSION_{field.upper()}"):
         load_settings(**{field: "ftp://api.q.qq.com"})

@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 
 from wxsession.core.errors import WxSessionError
+from wxsession.platforms.baidu import wire as baidu
 from wxsession.platforms.douyin import wire as douyin
+from wxsession.platforms.kuaishou import wire as kuaishou
 from wxsession.platforms.qq import wire as qq
 from wxsession.platforms.wechat_app import wire as wechat_app
-from wxsession.platforms.wire import PlatformSession
+from wxsession.platforms.wire import ErrorTable, PlatformErrors, PlatformRequest, PlatformSession
 
 
 def body(data: Any) -> bytes:
@@ -44,6 +46,74 @@ def test_douyin_request_is_a_json_post() -> None:
     assert (request.method, request.path) == ("POST", "/api/apps/v2/jscode2session")
     assert request.body == {"appid": "tt1", "secret": "s3cret", "code": "the-code"}
     assert "s3cret" not in repr(request)
+
+
+def test_baidu_request_is_a_form_post() -> None:
+    request = baidu.session_key_request("bdkey", "s3cret", "the-code@host")
+    assert (request.method, request.path) == ("POST", "/oauth/jscode2sessionkey")
+    assert request.form == {"code": "the-code@host", "client_id": "bdkey", "sk": "s3cret"}
+    assert (request.params, request.body) == ({}, None)
+    assert "s3cret" not in repr(request)
+
+
+def test_baidu_success_has_no_unionid() -> None:
+    answer = body({"openid": "o1", "session_key": "k1"})
+    assert baidu.parse_session_key(200, answer) == PlatformSession("o1", "k1", None)
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        ("invalid_grant", ("PROVIDER_CODE_INVALID", 401)),
+        ("invalid_client", ("PROVIDER_MISCONFIGURED", 502)),
+        ("unauthorized_client", ("PROVIDER_MISCONFIGURED", 502)),
+        ("invalid_request", ("PROVIDER_ERROR", 502)),
+        ("unsupported_grant_type", ("PROVIDER_ERROR", 502)),
+        (40029, ("PROVIDER_ERROR", 502)),
+        ("", ("PROVIDER_ERROR", 502)),
+    ],
+)
+@pytest.mark.parametrize("status", [200, 400, 401])
+def test_baidu_errors_under_any_status_below_500(
+    error: object, expected: tuple[str, int], status: int
+) -> None:
+    answer = body({"error": error, "error_description": "Invalid authorization code: x"})
+    assert code_of(lambda: baidu.parse_session_key(status, answer)) == expected
+
+
+def test_kuaishou_request_is_a_form_post() -> None:
+    request = kuaishou.code2session_request("ks1", "s3cret", "the-code")
+    assert (request.method, request.path) == ("POST", "/oauth2/mp/code2session")
+    assert request.form == {"app_id": "ks1", "app_secret": "s3cret", "js_code": "the-code"}
+    assert (request.params, request.body) == ({}, None)
+    assert "s3cret" not in repr(request)
+
+
+def test_kuaishou_success_reads_open_id() -> None:
+    answer = body({"result": 1, "open_id": "o1", "session_key": "k1"})
+    assert kuaishou.parse_code2session(200, answer) == PlatformSession("o1", "k1", None)
+    assert code_of(lambda: kuaishou.parse_code2session(200, body({"result": 1}))) == (
+        "PROVIDER_ERROR",
+        502,
+    )
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        (100200105, ("PROVIDER_CODE_INVALID", 401)),
+        (100200500, ("PROVIDER_UNAVAILABLE", 503)),
+        (100200101, ("PROVIDER_MISCONFIGURED", 502)),
+        (100200100, ("PROVIDER_ERROR", 502)),
+        (100200104, ("PROVIDER_ERROR", 502)),
+        ("100200105", ("PROVIDER_ERROR", 502)),
+        (True, ("PROVIDER_ERROR", 502)),
+        (None, ("PROVIDER_ERROR", 502)),
+    ],
+)
+def test_kuaishou_result_codes(result: object, expected: tuple[str, int]) -> None:
+    answer = body({"result": result, "error_msg": "rid: secret-looking"})
+    assert code_of(lambda: kuaishou.parse_code2session(200, answer)) == expected
 
 
 def test_qq_success_with_errcode_zero_and_empty_unionid() -> None:
@@ -122,6 +192,8 @@ def test_an_error_records_the_wechat_errcode_only_for_wechat() -> None:
 PARSERS: list[tuple[str, Callable[[int, bytes], object], str]] = [
     ("qq", qq.parse_code2session, "PROVIDER"),
     ("douyin", douyin.parse_code2session, "PROVIDER"),
+    ("baidu", baidu.parse_session_key, "PROVIDER"),
+    ("kuaishou", kuaishou.parse_code2session, "PROVIDER"),
     ("wechat_app", wechat_app.parse_access_token, "WECHAT"),
 ]
 
@@ -212,3 +284,26 @@ def test_userinfo_about_someone_else_is_refused() -> None:
 def test_userinfo_token_errors(errcode: int) -> None:
     answer = body({"errcode": errcode, "errmsg": "x"})
     assert code_of(lambda: wechat_app.parse_userinfo(200, answer, "oA")) == ("WECHAT_ERROR", 502)
+
+
+def test_an_error_table_of_words_maps_and_logs_them(caplog: pytest.LogCaptureFixture) -> None:
+    """OAuth 2.0's ``error`` words are codes like any other: mapped, unknown ones quoted."""
+    caplog.set_level(logging.INFO)
+    wording = PlatformErrors("Example", "ex.login()")
+    table = ErrorTable(
+        platform="Example",
+        settings_hint="WXSESSION_EXAMPLE_KEY",
+        codes={"invalid_grant": (wording.code_invalid, logging.INFO)},
+        unknown=wording.malformed,
+        busy=frozenset({"slow_down"}),
+    )
+    assert table.error_for("invalid_grant", "bad code").code == "PROVIDER_CODE_INVALID"
+    busy = table.error_for("slow_down", "x")
+    assert (busy.code, busy.platform_busy, busy.wechat_errcode) == ("PROVIDER_ERROR", True, None)
+    assert not table.error_for("slow_down\nforged line", "x").platform_busy
+    assert "'slow_down\\nforged line'" in caplog.text  # quoted: no line of its own
+
+
+def test_a_request_has_a_json_body_or_a_form_not_both() -> None:
+    with pytest.raises(ValueError, match="not both"):
+        PlatformRequest("POST", "/x", body={"a": 1}, form={"b": "2"})

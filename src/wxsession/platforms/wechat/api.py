@@ -146,7 +146,7 @@ def parse_check_session(status: int, body: bytes) -> bool:
     return True
 
 
-def _answer(status: int, body: bytes, errors: ErrorTable = API_ERRORS) -> dict[str, Any]:
+def _answer(status: int, body: bytes, errors: ErrorTable[int] = API_ERRORS) -> dict[str, Any]:
     return errcode_answer(status, body, errors, WeChatUnavailable, WeChatError)
 
 
