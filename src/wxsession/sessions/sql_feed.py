@@ -18,12 +18,12 @@ but SQLite tells a connection whether *another* connection committed since it la
 
 The check runs synchronously on the event loop: it is one ``sqlite3_step`` that opens and
 ends a read transaction in the WAL index (shared memory), 10 to 15 us on the bench machine
-(``bench/data_version.py``), with ``busy_timeout`` 0 so it never waits. It is done at most once per loop turn: a request
-handled in this turn was read before the turn began, so a commit that preceded the request
-preceded the check too (a callback queued with ``call_soon`` forgets the verdict before
-the next turn's input). Reading the rows is real I/O and goes through the engine, off the
-loop. Any commit (a login, a renewal) makes every process catch up once; under a steady
-stream of writes the cache answers between them.
+(``bench/data_version.py``), with ``busy_timeout`` 0 so it never waits. It is done at most
+once per loop turn: a request handled in this turn was read before the turn began, so a
+commit that preceded the request preceded the check too (a callback queued with
+``call_soon`` forgets the verdict before the next turn's input). Reading the rows is real
+I/O and goes through the engine, off the loop. Any commit (a login, a renewal) makes every
+process catch up once; under a steady stream of writes the cache answers between them.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy import Column, Float, Index, Integer, LargeBinary, Table, bindparam, func, select
 from sqlalchemy import delete as sql_delete
@@ -126,8 +127,9 @@ class DataVersionFeed:
         self._watch: sqlite3.Connection | None = None
         self._version: int | None = None
         """The ``data_version`` the cache has caught up with (``None``: not yet)."""
-        self._seq = 0
-        """The last announcement applied."""
+        self._seq: int | None = None
+        """The last announcement applied (``None``: not read yet; the first catch-up reads
+        where the table stands, with nothing cached to apply it to)."""
         self._caught_up_at = -math.inf
         self._verdict: bool | None = None
         """This loop turn's answer of :meth:`trusted` (``None``: not asked yet)."""
@@ -136,11 +138,10 @@ class DataVersionFeed:
         cache.trusted = self.trusted
 
     async def start(self) -> None:
+        """Open the watch connection and catch up once (a table not there yet, migrations
+        pending, leaves the cache bypassed until a later catch-up reads it)."""
         self._watch = await asyncio.to_thread(self._open)
-        version = self._data_version()
-        async with self.engine.connect() as conn:
-            self._seq = int((await conn.execute(_LAST)).scalar_one())
-        self._version, self._caught_up_at = version, self._monotonic()
+        await self._catch_up(self._data_version())
 
     async def stop(self) -> None:
         if self._catching_up is not None:
@@ -169,16 +170,20 @@ class DataVersionFeed:
             return False
         if version == self._version:
             return True
-        if self._version is not None and (self._catching_up is None or self._catching_up.done()):
+        if self._catching_up is None or self._catching_up.done():
             self._catching_up = asyncio.create_task(self._catch_up(version))
         return False
 
     async def _catch_up(self, version: int) -> None:
         """Apply every announcement after the last one applied; then the cache is current
         with ``version`` (read before the announcements were)."""
+        rows: list[Any] = []
         try:
             async with self.engine.connect() as conn:
-                rows = (await conn.execute(_SINCE, {"seq": self._seq})).all()
+                if self._seq is None:
+                    self._seq = int((await conn.execute(_LAST)).scalar_one())
+                else:
+                    rows = list((await conn.execute(_SINCE, {"seq": self._seq})).all())
         except (SQLAlchemyError, OSError) as exc:
             self._fail("cannot read announcements (%s)", exc)
             return
