@@ -75,6 +75,7 @@ REDIS_GET = "redis-benchmark GET (store limit)"
 LOGINS = "logins, emulator at 50 ms (one worker), SQLite users"
 LOGINS_PG = "logins, emulator at 50 ms (one worker), PostgreSQL users"
 LOGIN_CASES = (LOGINS, LOGINS_PG)
+WORKERS_CASE = "wxsession GET /v1/me, {store}, uvicorn --workers {count}"
 
 
 # --- tools -------------------------------------------------------------------------------
@@ -181,11 +182,32 @@ def wxsession(stack: ExitStack, env: dict[str, str]) -> Server:
     return stack.enter_context(process(args, env, port))
 
 
-def uvicorn(stack: ExitStack, target: str, env: dict[str, str]) -> Server:
+def uvicorn(
+    stack: ExitStack, target: str, env: dict[str, str], *, workers: int = 1, factory: bool = False
+) -> Server:
     port = free_port()
     args = [sys.executable, "-m", "uvicorn", target, "--port", str(port)]
-    args += ["--log-level", "warning", "--no-access-log", "--workers", "1"]
+    args += ["--log-level", "warning", "--no-access-log", "--workers", str(workers)]
+    args += ["--factory"] if factory else []
     return stack.enter_context(process(args, env, port))
+
+
+def worker_cases(
+    stack: ExitStack, envs: dict[str, tuple[dict[str, str], str]]
+) -> tuple[list[Case], dict[str, Server]]:
+    """``--workers``: GET /v1/me on one and on two uvicorn workers (the service app, built
+    by ``create_app`` in each worker), per store in ``envs`` (its settings and a token it
+    honours). Both counts go through the same launcher, so only the count differs."""
+    cases, servers = [], {}
+    for store, (env, token) in envs.items():
+        for count in (1, 2):
+            server = uvicorn(
+                stack, "wxsession.server.app:create_app", env, workers=count, factory=True
+            )
+            servers[f"wxsession ({store}, {count} uvicorn workers)"] = server
+            name = WORKERS_CASE.format(store=store, count=count)
+            cases.append(Case(name, server.url + "/v1/me", {"Authorization": f"Bearer {token}"}))
+    return cases, servers
 
 
 def dev_login(url: str, user: str) -> str:
@@ -390,12 +412,29 @@ def ratios(
         if inline:  # the same check without FastAPI's dependency machinery
             text += f" (awaited in the route: {without / inline - 1:+.0%})"
         out.append(("dependency adds ≤ 15 %", text, added, added <= 0.15))
+    if with_dep and minimal:  # issue 25: against the least a session dependency does
+        added = minimal / with_dep - 1
+        out.append(
+            ("dependency within 15 % of a minimal one", f"{added:+.0%}", added, added <= 0.15)
+        )
     logins, logins_sqlite = rps(LOGINS_PG), rps(LOGINS)
     if logins:  # the production pairing (Redis sessions, PostgreSQL users); SQLite beside it
         text = f"{logins:.0f}/s" + (
             f" ({logins_sqlite:.0f}/s, SQLite users)" if logins_sqlite else ""
         )
         out.append(("≥ 500 logins/s at 50 ms", text, logins, logins >= 500))
+    return out
+
+
+def worker_scaling(medians: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """``--workers``: per store, GET /v1/me's rate on one and on two uvicorn workers, and
+    their ratio."""
+    out = {}
+    for store in ("Redis", "SQLite"):
+        one = medians.get(WORKERS_CASE.format(store=store, count=1))
+        two = medians.get(WORKERS_CASE.format(store=store, count=2))
+        if one and two:
+            out[store] = {"one": one["rps"], "two": two["rps"], "ratio": two["rps"] / one["rps"]}
     return out
 
 
@@ -427,6 +466,14 @@ def render_markdown(report: dict[str, object]) -> str:
         f"({memory['wechat_user_agent']:.0f} B with a WeChat user agent) | "
         f"{'yes' if memory['no_user_agent'] <= 250 else '**no**'} |"
     )
+    workers = report.get("workers")
+    if isinstance(workers, dict) and workers:
+        lines += ["", "| GET /v1/me, uvicorn workers | one | two | two / one |"]
+        lines.append("|---|---:|---:|---:|")
+        for store, value in workers.items():
+            lines.append(
+                f"| {store} | {value['one']:,.0f} | {value['two']:,.0f} | {value['ratio']:.2f} x |"
+            )
     first = report.get("first_login_cpu_ms")
     if isinstance(first, dict) and first:
         head = "CPU per first login (it registers the user; the login cases above return):"
@@ -535,6 +582,11 @@ def main() -> None:
     parser.add_argument(
         "--only", choices=["logins"], help="only the login case (Redis and SQLite stores)"
     )
+    parser.add_argument(
+        "--workers",
+        action="store_true",
+        help="also GET /v1/me on one vs two uvicorn workers, Redis and SQLite",
+    )
     options = parser.parse_args()
     if options.only == "logins":
         if options.quick:
@@ -600,6 +652,16 @@ def main() -> None:
                 {"Authorization": f"Bearer {peer_token}"},
             ),
         ]
+        if options.workers:
+            more, started = worker_cases(
+                stack, {"Redis": (redis_env, token), "SQLite": (sql_env, sql_token)}
+            )
+            cases += more
+            servers.update(started)
+            notes.append(
+                f"uvicorn --workers cases: this machine has {os.cpu_count()} CPUs, which wrk "
+                "and every server share; a second worker competes with wrk for them."
+            )
         if node is not None:
             port = free_port()
             env = {**base_env(), "PORT": str(port), "REDIS_URL": store.url}
@@ -649,7 +711,11 @@ def main() -> None:
                 runs.setdefault(setup.name, []).append(
                     wrk(binary, login_case, options.seconds, 100)
                 )
-        rss = {name: server.rss_mib() for name, server in servers.items()}
+        rss = {  # of a multi-worker server only its supervisor would be measured
+            name: server.rss_mib()
+            for name, server in servers.items()
+            if "2 uvicorn workers" not in name
+        }
 
     print("Redis memory per session ...", flush=True)
     memory = {
@@ -672,6 +738,7 @@ def main() -> None:
         "medians": medians,
         "samples": runs,
         "targets": ratios(medians),
+        "workers": worker_scaling(medians),
         "redis_bytes_per_session": memory,
         "rss_mib": rss,
         "first_login_cpu_ms": first_logins,
@@ -682,6 +749,8 @@ def main() -> None:
         print(f"{name:52} {value['rps']:9.0f} {value['p99_ms']:8.2f}")
     for target, text, _, met in report["targets"]:  # type: ignore[attr-defined]
         print(f"{target:40} {text:>10}  {'met' if met else 'NOT MET'}")
+    for store, value in worker_scaling(medians).items():
+        print(f"GET /v1/me, {store}: two uvicorn workers / one = {value['ratio']:.2f} x")
     print(
         f"Redis bytes/session: {memory['no_user_agent']:.0f} "
         f"(with a WeChat UA {memory['wechat_user_agent']:.0f})"

@@ -198,10 +198,23 @@ class PostgresProcess:
         """SQLAlchemy URL of the maintenance database (``postgres`` on our own server)."""
         return _render(self._base_url())
 
-    def create_database(self, name: str) -> str:
-        """A fresh, empty database; returns its SQLAlchemy (asyncpg) URL."""
-        self._admin(f'CREATE DATABASE "{_checked(name)}"')
+    def create_database(self, name: str, *, owner: str | None = None) -> str:
+        """A fresh, empty database (owned by ``owner``, a role, if given); returns its
+        SQLAlchemy (asyncpg) URL, as the maintenance user."""
+        owned = f' OWNER "{_checked(owner)}"' if owner else ""
+        self._admin(f'CREATE DATABASE "{_checked(name)}"{owned}')
         return _render(self._base_url().set(database=name))
+
+    def create_role(self, name: str, password: str) -> None:
+        """A login role with a password, as a PostgreSQL image makes ``POSTGRES_USER``."""
+        quoted = password.replace("'", "''")
+        self._admin(f"CREATE ROLE \"{_checked(name)}\" LOGIN PASSWORD '{quoted}'")
+
+    @property
+    def socket_dir(self) -> str | None:
+        """The Unix socket directory of our own server (``None`` for an external one)."""
+        host = self._base_url().query.get("host")
+        return host if isinstance(host, str) else None
 
     def drop_database(self, name: str) -> None:
         self._admin(f'DROP DATABASE IF EXISTS "{_checked(name)}" WITH (FORCE)')

@@ -4,7 +4,8 @@ modules import helpers from ``tests.support`` and never a conftest.
 - ``stores``: real Redis / PostgreSQL / SQLite (servers, per-test URLs, topologies);
 - ``service``: a real wxsession server and its emulator on both backends (``service``);
 - ``emulator``: one module-scoped emulator over HTTP (``served``, ``url``, ``emulator``, ``http``);
-- ``platforms``: providers built by the registry against an emulator of every platform.
+- ``platforms``: providers built by the registry against an emulator of every platform;
+- ``browser``: a headless system Chromium driven by Playwright (``browser_page``, ``shots``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ pytest_plugins = [
     "tests.support.emulator",
     "tests.support.platforms",
     "tests.support.service",
+    "tests.support.browser",
 ]
 
 # Outside dev mode a service needs WXSESSION_DATA_KEYS: every service the suite starts in this

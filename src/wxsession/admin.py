@@ -88,6 +88,9 @@ def _run(handler: Handler) -> Callable[[argparse.Namespace], int]:
         if not logging.getLogger().handlers:  # leave an embedding program's logging alone
             # Audit lines of admin acts go to stderr (stdout carries the JSON results).
             configure_logging(settings.log_level, settings.log_format, stream=sys.stderr)
+            # Opening the storage may migrate (WXSESSION_AUTO_MIGRATE): Alembic's progress
+            # lines are no admin act; its warnings and errors still show.
+            logging.getLogger("alembic").setLevel(logging.WARNING)
 
         async def main() -> int:
             async with open_admin(settings) as admin:
@@ -108,20 +111,36 @@ async def _find(admin: Operators, args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
+    if not users:
+        print("no such user", file=sys.stderr)
+        return 1
     for user in users:
         _print(_user_json(user))
-    return 0 if users else 1
+    return 0
 
 
 async def _sessions(admin: Operators, args: argparse.Namespace) -> int:
+    if not await _known(admin, args.user):
+        return 1
     for record in await admin.list_sessions(args.user):
         _print(_session_json(record))
     return 0
 
 
+async def _known(admin: Operators, user: str) -> bool:
+    """Whether ``user`` exists; says so on stderr when not (every command, the same line)."""
+    if await admin.find(user):
+        return True
+    _no_such_user(user)
+    return False
+
+
+def _no_such_user(user: str) -> None:
+    print(f"no such user: {user}", file=sys.stderr)
+
+
 async def _revoke(admin: Operators, args: argparse.Namespace) -> int:
-    if not await admin.find(args.user):
-        print(f"no such user: {args.user}", file=sys.stderr)
+    if not await _known(admin, args.user):
         return 1
     count = await admin.revoke(args.user, args.session)
     if count is None:
@@ -133,7 +152,10 @@ async def _revoke(admin: Operators, args: argparse.Namespace) -> int:
         _print({"user": args.user, "ended": None, "store": "pending"})
         return 0
     _print({"user": args.user, "ended": count})
-    return 0 if count or args.session is None else 1
+    if count or args.session is None:
+        return 0
+    print(f"no such live session of {args.user}: {args.session}", file=sys.stderr)
+    return 1
 
 
 async def _rekey(admin: Operators, args: argparse.Namespace) -> int:
@@ -147,7 +169,7 @@ def _user_action(name: str) -> Handler:
     async def act(admin: Operators, args: argparse.Namespace) -> int:
         done: bool = await getattr(admin, name)(args.user)
         if not done:
-            print(f"no such user: {args.user}", file=sys.stderr)
+            _no_such_user(args.user)
             return 1
         _print({"user": args.user, "action": name})
         return 0

@@ -212,6 +212,9 @@ class CarrierChain:
             (c for c in self.carriers if isinstance(c, BodyCarrier)), None
         )
         self.trusted_origins = frozenset(trusted_origins)
+        self._raw = tuple(c for c in self.carriers if isinstance(c, (HeaderCarrier, CookieCarrier)))
+        self.raw_only = len(self._raw) == len(self.carriers)
+        """Only header and cookie carriers: :meth:`extract_now` may be used."""
 
     async def extract(
         self, request: RequestView, raw_headers: Iterable[tuple[bytes, bytes]] | None = None
@@ -233,13 +236,31 @@ class CarrierChain:
                 token = carrier.from_raw(raw_headers)
             else:
                 token = await carrier.extract(request)
-            if token is not None:
-                if carrier is self.cookie and request.method not in SAFE_METHODS:
-                    refuse_cross_site(request.method, request.headers, self.trusted_origins)
-                if found is not None and token != found:
-                    raise SessionAmbiguous()
-                found = token
+            found = self._taken(request, carrier, token, found)
         return found
+
+    def extract_now(self, request: AsgiRequestView) -> str | None:
+        """:meth:`extract` without awaiting, for a chain of header and cookie carriers only
+        (:attr:`raw_only`; the default): the same token and the same refusals, one coroutine
+        fewer on every authenticated request."""
+        raw_headers = request.scope["headers"]
+        found = None
+        for carrier in self._raw:
+            found = self._taken(request, carrier, carrier.from_raw(raw_headers), found)
+        return found
+
+    def _taken(
+        self, request: RequestView, carrier: Carrier, token: str | None, found: str | None
+    ) -> str | None:
+        """``token`` (found by ``carrier``) added to ``found``: refused when it came in a
+        cookie of a cross-site state-changing request, or differs from ``found``."""
+        if token is None:
+            return found
+        if carrier is self.cookie and request.method not in SAFE_METHODS:
+            refuse_cross_site(request.method, request.headers, self.trusted_origins)
+        if found is not None and token != found:
+            raise SessionAmbiguous()
+        return token
 
     def extract_asgi(self, request: AsgiRequestView) -> Coroutine[Any, Any, str | None]:
         """:meth:`extract` on an ASGI request's raw header list (its scope's ``headers``).

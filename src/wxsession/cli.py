@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import tempfile
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -39,9 +40,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result
 
 
+DESCRIPTION = textwrap.fill(
+    "wxsession: server-side login sessions for "
+    + ", ".join(spec.title for spec in PLATFORMS)
+    + " users.",
+    88,
+)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wxsession", description=__doc__)
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    parser = argparse.ArgumentParser(
+        prog="wxsession",
+        usage="%(prog)s [-h] COMMAND ...",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    # The epilog lists every command, nested ones too: argparse's own list would repeat it.
+    commands = parser.add_subparsers(required=True, metavar="COMMAND", help=argparse.SUPPRESS)
 
     serve = commands.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", help="bind address (default WXSESSION_HOST or 127.0.0.1)")
@@ -60,8 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
 
     emulator = commands.add_parser("emulator", help="run the local WeChat API emulator")
-    emulator.add_argument("--host", default="127.0.0.1")
-    emulator.add_argument("--port", type=int, default=8081)
+    emulator.add_argument("--host", default="127.0.0.1", help="bind address (default: %(default)s)")
+    emulator.add_argument("--port", type=int, default=8081, help="port (default: %(default)s)")
     emulator.add_argument(
         "--app",
         action="append",
@@ -74,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
             f"--{spec.emulator_flag}",
             action="append",
             default=[],
-            metavar="APPID:SECRET",
+            metavar=f"APPID:{spec.emulator_secret}",
             dest=f"{spec.name}_apps",
             help=(
                 f"register a {spec.emulator_help_title} (repeatable); "
@@ -99,10 +114,40 @@ def _parser() -> argparse.ArgumentParser:
     config = commands.add_parser("config", help="inspect the configuration")
     config_commands = config.add_subparsers(required=True, metavar="ACTION")
     check = config_commands.add_parser(
-        "check", help="print the effective settings (secrets masked); explain invalid values"
+        "check",
+        help=(
+            "print the effective settings (secrets masked) or explain invalid values; with "
+            "--connect, also reach the store, the database and the platforms"
+        ),
+    )
+    check.add_argument(
+        "--connect",
+        action="store_true",
+        help=(
+            "also reach the session store, the database (and its migrations) and each "
+            "configured platform's API base; say which fails (exit 1)"
+        ),
     )
     check.set_defaults(handler=_config_check)
+    parser.epilog = "commands:\n" + "\n".join(
+        textwrap.fill(text, 88, initial_indent=f"  {name:<24}", subsequent_indent=" " * 26)
+        for name, text in command_list(parser)
+    )
     return parser
+
+
+def command_list(parser: argparse.ArgumentParser, prefix: str = "") -> list[tuple[str, str]]:
+    """Every command under ``parser``, actions of ``db``, ``admin`` and ``config`` included,
+    with its one-line help: ``wxsession --help`` lists them all."""
+    found: list[tuple[str, str]] = []
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {choice.dest: choice.help or "" for choice in action._choices_actions}
+        for name, sub in action.choices.items():
+            nested = command_list(sub, f"{prefix}{name} ")
+            found.extend(nested or [(f"{prefix}{name}", helps.get(name, ""))])
+    return found
 
 
 def _configure_logging(level: str) -> None:
@@ -170,10 +215,15 @@ def _exit_cleanly(_signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
 
-def _config_check(_: argparse.Namespace) -> int:
+def _config_check(args: argparse.Namespace) -> int:
     from wxsession.config_check import check
 
-    return check(sys.stdout)
+    status = check(sys.stdout)
+    if status != 0 or not args.connect:
+        return status
+    from wxsession.config_connect import report
+
+    return report(load_settings(), sys.stdout)
 
 
 def _emulator(args: argparse.Namespace) -> int:
@@ -215,6 +265,7 @@ def _demo(_: argparse.Namespace) -> int:
     from wxsession.server.app import create_app
     from wxsession.server.background import serve_in_thread
 
+    audit = _demo_logging()
     with tempfile.TemporaryDirectory() as workdir:
         settings = Settings(
             appid=None,
@@ -227,21 +278,62 @@ def _demo(_: argparse.Namespace) -> int:
             serve_in_thread(create_app(settings)) as base_url,
             httpx.Client(base_url=base_url, timeout=10) as http,
         ):
-            _walk(http, base_url)
+            _walk(_Steps(http, audit), base_url)
     return 0
 
 
-def _walk(http: httpx.Client, base_url: str) -> None:
+def _demo_logging() -> list[str]:
+    """The demo tells its story on stdout. The audit lines the server writes are part of it
+    (each under the step that caused it); the dev-mode banner is not (the first line says
+    so); anything worse than a warning still reaches stderr."""
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    audit = logging.getLogger("wxsession.audit")
+    audit.addHandler(Collect())
+    audit.setLevel(logging.INFO)
+    audit.propagate = False
+    errors = logging.StreamHandler(sys.stderr)
+    errors.setLevel(logging.ERROR)
+    logging.getLogger().addHandler(errors)  # a handler: no last-resort output of warnings
+    return lines
+
+
+class _Steps:
+    """Numbered requests to the demo server, each printed with its answer and audit lines."""
+
+    def __init__(self, http: httpx.Client, audit: list[str]) -> None:
+        self.http = http
+        self.audit = audit
+
+    def __call__(self, title: str, method: str, path: str, **kwargs: Any) -> Any:
+        seen = len(self.audit)
+        response = self.http.request(method, path, **kwargs)
+        body = response.json() if response.content else None
+        shown = dict(body) if isinstance(body, dict) else body
+        if isinstance(shown, dict) and "session_id" in shown:
+            shown["session_id"] = shown["session_id"][:8] + "…"
+        print(f"{title}\n   {method} {path} → {response.status_code}")
+        if shown is not None:
+            print("   " + json.dumps(shown, ensure_ascii=False, default=str))
+        for line in self.audit[seen:]:
+            print(f"   audit log: {line}")
+        print()
+        return body
+
+
+def _walk(step: _Steps, base_url: str) -> None:
     print(f"wxsession demo: a dev-mode server is running at {base_url} (emulator inside).\n")
-    code = _step(
-        http,
+    code = step(
         "1. The mini program calls wx.login() and gets a one-time code",
         "POST",
         "/_emulator/login",
         json={"user": "alice"},
     )["code"]
-    login = _step(
-        http,
+    login = step(
         "2. It sends the code to our server, which exchanges it at WeChat "
         "(jscode2session) and issues our own session",
         "POST",
@@ -249,38 +341,24 @@ def _walk(http: httpx.Client, base_url: str) -> None:
         json={"code": code},
     )
     auth = {"Authorization": f"Bearer {login['session_id']}"}
-    _step(
-        http,
+    step(
         "3. Every later request carries the session id; the server checks it",
         "GET",
         "/v1/me",
         headers=auth,
     )
-    _step(
-        http,
+    step(
         "4. A code works once: replaying it is refused",
         "POST",
         "/v1/auth/wechat/login",
         json={"code": code},
     )
-    _step(http, "5. Logout ends the session server-side", "POST", "/v1/auth/logout", headers=auth)
-    _step(
-        http, "6. The same request with the ended session is refused", "GET", "/v1/me", headers=auth
+    step("5. Logout ends the session server-side", "POST", "/v1/auth/logout", headers=auth)
+    step("6. The same request with the ended session is refused", "GET", "/v1/me", headers=auth)
+    print(
+        "openid and session_key stayed on the server: no response above contains them, nor\n"
+        "does the audit log, which names users by id and sessions by their public id."
     )
-    print("openid and session_key stayed on the server: no response above contains them.")
-
-
-def _step(http: httpx.Client, title: str, method: str, path: str, **kwargs: Any) -> Any:
-    response = http.request(method, path, **kwargs)
-    body = response.json() if response.content else None
-    shown = dict(body) if isinstance(body, dict) else body
-    if isinstance(shown, dict) and "session_id" in shown:
-        shown["session_id"] = shown["session_id"][:8] + "…"
-    print(f"{title}\n   {method} {path} → {response.status_code}")
-    if shown is not None:
-        print("   " + json.dumps(shown, ensure_ascii=False, default=str))
-    print()
-    return body
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ case, no path, no trailing slash, no wildcard, exactly as a browser's ``Origin``
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -50,3 +51,25 @@ OriginList = Annotated[
     BeforeValidator(_comma_separated),
 ]
 """A setting holding origins: a comma-separated variable or a list, each normalized."""
+
+
+MAX_RETURN_TO = 2048
+
+
+def safe_return_to(value: str, origins: Collection[str]) -> str | None:
+    """``value`` if a browser may be sent there after signing in, else ``None`` (no open
+    redirect): a path of this service (``/app?x=1``, never ``//host`` nor ``/\\host``, which
+    browsers read as another host), or an http(s) URL whose origin is one of ``origins``
+    (normalized, see :func:`normalize_origin`) and that names no user (``https://a@b``).
+    Backslashes, spaces and control characters are refused anywhere: browsers strip or
+    reinterpret them, so what was checked would not be where the browser goes."""
+    if not 0 < len(value) <= MAX_RETURN_TO or any(c <= " " or c in "\\\x7f" for c in value):
+        return None
+    if value.startswith("/"):
+        return None if value.startswith("//") else value
+    try:
+        parts = urlsplit(value)
+        origin = normalize_origin(f"{parts.scheme}://{parts.netloc}")
+    except ValueError:
+        return None
+    return value if origin in origins else None

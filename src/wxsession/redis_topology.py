@@ -205,40 +205,86 @@ def connect(
     return client
 
 
-async def node_url(url: str, *, socket_timeout: float = 1.0) -> str:
-    """A plain ``redis://`` URL of one server that hears every ``PUBLISH`` of the deployment,
-    for a subscriber that speaks to one server: ``url`` itself for one server; the master
-    the sentinels name now; a cluster's first seed (classic pub/sub is broadcast to every
-    node of a cluster). Ask again after each reconnect: a failover moves the master.
-    Raises :class:`OSError` when no sentinel answers."""
-    target = parse_redis_url(url)
-    if target.kind == "single":
-        return url
-    if target.kind == "cluster":
-        host, port = target.nodes[0]
-    else:
-        auth = {"username": target.username, "password": target.password}
-        sentinel = Sentinel(  # type: ignore[no-untyped-call,unused-ignore]  # typed from redis 8
-            list(target.nodes),
-            sentinel_kwargs={
-                "socket_timeout": socket_timeout,
-                "socket_connect_timeout": socket_timeout,
-                **auth,
-            },
+class ChannelNodes:
+    """The servers a subscriber must listen on to hear every announcement on ``channel``,
+    asked again whenever :meth:`find` is called.
+
+    - One server: that server.
+    - Sentinel: the master the sentinels name now *and* every replica they report alive.
+      A replica hears its master's ``PUBLISH`` through replication, and publishes of its own
+      once promoted, so a subscriber on all of them hears every announcement across a
+      failover, whichever server the publishers are on (the old master until their pool
+      moves, the new one after); a node no sentinel reports is not a node a sentinel could
+      promote. Asked every heartbeat (:attr:`periodic`), so a node added or promoted is
+      subscribed to before the cache trusts again.
+    - Cluster: the master owning ``channel``'s slot, for sharded pub/sub (``SSUBSCRIBE`` and
+      ``SPUBLISH``, Redis 7): the publisher's command runs on the very server the subscriber
+      listens on, so a PING answered there proves the subscriber heard it. (Classic
+      ``PUBLISH`` reaches the other nodes over the cluster bus, later than its reply: a PING
+      on the subscriber's node would prove nothing.) When the slot moves, by migration or
+      failover, that node unsubscribes the subscriber, which then asks again.
+    """
+
+    def __init__(self, url: str, channel: str, *, timeout: float = 1.0) -> None:
+        self.target = parse_redis_url(url)
+        self.url = url
+        self.channel = channel
+        self.timeout = timeout
+        self.sharded = self.target.kind == "cluster"
+        self.periodic = self.target.kind == "sentinel"
+        self._sentinel: Sentinel | None = None
+
+    async def find(self) -> tuple[str, ...]:
+        """The servers' ``redis://`` URLs; :class:`OSError` when the topology cannot say."""
+        try:
+            if self.target.kind == "single":
+                return (self.url,)
+            if self.target.kind == "cluster":
+                return (self._node_url(*await self._slot_owner()),)
+            return tuple(self._node_url(*address) for address in await self._sentinel_nodes())
+        except RedisError as exc:
+            raise OSError(f"the {self.target.kind} did not say where to listen: {exc}") from exc
+
+    async def aclose(self) -> None:
+        if self._sentinel is not None:
+            for client in self._sentinel.sentinels:
+                await client.aclose()
+
+    async def _slot_owner(self) -> tuple[str, int]:
+        cluster = RedisCluster(
+            startup_nodes=[ClusterNode(host, port) for host, port in self.target.nodes],
+            username=self.target.username,
+            password=self.target.password,
+            socket_timeout=self.timeout,
+            socket_connect_timeout=self.timeout,
         )
         try:
-            assert target.service_name is not None
-            host, port = await sentinel.discover_master(target.service_name)
-        except RedisError as exc:
-            raise OSError(f"no sentinel named a master for {target.service_name}") from exc
+            await cluster.initialize()
+            node = cluster.get_node_from_key(self.channel)
+            if node is None:
+                raise OSError(f"no master owns the slot of {self.channel}")
+            return node.host, int(node.port)
         finally:
-            for client in sentinel.sentinels:
-                await client.aclose()
-    credentials = ""
-    if target.password is not None:
-        user = quote(target.username or "", safe="")
-        credentials = f"{user}:{quote(target.password, safe='')}@"
-    return f"redis://{credentials}{host}:{port}/0"
+            await cluster.aclose()
+
+    async def _sentinel_nodes(self) -> list[tuple[str, int]]:
+        if self._sentinel is None:
+            auth = {"username": self.target.username, "password": self.target.password}
+            timeouts = {"socket_timeout": self.timeout, "socket_connect_timeout": self.timeout}
+            self._sentinel = Sentinel(  # type: ignore[no-untyped-call,unused-ignore]
+                list(self.target.nodes), sentinel_kwargs={**timeouts, **auth}
+            )
+        assert self.target.service_name is not None
+        master = await self._sentinel.discover_master(self.target.service_name)
+        replicas = await self._sentinel.discover_slaves(self.target.service_name)
+        return [(str(host), int(port)) for host, port in (master, *replicas)]
+
+    def _node_url(self, host: str, port: int) -> str:
+        credentials = ""
+        if self.target.password is not None:
+            user = quote(self.target.username or "", safe="")
+            credentials = f"{user}:{quote(self.target.password, safe='')}@"
+        return f"redis://{credentials}{host}:{port}/0"
 
 
 async def ensure_noeviction(client: RedisClient, *, setting: str) -> None:

@@ -25,11 +25,12 @@ from wxsession.data_keys import DataKeys
 from wxsession.db import engine_for
 from wxsession.metrics import Metrics
 from wxsession.platforms.backoff import Backoff
-from wxsession.platforms.registry import build_providers
+from wxsession.platforms.registry import build_providers, build_web_logins
 from wxsession.platforms.wechat.access_token import AccessTokenManager, SqlTokenCache
 from wxsession.platforms.wechat.client import WeChatClient, make_http_client
 from wxsession.platforms.wechat.provider import WeChatMiniProgramProvider
 from wxsession.services import Services
+from wxsession.services.web_login import WebLogins
 from wxsession.sessions.cache import Announcer, SessionCache
 from wxsession.sessions.ended import SqlRevocations
 from wxsession.sessions.factory import open_store
@@ -40,7 +41,12 @@ from wxsession.sessions.sql import SqlSessionStore
 from wxsession.sessions.sql_feed import sql_cache_for
 from wxsession.sessions.store import SessionStore
 from wxsession.settings import Settings
-from wxsession.throttle.factory import code_login_throttle, login_throttle, open_data_throttle
+from wxsession.throttle.factory import (
+    code_login_throttle,
+    login_throttle,
+    open_data_throttle,
+    window_storage,
+)
 from wxsession.throttle.open_data import OpenDataThrottle
 
 if TYPE_CHECKING:
@@ -63,6 +69,8 @@ class Runtime:
     metrics: Metrics = field(default_factory=Metrics)
     wechat: WeChatClient | None = None
     access_tokens: AccessTokenManager | None = None
+    web_logins: WebLogins | None = None
+    """The browser logins; ``None`` without the cookie carrier, which they sign in with."""
 
     @classmethod
     @asynccontextmanager
@@ -129,6 +137,17 @@ class Runtime:
                 throttle=login_throttle(settings, store, engine, clock),
                 code_throttle=code_login_throttle(settings, store, engine, clock),
             )
+            carriers = CarrierChain.from_settings(settings)
+            web_logins = None
+            if carriers.cookie is not None:
+                web_logins = WebLogins(
+                    build_web_logins(settings, dev=settings.dev_mode),
+                    services.login,
+                    accounts.keys,
+                    window_storage(store, engine, clock),
+                    lifetime=settings.web_login_seconds,
+                    clock=clock,
+                )
             try:
                 yield cls(
                     settings=settings,
@@ -137,12 +156,13 @@ class Runtime:
                     sessions=sessions,
                     accounts=accounts,
                     services=services,
-                    carriers=CarrierChain.from_settings(settings),
+                    carriers=carriers,
                     http=http,
                     open_data_throttle=open_data_throttle(settings, store, engine, clock),
                     metrics=metrics,
                     wechat=wechat,
                     access_tokens=access_tokens,
+                    web_logins=web_logins,
                 )
             finally:
                 await http.aclose()

@@ -25,9 +25,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from wxsession.core.errors import ConfigurationError
 from wxsession.data_keys import DataKeys
-from wxsession.origins import OriginList
+from wxsession.origins import OriginList, normalize_origin
 from wxsession.platforms import OTHERS, OWN, PLATFORMS
-from wxsession.platforms.spec import PlatformApp, PlatformSpec, settings_fields
+from wxsession.platforms.spec import PlatformApp, PlatformSpec, first_app_problem, settings_fields
 from wxsession.redis_topology import parse_redis_url
 
 DEV_APPID = "wxdev0000000000000"
@@ -151,6 +151,11 @@ class Settings(BaseSettings):
     # state-changing requests may use the session cookie (docs/security.md, wxsession.csrf).
     cookie_name: str = Field(default="", validate_default=True)
     csrf_trusted_origins: OriginList = Field(default_factory=list)
+    # Browser logins (docs/security.md): the service's origin for redirect_uri (dev mode: the
+    # request's), origins return_to may name besides our paths, a started login's lifetime.
+    public_url: str | None = None
+    return_to_origins: OriginList = Field(default_factory=list)
+    web_login_seconds: int = Field(default=600, ge=30, le=3600)
 
     # HTTP server.
     host: str = "127.0.0.1"
@@ -194,6 +199,11 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_origin(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else normalize_origin(value)
 
     @field_validator("metrics_token")
     @classmethod
@@ -267,6 +277,12 @@ class Settings(BaseSettings):
                 raise ValueError(f"set both {appid} and {secret}, or neither")
         if self.cookie_samesite == "none" and not self.cookie_secure:
             raise ValueError("WXSESSION_COOKIE_SAMESITE=none needs WXSESSION_COOKIE_SECURE=true")
+        for spec in (s for s in OTHERS if s.web and getattr(self, s.settings.appid)):
+            lacks = ["cookie in WXSESSION_CARRIERS"] if "cookie" not in self.carriers else []
+            lacks += ["WXSESSION_PUBLIC_URL"] if self.public_url is None else []
+            if lacks:
+                variable = spec.settings.env(spec.settings.appid)
+                raise ValueError(f"{variable} (a browser login) needs {' and '.join(lacks)}")
         if self.session_max_age < self.session_ttl:
             raise ValueError("WXSESSION_SESSION_MAX_AGE must be at least WXSESSION_SESSION_TTL")
         if self.dev_mode and self.appid is not None:
@@ -305,11 +321,12 @@ class Settings(BaseSettings):
         return {option.name: getattr(self, option.field) for option in spec.settings.options}
 
     def service_problem(self) -> str | None:
-        """Why these settings cannot serve, in one line (None: they can). Without WeChat
-        credentials only dev mode serves, and dev mode is never implied by a production-like
-        setting: the operator either forgot the credentials or must opt in to it."""
-        if self.appid is not None or self.dev_mode:
-            return None
+        """Why these settings cannot serve, in one line (None: they can): a configured app its
+        platform's check refuses (a key that does not load), or no WeChat credentials outside
+        dev mode, which a production-like setting never implies (the operator opts in)."""
+        problem = first_app_problem((spec, self.platform_app(spec)) for spec in OTHERS)
+        if problem is not None or self.appid is not None or self.dev_mode:
+            return problem
         signs = production_signs(dict(self))
         because = f" ({', '.join(signs)} set)" if signs else ""
         return (

@@ -9,7 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.alipay import ALIPAY, ALIPAY_PUBLIC_KEY
 from tests.support.service import Service
+from wxsession.platforms.alipay import DEV_PREFIX as ALIPAY_PREFIX
 from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
 from wxsession.platforms.kuaishou import DEV_PREFIX as KUAISHOU_PREFIX
@@ -24,6 +26,11 @@ PLATFORMS: dict[str, dict[str, str]] = {
     "douyin": {"douyin_appid": "tt1a2b3c4d5e6f7a8b", "douyin_secret": "douyin-s"},
     "baidu": {"baidu_app_key": "Kp3Xb7Qz9Lm2Wv5Rt8Yc1Nd4Hf6Gj0Sa", "baidu_app_secret": "bd-s"},
     "kuaishou": {"kuaishou_appid": "ks715790869885440001", "kuaishou_secret": "ks-s"},
+    "alipay": {
+        "alipay_appid": ALIPAY[0],
+        "alipay_private_key": ALIPAY[1],
+        "alipay_public_key": ALIPAY_PUBLIC_KEY,
+    },
 }
 PATHS = {
     "wechat_app": "/sns/oauth2/access_token",
@@ -31,10 +38,12 @@ PATHS = {
     "douyin": DOUYIN_PREFIX + "/api/apps/v2/jscode2session",
     "baidu": BAIDU_PREFIX + "/oauth/jscode2sessionkey",
     "kuaishou": KUAISHOU_PREFIX + "/oauth2/mp/code2session",
+    "alipay": ALIPAY_PREFIX + "/gateway.do",
 }
 BUSY: dict[str, tuple[dict[str, Any], str]] = {
     "baidu": ({"status": 503}, "1"),
     "kuaishou": ({"errcode": 100200500}, "5"),
+    "alipay": ({"errcode": 20000}, "5"),
 }
 """A platform without a documented busy error code: its outage is an HTTP 503, which is not
 a reason to back off, so its Retry-After is the plain 503's."""
@@ -42,6 +51,7 @@ REFUSED_SECRET: dict[str, int | str] = {
     "douyin": 40017,
     "baidu": "invalid_client",
     "kuaishou": 100200101,
+    "alipay": "isv.invalid-signature",
 }
 
 

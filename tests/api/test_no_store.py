@@ -121,13 +121,17 @@ EXAMPLES: dict[tuple[str, str], Callable[[Service, str], Call]] = {
 
 
 def session_operations(document: dict[str, Any]) -> list[tuple[str, str]]:
-    """Every operation whose security names the session (required or optional)."""
+    """Every operation whose security names the session (required or optional) and that
+    answers a client, not a browser on its way elsewhere: the browser-login callback (its
+    success is a 302) reads only the session cookie, and its answers are held no-store by
+    tests/api/test_web_login.py."""
     return [
         (method.upper(), path)
         for path, item in document["paths"].items()
         for method, operation in item.items()
         if isinstance(operation, dict)
         and any("session" in need for need in operation.get("security", []))
+        and "302" not in operation["responses"]
     ]
 
 

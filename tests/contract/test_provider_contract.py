@@ -11,7 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.alipay import OTHER_PRIVATE_KEY
 from tests.support.platforms import (
+    ALIPAY,
     APP,
     BAIDU,
     DOUYIN,
@@ -25,6 +27,7 @@ from tests.support.platforms import (
 from wxsession.core.errors import WxSessionError
 from wxsession.emulator import Emulator
 from wxsession.platforms import PLATFORMS
+from wxsession.platforms.alipay import DEV_PREFIX as ALIPAY_PREFIX
 from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
 from wxsession.platforms.kuaishou import DEV_PREFIX as KUAISHOU_PREFIX
@@ -52,6 +55,8 @@ class Case:
     busy: tuple[dict[str, Any], str] = ({"errcode": -1}, "1")
     """The fault that says the platform is busy, and the Retry-After it gets: a busy error
     code, or for a platform that documents none, an HTTP 503."""
+    wrong_secret: str = "not-the-secret"
+    """A secret of the right form that is not the app's (a key, for a platform that signs)."""
 
     def __str__(self) -> str:
         return self.name
@@ -103,6 +108,16 @@ CASES = [
         family=None,
         session_key=True,
         busy=({"errcode": 100200500}, "1"),
+    ),
+    Case(
+        "alipay",
+        *ALIPAY,
+        ALIPAY_PREFIX + "/gateway.do",
+        **OTHER_ERRORS,
+        family="alipay",
+        session_key=False,
+        busy=({"errcode": 20000}, "1"),
+        wrong_secret=OTHER_PRIVATE_KEY,
     ),
 ]
 STATUS = {
@@ -214,6 +229,7 @@ async def test_an_unreachable_platform_is_503(case: Case, platform_http: httpx.A
         douyin_api_base=dead + DOUYIN_PREFIX,
         baidu_api_base=dead + BAIDU_PREFIX,
         kuaishou_api_base=dead + KUAISHOU_PREFIX,
+        alipay_api_base=dead + ALIPAY_PREFIX,
     )
     error = await refused(providers_for(settings, platform_http)[case.name], {"code": "0" * 32})
     assert_error(error, case.unavailable)
@@ -223,7 +239,7 @@ async def test_a_wrong_secret_is_misconfigured(
     case: Case, served: tuple[str, Emulator], platform_http: httpx.AsyncClient
 ) -> None:
     field = next(spec.settings.secret for spec in PLATFORMS if spec.name == case.name)
-    providers = providers_for(settings_for(served[0], **{field: "not-the-secret"}), platform_http)
+    providers = providers_for(settings_for(served[0], **{field: case.wrong_secret}), platform_http)
     code = served[1].issue_code(case.appid, "alice")
     assert_error(await refused(providers[case.name], {"code": code}), case.misconfigured)
 

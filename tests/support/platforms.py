@@ -9,8 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.alipay import ALIPAY, ALIPAY_PUBLIC_KEY, APP_PUBLIC_KEY
 from tests.support.emulator import running_emulator
 from wxsession.emulator import Emulator
+from wxsession.platforms.alipay import DEV_PREFIX as ALIPAY_PREFIX
 from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
 from wxsession.platforms.kuaishou import DEV_PREFIX as KUAISHOU_PREFIX
@@ -37,6 +39,7 @@ def served() -> Iterator[tuple[str, Emulator]]:
         "wechat_app": dict([APP]),
         "qq": dict([QQ]),
         "douyin": dict([DOUYIN]),
+        "alipay": {ALIPAY[0]: APP_PUBLIC_KEY},  # the emulator checks calls with it
         "baidu": dict([BAIDU]),
         "kuaishou": dict([KUAISHOU]),
     }
@@ -59,6 +62,10 @@ def settings_for(url: str, **overrides: Any) -> Settings:
         "douyin_appid": DOUYIN[0],
         "douyin_secret": DOUYIN[1],
         "douyin_api_base": url + DOUYIN_PREFIX,
+        "alipay_appid": ALIPAY[0],
+        "alipay_private_key": ALIPAY[1],
+        "alipay_public_key": ALIPAY_PUBLIC_KEY,
+        "alipay_api_base": url + ALIPAY_PREFIX,
         "baidu_app_key": BAIDU[0],
         "baidu_app_secret": BAIDU[1],
         "baidu_api_base": url + BAIDU_PREFIX,

@@ -19,6 +19,7 @@ from tests.support.emulator import running_emulator
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.db import create_engine
 from wxsession.emulator import Emulator
+from wxsession.platforms.alipay import DEV_PREFIX as ALIPAY_PREFIX
 from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
 from wxsession.platforms.kuaishou import DEV_PREFIX as KUAISHOU_PREFIX
@@ -139,15 +140,22 @@ def backend(request: pytest.FixtureRequest, tmp_path: Any) -> dict[str, str]:
 def make_service(backend: dict[str, str]) -> Iterator[Any]:
     """Start servers with extra settings: ``make_service(registration="explicit")``; a
     ``password_hasher`` replaces the server's own (to count its work); ``unionid`` makes the
-    emulator send unionids (the same for a user in every app and every emulator)."""
+    emulator send unionids (the same for a user in every app and every emulator);
+    ``platform_apps`` registers apps of the other platforms on it (else it accepts any)."""
     stack: list[Any] = []
 
     def start(
-        *, password_hasher: PasswordHasher | None = None, unionid: bool = False, **overrides: Any
+        *,
+        password_hasher: PasswordHasher | None = None,
+        unionid: bool = False,
+        platform_apps: dict[str, dict[str, str]] | None = None,
+        **overrides: Any,
     ) -> Service:
         clock = MovableClock()
         apps = {overrides.get("appid", APPID): overrides.get("secret", SECRET)}
-        emulator_cm = running_emulator(apps, unionid=unionid, clock=clock)
+        emulator_cm = running_emulator(
+            apps, unionid=unionid, clock=clock, platform_apps=platform_apps
+        )
         emulator_url, emulator = emulator_cm.__enter__()
         stack.append(emulator_cm)
         options: dict[str, Any] = {
@@ -158,6 +166,7 @@ def make_service(backend: dict[str, str]) -> Iterator[Any]:
             "wechat_app_api_base": emulator_url,
             "qq_api_base": emulator_url + QQ_PREFIX,
             "douyin_api_base": emulator_url + DOUYIN_PREFIX,
+            "alipay_api_base": emulator_url + ALIPAY_PREFIX,
             "baidu_api_base": emulator_url + BAIDU_PREFIX,
             "kuaishou_api_base": emulator_url + KUAISHOU_PREFIX,
             "wechat_timeout": 2.0,

@@ -119,3 +119,26 @@ def test_with_the_store_down_admin_acts_are_audited_and_answered_in_one_line(
     assert "user_disabled" in disable.stderr
     for token in (revoked, disabled):
         assert service.get("/v1/me", token).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("find", "--user", "nope"),
+        ("sessions", "nope"),
+        ("revoke", "nope"),
+        ("revoke", "nope", "--session", "x" * 16),
+        ("disable", "nope"),
+        ("enable", "nope"),
+        ("delete", "nope"),
+    ],
+)
+def test_an_unknown_user_is_one_line_and_exit_1_for_every_command(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """Issue 26: ``admin sessions nope`` exited 0 saying nothing, and every command printed
+    Alembic's INFO lines (the database is migrated on open) around its answer."""
+    result = run_cli("admin", *command, cwd=tmp_path)  # dev defaults: SQLite, auto-migrated
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.strip() == "no such user" + (": nope" if command[0] != "find" else "")

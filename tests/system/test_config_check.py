@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from devtools.servers import RedisProcess
 from tests.support.cli import TEST_DATA_KEYS, run_cli
-from wxsession import cli
+from wxsession import cli, migrate
+from wxsession.server.background import free_port
 
 SECRET = "s3cret-app-secret-9a8b7c6d"
 DB_PASSWORD = "pg-pass-4e5f6a"
@@ -145,3 +148,104 @@ def test_plain_http_api_base_needs_loopback_when_credentials_are_real(
     )
     assert (result.returncode == 0) is ok, result.stdout
     assert ("plain http://" in result.stdout) is not ok
+
+
+# --- --connect: reaching what the settings name, against real servers -----------------------
+
+
+def _connect(tmp_path: Path, **env: str) -> tuple[int, dict[str, str], str]:
+    """Run ``config check --connect``; its verdict per check (``ok`` / ``FAIL`` + detail)."""
+    result = run_cli("config", "check", "--connect", cwd=tmp_path, **env)
+    report = result.stdout.split("(--connect):\n", 1)[-1]
+    verdicts = {}
+    for line in report.splitlines():
+        found = re.match(r"  (ok|FAIL)\s+(\S.*?)\s{2,}(.*)$", line)
+        if found:
+            verdicts[found.group(2)] = f"{found.group(1)} {found.group(3)}"
+    return result.returncode, verdicts, result.stdout + result.stderr
+
+
+def _production(database_url: str, store: str, wechat_base: str) -> dict[str, str]:
+    return {
+        "WXSESSION_APPID": "wx5e1f0c3a9b7d2e46",
+        "WXSESSION_SECRET": SECRET,
+        "WXSESSION_DATA_KEYS": TEST_DATA_KEYS,
+        "WXSESSION_DATABASE_URL": database_url,
+        "WXSESSION_SESSION_STORE": store,
+        "WXSESSION_WECHAT_API_BASE": wechat_base,
+        "WXSESSION_AUTO_MIGRATE": "false",
+        "WXSESSION_REDIS_TIMEOUT": "0.5",
+    }
+
+
+def test_connect_reaches_store_database_migrations_and_platform(
+    tmp_path: Path, postgres_url: str, redis_url: str, url: str
+) -> None:
+    env = _production(postgres_url, redis_url, url)
+    upgraded = run_cli("db", "upgrade", cwd=tmp_path, **env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    status, verdicts, out = _connect(tmp_path, **env)
+    assert status == 0, out
+    assert verdicts["database"].startswith("ok "), out
+    assert verdicts["migrations"] == f"ok at {migrate.head_revision()} (the head)", out
+    assert verdicts["session store"].startswith(f"ok {redis_url}: answered PING"), out
+    assert verdicts["WeChat mini program API"].startswith(f"ok {url}: answered HTTP"), out
+    assert "Everything answered." in out
+    assert SECRET not in out
+
+
+def test_connect_names_the_store_that_is_down(
+    tmp_path: Path, postgres_url: str, own_redis: RedisProcess, url: str
+) -> None:
+    env = _production(postgres_url, own_redis.url, url)
+    assert run_cli("db", "upgrade", cwd=tmp_path, **env).returncode == 0
+    own_redis.stop()
+    status, verdicts, out = _connect(tmp_path, **env)
+    assert status == 1, out
+    assert verdicts["session store"].startswith(f"FAIL {own_redis.url}: "), out
+    # The operator reads the driver's reason, not the clients' "try again" message, once:
+    # the start-up warning about the eviction policy check stays out of the report.
+    assert "refused" in verdicts["session store"].lower() or "111" in verdicts["session store"]
+    assert "Try again" not in verdicts["session store"]
+    assert "maxmemory-policy" not in out
+    failed = [name for name, verdict in verdicts.items() if verdict.startswith("FAIL")]
+    assert failed == ["session store"], out
+    assert "Not reachable or not fit to serve: session store." in out
+
+
+def test_connect_names_pending_migrations_and_an_unreachable_platform(
+    tmp_path: Path, postgres_url: str, redis_url: str
+) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    env = _production(postgres_url, redis_url, dead)
+    status, verdicts, out = _connect(tmp_path, **env)  # no `db upgrade`: an empty database
+    assert status == 1, out
+    assert verdicts["database"].startswith("ok "), out
+    assert verdicts["migrations"].startswith("FAIL none applied"), out
+    assert "run `wxsession db upgrade`" in verdicts["migrations"]
+    assert verdicts["session store"].startswith("ok "), out
+    assert verdicts["WeChat mini program API"].startswith(f"FAIL {dead}: "), out
+
+
+def test_connect_names_a_database_that_refuses(tmp_path: Path, redis_url: str, url: str) -> None:
+    closed = free_port()
+    database = f"postgresql+asyncpg://wxs:{DB_PASSWORD}@127.0.0.1:{closed}/wxs"
+    status, verdicts, out = _connect(tmp_path, **_production(database, redis_url, url))
+    assert status == 1, out
+    assert verdicts["database"] == (
+        f"FAIL WXSESSION_DATABASE_URL: cannot connect to PostgreSQL at 127.0.0.1:{closed}, "
+        "database wxs (connection refused)"
+    ), out
+    assert "migrations" not in verdicts
+    assert DB_PASSWORD not in out
+
+
+def test_connect_creates_no_sqlite_file(tmp_path: Path) -> None:
+    status, verdicts, out = _connect(tmp_path)  # dev defaults: ./wxsession.db, auto-migrated
+    assert status == 0, out
+    assert verdicts["database"] == (
+        "ok ./wxsession.db does not exist yet: serve creates and migrates it at start"
+    ), out
+    assert verdicts["session store"] == "ok sql: the database above"
+    assert verdicts["platforms"].startswith("ok none with credentials (dev mode"), out
+    assert not (tmp_path / "wxsession.db").exists()

@@ -41,6 +41,11 @@ def test_demo_command_shows_the_flow(tmp_path: Path) -> None:
     last_step = lines.split("6. ", 1)[1]
     assert "GET /v1/me → 401" in last_step
     assert "SESSION_INVALID" in last_step
+    # Issue 26: the replay's audit line went to stderr, unexplained; it is now told in step 4,
+    # and the demo writes nothing else to stderr (the dev-mode banner neither).
+    replay = lines.split("4. ", 1)[1].split("5. ", 1)[0]
+    assert "audit log: login_failed provider=wechat reason=WECHAT_CODE_USED" in replay
+    assert result.stderr == ""
 
 
 def test_bad_setting_stops_start_with_the_variable_named(tmp_path: Path) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -26,6 +25,7 @@ from starlette.routing import Route
 
 from tests.support.clock import MovableClock
 from tests.support.emulator import running_emulator
+from tests.support.node import node_binary
 from tests.support.paths import ROOT
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
@@ -34,7 +34,6 @@ from wxsession.settings import Settings
 SDK_TESTS = ROOT / "clients" / "miniprogram" / "test"
 APPID = "wx3c1d5e7f9a2b4c6d"
 SECRET = "sdk-test-secret-0a1b2c3d4e5f"
-MIN_NODE = 18  # global fetch and node:test
 
 
 def create_control_app(clock: MovableClock) -> Starlette:
@@ -78,20 +77,6 @@ def servers(tmp_path: Path) -> Iterator[dict[str, str]]:
             "CONTROL_URL": stack.enter_context(serve_in_thread(create_control_app(clock))),
             "APPID": APPID,
         }
-
-
-def node_binary() -> str:
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail(
-            f"Node.js (>= {MIN_NODE}) is not on PATH: the mini-program SDK tests need it. "
-            "Install Node.js; these tests are never skipped."
-        )
-    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True)
-    found = re.match(r"v(\d+)", version.stdout.strip())
-    if found is None or int(found.group(1)) < MIN_NODE:
-        pytest.fail(f"Node.js {version.stdout.strip()} is too old: {MIN_NODE} or newer is needed.")
-    return node
 
 
 def test_miniprogram_sdk(servers: dict[str, str]) -> None:

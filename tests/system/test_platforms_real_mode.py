@@ -1,6 +1,7 @@
 """Every login platform of the list in real mode: `wxsession serve` with real-looking
 credentials, its API bases on a separate `wxsession emulator` process (registered with the
-same apps through each platform's own option), logs a user in over HTTP and serves /v1/me."""
+same apps through each platform's own option), logs a user in over HTTP and serves /v1/me;
+a browser login (a spec with ``web``) through its authorize page and callback."""
 
 from __future__ import annotations
 
@@ -14,17 +15,25 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.alipay import ALIPAY_PUBLIC_KEY, APP_PRIVATE_KEY
 from tests.support.cli import ENV_WITHOUT_WXSESSION, TEST_DATA_KEYS, serving
+from tests.support.web_login import SESSION_COOKIE, STATE_COOKIE, cookie_header, cookie_value
 from wxsession.platforms import OTHERS
 from wxsession.platforms.spec import PlatformSpec
 from wxsession.server.background import free_port
 
 MINI = ("wx5e1f0c3a9b7d2e46", "real-mode-mini-secret")
+KEYS = {"alipay": APP_PRIVATE_KEY}
+"""Secrets that are keys: the app's private key (the emulator checks with its public half)."""
+OPTIONS = {"alipay": {"WXSESSION_ALIPAY_PUBLIC_KEY": ALIPAY_PUBLIC_KEY}}
+"""Settings a platform needs beside its app: Alipay's public key, the emulator's here."""
+PUBLIC = "https://login.example.com"
 
 
 def app_of(spec: PlatformSpec) -> tuple[str, str]:
     """A made-up app of ``spec``'s platform (not its dev app: this is real mode)."""
-    return f"real{spec.name.replace('_', '')}app01", f"real-mode-{spec.name}-secret"
+    secret = KEYS.get(spec.name, f"real-mode-{spec.name}-secret")
+    return f"real{spec.name.replace('_', '')}app01", secret
 
 
 @contextmanager
@@ -64,6 +73,9 @@ def real_settings(emulator_url: str) -> dict[str, str]:
         "WXSESSION_SECRET": MINI[1],
         "WXSESSION_DATA_KEYS": TEST_DATA_KEYS,
         "WXSESSION_WECHAT_API_BASE": emulator_url,
+        # Browser logins: the session cookie, and where the platform sends browsers back.
+        "WXSESSION_CARRIERS": "header,cookie",
+        "WXSESSION_PUBLIC_URL": PUBLIC,
     }
     for spec in OTHERS:
         fields, (appid, secret) = spec.settings, app_of(spec)
@@ -71,10 +83,16 @@ def real_settings(emulator_url: str) -> dict[str, str]:
         env[fields.env(fields.appid)] = appid
         env[fields.env(fields.secret)] = secret
         env[fields.env(fields.api_base)] = emulator_url + prefix
+        env |= OPTIONS.get(spec.name, {})
+        for option in fields.options:
+            if option.name == "authorize_base":  # a browser login's page, on the emulator too
+                env[fields.env(option.field)] = emulator_url + prefix
     return env
 
 
-@pytest.mark.parametrize("spec", [s for s in OTHERS if s.emulator_flag], ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "spec", [s for s in OTHERS if s.emulator_flag and not s.web], ids=lambda s: s.name
+)
 def test_a_platform_logs_in_against_a_separate_emulator(tmp_path: Path, spec: PlatformSpec) -> None:
     with (
         emulator_process(tmp_path) as emulator_url,
@@ -93,6 +111,31 @@ def test_a_platform_logs_in_against_a_separate_emulator(tmp_path: Path, spec: Pl
         again = http.post(f"/v1/auth/{spec.name}/login", json={"code": code})
         assert again.status_code == 401  # the code was spent at the platform
         assert http.post("/_emulator/login", json={"user": "x"}).status_code == 404
+        server.terminate()
+        output, _ = server.communicate(timeout=20)
+    assert "DEV MODE" not in output
+    assert app_of(spec)[1] not in output
+
+
+@pytest.mark.parametrize("spec", [s for s in OTHERS if s.web], ids=lambda s: s.name)
+def test_a_browser_login_works_against_a_separate_emulator(
+    tmp_path: Path, spec: PlatformSpec
+) -> None:
+    with (
+        emulator_process(tmp_path) as emulator_url,
+        serving(tmp_path, **real_settings(emulator_url)) as (server, http),
+    ):
+        authorize = http.get(f"/v1/auth/{spec.name}/authorize", params={"return_to": "/v1/me"})
+        assert authorize.status_code == 302, authorize.text
+        page = httpx.URL(authorize.headers["location"].split("#")[0])
+        assert str(page).startswith(emulator_url)
+        back = httpx.get(page.copy_merge_params({"user": "ren"})).headers["location"]
+        assert back.startswith(f"{PUBLIC}/v1/auth/{spec.name}/callback?")
+        state = cookie_header({STATE_COOKIE: cookie_value(authorize, STATE_COOKIE)})
+        callback = http.get(back.removeprefix(PUBLIC), headers={"Cookie": state})
+        assert callback.status_code == 302, callback.text
+        session = cookie_header({SESSION_COOKIE: cookie_value(callback, SESSION_COOKIE)})
+        assert http.get("/v1/me", headers={"Cookie": session}).status_code == 200
         server.terminate()
         output, _ = server.communicate(timeout=20)
     assert "DEV MODE" not in output

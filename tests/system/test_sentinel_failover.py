@@ -1,6 +1,8 @@
 """A forced Sentinel failover under load: clients see 503s while the master changes and
 nothing but 200s afterwards; a revoked session stays revoked across the switch, even one
-whose delete the promoted replica never got (asynchronous replication)."""
+whose delete the promoted replica never got (asynchronous replication). Two more instances
+cache hot sessions through it: a session revoked right after the switch is refused by every
+instance, and the cache, subscribed on master and replica alike, stays on."""
 
 from __future__ import annotations
 
@@ -14,9 +16,12 @@ import redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from tests.support.instances import emulator_env, in_thread_servers, wx_code
+from tests.support.records import ALICE
 from tests.support.topologies import MASTER_SETTLE, SentinelTopology
+from tests.unit.sessions.test_cache import IDENTITY, cache_of, instance, until
+from wxsession.core import tokens
 from wxsession.core.tokens import split_key, storage_key
-from wxsession.redis_topology import FreshMasterPool, MasterOnlyConnection, connect, node_url
+from wxsession.redis_topology import ChannelNodes, FreshMasterPool, MasterOnlyConnection, connect
 
 WORKERS = 4
 PAUSE = 0.02  # seconds between one worker's requests: a bounded load, about 150 req/s
@@ -76,14 +81,57 @@ def replicate(topology: SentinelTopology) -> None:
         client.close()
 
 
-async def test_node_url_names_the_current_master(sentinel_topology: SentinelTopology) -> None:
-    url = await node_url(sentinel_topology.url)
-    assert url == f"redis://127.0.0.1:{sentinel_topology.master_port()}/0"
-    client = redis.Redis.from_url(url)
+async def test_the_subscriber_listens_on_the_master_and_every_replica(
+    sentinel_topology: SentinelTopology,
+) -> None:
+    nodes = ChannelNodes(sentinel_topology.url, "wxs:invalidate")
     try:
-        assert client.execute_command("ROLE")[0] == b"master"
+        found = await nodes.find()
     finally:
-        client.close()
+        await nodes.aclose()
+    master = sentinel_topology.master_port()
+    replica = next(
+        process.port
+        for process in (sentinel_topology.master, sentinel_topology.replica)
+        if process.port != master
+    )
+    assert found == (f"redis://127.0.0.1:{master}/0", f"redis://127.0.0.1:{replica}/0")
+    roles = []
+    for url in found:
+        client = redis.Redis.from_url(url)
+        try:
+            roles.append(client.execute_command("ROLE")[0])
+        finally:
+            client.close()
+    assert roles == [b"master", b"slave"]
+
+
+async def test_a_gap_on_any_link_empties_the_cache(sentinel_topology: SentinelTopology) -> None:
+    """Killing the subscription on the replica alone (the master's link lives on) bypasses
+    the cache and empties it: that server may be the master the next moment."""
+    async with instance(sentinel_topology.url) as manager:
+        cache = cache_of(manager)
+        await until(cache.trusted)
+        issued = await manager.create(IDENTITY, ALICE)
+        await manager.resolve(issued.token)
+        digest = tokens.digest(issued.token)
+        assert cache.get(digest) is not None
+        replica = next(
+            process.port
+            for process in (sentinel_topology.master, sentinel_topology.replica)
+            if process.port != sentinel_topology.master_port()
+        )
+        admin = redis.Redis(host="127.0.0.1", port=replica, socket_timeout=5)
+        try:
+            ours = [c for c in admin.client_list(_type="pubsub") if not c["name"]]  # not sentinels'
+            assert len(ours) == 1
+            assert admin.client_kill_filter(_id=ours[0]["id"]) == 1
+        finally:
+            admin.close()
+        await until(lambda: not cache.trusted())
+        await until(cache.trusted)  # resubscribed by itself
+        assert cache.get(digest) is None  # and emptied
+        await manager.end(await manager.resolve(issued.token))
 
 
 async def test_a_server_that_is_not_the_master_is_refused(
@@ -113,9 +161,12 @@ def test_forced_failover_under_load(sentinel_topology: SentinelTopology, tmp_pat
     with (
         emulator_env() as env,
         in_thread_servers(2, env, session_touch_interval=0, **settings) as (one, two),
+        in_thread_servers(2, env, **settings) as cached,  # renewals due rarely: hits cached
         httpx.Client(base_url=one, timeout=10) as first,
         httpx.Client(base_url=two, timeout=10) as second,
     ):
+        caching = [httpx.Client(base_url=url, timeout=10) for url in cached]
+        everyone = [first, second, *caching]
 
         def login(user: str) -> str:
             response = first.post("/v1/auth/wechat/login", json={"code": wx_code(env, user)})
@@ -135,7 +186,17 @@ def test_forced_failover_under_load(sentinel_topology: SentinelTopology, tmp_pat
             assert place is not None  # a registered session: a field of its user's hash
             return f"wxs:h:{place[0]}", place[1]
 
+        def refused(client: httpx.Client, token: str) -> None:
+            """Never 200; 401 once the store answers (503 while the master moves)."""
+            deadline = time.monotonic() + 10
+            while (status := me(client, token)) == 503 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert status == 401
+
         tokens = [login(f"user{n}") for n in range(6)]
+        right_after, kept = login("right-after"), login("kept")
+        for client in caching:  # cached on both caching instances before the switch
+            assert me(client, right_after) == 200 and me(client, kept) == 200
         revoked_before = login("leaver")
         assert logout(second, revoked_before) == 204
         lost = login("lost")  # ended alone before the switch; its DEL is lost in it
@@ -153,7 +214,17 @@ def test_forced_failover_under_load(sentinel_topology: SentinelTopology, tmp_pat
             switch_started = time.monotonic()
             new_master = sentinel_topology.failover()
             switch_ended = time.monotonic() + MASTER_SETTLE
-            time.sleep(MASTER_SETTLE + 2.0)
+            # Revoked right after the switch (the publishers may still be on the old master,
+            # which answers as one): refused by every instance, the caching ones included.
+            deadline = time.monotonic() + 10
+            headers = {"Authorization": f"Bearer {right_after}"}
+            while (ended := first.post("/v1/auth/logout", headers=headers)).status_code == 503:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            assert ended.status_code == 204
+            for client in everyone:
+                refused(client, right_after)
+            time.sleep(max(0.0, switch_ended + 2.0 - time.monotonic()))
             finished = time.monotonic()
 
         before = load.between(0, switch_started)
@@ -175,11 +246,21 @@ def test_forced_failover_under_load(sentinel_topology: SentinelTopology, tmp_pat
             assert not promoted.hexists(*field_of(lost))
         finally:
             promoted.close()
-        # Revoked after it, on one server: refused on both at once.
+        # The cache is on after the switch: once cached again, a record deleted behind
+        # wxsession's back on the new master is still served from memory.
+        assert [me(client, kept) for client in caching] == [200, 200]
+        promoted = redis.Redis(host="127.0.0.1", port=new_master, socket_timeout=5)
+        try:
+            assert promoted.hdel(*field_of(kept)) == 1
+        finally:
+            promoted.close()
+        assert [me(client, kept) for client in caching] == [200, 200]
+        # Revoked after it, on one server: refused on every instance at once.
         token = tokens[0]
-        assert me(first, token) == 200
+        for client in everyone:
+            assert me(client, token) == 200
         assert logout(second, token) == 204
-        assert me(first, token) == 401 and me(second, token) == 401
+        assert [me(client, token) for client in everyone] == [401] * 4
         # A login after the switch works; both writes went to the new master, not to the old
         # one (which answers as a master until demoted, and then drops what it took).
         newcomer = login("newcomer")
@@ -190,3 +271,5 @@ def test_forced_failover_under_load(sentinel_topology: SentinelTopology, tmp_pat
                 assert raw.hexists(*field_of(session)) is there
         finally:
             raw.close()
+        for client in caching:
+            client.close()

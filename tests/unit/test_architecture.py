@@ -77,6 +77,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "wxsession.cli",
             "wxsession.admin",
             "wxsession.config_check",
+            "wxsession.config_connect",
             "wxsession.dev_mode",
             "wxsession.emulator",
         ),
@@ -96,10 +97,12 @@ WIRE_MODULES = (
     "wxsession.platforms.wechat.errcodes",
     "wxsession.platforms.wechat.crypto",
     "wxsession.platforms.wechat_app.wire",
+    "wxsession.platforms.wechat_sns.wire",
     "wxsession.platforms.qq.wire",
     "wxsession.platforms.douyin.wire",
     "wxsession.platforms.baidu.wire",
     "wxsession.platforms.kuaishou.wire",
+    "wxsession.platforms.alipay.wire",
 )
 """Sans-IO protocol code; every ``core`` module is held to the same rule."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from wxsession.core.errors import ConfigurationError
-from wxsession.redis_topology import RedisTarget, node_url, parse_redis_url
+from wxsession.redis_topology import ChannelNodes, RedisTarget, parse_redis_url
 from wxsession.settings import load_settings
 
 
@@ -67,7 +67,11 @@ def test_the_password_never_shows_in_repr() -> None:
     assert "s3cret" not in repr(parse_redis_url("redis+cluster://:s3cret@h:7000"))
 
 
-async def test_node_url_of_one_server_and_of_a_cluster() -> None:
-    assert await node_url("redis://h:6379/3") == "redis://h:6379/3"
-    cluster = "redis+cluster://u:p%40ss@10.0.0.1:7000,10.0.0.2:7001"
-    assert await node_url(cluster) == "redis://u:p%40ss@10.0.0.1:7000/0"
+async def test_where_a_subscriber_listens_by_topology() -> None:
+    one = ChannelNodes("redis://h:6379/3", "wxs:invalidate")
+    assert await one.find() == ("redis://h:6379/3",)
+    assert (one.sharded, one.periodic) == (False, False)
+    cluster = ChannelNodes("redis+cluster://u:p%40ss@10.0.0.1:7000", "wxs:invalidate")
+    assert (cluster.sharded, cluster.periodic) == (True, False)  # SSUBSCRIBE on the owner
+    sentinel = ChannelNodes("redis+sentinel://10.0.0.1:26379/mymaster", "wxs:invalidate")
+    assert (sentinel.sharded, sentinel.periodic) == (False, True)  # asked every heartbeat

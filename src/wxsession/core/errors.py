@@ -11,6 +11,9 @@ rest here. The tree, with each status and code (a test holds it equal to the cla
     ├── ClientError                         4xx: the request can be fixed by the client
     │   ├── InvalidRequest                  400 INVALID_REQUEST
     │   │   └── SessionAmbiguous            400 INVALID_REQUEST (token sent twice, or differently)
+    │   ├── LoginStateInvalid               400 LOGIN_STATE_INVALID (web login: forged, expired)
+    │   ├── LoginStateUsed                  400 LOGIN_STATE_USED (web login: callback replayed)
+    │   ├── ReturnToRefused                 400 RETURN_TO_REFUSED (web login: not a known origin)
     │   ├── WeChatReloginRequired           400 WECHAT_RELOGIN_REQUIRED (no usable session_key)
     │   ├── WeChatDataError                 400: data WeChat signed or encrypted is refused
     │   │   ├── WeChatSignatureInvalid      400 WECHAT_SIGNATURE_INVALID
@@ -40,7 +43,8 @@ rest here. The tree, with each status and code (a test holds it equal to the cla
     │   │   ├── RegistrationRequired        403 REGISTRATION_REQUIRED
     │   │   ├── CrossSiteRequest            403 CROSS_SITE_REQUEST (cookie session, other site)
     │   │   ├── AccountDisabled             403 ACCOUNT_DISABLED
-    │   │   └── WeChatUserBlocked           403 WECHAT_USER_BLOCKED
+    │   │   ├── WeChatUserBlocked           403 WECHAT_USER_BLOCKED
+    │   │   └── WeChatSnapshotUser          403 WECHAT_SNAPSHOT_USER (WeChat's virtual visitor)
     │   ├── NotFound                        404 NOT_FOUND
     │   ├── AlreadyRegistered               409 ALREADY_REGISTERED
     │   ├── IdentityTaken                   409 IDENTITY_TAKEN
@@ -140,6 +144,36 @@ class SessionAmbiguous(InvalidRequest):
     )
     challenges = True
     bearer_error = "invalid_request"
+
+
+class LoginStateInvalid(ClientError):
+    """A web login's callback whose ``state`` does not match the browser that started the
+    flow: no state cookie, another state, an altered or expired one (a forged callback)."""
+
+    code = "LOGIN_STATE_INVALID"
+    status = 400
+    default_message = (
+        "This sign-in link does not belong to this browser or has expired. Start signing in again."
+    )
+
+
+class LoginStateUsed(ClientError):
+    """A web login's callback whose ``state`` was already used (a replay)."""
+
+    code = "LOGIN_STATE_USED"
+    status = 400
+    default_message = "This sign-in link was already used. Start signing in again."
+
+
+class ReturnToRefused(ClientError):
+    """A web login's ``return_to`` that is neither a path on this service nor on an origin
+    of ``WXSESSION_RETURN_TO_ORIGINS`` (no open redirect)."""
+
+    code = "RETURN_TO_REFUSED"
+    status = 400
+    default_message = (
+        "return_to must be a path on this service or a URL on an origin it is configured for."
+    )
 
 
 class PasswordRejected(ClientError):

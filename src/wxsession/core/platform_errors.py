@@ -90,6 +90,17 @@ class WeChatUserBlocked(PermissionDenied):
     default_message = "WeChat refused this login for the user's safety."
 
 
+class WeChatSnapshotUser(PermissionDenied):
+    """WeChat's grant is a snapshot page's virtual account (``is_snapshotuser``): the
+    visitor has not really allowed the login, and its ids are not theirs."""
+
+    code = "WECHAT_SNAPSHOT_USER"
+    default_message = (
+        "WeChat shows this page as a snapshot: tap 'use the full service' to allow the login,"
+        " then try again."
+    )
+
+
 class ProviderMisconfigured(ServerError):
     code = "PROVIDER_MISCONFIGURED"
     status = 502

@@ -188,6 +188,15 @@ class EmulatorCore:
         refused = self.check_credentials(platform, errors, appid, secret)
         if refused is not None:
             return refused
+        return self.take_code(platform, errors, appid, code)
+
+    def take_code(
+        self, platform: str, errors: ExchangeErrors[ErrorCode], appid: str, code: object
+    ) -> Code | ErrorCode:
+        """:meth:`take` once the platform proved the caller is ``appid`` its own way (a
+        secret, a signature)."""
+        if not isinstance(code, str) or not code:
+            return errors.no_code
         with self._lock:
             issued = self._codes.get(code)
             if (

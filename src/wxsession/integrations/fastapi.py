@@ -44,6 +44,7 @@ from wxsession.server.password_routes import router as password_router
 from wxsession.server.provider_routes import router as provider_router
 from wxsession.server.routes import router as auth_router
 from wxsession.server.session_routes import router as session_router
+from wxsession.server.web_login_routes import router as web_login_router
 from wxsession.server.wechat_routes import router as wechat_router
 from wxsession.settings import Settings, load_settings
 
@@ -67,6 +68,7 @@ router.include_router(password_router)
 router.include_router(identity_router)
 router.include_router(session_router)
 router.include_router(wechat_router)
+router.include_router(web_login_router)
 router.include_router(introspection_router)
 router.include_router(provider_router)  # last: its path pattern must not shadow fixed ones
 

@@ -8,7 +8,17 @@ A new platform is a new home and one line in :data:`PLATFORMS` (docs/login-metho
 
 from __future__ import annotations
 
-from wxsession.platforms import baidu, douyin, kuaishou, qq, wechat, wechat_app
+from wxsession.platforms import (
+    alipay,
+    baidu,
+    douyin,
+    kuaishou,
+    qq,
+    wechat,
+    wechat_app,
+    wechat_oa,
+    wechat_web,
+)
 from wxsession.platforms.spec import PlatformSpec
 
 PLATFORMS: tuple[PlatformSpec, ...] = (
@@ -18,6 +28,9 @@ PLATFORMS: tuple[PlatformSpec, ...] = (
     douyin.SPEC,
     baidu.SPEC,
     kuaishou.SPEC,
+    wechat_oa.SPEC,
+    wechat_web.SPEC,
+    alipay.SPEC,
 )
 """Every login platform, in the order the documentation and settings list them. Names
 are part of the API and of stored identities: never rename one."""

@@ -17,7 +17,7 @@ from wxsession.core.platform_errors import WeChatUnavailable
 from wxsession.platforms import OTHERS
 from wxsession.platforms.backoff import BackingOff, Backoff
 from wxsession.platforms.provider import Provider
-from wxsession.platforms.spec import PlatformApp, PlatformSpec
+from wxsession.platforms.spec import PlatformApp, PlatformSpec, WebAuthorizer
 from wxsession.platforms.wire import MakeError
 from wxsession.settings import Settings
 
@@ -60,9 +60,22 @@ def build_providers(
     return providers
 
 
+def build_web_logins(settings: Settings, *, dev: bool) -> dict[str, WebAuthorizer]:
+    """Name → authorize step of every browser login configured (in dev mode every one,
+    with its dev app, whose authorize page is the emulator's on the service's own host)."""
+    authorizers: dict[str, WebAuthorizer] = {}
+    for spec in OTHERS:
+        factory = spec.web_factory()
+        app = dev_app(spec, settings, "") if dev else settings.platform_app(spec)
+        if factory is not None and app is not None:
+            authorizers[spec.name] = factory(app)
+    return authorizers
+
+
 def dev_app(spec: PlatformSpec, settings: Settings, emulator_url: str) -> PlatformApp | None:
     """``spec``'s fixed dev app, on the emulator's path for it (``None``: it has none)."""
     if spec.dev is None:
         return None
     base_url = emulator_url + spec.dev.prefix
-    return PlatformApp(spec.dev.appid, SecretStr(spec.dev.secret), base_url, settings.options(spec))
+    options = {**settings.options(spec), **spec.dev.options}
+    return PlatformApp(spec.dev.appid, SecretStr(spec.dev.secret), base_url, options)

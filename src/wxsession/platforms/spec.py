@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from pydantic import SecretStr
 
@@ -84,16 +84,33 @@ class Built:
 BuildProvider = Callable[["PlatformApp", "httpx.AsyncClient", float], Built]
 """``(app, shared HTTP client, timeout)`` → the platform's provider for that app."""
 
+CheckApp = Callable[["PlatformApp"], "str | None"]
+"""``app`` → why the service cannot start with it, in one line naming the variable to fix
+(a key that does not load, an option out of its range), or ``None``."""
+
+
+class WebAuthorizer(Protocol):
+    """A browser login's first step (``GET /v1/auth/{name}/authorize``): where to send the
+    browser, which the platform sends back to ``redirect_uri`` with a code and ``state``."""
+
+    def authorize_url(self, redirect_uri: str, state: str) -> str: ...
+
+
+BuildWeb = Callable[["PlatformApp"], WebAuthorizer]
+"""``app`` → the platform's authorize step for that app (sans-IO)."""
+
 
 @dataclass(frozen=True, slots=True)
 class DevApp:
     """How dev mode runs a platform on the in-process emulator: a fixed appid and secret the
-    emulator knows, and the path its answers are served under (the platform's API base is
-    the emulator's URL plus ``prefix``)."""
+    emulator knows, the path its answers are served under (the platform's API base is the
+    emulator's URL plus ``prefix``), and options dev mode sets over the settings' (by
+    :attr:`Option.name`)."""
 
     appid: str
     secret: str
     prefix: str = ""
+    options: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +141,18 @@ class PlatformSpec:
     ``--<name>-app``."""
     emulator_title: str = ""
     """How that option's help names the platform, when not :attr:`title`."""
+    emulator_secret: str = "SECRET"  # noqa: S105 (a help text's word)
+    """What that option's value carries after ``APPID:``, as its help names it: what the
+    emulator checks the app's calls with (its secret, or the public half of its key)."""
     emulated: str | None = None
     """Where its answers on the emulator (an ``EmulatedPlatform``) are, as ``module:name``:
     loaded only by the emulator, so production never imports them."""
+    check: str | None = None
+    """Where its start-up check of a configured app (a :data:`CheckApp`) is, as
+    ``module:name``, for what settings' types cannot say; ``None``: nothing to check."""
+    web: str | None = None
+    """A browser login (its code reaches ``/v1/auth/{name}/callback``, never a client's
+    ``POST .../login``): where its :data:`BuildWeb` is, as ``module:name``."""
 
     @property
     def emulator_help_title(self) -> str:
@@ -135,6 +161,14 @@ class PlatformSpec:
     def provider_factory(self) -> BuildProvider | None:
         """Its provider factory, imported now (``None`` for the service's own mini program)."""
         return None if self.build is None else cast("BuildProvider", _load(self.build))
+
+    def app_problem(self, app: PlatformApp) -> str | None:
+        """Why ``app`` cannot serve, in one line (its :attr:`check`), or ``None``."""
+        return None if self.check is None else cast("CheckApp", _load(self.check))(app)
+
+    def web_factory(self) -> BuildWeb | None:
+        """Its authorize step's factory, imported now (``None``: not a browser login)."""
+        return None if self.web is None else cast("BuildWeb", _load(self.web))
 
     def emulated_platform(self) -> EmulatedPlatform | None:
         """Its answers on the emulator, imported now (dev mode, the emulator and tests)."""
@@ -145,6 +179,15 @@ def _load(target: str) -> object:
     """``module:name`` → that name, importing the module."""
     module, _, name = target.partition(":")
     return getattr(importlib.import_module(module), name)
+
+
+def first_app_problem(apps: Iterable[tuple[PlatformSpec, PlatformApp | None]]) -> str | None:
+    """The first configured app (not ``None``) its spec's check refuses, as that one line."""
+    for spec, app in apps:
+        problem = None if app is None else spec.app_problem(app)
+        if problem is not None:
+            return problem
+    return None
 
 
 def settings_fields(specs: Iterable[PlatformSpec]) -> tuple[dict[str, object], dict[str, object]]:

@@ -26,6 +26,7 @@ from wxsession.server.password_routes import router as password_router
 from wxsession.server.provider_routes import router as provider_router
 from wxsession.server.routes import router
 from wxsession.server.session_routes import router as session_router
+from wxsession.server.web_login_routes import router as web_login_router
 from wxsession.server.wechat_routes import router as wechat_router
 from wxsession.settings import Settings, is_loopback, load_settings
 
@@ -96,6 +97,7 @@ def create_app(
     app.include_router(identity_router)
     app.include_router(session_router)
     app.include_router(wechat_router)
+    app.include_router(web_login_router)
     app.include_router(introspection_router)
     app.include_router(ops_router)
     if settings.serve_metrics:

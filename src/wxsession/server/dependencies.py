@@ -139,6 +139,21 @@ async def _resolve(
     return active
 
 
+def _hit(request: Request, response: Response, runtime: Runtime) -> ActiveSession | None:
+    """:func:`_resolve` when it would await nothing (header and cookie carriers, a session
+    in the hot-session cache): the same token, checks and metrics without the four
+    coroutines of the general path; ``None`` sends the request there (which finds the token
+    again and decides)."""
+    if not runtime.carriers.raw_only:
+        return None
+    token = runtime.carriers.extract_now(request)
+    active = None if token is None else runtime.sessions.hit(token)
+    if active is not None:
+        _no_store(response)
+        request.scope[_RESOLVED] = active
+    return active
+
+
 async def _required(request: Request, response: Response, runtime: Runtime) -> ActiveSession:
     active = request.scope.get(_RESOLVED) or await _resolve(request, response, runtime)
     assert active is not None  # not optional: a missing token raised
@@ -176,8 +191,16 @@ class CurrentUser(_SessionScheme):
     """The signed-in user (a frozen view). A user that is gone or disabled ends the session."""
 
     async def __call__(self, request: Request, response: Response = AWAITED) -> UserView:
+        # A cache hit awaits nothing: no coroutine but this one (see _hit)
         runtime = get_runtime(request)
-        return await guard.load_user(runtime, await _required(request, response, runtime))
+        active = (
+            request.scope.get(_RESOLVED)
+            or _hit(request, response, runtime)
+            or await _resolve(request, response, runtime)
+        )
+        assert active is not None  # not optional: a missing token raised
+        user = guard.cached_user(runtime, active)
+        return user if user is not None else await guard.load_user(runtime, active)
 
 
 optional_session = OptionalSession()

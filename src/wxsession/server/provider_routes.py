@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import Field
 
+from wxsession.core.errors import NotFound
 from wxsession.platforms import OTHERS, OWN, PLATFORMS
 from wxsession.server.dependencies import RuntimeDep, TokenDep
 from wxsession.server.routes import login_through
@@ -18,12 +19,15 @@ from wxsession.server.schemas import LoginOut, Strict, error_responses
 
 router = APIRouter(prefix="/v1")
 
+CODE_LOGINS = tuple(spec for spec in OTHERS if spec.web is None)
 PROVIDER_DESCRIPTION = (
     "The login platform: "
-    + ", ".join(f"`{spec.name}` ({spec.title})" for spec in OTHERS)
+    + ", ".join(f"`{spec.name}` ({spec.title})" for spec in CODE_LOGINS)
     + f"; `{OWN.name}` also works here. Only the platforms the server is "
     "configured for exist; any other name is 404 `NOT_FOUND`."
 )
+BROWSER_LOGINS = frozenset(spec.name for spec in PLATFORMS if spec.web)
+"""Their code reaches only their callback, where the flow's state is checked."""
 _SOURCES = [f"{spec.code_source} ({spec.name})" for spec in PLATFORMS]
 _LONGEST = max(spec.max_code_length for spec in PLATFORMS)
 _LIMITS = "; ".join(
@@ -54,7 +58,7 @@ class LoginCodeIn(Strict):
     tags=["auth"],
     summary=(
         "Exchange a login code of another platform "
-        f"({', '.join(spec.short_title for spec in OTHERS)}) for a session"
+        f"({', '.join(spec.short_title for spec in CODE_LOGINS)}) for a session"
     ),
     responses=error_responses(400, 401, 403, 404, 422, 429, 502, 503),
 )
@@ -66,4 +70,6 @@ async def provider_login(
     runtime: RuntimeDep,
     presented: TokenDep,
 ) -> LoginOut:
+    if provider in BROWSER_LOGINS:
+        raise NotFound(f"{provider} signs in through GET /v1/auth/{provider}/authorize.")
     return await login_through(provider, body.model_dump(), request, response, runtime, presented)

@@ -39,9 +39,11 @@ def _user_out(user: UserView) -> UserOut:
     )
 
 
-def login_out(
+def set_session(
     result: LoginResult, response: Response, sessions: SessionManager, carriers: CarrierChain
-) -> LoginOut:
+) -> int:
+    """Mark a login's answer ``no-store`` and set the session cookie on it (if that carrier
+    is on); returns the session's ``expires_in``."""
     response.headers["Cache-Control"] = "no-store"
     expires_in = sessions.expires_in(result.session.record)
     cookie = carriers.cookie
@@ -49,6 +51,13 @@ def login_out(
         response.set_cookie(
             cookie.cookie_name, result.session.token, max_age=expires_in, **cookie.attributes()
         )
+    return expires_in
+
+
+def login_out(
+    result: LoginResult, response: Response, sessions: SessionManager, carriers: CarrierChain
+) -> LoginOut:
+    expires_in = set_session(result, response, sessions, carriers)
     return LoginOut(
         session_id=result.session.token,
         expires_in=expires_in,

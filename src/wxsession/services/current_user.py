@@ -58,6 +58,13 @@ def require_registered(active: ActiveSession) -> RegisteredSession:
     return registered
 
 
+def cached_user(runtime: Parts, active: ActiveSession) -> UserView | None:
+    """The signed-in user from the hot-session cache, without awaiting (``None``: not there,
+    :func:`load_user` decides). A cached user is one that may sign in."""
+    cache = runtime.sessions.cache
+    return None if cache is None else cache.user(require_registered(active).user_id)
+
+
 async def load_user(runtime: Parts, active: ActiveSession) -> UserView:
     """The signed-in user (a frozen view). A user that is gone or disabled ends the session.
 
@@ -65,10 +72,11 @@ async def load_user(runtime: Parts, active: ActiveSession) -> UserView:
     (profile, disable, delete) is announced and drops it (see ``SessionManager.user_changed``).
     The view is shared by concurrent requests; it is frozen, so none can change it.
     """
+    cached = cached_user(runtime, active)
+    if cached is not None:
+        return cached  # GET /v1/me's usual case: a cached user may sign in, nothing to build
     user_id = require_registered(active).user_id
     cache = runtime.sessions.cache
-    if cache is not None and (cached := cache.user(user_id)) is not None:
-        return cached  # GET /v1/me's usual case: a cached user may sign in, nothing to build
     load = partial(runtime.accounts.get_user, user_id)
     user = await (load() if cache is None else cache.read_user(user_id, load))
     if user is None or user.disabled:

@@ -181,14 +181,22 @@ class Invalidations:
 
     A failed announcement is :class:`SessionStoreUnavailable`: the caller answers 503 and the
     client retries, rather than reporting a logout other instances may not have heard of.
+    ``sharded`` announces with ``SPUBLISH`` (a cluster: on the node owning the channel's slot,
+    where the subscribers listen), else with ``PUBLISH``.
     """
 
     def __init__(
-        self, client: Redis | RedisCluster, channel: str, cache: SessionCache | None = None
+        self,
+        client: Redis | RedisCluster,
+        channel: str,
+        cache: SessionCache | None = None,
+        *,
+        sharded: bool = False,
     ) -> None:
         self.client = client
         self.channel = channel
         self.cache = cache
+        self.sharded = sharded
 
     async def session_ended(self, key: str) -> None:
         await self._announce(SESSION + key.encode("ascii"))
@@ -200,6 +208,9 @@ class Invalidations:
         if self.cache is not None:
             self.cache.invalidate(message)
         try:
-            await self.client.publish(self.channel, message)
+            if self.sharded:
+                await self.client.spublish(self.channel, message)
+            else:
+                await self.client.publish(self.channel, message)
         except (RedisError, OSError) as exc:
             raise SessionStoreUnavailable() from exc

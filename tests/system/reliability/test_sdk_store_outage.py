@@ -19,9 +19,9 @@ from starlette.routing import Route
 
 from devtools.servers import RedisProcess
 from tests.support.emulator import running_emulator
+from tests.support.node import node_binary
 from tests.support.paths import ROOT
 from tests.support.service import APPID, SECRET
-from tests.system.test_miniprogram_sdk import node_binary
 from wxsession.server.app import create_app
 from wxsession.server.background import serve_in_thread
 from wxsession.settings import Settings

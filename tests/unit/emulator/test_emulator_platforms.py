@@ -194,7 +194,7 @@ def test_open_mode_accepts_any_pair_but_keeps_platforms_apart(http: httpx.Client
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"user": "a", "platform": "alipay"}, "unknown platform"),
+        ({"user": "a", "platform": "weibo"}, "unknown platform"),
         ({"appid": QQ[0], "user": "a", "platform": "douyin"}, "not a douyin app"),
         ({"user": "a", "platform": 5}, "unknown platform"),
         ({"appid": ["x"], "user": "a"}, "appid"),
@@ -247,4 +247,4 @@ def test_app_tokens_expire_after_two_hours(http: httpx.Client) -> None:
 
 def test_unknown_platform_apps_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown platform"):
-        Emulator(platform_apps={"alipay": {"a": "b"}})
+        Emulator(platform_apps={"weibo": {"a": "b"}})

@@ -234,3 +234,15 @@ def test_the_dependencies_can_be_awaited_in_a_routes_body(service: Service) -> N
         refused = client.get("/inline")
         assert refused.status_code == 401
         assert refused.json()["error"]["code"] == "SESSION_MISSING"
+
+
+def test_a_cache_hit_answers_as_a_miss_does(service: Service) -> None:
+    """The first request reads the store (and caches the session), the next ones are hits
+    resolved without awaiting (``dependencies._hit``): the same body and one ``no-store``."""
+    token = service.session_for("hot")
+    with example_client(service) as (client, _):
+        replies = [client.get("/orders", headers=bearer(token)) for _ in range(3)]
+    assert [reply.status_code for reply in replies] == [200, 200, 200]
+    assert len({reply.content for reply in replies}) == 1
+    for reply in replies:
+        assert reply.headers.get_list("cache-control") == ["no-store"]

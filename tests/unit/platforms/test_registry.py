@@ -8,7 +8,7 @@ import pytest
 
 from wxsession.core.errors import ConfigurationError
 from wxsession.platforms import OTHERS, PLATFORMS
-from wxsession.platforms.registry import DEV_CREDENTIALS, build_providers
+from wxsession.platforms.registry import DEV_CREDENTIALS, build_providers, build_web_logins
 from wxsession.platforms.spec import PlatformSpec
 from wxsession.platforms.wechat.client import WeChatClient
 from wxsession.platforms.wechat.provider import WeChatMiniProgramProvider
@@ -50,6 +50,69 @@ def test_dev_mode_offers_every_platform_with_the_dev_apps() -> None:
     offered = names(Settings(), emulator_url="http://emulator.invalid")
     assert offered.keys() == {spec.name for spec in PLATFORMS}
     assert all(offered[name] == appid for name, (appid, _) in DEV_CREDENTIALS.items())
+
+
+def test_browser_logins_are_built_from_their_specs() -> None:
+    """Dev mode: both, their pages on the service's own host (a relative authorize base)
+    with the dev apps; production: only the configured one, on WeChat's open host."""
+    dev = build_web_logins(Settings(), dev=True)
+    assert dev.keys() == {"wechat_oa", "wechat_web"}
+    oa_url = dev["wechat_oa"].authorize_url("https://svc.example/cb", "st")
+    assert oa_url.startswith("/wechat_oa/connect/oauth2/authorize?appid=wxdevoa")
+    assert "scope=snsapi_userinfo" in oa_url and oa_url.endswith("&state=st#wechat_redirect")
+    web_url = dev["wechat_web"].authorize_url("https://svc.example/cb", "st")
+    assert web_url.startswith("/wechat_web/connect/qrconnect?") and "scope=snsapi_login" in web_url
+    real = build_web_logins(
+        load_settings(
+            **BASE,
+            carriers="header,cookie",
+            public_url="https://login.example.com",
+            wechat_oa_appid="wxoa",
+            wechat_oa_secret="s",
+        ),
+        dev=False,
+    )
+    assert real.keys() == {"wechat_oa"}
+    url = real["wechat_oa"].authorize_url("https://login.example.com/cb", "st")
+    assert url.startswith("https://open.weixin.qq.com/connect/oauth2/authorize?appid=wxoa&")
+    assert "redirect_uri=https%3A%2F%2Flogin.example.com%2Fcb" in url
+    assert "scope=snsapi_base" in url
+
+
+@pytest.mark.parametrize(
+    ("extra", "lacks"),
+    [
+        ({"carriers": "header,cookie"}, "needs WXSESSION_PUBLIC_URL$"),
+        ({"public_url": "https://login.example.com"}, "needs cookie in WXSESSION_CARRIERS$"),
+        ({}, "needs cookie in WXSESSION_CARRIERS and WXSESSION_PUBLIC_URL$"),
+    ],
+)
+def test_a_browser_login_needs_the_cookie_and_a_public_url(
+    extra: dict[str, str], lacks: str
+) -> None:
+    with pytest.raises(ConfigurationError, match="WXSESSION_WECHAT_WEB_APPID .*" + lacks):
+        load_settings(**BASE, wechat_web_appid="wxweb", wechat_web_secret="s", **extra)
+    settings = load_settings(
+        **BASE,
+        wechat_web_appid="wxweb",
+        wechat_web_secret="s",
+        carriers="header,cookie",
+        public_url="https://login.example.com/",
+    )
+    assert settings.public_url == "https://login.example.com"  # an origin, as browsers send it
+
+
+def test_an_unknown_official_account_scope_stops_start_up() -> None:
+    settings = load_settings(
+        **BASE,
+        carriers="header,cookie",
+        public_url="https://login.example.com",
+        wechat_oa_appid="wxoa",
+        wechat_oa_secret="s",
+        wechat_oa_scope="snsapi_login",
+    )
+    with pytest.raises(ConfigurationError, match="WXSESSION_WECHAT_OA_SCOPE"):
+        build_web_logins(settings, dev=False)
 
 
 @pytest.mark.parametrize("spec", OTHERS, ids=lambda spec: spec.name)

@@ -12,7 +12,7 @@ import pytest
 from tests.support.platforms import APP, MINI, providers_for, settings_for
 from wxsession.emulator import Emulator
 from wxsession.platforms.provider import Provider
-from wxsession.platforms.wechat_app import emulated
+from wxsession.platforms.wechat_sns import emulated
 
 
 async def test_userinfo_fills_nickname_and_avatar(
