@@ -81,19 +81,22 @@ def _parser() -> argparse.ArgumentParser:
         "--app",
         action="append",
         default=[],
-        metavar="APPID:SECRET",
-        help="register a mini program (repeatable); with none, any appid/secret pair is accepted",
+        metavar="APPID:SECRET[,...]",
+        help=(
+            "register mini programs (repeatable, or several comma-separated); with none, any "
+            "appid/secret pair is accepted"
+        ),
     )
     for spec in _emulated_platforms():
         emulator.add_argument(
             f"--{spec.emulator_flag}",
             action="append",
             default=[],
-            metavar=f"APPID:{spec.emulator_secret}",
+            metavar=f"APPID:{spec.emulator_secret}[,...]",
             dest=f"{spec.name}_apps",
             help=(
-                f"register a {spec.emulator_help_title} (repeatable); "
-                "with none, any pair is accepted"
+                f"register a {spec.emulator_help_title} (repeatable, or several "
+                "comma-separated); with none, any pair is accepted"
             ),
         )
     emulator.add_argument("--unionid", action="store_true", help="issue unionids")
@@ -227,7 +230,7 @@ def _config_check(args: argparse.Namespace) -> int:
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    from wxsession.emulator import parse_app_option, serve_emulator
+    from wxsession.emulator import parse_app_options, serve_emulator
 
     options = {"app": ("--app", args.app)} | {
         spec.name: (f"--{spec.emulator_flag}", getattr(args, f"{spec.name}_apps"))
@@ -236,7 +239,9 @@ def _emulator(args: argparse.Namespace) -> int:
     registered: dict[str, dict[str, str]] = {}
     for platform, (flag, given) in options.items():
         try:
-            registered[platform] = dict(parse_app_option(option) for option in given)
+            registered[platform] = {}
+            for option in given:
+                registered[platform].update(parse_app_options(option))
         except ValueError as exc:
             print(f"{flag}: {exc}", file=sys.stderr)
             return 2

@@ -55,6 +55,8 @@ def shown(value: object) -> str:
         return "(not set)"
     if isinstance(value, list):
         return ",".join(str(item) for item in value)
+    if isinstance(value, tuple):  # an apps list: the appids, never a secret or an option
+        return ",".join(f"{app.appid}:{MASK}" for app in value) or "(not set)"
     if isinstance(value, str):
         return mask_url(value)
     return str(value).lower() if isinstance(value, bool) else str(value)
@@ -62,7 +64,9 @@ def shown(value: object) -> str:
 
 def _secret_fields() -> set[str]:
     return {
-        name for name, info in Settings.model_fields.items() if "SecretStr" in str(info.annotation)
+        name
+        for name, info in Settings.model_fields.items()
+        if "SecretStr" in str(info.annotation) or "ListedApp" in str(info.annotation)
     }
 
 
@@ -101,6 +105,8 @@ def _explain(exc: ValidationError, given: Mapping[str, str], out: TextIO) -> Non
     secret = {env_name(name) for name in _secret_fields()}
     out.write("Invalid configuration:\n")
     for error in exc.errors(include_input=False, include_url=False):
+        if error["type"] == "default_factory_not_called":  # dev_mode's, after another error
+            continue
         field = ".".join(str(part) for part in error["loc"][:1])
         message = error["msg"].removeprefix("Value error, ")
         if not field:

@@ -160,8 +160,8 @@ async def _store(settings: Settings, engine: AsyncEngine, *, database_ok: bool) 
 
 
 async def _platforms(settings: Settings) -> list[Reached]:
-    apps = [(spec, settings.platform_app(spec)) for spec in PLATFORMS]
-    configured = [(spec, app) for spec, app in apps if app is not None]
+    # A platform's apps share its API base: one check each.
+    configured = [(spec, apps[0]) for spec in PLATFORMS if (apps := settings.platform_apps(spec))]
     if not configured:
         note = "none with credentials"
         if settings.dev_mode:

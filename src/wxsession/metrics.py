@@ -2,8 +2,9 @@
 
 Each :class:`Metrics` owns its own ``CollectorRegistry`` (not the process-global default), so
 several apps in one process (tests, or a user's app next to ours) never collide on metric
-names. Labels are bounded sets: provider names we configured, our error codes, WeChat
-endpoint names and errcodes, store kinds. Never a user id, openid, token or IP.
+names. Labels are bounded sets: provider names and appids we configured (a client's appid
+that is not ours is ``unknown``), our error codes, WeChat endpoint names and errcodes, store
+kinds. Never a secret. Never a user id, openid, token or IP.
 
 The per-request path (:meth:`Metrics.count_validation`) costs a ``perf_counter`` pair and
 three additions to plain numbers, rendered as a counter and a histogram when scraped.
@@ -26,6 +27,7 @@ T = TypeVar("T")
 
 OK = "ok"
 UNKNOWN_PROVIDER = "unknown"
+UNKNOWN_APP = "unknown"
 
 _FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 """Validation is one store round trip: sub-millisecond to a few milliseconds."""
@@ -50,14 +52,14 @@ class Metrics:
         r = self.registry
         self.logins = Counter(
             "wxsession_logins",
-            "Login attempts by provider and result (ok, or the error code).",
-            ["provider", "result"],
+            "Login attempts by provider, app and result (ok, or the error code).",
+            ["provider", "app", "result"],
             registry=r,
         )
         self.login_seconds = Histogram(
             "wxsession_login_duration_seconds",
             "Time to complete a login, WeChat exchange and account lookup included.",
-            ["provider"],
+            ["provider", "app"],
             buckets=_SLOW_BUCKETS,
             registry=r,
         )
@@ -65,16 +67,16 @@ class Metrics:
         r.register(self.validations)
         self.wechat_calls = Counter(
             "wxsession_wechat_requests",
-            "Calls to WeChat's server API by endpoint and errcode (0 is success; "
-            "'unavailable' (unreachable, timeout, HTTP error) or 'bad_response' when no "
-            "errcode came back).",
-            ["endpoint", "errcode"],
+            "Calls to WeChat's server API by mini program (appid), endpoint and errcode (0 "
+            "is success; 'unavailable' (unreachable, timeout, HTTP error) or 'bad_response' "
+            "when no errcode came back).",
+            ["app", "endpoint", "errcode"],
             registry=r,
         )
         self.wechat_seconds = Histogram(
             "wxsession_wechat_request_duration_seconds",
             "Latency of calls to WeChat's server API.",
-            ["endpoint"],
+            ["app", "endpoint"],
             buckets=_SLOW_BUCKETS,
             registry=r,
         )
@@ -92,23 +94,24 @@ class Metrics:
         result = OK if error is None else result_of(error)
         self.validations.observe(result, time.perf_counter() - started)
 
-    async def observe_login(self, provider: str, logging_in: Awaitable[T]) -> T:
-        """Await a login through ``provider`` (a configured name, or ``unknown``)."""
+    async def observe_login(self, provider: str, app: str, logging_in: Awaitable[T]) -> T:
+        """Await a login through ``provider`` and its ``app`` (configured names and appids,
+        or ``unknown``)."""
         start = time.perf_counter()
         try:
             result = await logging_in
         except Exception as exc:
-            self.logins.labels(provider, result_of(exc)).inc()
+            self.logins.labels(provider, app, result_of(exc)).inc()
             raise
         finally:
-            self.login_seconds.labels(provider).observe(time.perf_counter() - start)
-        self.logins.labels(provider, OK).inc()
+            self.login_seconds.labels(provider, app).observe(time.perf_counter() - start)
+        self.logins.labels(provider, app, OK).inc()
         return result
 
-    def wechat_call(self, endpoint: str, errcode: str, seconds: float) -> None:
-        """Record one WeChat API call and how it ended."""
-        self.wechat_calls.labels(endpoint, errcode).inc()
-        self.wechat_seconds.labels(endpoint).observe(seconds)
+    def wechat_call(self, app: str, endpoint: str, errcode: str, seconds: float) -> None:
+        """Record one WeChat API call of the mini program ``app`` and how it ended."""
+        self.wechat_calls.labels(app, endpoint, errcode).inc()
+        self.wechat_seconds.labels(app, endpoint).observe(seconds)
 
     def store_error(self, store: str) -> None:
         self.store_errors.labels(store).inc()

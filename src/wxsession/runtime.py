@@ -7,9 +7,9 @@ get wxsession's services without our HTTP routes.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -26,9 +26,9 @@ from wxsession.db import engine_for
 from wxsession.metrics import Metrics
 from wxsession.platforms.backoff import Backoff
 from wxsession.platforms.registry import build_providers, build_web_logins
-from wxsession.platforms.wechat.access_token import AccessTokenManager, SqlTokenCache
-from wxsession.platforms.wechat.client import WeChatClient, make_http_client
-from wxsession.platforms.wechat.provider import WeChatMiniProgramProvider
+from wxsession.platforms.wechat.access_token import SqlTokenCache
+from wxsession.platforms.wechat.client import make_http_client
+from wxsession.platforms.wechat.mini_program import MiniProgram
 from wxsession.services import Services
 from wxsession.services.web_login import WebLogins
 from wxsession.sessions.cache import Announcer, SessionCache
@@ -67,8 +67,9 @@ class Runtime:
     http: httpx.AsyncClient
     open_data_throttle: OpenDataThrottle
     metrics: Metrics = field(default_factory=Metrics)
-    wechat: WeChatClient | None = None
-    access_tokens: AccessTokenManager | None = None
+    mini_programs: Mapping[str, MiniProgram] = field(default_factory=dict)
+    """The service's own mini programs by appid (one unless ``WXSESSION_WECHAT_APPS`` lists
+    several): the WeChat client and access token a session's app uses."""
     web_logins: WebLogins | None = None
     """The browser logins; ``None`` without the cookie carrier, which they sign in with."""
 
@@ -98,21 +99,19 @@ class Runtime:
             else:
                 http = make_http_client(settings.wechat_timeout)
                 base_url = settings.wechat_api_base
-            wechat = WeChatClient(
-                http,
-                settings.effective_appid,
-                settings.effective_secret,
-                base_url=base_url,
-                metrics=metrics,
-                token_endpoint=settings.wechat_token_endpoint,
-            )
-            access_tokens = AccessTokenManager.for_timeout(
-                SqlTokenCache(engine),
-                settings.effective_appid,
-                wechat.fetch_access_token,
-                timeout=settings.wechat_timeout,
-                clock=clock,
-            )
+            tokens = SqlTokenCache(engine)
+            programs = {
+                app.appid: MiniProgram.build(
+                    replace(app, base_url=base_url),
+                    http,
+                    tokens,
+                    metrics=metrics,
+                    token_endpoint=settings.wechat_token_endpoint,
+                    timeout=settings.wechat_timeout,
+                    clock=clock,
+                )
+                for app in settings.own_apps()
+            }
             backoff = partial(
                 Backoff,
                 settings.platform_backoff_seconds,
@@ -122,7 +121,7 @@ class Runtime:
             providers = build_providers(
                 settings,
                 http,
-                WeChatMiniProgramProvider(wechat, settings.effective_appid),
+                {appid: program.provider for appid, program in programs.items()},
                 emulator_url=base_url if settings.dev_mode else None,
                 backoff=backoff,
             )
@@ -160,8 +159,7 @@ class Runtime:
                     http=http,
                     open_data_throttle=open_data_throttle(settings, store, engine, clock),
                     metrics=metrics,
-                    wechat=wechat,
-                    access_tokens=access_tokens,
+                    mini_programs=programs,
                     web_logins=web_logins,
                 )
             finally:

@@ -27,6 +27,7 @@ from wxsession.core.errors import ConfigurationError
 from wxsession.data_keys import DataKeys
 from wxsession.origins import OriginList, normalize_origin
 from wxsession.platforms import OTHERS, OWN, PLATFORMS
+from wxsession.platforms.apps import apps_fields, check_apps, configured
 from wxsession.platforms.spec import PlatformApp, PlatformSpec, first_app_problem, settings_fields
 from wxsession.redis_topology import parse_redis_url
 
@@ -44,7 +45,9 @@ def _default_carriers() -> list[CarrierName]:
 
 
 _PLATFORM_ANNOTATIONS, _PLATFORM_DEFAULTS = settings_fields(OTHERS)
+_APPS_ANNOTATIONS, _APPS_DEFAULTS = apps_fields(PLATFORMS)
 _APPIDS = tuple(spec.settings.appid for spec in PLATFORMS)
+_APP_LISTS = tuple(spec.apps_field for spec in PLATFORMS)
 _API_BASES = tuple(spec.settings.api_base for spec in PLATFORMS)
 
 
@@ -74,6 +77,10 @@ class Settings(BaseSettings):
     # dev mode all run against the emulator. Declared here so `config check` lists them here.
     __annotations__.update(_PLATFORM_ANNOTATIONS)
     locals().update(_PLATFORM_DEFAULTS)
+    # Several apps per platform (docs/configuration.md): <name>_apps (wechat_apps for the
+    # mini program), appid:secret pairs or a JSON list, beside the one-app pair above.
+    __annotations__.update(_APPS_ANNOTATIONS)
+    locals().update(_APPS_DEFAULTS)
 
     # Storage.
     database_url: str = "sqlite+aiosqlite:///./wxsession.db"
@@ -270,14 +277,10 @@ class Settings(BaseSettings):
     def _consistent(self) -> Settings:
         if (self.appid is None) != (self.secret is None):
             raise ValueError("set both WXSESSION_APPID and WXSESSION_SECRET, or neither (dev mode)")
-        for spec in OTHERS:
-            fields = spec.settings
-            if (getattr(self, fields.appid) is None) != (getattr(self, fields.secret) is None):
-                appid, secret = fields.env(fields.appid), fields.env(fields.secret)
-                raise ValueError(f"set both {appid} and {secret}, or neither")
+        check_apps(OTHERS, lambda name: getattr(self, name))
         if self.cookie_samesite == "none" and not self.cookie_secure:
             raise ValueError("WXSESSION_COOKIE_SAMESITE=none needs WXSESSION_COOKIE_SECURE=true")
-        for spec in (s for s in OTHERS if s.web and getattr(self, s.settings.appid)):
+        for spec in (s for s in OTHERS if s.web and self.platform_apps(s)):
             lacks = ["cookie in WXSESSION_CARRIERS"] if "cookie" not in self.carriers else []
             lacks += ["WXSESSION_PUBLIC_URL"] if self.public_url is None else []
             if lacks:
@@ -285,36 +288,33 @@ class Settings(BaseSettings):
                 raise ValueError(f"{variable} (a browser login) needs {' and '.join(lacks)}")
         if self.session_max_age < self.session_ttl:
             raise ValueError("WXSESSION_SESSION_MAX_AGE must be at least WXSESSION_SESSION_TTL")
-        if self.dev_mode and self.appid is not None:
-            raise ValueError("WXSESSION_DEV_MODE=true and WXSESSION_APPID are both set: unset one")
-        for variable, base in self._credentialed_api_bases():
-            if not _secure_api_base(base):
+        own = self.platform_apps(OWN)
+        if self.dev_mode and own:
+            which = "WXSESSION_APPID" if self.appid is not None else "WXSESSION_WECHAT_APPS"
+            raise ValueError(f"WXSESSION_DEV_MODE=true and {which} are both set: unset one")
+        for spec in (s for s in PLATFORMS if self.platform_apps(s)):  # credentials set
+            if not _secure_api_base(getattr(self, spec.settings.api_base)):
                 raise ValueError(
-                    f"{variable} is plain http:// to another host, and the"
-                    " secret travels in its query string: use https:// (or a loopback emulator)"
+                    f"{spec.settings.env(spec.settings.api_base)} is plain http:// to another "
+                    "host, and the secret travels in its query string: use https:// (or a "
+                    "loopback emulator)"
                 )
-        if self.data_keys is None and self.appid is not None:
+        if self.data_keys is None and own:
             raise ValueError(
-                "WXSESSION_DATA_KEYS is required with WXSESSION_APPID (it seals stored "
+                "WXSESSION_DATA_KEYS is required with the mini program's apps (it seals stored "
                 "session keys); see docs/deployment.md to generate one"
             )
         return self
 
-    def _credentialed_api_bases(self) -> list[tuple[str, str]]:
-        """(API base variable, its value) of every platform whose real credentials are set."""
-        return [
-            (spec.settings.env(spec.settings.api_base), getattr(self, spec.settings.api_base))
-            for spec in PLATFORMS
-            if getattr(self, spec.settings.appid) is not None
-        ]
+    def platform_apps(self, spec: PlatformSpec) -> tuple[PlatformApp, ...]:
+        """``spec``'s apps as configured here, in order (none: it is off); ``ValueError``
+        when its one-app pair and its list disagree."""
+        return configured(spec, lambda name: getattr(self, name))
 
-    def platform_app(self, spec: PlatformSpec) -> PlatformApp | None:
-        """``spec``'s app as configured here; ``None`` unless its appid and secret are set."""
-        fields = spec.settings
-        appid, secret = getattr(self, fields.appid), getattr(self, fields.secret)
-        if appid is None or secret is None:
-            return None
-        return PlatformApp(appid, secret, getattr(self, fields.api_base), self.options(spec))
+    def own_apps(self) -> tuple[PlatformApp, ...]:
+        """The service's own mini programs: as configured, else dev mode's one app."""
+        base = self.wechat_api_base
+        return self.platform_apps(OWN) or (PlatformApp(DEV_APPID, SecretStr(DEV_SECRET), base),)
 
     def options(self, spec: PlatformSpec) -> dict[str, object]:
         """``spec``'s options as set here, by :attr:`~wxsession.platforms.spec.Option.name`."""
@@ -324,13 +324,15 @@ class Settings(BaseSettings):
         """Why these settings cannot serve, in one line (None: they can): a configured app its
         platform's check refuses (a key that does not load), or no WeChat credentials outside
         dev mode, which a production-like setting never implies (the operator opts in)."""
-        problem = first_app_problem((spec, self.platform_app(spec)) for spec in OTHERS)
-        if problem is not None or self.appid is not None or self.dev_mode:
+        apps = ((spec, app) for spec in OTHERS for app in self.platform_apps(spec))
+        problem = first_app_problem(apps)
+        if problem is not None or self.platform_apps(OWN) or self.dev_mode:
             return problem
         signs = production_signs(dict(self))
         because = f" ({', '.join(signs)} set)" if signs else ""
         return (
-            f"WXSESSION_APPID and WXSESSION_SECRET are not set{because}: set them, or opt in"
+            f"WXSESSION_APPID and WXSESSION_SECRET (or WXSESSION_WECHAT_APPS) are not set"
+            f"{because}: set them, or opt in"
             " to dev mode (the built-in emulator, never for real users) with"
             " WXSESSION_DEV_MODE=true or `wxsession serve --dev`"
         )
@@ -340,14 +342,6 @@ class Settings(BaseSettings):
         problem = self.service_problem()
         if problem is not None:
             raise ConfigurationError(problem)
-
-    @property
-    def effective_appid(self) -> str:
-        return self.appid if self.appid is not None else DEV_APPID
-
-    @property
-    def effective_secret(self) -> SecretStr:
-        return self.secret if self.secret is not None else SecretStr(DEV_SECRET)
 
 
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
@@ -373,6 +367,7 @@ def production_signs(values: Mapping[str, Any]) -> list[str]:
     their variable names: any platform's credentials, a non-loopback host, PostgreSQL,
     Redis."""
     signs = [f"WXSESSION_{name.upper()}" for name in _APPIDS if values.get(name) is not None]
+    signs += [f"WXSESSION_{name.upper()}" for name in _APP_LISTS if values.get(name)]
     host = values.get("host")
     if host is not None and not is_loopback(host):
         signs.append(f"WXSESSION_HOST={host}")
@@ -394,6 +389,8 @@ def load_settings(**overrides: object) -> Settings:
 def _explain(exc: ValidationError) -> str:
     lines = ["Invalid configuration:"]
     for error in exc.errors(include_input=False, include_url=False):
+        if error["type"] == "default_factory_not_called":  # dev_mode's, after another error
+            continue
         field = ".".join(str(part) for part in error["loc"])
         name = f"WXSESSION_{field.upper()}" if field else "settings"
         lines.append(f"  {name}: {error['msg']}")

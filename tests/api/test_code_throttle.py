@@ -186,7 +186,9 @@ def test_throttling_is_audited_and_counted(
     assert (fields["provider"], fields["limit"], fields["ip"]) == ("qq", "code_ip", ATTACKER)
     assert fields["retry_after"] > 0
     metrics = service.http.get("/metrics").text
-    assert 'wxsession_logins_total{provider="qq",result="RATE_LIMITED"} 1.0' in metrics
+    qq_app = PLATFORMS["qq"]["qq_appid"]
+    counted = f'wxsession_logins_total{{app="{qq_app}",provider="qq",result="RATE_LIMITED"}} 1.0'
+    assert counted in metrics
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # in-process state: any store

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support.service import Service
+from tests.support.service import APPID, Service
 from wxsession.core.errors import SessionExpired
 from wxsession.metrics import Metrics
 
@@ -44,10 +44,12 @@ def test_logins_validations_and_wechat_calls_are_counted(make_service: Any) -> N
 
     samples = _samples(service)
     logins = "wxsession_logins_total"
-    assert _value(samples, logins, provider="wechat", result="ok") == 1
-    assert _value(samples, logins, provider="wechat", result="WECHAT_CODE_USED") == 1
-    assert _value(samples, logins, provider="wechat", result="WECHAT_CODE_INVALID") == 1
-    assert _value(samples, "wxsession_login_duration_seconds_count", provider="wechat") == 3
+    assert _value(samples, logins, provider="wechat", app=APPID, result="ok") == 1
+    assert _value(samples, logins, provider="wechat", app=APPID, result="WECHAT_CODE_USED") == 1
+    assert _value(samples, logins, provider="wechat", app=APPID, result="WECHAT_CODE_INVALID") == 1
+    assert (
+        _value(samples, "wxsession_login_duration_seconds_count", provider="wechat", app=APPID) == 3
+    )
 
     validations = "wxsession_session_validations_total"
     assert _value(samples, validations, result="ok") == 2
@@ -55,12 +57,15 @@ def test_logins_validations_and_wechat_calls_are_counted(make_service: Any) -> N
     assert _value(samples, "wxsession_session_validation_duration_seconds_count") == 3
 
     calls = "wxsession_wechat_requests_total"
-    assert _value(samples, calls, endpoint="jscode2session", errcode="0") == 1
-    assert _value(samples, calls, endpoint="jscode2session", errcode="40163") == 1
-    assert _value(samples, calls, endpoint="jscode2session", errcode="40029") == 1
+    assert _value(samples, calls, app=APPID, endpoint="jscode2session", errcode="0") == 1
+    assert _value(samples, calls, app=APPID, endpoint="jscode2session", errcode="40163") == 1
+    assert _value(samples, calls, app=APPID, endpoint="jscode2session", errcode="40029") == 1
     assert (
         _value(
-            samples, "wxsession_wechat_request_duration_seconds_count", endpoint="jscode2session"
+            samples,
+            "wxsession_wechat_request_duration_seconds_count",
+            app=APPID,
+            endpoint="jscode2session",
         )
         == 3
     )
@@ -83,7 +88,7 @@ def test_no_label_identifies_a_user(make_service: Any) -> None:
         for sample in family.samples
         for name in sample.labels
     }
-    assert labels <= {"provider", "result", "endpoint", "errcode", "store", "le"}
+    assert labels <= {"provider", "app", "result", "endpoint", "errcode", "store", "le"}
 
 
 @SQLITE_ONLY
@@ -93,8 +98,16 @@ def test_each_app_has_its_own_registry(make_service: Any) -> None:
     first.login("a")
     first.login("b")
     second.login("c")
-    assert _value(_samples(first), "wxsession_logins_total", provider="wechat", result="ok") == 2
-    assert _value(_samples(second), "wxsession_logins_total", provider="wechat", result="ok") == 1
+    assert (
+        _value(_samples(first), "wxsession_logins_total", provider="wechat", app=APPID, result="ok")
+        == 2
+    )
+    assert (
+        _value(
+            _samples(second), "wxsession_logins_total", provider="wechat", app=APPID, result="ok"
+        )
+        == 1
+    )
 
 
 @SQLITE_ONLY

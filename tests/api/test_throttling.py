@@ -230,7 +230,10 @@ def test_throttling_is_audited_and_counted_without_names_or_ips_in_the_store(
     assert "secretive" not in throttled.getMessage()
 
     metrics = service.http.get("/metrics").text
-    assert 'wxsession_logins_total{provider="password",result="RATE_LIMITED"} 1.0' in metrics
+    assert (
+        'wxsession_logins_total{app="local",provider="password",result="RATE_LIMITED"} 1.0'
+        in metrics
+    )
 
     if service.settings.session_store == "sql":
         count = "SELECT count(*) FROM rate_limits"

@@ -6,8 +6,11 @@ run and cannot work here): when ``/usr/bin/chromium`` is missing, the session in
 with ``apt-get`` (as root, as CI runs; after ``apt-get update`` when the package is not
 known yet) and fails loudly with apt's reason if it cannot; a browser test never skips.
 
-``browser`` is one Chromium per test session; ``browser_page`` a fresh context and page
-per test (its own cookies). ``shots`` saves numbered PNG screenshots of a test's steps in
+``browser`` is one Chromium per test module, never per session: Playwright's sync API runs
+its event loop in the test's thread while it is open, and every asyncio test that ran on the
+same worker meanwhile would fail ("Runner.run() cannot be called from a running event
+loop"); pytest closes a module's fixtures before the next module's test. ``browser_page`` is
+a fresh context and page per test (its own cookies). ``shots`` saves numbered PNG screenshots of a test's steps in
 ``<pytest basetemp>/test-output/<test name>/`` (docs/testing.md).
 """
 
@@ -37,9 +40,9 @@ CHROMIUM_ARGS = [
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless system Chromium for the whole session (each xdist worker its own)."""
+    """One headless system Chromium for a test module (see the module's docstring)."""
     executable = ensure_installed(CHROMIUM, "chromium")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(

@@ -57,14 +57,16 @@ def serving(tmp_path: Path, **env: str) -> Iterator[tuple[subprocess.Popen[str],
         server.wait(timeout=10)
 
 
-def wait_until_up(server: subprocess.Popen[str], http: httpx.Client, name: str) -> None:
-    """Poll ``/healthz`` through ``http`` until it answers 200 (30 s at most), failing at
-    once if ``server`` exits first."""
+def wait_until_up(
+    server: subprocess.Popen[str], http: httpx.Client, name: str, path: str = "/healthz"
+) -> None:
+    """Poll ``path`` through ``http`` until it answers 200 (30 s at most), failing at once
+    if ``server`` exits first."""
     deadline = time.monotonic() + 30
     while True:
         assert server.poll() is None, f"{name} exited early"
         try:
-            if http.get("/healthz").status_code == 200:
+            if http.get(path).status_code == 200:
                 return
         except httpx.TransportError:
             assert time.monotonic() < deadline, f"{name} did not come up"

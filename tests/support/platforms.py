@@ -85,12 +85,12 @@ async def platform_http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 def providers_for(settings: Settings, http: httpx.AsyncClient) -> dict[str, Provider]:
-    wechat = WeChatClient(
-        http, settings.effective_appid, settings.effective_secret, settings.wechat_api_base
-    )
-    return build_providers(
-        settings, http, WeChatMiniProgramProvider(wechat, settings.effective_appid)
-    )
+    """Each configured platform's provider (each has one app here)."""
+    (mini,) = settings.own_apps()
+    wechat = WeChatClient(http, mini.appid, mini.secret, mini.base_url)
+    mini_programs = {mini.appid: WeChatMiniProgramProvider(wechat, mini.appid)}
+    platforms = build_providers(settings, http, mini_programs)
+    return {name: apps.pick(None)[1] for name, apps in platforms.items()}
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ integrations run on one). Tests import :class:`Service` and the answer helpers f
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,7 @@ from tests.support.clock import MovableClock
 from tests.support.emulator import running_emulator
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.db import create_engine
-from wxsession.emulator import Emulator
+from wxsession.emulator import Emulator, parse_app_options
 from wxsession.platforms.alipay import DEV_PREFIX as ALIPAY_PREFIX
 from wxsession.platforms.baidu import DEV_PREFIX as BAIDU_PREFIX
 from wxsession.platforms.douyin import DEV_PREFIX as DOUYIN_PREFIX
@@ -141,18 +141,24 @@ def make_service(backend: dict[str, str]) -> Iterator[Any]:
     """Start servers with extra settings: ``make_service(registration="explicit")``; a
     ``password_hasher`` replaces the server's own (to count its work); ``unionid`` makes the
     emulator send unionids (the same for a user in every app and every emulator);
-    ``platform_apps`` registers apps of the other platforms on it (else it accepts any)."""
+    ``platform_apps`` registers apps of the other platforms on it (else it accepts any). The
+    emulator knows the mini programs of ``wechat_apps`` (else the one app)."""
     stack: list[Any] = []
 
     def start(
         *,
         password_hasher: PasswordHasher | None = None,
         unionid: bool = False,
-        platform_apps: dict[str, dict[str, str]] | None = None,
+        platform_apps: Mapping[str, Mapping[str, str]] | None = None,
         **overrides: Any,
     ) -> Service:
         clock = MovableClock()
-        apps = {overrides.get("appid", APPID): overrides.get("secret", SECRET)}
+        listed = overrides.get("wechat_apps")
+        apps = (
+            parse_app_options(listed)
+            if listed
+            else {overrides.get("appid", APPID): overrides.get("secret", SECRET)}
+        )
         emulator_cm = running_emulator(
             apps, unionid=unionid, clock=clock, platform_apps=platform_apps
         )

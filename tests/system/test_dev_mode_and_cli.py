@@ -9,6 +9,7 @@ import pytest
 
 from tests.support.cli import TEST_DATA_KEYS, run_cli, serving
 from wxsession.migrate import head_revision
+from wxsession.settings import DEV_APPID
 
 
 def test_serve_on_defaults_walks_with_plain_http(tmp_path: Path) -> None:
@@ -44,7 +45,8 @@ def test_demo_command_shows_the_flow(tmp_path: Path) -> None:
     # Issue 26: the replay's audit line went to stderr, unexplained; it is now told in step 4,
     # and the demo writes nothing else to stderr (the dev-mode banner neither).
     replay = lines.split("4. ", 1)[1].split("5. ", 1)[0]
-    assert "audit log: login_failed provider=wechat reason=WECHAT_CODE_USED" in replay
+    failed = f"audit log: login_failed provider=wechat app={DEV_APPID} reason=WECHAT_CODE_USED"
+    assert failed in replay
     assert result.stderr == ""
 
 

@@ -44,7 +44,7 @@ def environment_of(service: Service, **env: str) -> dict[str, str]:
         **ENV_WITHOUT_WXSESSION,
         "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(ROOT)])),
         "WXSESSION_APPID": str(settings.appid),
-        "WXSESSION_SECRET": settings.effective_secret.get_secret_value(),
+        "WXSESSION_SECRET": settings.own_apps()[0].secret.get_secret_value(),
         "WXSESSION_DATABASE_URL": settings.database_url,
         "WXSESSION_SESSION_STORE": settings.session_store,
         "WXSESSION_DATA_KEYS": TEST_DATA_KEYS,

@@ -43,7 +43,7 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.registration == "explicit"
     assert "s3cret" not in repr(settings)
     assert TEST_DATA_KEYS.split(":")[1] not in repr(settings)
-    assert settings.effective_secret.get_secret_value() == "s3cret"
+    assert [app.secret.get_secret_value() for app in settings.own_apps()] == ["s3cret"]
 
 
 @pytest.mark.parametrize(

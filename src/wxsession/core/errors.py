@@ -4,13 +4,16 @@ The codes are part of the public contract: the JavaScript SDK and client apps br
 so a code never changes meaning once released. Foreign exceptions (httpx, redis, SQLAlchemy)
 are translated at the boundary where they occur (``raise SessionStoreUnavailable() from exc``).
 
-The ``Provider*`` and ``WeChat*`` classes live in :mod:`wxsession.core.platform_errors`; the
-rest here. The tree, with each status and code (a test holds it equal to the classes)::
+The ``Provider*``, ``WeChat*`` and app-choice (``UnknownApp``, ``AppIdRequired``) classes live
+in :mod:`wxsession.core.platform_errors`; the rest here. The tree, with each status and code
+(a test holds it equal to the classes)::
 
     WxSessionError
     ├── ClientError                         4xx: the request can be fixed by the client
     │   ├── InvalidRequest                  400 INVALID_REQUEST
     │   │   └── SessionAmbiguous            400 INVALID_REQUEST (token sent twice, or differently)
+    │   ├── UnknownApp                      400 UNKNOWN_APP (no such appid on that platform)
+    │   ├── AppIdRequired                   400 APPID_REQUIRED (several apps, none named)
     │   ├── LoginStateInvalid               400 LOGIN_STATE_INVALID (web login: forged, expired)
     │   ├── LoginStateUsed                  400 LOGIN_STATE_USED (web login: callback replayed)
     │   ├── ReturnToRefused                 400 RETURN_TO_REFUSED (web login: not a known origin)

@@ -1,5 +1,6 @@
 """The errors of the login platforms (WeChat, and the other platforms as ``Provider*``): their
-refusals of a code, of the server's credentials or of signed data, and their outages.
+refusals of a code, of the server's credentials or of signed data, and their outages; and a
+login naming no app, or an app not configured, of a platform with several.
 
 A family of :mod:`wxsession.core.errors`, apart so each module stays readable; the tree in
 that module's docstring lists these classes too."""
@@ -13,6 +14,22 @@ from wxsession.core.errors import (
     ServerError,
     ServiceUnavailable,
 )
+
+
+class UnknownApp(ClientError):
+    """A login names an appid the service has no app of on that platform (no call made)."""
+
+    code = "UNKNOWN_APP"
+    status = 400
+    default_message = "The service has no app with this appid on this login platform."
+
+
+class AppIdRequired(ClientError):
+    """Several apps of the platform, none named: there is no default app (no call made)."""
+
+    code = "APPID_REQUIRED"
+    status = 400
+    default_message = "The service has several apps of this platform: send 'appid' with the code."
 
 
 class WeChatReloginRequired(ClientError):

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         create_emulator_app,
         emulator_routes,
         parse_app_option,
+        parse_app_options,
         run_emulator,
         serve_emulator,
     )
@@ -38,6 +39,7 @@ __all__ = [
     "create_emulator_app",
     "emulator_routes",
     "parse_app_option",
+    "parse_app_options",
     "run_emulator",
     "serve_emulator",
 ]
@@ -52,6 +54,7 @@ _HOMES = {
     "create_emulator_app": "app",
     "emulator_routes": "app",
     "parse_app_option": "app",
+    "parse_app_options": "app",
     "run_emulator": "app",
     "serve_emulator": "app",
 }

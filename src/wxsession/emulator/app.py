@@ -137,6 +137,21 @@ def parse_app_option(option: str) -> tuple[str, str]:
     return appid, secret
 
 
+def parse_app_options(option: str) -> dict[str, str]:
+    """``"APPID:SECRET[,APPID:SECRET...]"`` (one option naming several apps, as
+    ``WXSESSION_<PLATFORM>_APPS`` does) → appid → secret; an appid given twice, or no app
+    at all, is refused."""
+    apps: dict[str, str] = {}
+    for part in filter(str.strip, option.split(",")):  # a trailing comma is fine
+        appid, secret = parse_app_option(part)
+        if appid in apps:
+            raise ValueError(f"appid {appid!r} is given twice")
+        apps[appid] = secret
+    if not apps:
+        raise ValueError("expected APPID:SECRET, e.g. wx1234567890abcdef:my-app-secret")
+    return apps
+
+
 def _config(
     host: str,
     port: int,

@@ -39,7 +39,8 @@ class Option:
 class PlatformSettings:
     """A platform's ``WXSESSION_*`` settings, by field name (the variable is
     ``WXSESSION_`` + the field in capitals): appid and secret (on when both are set), the API
-    base its calls go to, and its options."""
+    base its calls go to, and its options. Beside appid and secret, every platform also has
+    a list of several apps (:attr:`PlatformSpec.apps_field`)."""
 
     appid: str
     secret: str
@@ -153,6 +154,12 @@ class PlatformSpec:
     web: str | None = None
     """A browser login (its code reaches ``/v1/auth/{name}/callback``, never a client's
     ``POST .../login``): where its :data:`BuildWeb` is, as ``module:name``."""
+
+    @property
+    def apps_field(self) -> str:
+        """The settings field of its list of several apps, after its name: ``qq_apps`` is
+        ``WXSESSION_QQ_APPS`` (:mod:`wxsession.platforms.apps`)."""
+        return f"{self.name}_apps"
 
     @property
     def emulator_help_title(self) -> str:

@@ -121,7 +121,11 @@ async def bind_identity(
     active: SessionDep,
 ) -> LoginOut:
     result, added = await runtime.services.identities.bind(
-        active, provider, {"code": body.code}, device_of(request), reauth=body.reauth_proof()
+        active,
+        provider,
+        {"code": body.code, "appid": body.appid},
+        device_of(request),
+        reauth=body.reauth_proof(),
     )
     if not added:
         response.status_code = status.HTTP_200_OK

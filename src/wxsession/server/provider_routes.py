@@ -15,7 +15,7 @@ from wxsession.core.errors import NotFound
 from wxsession.platforms import OTHERS, OWN, PLATFORMS
 from wxsession.server.dependencies import RuntimeDep, TokenDep
 from wxsession.server.routes import login_through
-from wxsession.server.schemas import LoginOut, Strict, error_responses
+from wxsession.server.schemas import AppId, LoginOut, Strict, error_responses
 
 router = APIRouter(prefix="/v1")
 
@@ -50,6 +50,7 @@ class LoginCodeIn(Strict):
             f"({OWN.max_code_length} characters; {_LIMITS})."
         ),
     )
+    appid: AppId = None
 
 
 @router.post(
@@ -72,4 +73,5 @@ async def provider_login(
 ) -> LoginOut:
     if provider in BROWSER_LOGINS:
         raise NotFound(f"{provider} signs in through GET /v1/auth/{provider}/authorize.")
-    return await login_through(provider, body.model_dump(), request, response, runtime, presented)
+    proof = body.model_dump(exclude_none=True)
+    return await login_through(provider, proof, request, response, runtime, presented)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from wxsession.platforms import PLATFORMS
-from wxsession.server.schemas import Strict, Text
+from wxsession.server.schemas import AppId, Strict, Text
 from wxsession.services.reauth import CodeProof, PasswordProof, Proof
 
 REAUTH_DESCRIPTION = (
@@ -56,8 +56,10 @@ class CodeProofIn(Strict):
         ),
     )
 
+    appid: AppId = None
+
     def proof(self) -> CodeProof:
-        return CodeProof(self.provider, self.code)
+        return CodeProof(self.provider, self.code, self.appid)
 
 
 ReauthIn = PasswordProofIn | CodeProofIn

@@ -96,7 +96,8 @@ async def wechat_login(
     runtime: RuntimeDep,
     presented: TokenDep,
 ) -> LoginOut:
-    return await login_through("wechat", {"code": body.code}, request, response, runtime, presented)
+    proof = {"code": body.code, "appid": body.appid}
+    return await login_through("wechat", proof, request, response, runtime, presented)
 
 
 @router.post(

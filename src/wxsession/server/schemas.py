@@ -40,6 +40,22 @@ Text = Annotated[str, UTF8]
 ``pattern`` out of the JSON schema."""
 
 
+AppId = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[!-~]+$",
+        description=(
+            "The appid of the app the code is from. Needed only when the server has several "
+            "apps of that platform (without it: 400 `APPID_REQUIRED`); an appid the server "
+            "has no app of is 400 `UNKNOWN_APP`, and the platform is not called."
+        ),
+    ),
+]
+"""The ``appid`` of a login code (docs/login-methods.md, several apps per platform)."""
+
+
 class WeChatLoginIn(Strict):
     code: str = Field(
         min_length=1,
@@ -47,6 +63,7 @@ class WeChatLoginIn(Strict):
         pattern=r"^[!-~]+$",  # visible ASCII, as the provider checks: the schema says so too
         description="The code from wx.login().",
     )
+    appid: AppId = None
 
 
 NICKNAME_PATTERN = (

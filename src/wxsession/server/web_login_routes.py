@@ -65,6 +65,16 @@ async def authorize(
             " a URL on an origin of WXSESSION_RETURN_TO_ORIGINS."
         ),
     ],
+    appid: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=64,
+            pattern=r"^[!-~]+$",
+            description="The app (appid) to sign in to, when the server has several of this"
+            " platform (else 400 `APPID_REQUIRED`; one it lacks: 400 `UNKNOWN_APP`).",
+        ),
+    ] = None,
 ) -> RedirectResponse:
     web = _web_logins(runtime)
     settings = runtime.settings
@@ -72,7 +82,7 @@ async def authorize(
     if target is None:
         raise ReturnToRefused()
     own = settings.public_url or f"{request.url.scheme}://{request.url.netloc}"
-    started = web.start(provider, target, f"{own}/v1/auth/{provider}/callback")
+    started = web.start(provider, target, f"{own}/v1/auth/{provider}/callback", appid)
     response = _redirect(started.url)
     response.set_cookie(
         state_cookie_name(runtime),

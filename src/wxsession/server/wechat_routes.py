@@ -11,7 +11,8 @@ Both answer every refusal of well-shaped data with one code (``WECHAT_SIGNATURE_
 (:mod:`wxsession.throttle.open_data`): the decrypt route must not be a padding oracle.
 
 ``POST /v1/me/phone`` and ``GET /v1/wechat/session-key`` call WeChat with the shared access
-token (:mod:`wxsession.platforms.wechat.access_token`). See docs/wechat-data.md.
+token (:mod:`wxsession.platforms.wechat.access_token`) of the session's own mini program
+(a deployment may have several). See docs/wechat-data.md.
 """
 
 from __future__ import annotations
@@ -22,11 +23,10 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from wxsession.core.identity import Identity
-from wxsession.core.platform_errors import WeChatReloginRequired
+from wxsession.core.platform_errors import AppIdRequired, UnknownApp, WeChatReloginRequired
 from wxsession.core.session import RegisteredSession
-from wxsession.platforms.wechat import crypto
-from wxsession.platforms.wechat.access_token import AccessTokenManager
-from wxsession.platforms.wechat.client import WeChatClient
+from wxsession.platforms.wechat import SPEC, crypto
+from wxsession.platforms.wechat.mini_program import MiniProgram
 from wxsession.runtime import Runtime
 from wxsession.server.dependencies import RuntimeDep, SessionDep
 from wxsession.server.schemas import Strict, Text, error_responses
@@ -126,10 +126,24 @@ async def decrypt(body: DecryptIn, runtime: RuntimeDep, active: SessionDep) -> d
         )
 
 
-def _wechat(runtime: Runtime) -> tuple[WeChatClient, AccessTokenManager]:
-    if runtime.wechat is None or runtime.access_tokens is None:
-        raise RuntimeError("this runtime has no WeChat client")
-    return runtime.wechat, runtime.access_tokens
+def _mini_program(runtime: Runtime, active: RegisteredSession) -> MiniProgram:
+    """The mini program the session came in through (its access token, its users' keys).
+    A session that came in another way (a password, another platform) uses the only one;
+    with several there is no telling which: 400 ``APPID_REQUIRED``. An app no longer
+    configured is 400 ``UNKNOWN_APP``."""
+    programs = runtime.mini_programs
+    record = active.record
+    if record.provider == SPEC.name:
+        program = programs.get(record.app_id)
+        if program is None:
+            raise UnknownApp("This session's mini program is no longer configured here.")
+        return program
+    if len(programs) != 1:
+        raise AppIdRequired(
+            "The service has several mini programs: call this with a session that logged "
+            "in through the one the data is from."
+        )
+    return next(iter(programs.values()))
 
 
 @router.post(
@@ -140,8 +154,9 @@ def _wechat(runtime: Runtime) -> tuple[WeChatClient, AccessTokenManager]:
     responses=_WECHAT_ERRORS,
 )
 async def phone(body: PhoneIn, runtime: RuntimeDep, active: SessionDep) -> PhoneOut:
-    client, tokens = _wechat(runtime)
-    found = await tokens.call(lambda token: client.get_phone_number(token, body.code))
+    program = _mini_program(runtime, active)
+    client = program.client
+    found = await program.tokens.call(lambda token: client.get_phone_number(token, body.code))
     await runtime.services.profile.update(active.user_id, {"phone_number": found.phone_number})
     return PhoneOut(
         phone_number=found.phone_number,
@@ -157,11 +172,12 @@ async def phone(body: PhoneIn, runtime: RuntimeDep, active: SessionDep) -> Phone
     responses=_WECHAT_ERRORS,
 )
 async def session_key_health(runtime: RuntimeDep, active: SessionDep) -> SessionKeyOut:
-    client, tokens = _wechat(runtime)
+    program = _mini_program(runtime, active)
+    client = program.client
     try:
         identity, key = await _newest_login(runtime, active)
     except WeChatReloginRequired:
         return SessionKeyOut(valid=False)
     openid = identity.subject
-    valid = await tokens.call(lambda token: client.check_session(token, openid, key))
+    valid = await program.tokens.call(lambda token: client.check_session(token, openid, key))
     return SessionKeyOut(valid=valid)

@@ -14,7 +14,7 @@ from wxsession import audit
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
 from wxsession.metrics import Metrics
-from wxsession.platforms.provider import Provider
+from wxsession.platforms.provider import PlatformApps, Provider
 from wxsession.services.common import CodeExchange, LoginResult, Starter
 from wxsession.services.events import Observer
 from wxsession.services.identities import IdentityService
@@ -41,7 +41,7 @@ class Services:
     @classmethod
     def build(
         cls,
-        providers: Mapping[str, Provider],
+        providers: Mapping[str, PlatformApps[Provider]],
         accounts: AccountRepository,
         sessions: SessionManager,
         *,

@@ -17,7 +17,8 @@ from wxsession.core.errors import AccountDisabled, NotFound, RateLimited, Sessio
 from wxsession.core.identity import Identity
 from wxsession.core.session import ActiveSession, RegisteredSession
 from wxsession.core.user import UserView
-from wxsession.platforms.provider import Provider
+from wxsession.metrics import UNKNOWN_APP, UNKNOWN_PROVIDER
+from wxsession.platforms.provider import PlatformApps, Provider
 from wxsession.services.events import (
     ChangeFailed,
     CodeLoginThrottled,
@@ -107,21 +108,35 @@ def unknown_provider(name: str) -> NotFound:
 
 
 class CodeExchange:
-    """The configured platforms, and their exchange of a login code (for a login, a bind or a
-    ``reauth`` proof) under the limit of refused codes per network."""
+    """The configured platforms and their apps, and their exchange of a login code (for a
+    login, a bind or a ``reauth`` proof) under the limit of refused codes per network."""
 
     def __init__(
-        self, providers: Mapping[str, Provider], throttle: CodeLoginThrottle, emit: Observer
+        self,
+        providers: Mapping[str, PlatformApps[Provider]],
+        throttle: CodeLoginThrottle,
+        emit: Observer,
     ) -> None:
         self.providers = dict(providers)
         self.throttle = throttle
         self.emit = emit
 
-    def provider(self, name: str) -> Provider:
-        provider = self.providers.get(name)
-        if provider is None:
+    def provider(self, name: str, appid: object = None) -> tuple[str, Provider]:
+        """``(appid, provider)`` of the app ``appid`` names on platform ``name`` (``None``:
+        its only app): 404 for an unknown platform, 400 ``UNKNOWN_APP`` or
+        ``APPID_REQUIRED`` (:meth:`PlatformApps.pick`), all before any call."""
+        apps = self.providers.get(name)
+        if apps is None:
             raise unknown_provider(name)
-        return provider
+        return apps.pick(appid)
+
+    def labels(self, name: str, appid: object) -> tuple[str, str]:
+        """The metrics labels of a login through ``name`` naming ``appid``: configured
+        names and appids only, else ``unknown``."""
+        apps = self.providers.get(name)
+        if apps is None:
+            return UNKNOWN_PROVIDER, UNKNOWN_APP
+        return name, apps.known(appid) or UNKNOWN_APP
 
     async def __call__(
         self, provider: Provider, proof: Mapping[str, Any], device: Device
@@ -179,6 +194,7 @@ class Starter:
             LoggedIn(
                 user=user.id if user else None,
                 provider=identity.provider,
+                app=identity.app_id,
                 registered=user is not None,
                 ip=device.ip,
                 session=tokens.fingerprint(issued.token),

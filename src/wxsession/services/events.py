@@ -27,6 +27,7 @@ class LoggedIn(Event):
     name = "login"
     user: str | None
     provider: str
+    app: str
     registered: bool
     ip: str | None
     session: str
@@ -38,6 +39,7 @@ class CodeLoginFailed(Event):
     name = "login_failed"
     level = WARNING
     provider: str
+    app: str
     reason: str
     ip: str | None
     presented: str | None

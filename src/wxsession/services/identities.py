@@ -65,7 +65,7 @@ class IdentityService:
         nothing is merged. A second identity of the same provider and app is 409
         ``PROVIDER_ALREADY_BOUND``.
         """
-        provider = self.exchange.provider(provider_name)
+        _, provider = self.exchange.provider(provider_name, proof.get("appid"))
         user_id = active.user_id
         async with failure_reported(self.emit, BindFailed, active, provider_name, device):
             await self.reauth.confirm(active, reauth, device)

@@ -11,7 +11,7 @@ from wxsession.core.device import Device
 from wxsession.core.errors import AlreadyRegistered
 from wxsession.core.profile import Profile
 from wxsession.core.session import ActiveSession
-from wxsession.metrics import UNKNOWN_PROVIDER, Metrics
+from wxsession.metrics import Metrics
 from wxsession.services.common import CodeExchange, LoginResult, Starter, fingerprint, reason
 from wxsession.services.events import CodeLoginFailed, IdentityJoined, Observer, Registered
 
@@ -41,14 +41,14 @@ class LoginService:
         device: Device,
         presented_token: str | None = None,
     ) -> LoginResult:
-        """Exchange a login proof for a new session.
+        """Exchange a login proof (``code``, and ``appid`` naming the app when the platform
+        has several) for a new session.
 
         A session presented with the login is ended once the new one exists: every
         authentication issues a fresh token (no fixation).
         """
-        known = provider_name in self.exchange.providers
         return await self.metrics.observe_login(
-            provider_name if known else UNKNOWN_PROVIDER,
+            *self.exchange.labels(provider_name, proof.get("appid")),
             self._login(provider_name, proof, device, presented_token),
         )
 
@@ -59,13 +59,14 @@ class LoginService:
         device: Device,
         presented_token: str | None,
     ) -> LoginResult:
-        provider = self.exchange.provider(provider_name)
+        appid, provider = self.exchange.provider(provider_name, proof.get("appid"))
         try:
             identity = await self.exchange(provider, proof, device)
         except Exception as exc:
             self.emit(
                 CodeLoginFailed(
                     provider=provider_name,
+                    app=appid,
                     reason=reason(exc),
                     ip=device.ip,
                     presented=fingerprint(presented_token),

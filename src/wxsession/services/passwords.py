@@ -77,7 +77,7 @@ class PasswordService:
         throttled per account and IP and per account (429 ``RATE_LIMITED``, before any
         hashing, alike for known and unknown names); they never throttle a code login."""
         return await self.metrics.observe_login(
-            PASSWORD_PROVIDER, self._login(name, password, device, presented_token)
+            PASSWORD_PROVIDER, PASSWORD_APP_ID, self._login(name, password, device, presented_token)
         )
 
     async def _login(

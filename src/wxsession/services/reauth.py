@@ -34,7 +34,7 @@ from wxsession.core.errors import (
 )
 from wxsession.core.identity import Identity
 from wxsession.core.session import RegisteredSession
-from wxsession.platforms.provider import Provider
+from wxsession.platforms.provider import PlatformApps, Provider
 from wxsession.services.events import (
     Observer,
     ProofThrottled,
@@ -53,11 +53,12 @@ class PasswordProof:
 
 @dataclass(frozen=True, slots=True)
 class CodeProof:
-    """A fresh login code of ``provider`` (``wechat``, ...), for an identity of the
-    user's."""
+    """A fresh login code of ``provider`` (``wechat``, ...) and its app (``appid``; may be
+    left out when the platform has one), for an identity of the user's."""
 
     provider: str
     code: str = field(repr=False)
+    appid: str | None = None
 
 
 Proof = PasswordProof | CodeProof
@@ -71,7 +72,7 @@ class Reauthenticator:
 
     def __init__(
         self,
-        providers: Mapping[str, Provider],
+        providers: Mapping[str, PlatformApps[Provider]],
         accounts: AccountRepository,
         passwords: PasswordHasher,
         throttle: LoginThrottle,
@@ -152,9 +153,10 @@ class Reauthenticator:
         return Identity(provider=PASSWORD_PROVIDER, app_id=PASSWORD_APP_ID, subject="")
 
     async def _code(self, user_id: str, proof: CodeProof, device: Device) -> Identity:
-        provider = self.providers.get(proof.provider)
-        if provider is None:
-            raise ReauthenticationFailed()
+        apps = self.providers.get(proof.provider)
+        if apps is None or (proof.appid is not None and proof.appid not in apps.apps):
+            raise ReauthenticationFailed()  # like a code of no one's: no such platform or app
+        _, provider = apps.pick(proof.appid)  # several apps and none named: 400
         try:
             identity = await self.exchange(provider, {"code": proof.code}, device)
         except (AuthenticationError, InvalidRequest) as exc:  # refused: malformed, bad, used

@@ -4,7 +4,8 @@ that started the flow.
 
 Start: a fresh random ``state`` (256 bits) goes to the platform in the authorize URL; the
 browser gets a cookie holding, sealed under the data keys (AES-256-GCM, bound to the
-platform's name), the state's SHA-256, the checked ``return_to`` and the expiry. Callback:
+platform's name), the state's SHA-256, the checked ``return_to``, the app (its appid: a
+platform may have several, and the browser names one at the start) and the expiry. Callback:
 the cookie must open, name this platform, match the ``state`` the platform sent back and not
 have expired (else ``LOGIN_STATE_INVALID``: a forged callback, another browser's link); then
 the state is spent in the throttles' store (one use per state hash, atomic on Redis and SQL
@@ -28,6 +29,7 @@ from wxsession.core.clock import Clock
 from wxsession.core.device import Device
 from wxsession.core.errors import InvalidRequest, LoginStateInvalid, LoginStateUsed, NotFound
 from wxsession.data_keys import DataKeys, Sealed, context
+from wxsession.platforms.provider import PlatformApps
 from wxsession.platforms.spec import WebAuthorizer
 from wxsession.services.common import LoginResult
 from wxsession.services.login import LoginService
@@ -58,12 +60,12 @@ def _digest(state: str) -> str:
 
 
 class WebLogins:
-    """The browser logins configured (``authorizers`` by platform name) over the login
-    service; see the module's docstring."""
+    """The browser logins configured (``authorizers`` by platform name, one per app) over
+    the login service; see the module's docstring."""
 
     def __init__(
         self,
-        authorizers: Mapping[str, WebAuthorizer],
+        authorizers: Mapping[str, PlatformApps[WebAuthorizer]],
         login: LoginService,
         keys: DataKeys,
         spent: WindowStorage,
@@ -80,18 +82,26 @@ class WebLogins:
         self._limiter = MovingWindowRateLimiter(spent)
         self._once = RateLimitItemPerSecond(1, lifetime, namespace="web-login-state")
 
-    def authorizer(self, provider: str) -> WebAuthorizer:
+    def authorizer(self, provider: str) -> PlatformApps[WebAuthorizer]:
         found = self.authorizers.get(provider)
         if found is None:
             raise NotFound(f"No browser login named {provider!r} is configured here.")
         return found
 
-    def start(self, provider: str, return_to: str, redirect_uri: str) -> Started:
-        """The authorize URL for a browser about to sign in and come back to ``return_to``
-        (already checked), with its state cookie."""
-        authorizer = self.authorizer(provider)
+    def start(
+        self, provider: str, return_to: str, redirect_uri: str, appid: str | None = None
+    ) -> Started:
+        """The authorize URL of the app ``appid`` names (``None``: the only one; else 400
+        ``APPID_REQUIRED`` or ``UNKNOWN_APP``) for a browser about to sign in and come back
+        to ``return_to`` (already checked), with its state cookie."""
+        chosen, authorizer = self.authorizer(provider).pick(appid)
         state = secrets.token_urlsafe(STATE_BYTES)
-        content = {"s": _digest(state), "r": return_to, "e": self.clock() + self.lifetime}
+        content = {
+            "s": _digest(state),
+            "r": return_to,
+            "a": chosen,
+            "e": self.clock() + self.lifetime,
+        }
         sealed = self.keys.seal(json.dumps(content), context("web-login", provider))
         return Started(authorizer.authorize_url(redirect_uri, state), sealed.to_text())
 
@@ -107,7 +117,7 @@ class WebLogins:
     ) -> Finished:
         """The callback: check and spend the state, then log in with ``code``."""
         self.authorizer(provider)
-        digest, return_to = self._check(provider, state, cookie)
+        digest, return_to, appid = self._check(provider, state, cookie)
         with self.spent.failing_closed():
             fresh = await self._limiter.hit(self._once, digest)
         if not fresh:
@@ -115,12 +125,13 @@ class WebLogins:
         if not code:
             raise InvalidRequest("The platform sent no code: the user did not allow the login.")
         result = await self.login.login(
-            provider, {"code": code}, device=device, presented_token=presented_token
+            provider, {"code": code, "appid": appid}, device=device, presented_token=presented_token
         )
         return Finished(result, return_to)
 
-    def _check(self, provider: str, state: str | None, cookie: str | None) -> tuple[str, str]:
-        """The state's digest and the flow's ``return_to``, if the cookie vouches for them."""
+    def _check(self, provider: str, state: str | None, cookie: str | None) -> tuple[str, str, str]:
+        """The state's digest, the flow's ``return_to`` and app, if the cookie vouches for
+        them."""
         if not state or not cookie or len(cookie) > MAX_COOKIE:
             raise LoginStateInvalid()
         sealed = Sealed.from_text(cookie)
@@ -132,12 +143,14 @@ class WebLogins:
         if not isinstance(content, dict):
             raise LoginStateInvalid()
         digest, return_to, expires = content.get("s"), content.get("r"), content.get("e")
+        appid = content.get("a")
         if (
             not isinstance(digest, str)
             or not isinstance(return_to, str)
+            or not isinstance(appid, str)
             or not isinstance(expires, int | float)
             or not hmac.compare_digest(digest, _digest(state))
             or expires <= self.clock()
         ):
             raise LoginStateInvalid()
-        return digest, return_to
+        return digest, return_to, appid

@@ -17,7 +17,7 @@ import pytest
 
 from tests.support.clock import MovableClock
 from tests.support.emulator import running_emulator
-from wxsession.emulator import CODE_TTL, Emulator, parse_app_option
+from wxsession.emulator import CODE_TTL, Emulator, parse_app_option, parse_app_options
 from wxsession.platforms.wechat import emulated as wechat
 
 APP_A = "wxa1a1a1a1a1a1a1a1"
@@ -432,3 +432,11 @@ def test_parse_app_option_refuses_without_echoing_the_value(option: str) -> None
     with pytest.raises(ValueError) as caught:
         parse_app_option(option)
     assert "s3cret" not in str(caught.value)
+
+
+def test_one_option_may_register_several_apps() -> None:
+    assert parse_app_options("wxa:sa, wxb:sb,") == {"wxa": "sa", "wxb": "sb"}
+    for option in ("wxa:s3cret,wxa:s3cret", " , ", "wxa:s3cret,wxb"):
+        with pytest.raises(ValueError) as caught:
+            parse_app_options(option)
+        assert "s3cret" not in str(caught.value)

@@ -48,7 +48,7 @@ def _wxsession_settings(service: Service) -> dict[str, Any]:
     """The service's settings as the ``WXSESSION`` dict a Django project would write."""
     return {
         "appid": service.settings.appid,
-        "secret": service.settings.effective_secret.get_secret_value(),
+        "secret": service.settings.own_apps()[0].secret.get_secret_value(),
         "database_url": service.settings.database_url,
         "session_store": service.settings.session_store,
         "carriers": service.settings.carriers,

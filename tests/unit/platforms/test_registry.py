@@ -1,5 +1,5 @@
-"""The registry offers exactly the platforms the settings configure (all of them in dev
-mode), and settings refuse half a credential pair."""
+"""The registry offers exactly the platforms and apps the settings configure (all platforms,
+one dev app each, in dev mode), and settings refuse half a credential pair."""
 
 from __future__ import annotations
 
@@ -17,16 +17,23 @@ from wxsession.settings import Settings, load_settings
 BASE = {"appid": "wx0000000000000001", "secret": "s"}
 
 
-def names(settings: Settings, emulator_url: str | None = None) -> dict[str, str]:
+def apps(settings: Settings, emulator_url: str | None = None) -> dict[str, list[str]]:
+    """Platform → the appids offered, in order; each app's provider is built for it."""
     http = httpx.AsyncClient()
-    wechat = WeChatClient(http, settings.effective_appid, settings.effective_secret)
-    providers = build_providers(
-        settings,
-        http,
-        WeChatMiniProgramProvider(wechat, settings.effective_appid),
-        emulator_url=emulator_url,
-    )
-    return {name: provider.app_id for name, provider in providers.items()}  # type: ignore[attr-defined]
+    own = {}
+    for app in settings.own_apps():
+        own[app.appid] = WeChatMiniProgramProvider(
+            WeChatClient(http, app.appid, app.secret), app.appid
+        )
+    platforms = build_providers(settings, http, own, emulator_url=emulator_url)
+    for platform in platforms.values():
+        for appid, provider in platform.apps.items():
+            assert provider.app_id == appid  # type: ignore[attr-defined]
+    return {name: list(platform.apps) for name, platform in platforms.items()}
+
+
+def names(settings: Settings, emulator_url: str | None = None) -> dict[str, str]:
+    return {name: appids[0] for name, appids in apps(settings, emulator_url).items()}
 
 
 def test_only_the_mini_program_by_default() -> None:
@@ -57,10 +64,10 @@ def test_browser_logins_are_built_from_their_specs() -> None:
     with the dev apps; production: only the configured one, on WeChat's open host."""
     dev = build_web_logins(Settings(), dev=True)
     assert dev.keys() == {"wechat_oa", "wechat_web"}
-    oa_url = dev["wechat_oa"].authorize_url("https://svc.example/cb", "st")
+    oa_url = dev["wechat_oa"].pick(None)[1].authorize_url("https://svc.example/cb", "st")
     assert oa_url.startswith("/wechat_oa/connect/oauth2/authorize?appid=wxdevoa")
     assert "scope=snsapi_userinfo" in oa_url and oa_url.endswith("&state=st#wechat_redirect")
-    web_url = dev["wechat_web"].authorize_url("https://svc.example/cb", "st")
+    web_url = dev["wechat_web"].pick(None)[1].authorize_url("https://svc.example/cb", "st")
     assert web_url.startswith("/wechat_web/connect/qrconnect?") and "scope=snsapi_login" in web_url
     real = build_web_logins(
         load_settings(
@@ -73,7 +80,7 @@ def test_browser_logins_are_built_from_their_specs() -> None:
         dev=False,
     )
     assert real.keys() == {"wechat_oa"}
-    url = real["wechat_oa"].authorize_url("https://login.example.com/cb", "st")
+    url = real["wechat_oa"].pick(None)[1].authorize_url("https://login.example.com/cb", "st")
     assert url.startswith("https://open.weixin.qq.com/connect/oauth2/authorize?appid=wxoa&")
     assert "redirect_uri=https%3A%2F%2Flogin.example.com%2Fcb" in url
     assert "scope=snsapi_base" in url
@@ -137,3 +144,18 @@ def test_api_bases_must_be_http_urls(field: str) -> None:
 def test_platform_secrets_stay_out_of_repr() -> None:
     settings = Settings(**BASE, qq_appid="1101", qq_secret="very-secret-qq")
     assert "very-secret-qq" not in repr(settings)
+
+
+def test_every_listed_app_of_every_platform_is_offered_in_order() -> None:
+    settings = Settings(
+        wechat_apps="wxb:sb, wxa:sa",
+        qq_apps='[{"appid": "1102", "secret": "q2"}, {"appid": "1101", "secret": "q1"}]',
+        douyin_appid="tt1",
+        douyin_secret="d",
+    )
+    assert apps(settings) == {"wechat": ["wxb", "wxa"], "qq": ["1102", "1101"], "douyin": ["tt1"]}
+
+
+def test_the_one_app_pair_and_the_list_may_name_the_same_app() -> None:
+    settings = Settings(**BASE, wechat_apps=f"{BASE['appid']}:{BASE['secret']},wx2:s2")
+    assert apps(settings)["wechat"] == [BASE["appid"], "wx2"]

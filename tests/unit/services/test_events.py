@@ -48,7 +48,9 @@ def test_an_actor_is_written_as_its_own_fields_in_its_place(
 
 def test_a_warning_event_is_logged_at_its_level(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="wxsession.audit")
-    audit.record(events.CodeLoginFailed(provider="qq", reason="X", ip="10.0.0.1", presented=None))
+    audit.record(
+        events.CodeLoginFailed(provider="qq", app="1101", reason="X", ip="10.0.0.1", presented=None)
+    )
     (line,) = caplog.records
     assert line.levelno == logging.WARNING
-    assert line.getMessage() == "login_failed provider=qq reason=X ip=10.0.0.1 presented=-"
+    assert line.getMessage() == "login_failed provider=qq app=1101 reason=X ip=10.0.0.1 presented=-"

@@ -35,7 +35,9 @@ WORDING = PlatformErrors("Baidu", "swan.getLoginCode()")
 
 ERRORS = ErrorTable(
     platform="Baidu",
-    settings_hint="WXSESSION_BAIDU_APP_KEY and WXSESSION_BAIDU_APP_SECRET",
+    settings_hint=(
+        "WXSESSION_BAIDU_APP_KEY and WXSESSION_BAIDU_APP_SECRET (or WXSESSION_BAIDU_APPS)"
+    ),
     codes={
         "invalid_grant": (WORDING.code_invalid, logging.INFO),  # invalid, expired or used
         "invalid_client": (WORDING.misconfigured, logging.ERROR),  # client_id or sk wrong

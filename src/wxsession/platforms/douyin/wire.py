@@ -30,7 +30,7 @@ WORDING = PlatformErrors("Douyin", "tt.login()")
 
 ERRORS = ErrorTable(
     platform="Douyin",
-    settings_hint="WXSESSION_DOUYIN_APPID and WXSESSION_DOUYIN_SECRET",
+    settings_hint="WXSESSION_DOUYIN_APPID and WXSESSION_DOUYIN_SECRET (or WXSESSION_DOUYIN_APPS)",
     codes={
         40018: (WORDING.code_invalid, logging.INFO),  # bad code
         40019: (WORDING.code_invalid, logging.INFO),  # bad anonymous_code

@@ -36,7 +36,9 @@ WORDING = PlatformErrors("Kuaishou", "ks.login()")
 
 ERRORS = ErrorTable(
     platform="Kuaishou",
-    settings_hint="WXSESSION_KUAISHOU_APPID and WXSESSION_KUAISHOU_SECRET",
+    settings_hint=(
+        "WXSESSION_KUAISHOU_APPID and WXSESSION_KUAISHOU_SECRET (or WXSESSION_KUAISHOU_APPS)"
+    ),
     codes={
         100200105: (WORDING.code_invalid, logging.INFO),  # the code is wrong
         100200500: (WORDING.unavailable, logging.WARNING),  # Kuaishou's internal error

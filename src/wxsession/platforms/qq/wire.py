@@ -30,7 +30,7 @@ WORDING = PlatformErrors("QQ", "qq.login()")
 
 ERRORS = ErrorTable(
     platform="QQ",
-    settings_hint="WXSESSION_QQ_APPID and WXSESSION_QQ_SECRET",
+    settings_hint="WXSESSION_QQ_APPID and WXSESSION_QQ_SECRET (or WXSESSION_QQ_APPS)",
     codes={
         40029: (WORDING.code_invalid, logging.INFO),
         40163: (WORDING.code_invalid, logging.INFO),

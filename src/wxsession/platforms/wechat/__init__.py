@@ -20,5 +20,6 @@ SPEC = PlatformSpec(
     build=None,
     emulated="wxsession.platforms.wechat.emulated:EMULATED",
 )
-"""The service's own mini program: always on, its settings (``WXSESSION_APPID``, ...) and dev
-pair declared by :class:`~wxsession.settings.Settings`, its provider built by the runtime."""
+"""The service's own mini program: always on, its settings (``WXSESSION_APPID``, ...; its apps
+list is ``WXSESSION_WECHAT_APPS``) and dev pair declared by :class:`~wxsession.settings.Settings`,
+its providers (one per app) built by the runtime."""

@@ -129,7 +129,7 @@ class WeChatClient:
             outcome = _outcome(exc)
             raise
         finally:
-            self._metrics.wechat_call(endpoint, outcome, time.perf_counter() - start)
+            self._metrics.wechat_call(self.appid, endpoint, outcome, time.perf_counter() - start)
 
     async def code2session(self, code: str) -> Code2Session:
         """Exchange a ``wx.login()`` code for openid, session_key and (maybe) unionid.
@@ -148,7 +148,8 @@ class WeChatClient:
             outcome = _outcome(exc)
             raise
         finally:
-            self._metrics.wechat_call("jscode2session", outcome, time.perf_counter() - start)
+            elapsed = time.perf_counter() - start
+            self._metrics.wechat_call(self.appid, "jscode2session", outcome, elapsed)
 
     async def _code2session(self, code: str) -> Code2Session:
         request = code2session_request(self.appid, self._secret.get_secret_value(), code)

@@ -71,7 +71,7 @@ BUSY = frozenset({WeChatErrcode.RATE_LIMITED, WeChatErrcode.SYSTEM_BUSY})
 
 ERRORS = ErrorTable(
     platform="WeChat",
-    settings_hint="WXSESSION_APPID and WXSESSION_SECRET",
+    settings_hint="WXSESSION_APPID and WXSESSION_SECRET (or WXSESSION_WECHAT_APPS)",
     codes=_MAPPING,
     unknown=WeChatError,
     wechat=True,

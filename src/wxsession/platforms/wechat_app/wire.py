@@ -25,7 +25,7 @@ __all__ = [
 
 ERRORS = sns.sns_errors(
     "WeChat App",
-    "WXSESSION_WECHAT_APP_APPID and WXSESSION_WECHAT_APP_SECRET",
+    "WXSESSION_WECHAT_APP_APPID and WXSESSION_WECHAT_APP_SECRET (or WXSESSION_WECHAT_APP_APPS)",
     "the WeChat SDK's SendAuth",
 )
 

@@ -12,7 +12,7 @@ from wxsession.platforms.wechat_sns.provider import build_sns
 
 ERRORS = wire.sns_errors(
     "WeChat Official Account",
-    "WXSESSION_WECHAT_OA_APPID and WXSESSION_WECHAT_OA_SECRET",
+    "WXSESSION_WECHAT_OA_APPID and WXSESSION_WECHAT_OA_SECRET (or WXSESSION_WECHAT_OA_APPS)",
     "sign in again",
 )
 

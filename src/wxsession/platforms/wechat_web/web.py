@@ -11,7 +11,7 @@ from wxsession.platforms.wechat_web import AUTHORIZE_PATH, SCOPE, SPEC
 
 ERRORS = wire.sns_errors(
     "WeChat website login",
-    "WXSESSION_WECHAT_WEB_APPID and WXSESSION_WECHAT_WEB_SECRET",
+    "WXSESSION_WECHAT_WEB_APPID and WXSESSION_WECHAT_WEB_SECRET (or WXSESSION_WECHAT_WEB_APPS)",
     "scan the QR code again",
 )
 
