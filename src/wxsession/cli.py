@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 import tempfile
@@ -64,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
         "--dev",
         action="store_true",
         help="dev mode even where a setting looks like production (as WXSESSION_DEV_MODE=true)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes sharing the port (default 1); see docs/deployment.md",
     )
     serve.set_defaults(handler=_serve)
 
@@ -172,21 +179,31 @@ def _serve(args: argparse.Namespace) -> int:
     # uvicorn finishes in-flight requests on SIGTERM, closes the pools in the lifespan, then
     # re-raises the signal; this handler makes that (or an early SIGTERM) a clean exit 0.
     signal.signal(signal.SIGTERM, _exit_cleanly)
-    uvicorn.run(
-        app,
-        http=GuardedHttpProtocol.configured(
-            header_timeout=settings.http_header_timeout,
-            body_timeout=settings.http_body_timeout,
-            max_connections=settings.max_connections,
-        ),
-        host=settings.host,
-        port=settings.port,
-        access_log=False,
-        proxy_headers=False,  # the client IP is ours to decide (WXSESSION_TRUSTED_PROXIES)
-        log_level=settings.log_level,
-        log_config=None,
-        timeout_graceful_shutdown=settings.shutdown_timeout,
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "access_log": False,
+        "proxy_headers": False,  # the client IP is ours to decide (WXSESSION_TRUSTED_PROXIES)
+        "log_level": settings.log_level,
+        "log_config": None,
+        "timeout_graceful_shutdown": settings.shutdown_timeout,
+    }
+    if args.workers > 1:
+        # Each worker is a fresh interpreter reading the environment: the overrides go there.
+        os.environ.update(
+            {f"WXSESSION_{name.upper()}": str(value) for name, value in overrides.items()}
+        )
+        factory = "wxsession.server.workers:worker_app"
+        uvicorn.run(
+            factory, factory=True, workers=args.workers, http=GuardedHttpProtocol, **options
+        )
+        return 0
+    http = GuardedHttpProtocol.configured(
+        header_timeout=settings.http_header_timeout,
+        body_timeout=settings.http_body_timeout,
+        max_connections=settings.max_connections,
     )
+    uvicorn.run(app, http=http, **options)
     return 0
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
@@ -31,11 +31,14 @@ from wxsession.platforms.wechat.client import make_http_client
 from wxsession.platforms.wechat.mini_program import MiniProgram
 from wxsession.services import Services
 from wxsession.services.web_login import WebLogins
+from wxsession.sessions.cache import Announcer, SessionCache
 from wxsession.sessions.ended import SqlRevocations
 from wxsession.sessions.factory import open_store
 from wxsession.sessions.invalidation import cache_for
 from wxsession.sessions.manager import SessionManager
 from wxsession.sessions.revocation import RevocationCache
+from wxsession.sessions.sql import SqlSessionStore
+from wxsession.sessions.sql_feed import sql_cache_for
 from wxsession.sessions.store import SessionStore
 from wxsession.settings import Settings
 from wxsession.throttle.factory import (
@@ -195,11 +198,11 @@ async def open_storage(
             settings.session_store, engine, redis_timeout=settings.redis_timeout
         )
         try:
-            hot = cache_for(
-                store,
-                settings.session_store,
-                size=settings.session_cache_size,
-                max_age=settings.session_cache_seconds,
+            size, max_age = settings.session_cache_size, settings.session_cache_seconds
+            hot: AbstractAsyncContextManager[tuple[SessionCache | None, Announcer | None]] = (
+                sql_cache_for(engine, size=size, max_age=max_age)
+                if isinstance(store, SqlSessionStore)
+                else cache_for(store, settings.session_store, size=size, max_age=max_age)
             )
             async with hot as (cache, invalidations):
                 accounts = AccountRepository(

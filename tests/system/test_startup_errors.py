@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from tests.support.cli import run_cli
 from wxsession.db import create_engine
+from wxsession.sqlite_async import THREAD_NAME
 
 PASSWORD = "pg-pass-7c1d2e"
 COMMANDS = {
@@ -68,17 +69,25 @@ def test_missing_postgresql_database_names_the_cause(tmp_path: Path, postgres_ur
 
 
 def _sqlite_threads() -> int:
-    return sum("_connection_worker_thread" in thread.name for thread in threading.enumerate())
+    return sum(thread.name.startswith(THREAD_NAME) for thread in threading.enumerate())
 
 
 def test_failed_sqlite_open_leaves_no_thread_behind(tmp_path: Path) -> None:
-    """aiosqlite stops a failed connection's thread without waiting for it; if the event
-    loop closes first, the thread prints a traceback under the one-line error (seen once
-    in CI). The engine's connections wait for their thread to end before the error leaves."""
+    """A connection's thread that outlives a failed open answers on the event loop; if
+    ``asyncio.run`` has closed the loop by then, it prints a traceback under the one-line
+    error (seen once in CI, with aiosqlite). The engine's connections end their thread
+    before the error leaves. (The guard: an open connection's thread is the one counted.)"""
     before = _sqlite_threads()
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'no-such-directory' / 'users.db'}")
+    working = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'users.db'}")
 
     async def open_once() -> None:
+        try:
+            async with working.connect():
+                assert _sqlite_threads() == before + 1  # the thread the test looks for
+        finally:
+            await working.dispose()
+        assert _sqlite_threads() == before
         try:
             with pytest.raises(OperationalError, match="unable to open database file"):
                 async with engine.connect():

@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "wxsession.csrf",
             "wxsession.metrics",
             "wxsession.db",
+            "wxsession.sqlite_async",
             "wxsession.db_probe",
             "wxsession.redis_topology",
             "wxsession.logging_setup",

@@ -41,6 +41,14 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         }
         return type(cls.__name__, (cls,), bounds)
 
+    @classmethod
+    def bound(cls, *, header_timeout: float, body_timeout: float, max_connections: int) -> None:
+        """Set the bounds on this class itself: for a worker process of ``serve --workers``,
+        whose protocol class comes from the parent by name (a configured subclass would not)."""
+        cls.header_timeout = header_timeout
+        cls.body_timeout = body_timeout
+        cls.max_connections = max_connections
+
     _deadline: asyncio.TimerHandle | None = None
     _armed: str | None = None  # the part of a request the deadline is for
     _part: str | None = None  # the part of the current request still arriving, if any

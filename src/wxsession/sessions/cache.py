@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
@@ -162,6 +163,16 @@ class SessionCache:
                 keys.discard(key)
                 if not keys:
                     del self._keys_of[user_id]
+
+
+class Announcer(Protocol):
+    """How a process tells every process (itself included) to forget a session or a user:
+    :class:`Invalidations` over Redis, :class:`~wxsession.sessions.sql_feed.SqlAnnouncer`
+    over the SQL store."""
+
+    async def session_ended(self, key: str) -> None: ...
+
+    async def user_changed(self, user_id: str) -> None: ...
 
 
 class Invalidations:

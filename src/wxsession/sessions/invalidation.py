@@ -187,8 +187,8 @@ async def cache_for(
 ) -> AsyncIterator[tuple[SessionCache | None, Invalidations | None]]:
     """The hot-session cache and the announcer for ``store``, for the block's life.
 
-    Only a Redis store gets them: its channel reaches every instance. With the SQL store
-    nothing is cached (instances sharing a database would have no way to tell each other).
+    Only a Redis store gets them here: its channel reaches every instance. The SQL store's
+    are :func:`wxsession.sessions.sql_feed.sql_cache_for` (a SQLite file only).
     ``size`` 0 turns the cache off; changes are still announced, for instances that cache.
     On a cluster the channel is a sharded one (``SPUBLISH``), which the feed follows; a
     cluster without sharded pub/sub (before Redis 7) announces with ``PUBLISH`` and caches

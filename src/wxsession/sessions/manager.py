@@ -10,9 +10,10 @@ A registered user's session is also checked against the user's revocation point 
 :mod:`wxsession.sessions.revocation`), and a user keeps at most ``max_sessions`` live
 sessions: a login beyond that ends the oldest ones.
 
-With a :class:`~wxsession.sessions.cache.SessionCache` (Redis store), a session seen recently
-resolves from memory; every way a session ends is announced through ``invalidations`` so each
-instance forgets it before its next request (see :mod:`wxsession.sessions.cache`).
+With a :class:`~wxsession.sessions.cache.SessionCache` (a Redis store, or the SQL store on a
+SQLite file), a session seen recently resolves from memory; every way a session ends is
+announced through ``invalidations`` so each instance forgets it before its next request (see
+:mod:`wxsession.sessions.cache` and :mod:`wxsession.sessions.sql_feed`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from wxsession.core.record import SessionRecord
 from wxsession.core.session import ActiveSession
 from wxsession.metrics import Metrics
 from wxsession.sessions import useragent
-from wxsession.sessions.cache import Invalidations, SessionCache
+from wxsession.sessions.cache import Announcer, SessionCache
 from wxsession.sessions.revocation import RevocationCache, RevocationPoint
 from wxsession.sessions.store import SessionStore
 
@@ -69,7 +70,7 @@ class SessionManager:
         max_sessions: int | None = None,
         revocations: RevocationCache | None = None,
         cache: SessionCache | None = None,
-        invalidations: Invalidations | None = None,
+        invalidations: Announcer | None = None,
     ) -> None:
         self.store = store
         self.metrics = metrics or Metrics()
