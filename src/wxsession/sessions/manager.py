@@ -31,6 +31,7 @@ from wxsession.core.errors import SessionExpired, SessionInvalid, SessionStoreUn
 from wxsession.core.identity import Identity
 from wxsession.core.record import SessionRecord
 from wxsession.core.session import ActiveSession
+from wxsession.core.singleflight import SingleFlight
 from wxsession.metrics import Metrics
 from wxsession.sessions import useragent
 from wxsession.sessions.cache import Announcer, SessionCache
@@ -82,6 +83,7 @@ class SessionManager:
         self.revocations = revocations
         self.cache = cache
         self.invalidations = invalidations
+        self._loads: SingleFlight[ActiveSession] = SingleFlight()
         if cache is not None and revocations is not None:
             cache.on_user_invalidated = revocations.forget
 
@@ -190,7 +192,22 @@ class SessionManager:
             return cached
         key = tokens.key_from(token, digest)
         cache = self.cache
-        generation = 0 if cache is None else cache.generation
+        if cache is None:
+            return await self._load(key, digest, None, 0)
+        generation = cache.generation
+        # One read (and renewal) per token however many requests carry it: when its cached
+        # copy falls due for renewal, the requests in flight would each read and write the
+        # record; on SQLite each commit also sends every process's cache to the store. The
+        # generation in the key keeps a request that follows an invalidation out of a load
+        # that started before it.
+        return await self._loads.run(
+            (digest, generation), lambda: self._load(key, digest, cache, generation)
+        )
+
+    async def _load(
+        self, key: str, digest: bytes, cache: SessionCache | None, generation: int
+    ) -> ActiveSession:
+        """The store's copy of the session at ``key``, checked, renewed if due, and cached."""
         record = await self.store.get(key)
         if record is None:
             raise SessionInvalid()

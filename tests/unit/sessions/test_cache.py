@@ -16,6 +16,7 @@ from wxsession.accounts.repository import AccountRepository
 from wxsession.core import tokens
 from wxsession.core.errors import SessionInvalid, SessionStoreUnavailable
 from wxsession.core.identity import Identity
+from wxsession.core.record import SessionRecord
 from wxsession.core.session import ActiveSession
 from wxsession.sessions.cache import SessionCache
 from wxsession.sessions.ended import SqlRevocations
@@ -259,3 +260,43 @@ async def test_concurrent_reads_of_a_lapsed_entry_make_one_database_read(
     points = await asyncio.gather(*(epochs.point(user.id) for _ in range(20)))
     assert points == [RevocationPoint(0, frozenset())] * 20
     assert reads == 1
+
+
+async def test_requests_in_flight_when_a_session_falls_due_renew_it_once(redis_url: str) -> None:
+    """When a cached session falls due for renewal, the requests carrying it at that moment
+    make one read and one renewal between them, not one each (on SQLite every commit also
+    sends each process's cache to the store: a herd of them was the bench's p99)."""
+    now = [1_000_000.0]
+    calls = {"get": 0, "touch": 0}
+
+    class Counting(RedisSessionStore):
+        async def get(self, key: str) -> SessionRecord | None:
+            calls["get"] += 1
+            return await super().get(key)
+
+        async def touch(self, key: str, record: SessionRecord, at: float) -> bool:
+            calls["touch"] += 1
+            return await super().touch(key, record, at)
+
+    store = Counting.from_url(redis_url)
+    try:
+        async with cache_for(store, redis_url, size=100, max_age=3600) as (cache, announcer):
+            manager = SessionManager(
+                store,
+                idle_ttl=3600,
+                max_age=86400,
+                touch_interval=60,
+                clock=lambda: now[0],
+                cache=cache,
+                invalidations=announcer,
+            )
+            issued = await manager.create(IDENTITY, ALICE)
+            await manager.resolve(issued.token)  # cached
+            now[0] += 61  # due for renewal
+            calls.update(get=0, touch=0)
+            renewed = await asyncio.gather(*(manager.resolve(issued.token) for _ in range(20)))
+            assert {a.record.last_seen for a in renewed} == {now[0]}
+            assert calls == {"get": 1, "touch": 1}
+            assert manager.hit(issued.token) is not None  # the renewed copy is cached
+    finally:
+        await store.close()
