@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from wxsession.accounts import session_keys
 from wxsession.accounts.models import IdentityRow, UnionRow, utcnow
-from wxsession.core.errors import IdentityTaken
+from wxsession.core.account_errors import IdentityTaken
 from wxsession.core.identity import Identity
 from wxsession.data_keys import DataKeys, Sealed
 from wxsession.db import database_faults, sessionmaker

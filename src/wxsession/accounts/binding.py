@@ -17,14 +17,8 @@ from wxsession.accounts.base import (
 )
 from wxsession.accounts.login_names import PASSWORD_PROVIDER
 from wxsession.accounts.models import IdentityRow, PasswordRow, UnionRow, User, utcnow
-from wxsession.core.errors import (
-    IdentityTaken,
-    InvalidRequest,
-    LastSignInMethod,
-    NotFound,
-    ProviderAlreadyBound,
-    SessionInvalid,
-)
+from wxsession.core.account_errors import IdentityTaken, LastSignInMethod, ProviderAlreadyBound
+from wxsession.core.errors import InvalidRequest, NotFound, SessionInvalid
 from wxsession.core.identity import Identity
 
 PASSWORD_SET = "This account already has a password. Change it with POST /v1/me/password."  # noqa: S105

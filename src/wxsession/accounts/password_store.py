@@ -13,7 +13,7 @@ from wxsession.accounts.base import AccountStore, identity_row_of
 from wxsession.accounts.binding import PASSWORD_SET, refuse_second_of_kind
 from wxsession.accounts.models import IdentityRow, PasswordRow, User, utcnow
 from wxsession.accounts.users import view_of
-from wxsession.core.errors import IdentityTaken, ProviderAlreadyBound
+from wxsession.core.account_errors import IdentityTaken, ProviderAlreadyBound
 from wxsession.core.identity import Identity
 from wxsession.core.user import UserView
 

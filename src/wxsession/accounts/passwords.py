@@ -21,7 +21,7 @@ from importlib import resources
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from wxsession.core.errors import PasswordTooCommon, PasswordTooLong, PasswordTooShort
+from wxsession.core.account_errors import PasswordTooCommon, PasswordTooLong, PasswordTooShort
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128

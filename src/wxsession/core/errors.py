@@ -179,41 +179,6 @@ class ReturnToRefused(ClientError):
     )
 
 
-class PasswordRejected(ClientError):
-    """A new password (registration or change) that the policy refuses; nothing was stored."""
-
-    status = 400
-
-
-class PasswordTooShort(PasswordRejected):
-    code = "PASSWORD_TOO_SHORT"
-    default_message = "The password is too short."
-
-
-class PasswordTooLong(PasswordRejected):
-    code = "PASSWORD_TOO_LONG"
-    default_message = "The password is too long."
-
-
-class PasswordTooCommon(PasswordRejected):
-    code = "PASSWORD_TOO_COMMON"
-    default_message = "This password is one of the most common ones. Choose another."
-
-
-class CurrentPasswordIncorrect(ClientError):
-    """Not a 401: the session is fine, and clients log in again on 401."""
-
-    code = "CURRENT_PASSWORD_INCORRECT"
-    status = 400
-    default_message = "The current password is not correct. The password was not changed."
-
-
-class PasswordNotSet(ClientError):
-    code = "PASSWORD_NOT_SET"
-    status = 400
-    default_message = "This account has no password to change."
-
-
 class ValidationFailed(ClientError):
     code = "VALIDATION_ERROR"
     status = 422
@@ -292,16 +257,6 @@ class PermissionDenied(ClientError):
     status = 403
 
 
-class RegistrationRequired(PermissionDenied):
-    code = "REGISTRATION_REQUIRED"
-    default_message = "Complete registration (POST /v1/auth/register) before using this route."
-
-
-class AccountDisabled(PermissionDenied):
-    code = "ACCOUNT_DISABLED"
-    default_message = "This account is disabled."
-
-
 class CrossSiteRequest(PermissionDenied):
     """A state-changing request carrying the session in a cookie came from another site
     (``Origin`` / ``Sec-Fetch-Site``): a forged request (CSRF), see :mod:`wxsession.csrf`."""
@@ -316,34 +271,6 @@ class NotFound(ClientError):
     code = "NOT_FOUND"
     status = 404
     default_message = "Not found."
-
-
-class AlreadyRegistered(ClientError):
-    code = "ALREADY_REGISTERED"
-    status = 409
-    default_message = "This session's user is already registered."
-
-
-class IdentityTaken(ClientError):
-    code = "IDENTITY_TAKEN"
-    status = 409
-    default_message = "This username or phone number is already taken."
-
-
-class ProviderAlreadyBound(ClientError):
-    code = "PROVIDER_ALREADY_BOUND"
-    status = 409
-    default_message = (
-        "This account already has a sign-in of this provider and app. Unbind it first."
-    )
-
-
-class LastSignInMethod(ClientError):
-    code = "LAST_SIGN_IN_METHOD"
-    status = 409
-    default_message = (
-        "This is the account's last way to sign in. Bind another one before removing it."
-    )
 
 
 class RateLimited(ClientError):

@@ -12,8 +12,9 @@ from typing import Any
 from wxsession.accounts.login_names import PASSWORD_APP_ID, PASSWORD_PROVIDER
 from wxsession.accounts.repository import AccountRepository
 from wxsession.core import tokens
+from wxsession.core.account_errors import AccountDisabled
 from wxsession.core.device import Device
-from wxsession.core.errors import AccountDisabled, NotFound, RateLimited, SessionInvalid
+from wxsession.core.errors import NotFound, RateLimited, SessionInvalid
 from wxsession.core.identity import Identity
 from wxsession.core.session import ActiveSession, RegisteredSession
 from wxsession.core.user import UserView

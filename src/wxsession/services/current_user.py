@@ -14,12 +14,8 @@ from typing import Protocol
 
 from wxsession.accounts.repository import AccountRepository
 from wxsession.carriers import CarrierChain, RequestView
-from wxsession.core.errors import (
-    AccountDisabled,
-    RegistrationRequired,
-    SessionInvalid,
-    SessionMissing,
-)
+from wxsession.core.account_errors import AccountDisabled, RegistrationRequired
+from wxsession.core.errors import SessionInvalid, SessionMissing
 from wxsession.core.session import ActiveSession, RegisteredSession
 from wxsession.core.user import UserView
 from wxsession.sessions.manager import SessionManager

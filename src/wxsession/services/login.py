@@ -7,8 +7,8 @@ from typing import Any
 
 from wxsession.accounts import session_keys
 from wxsession.accounts.repository import AccountRepository
+from wxsession.core.account_errors import AlreadyRegistered
 from wxsession.core.device import Device
-from wxsession.core.errors import AlreadyRegistered
 from wxsession.core.profile import Profile
 from wxsession.core.session import ActiveSession
 from wxsession.metrics import Metrics

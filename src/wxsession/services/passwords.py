@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from wxsession.accounts.login_names import PASSWORD_APP_ID, PASSWORD_PROVIDER
 from wxsession.accounts.passwords import PasswordHasher, check_new_password
+from wxsession.core.account_errors import CurrentPasswordIncorrect, PasswordNotSet
 from wxsession.core.device import Device
-from wxsession.core.errors import (
-    CurrentPasswordIncorrect,
-    InvalidCredentials,
-    PasswordNotSet,
-    RateLimited,
-    SessionInvalid,
-)
+from wxsession.core.errors import InvalidCredentials, RateLimited, SessionInvalid
 from wxsession.core.session import RegisteredSession
 from wxsession.metrics import Metrics
 from wxsession.services.common import (

@@ -10,7 +10,7 @@ import pytest
 
 from wxsession.accounts.login_names import normalise_phone, normalise_username
 from wxsession.accounts.passwords import PasswordHasher, check_new_password, common_passwords
-from wxsession.core.errors import PasswordTooCommon, PasswordTooLong, PasswordTooShort
+from wxsession.core.account_errors import PasswordTooCommon, PasswordTooLong, PasswordTooShort
 
 
 def test_usernames_fold_width_case_and_spaces() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.records import ALICE, make_record, new_key
-from wxsession.core.errors import RegistrationRequired
+from wxsession.core.account_errors import RegistrationRequired
 from wxsession.core.session import ActiveSession, RegisteredSession
 from wxsession.services.current_user import require_registered
 

@@ -30,6 +30,7 @@ from wxsession.platforms import OTHERS, OWN, PLATFORMS
 from wxsession.platforms.apps import apps_fields, check_apps, configured
 from wxsession.platforms.spec import PlatformApp, PlatformSpec, first_app_problem, settings_fields
 from wxsession.redis_topology import parse_redis_url
+from wxsession.settings.throttling import ThrottleSettings
 
 DEV_APPID = "wxdev0000000000000"
 DEV_SECRET = "dev-secret-not-for-production"  # noqa: S105 - the local emulator's fixed dev pair
@@ -51,8 +52,12 @@ _APP_LISTS = tuple(spec.apps_field for spec in PLATFORMS)
 _API_BASES = tuple(spec.settings.api_base for spec in PLATFORMS)
 
 
-class Settings(BaseSettings):
-    """Everything wxsession reads from the environment. See docs/configuration.md."""
+class Settings(ThrottleSettings, BaseSettings):
+    """Everything wxsession reads from the environment. See docs/configuration.md.
+
+    A feature's group of settings may live in a mixin of its own module in this package
+    (:mod:`wxsession.settings.throttling`); its fields come before the ones declared here.
+    """
 
     model_config = SettingsConfigDict(env_prefix="WXSESSION_", extra="ignore", frozen=True)
 
@@ -124,22 +129,6 @@ class Settings(BaseSettings):
     # Identity binding (issue 3): a new identity whose unionid belongs to a user joins them.
     unionid_merge: bool = True
 
-    # Brute-force throttling of password logins (failed attempts count; ASVS 2.2.1).
-    # At most this many failures per account and client IP in a moving window of
-    # login_attempt_window seconds, and per account (from any IP) in an hour; then 429.
-    login_attempts_per_account_ip: int = Field(default=10, ge=1, le=10_000)
-    login_attempt_window: int = Field(default=900, ge=1, le=86_400)
-    login_attempts_per_account_hour: int = Field(default=100, ge=1, le=100_000)
-    # Code logins (issue 19; docs/security.md 2.2.1). Codes a platform refused (invalid, used)
-    # per client IP (IPv6: its /64) in a moving window of code_login_failure_window seconds;
-    # beyond it, 429 before the platform is called. Successes never count.
-    code_login_failures_per_ip: int = Field(default=60, ge=1, le=1_000_000)
-    code_login_failure_window: int = Field(default=600, ge=1, le=86_400)
-    # After a platform answers 45011 (rate limit) or -1 (busy), logins through it answer 503
-    # without calling it for this many seconds (0: never), doubling while it keeps answering
-    # so, up to platform_backoff_max_seconds.
-    platform_backoff_seconds: float = Field(default=5.0, ge=0, le=300)
-    platform_backoff_max_seconds: float = Field(default=60.0, gt=0, le=3600)
     # Proxies (IPs or CIDRs, and "unix" for a peer on a Unix socket) whose X-Forwarded-For is
     # believed; empty: the peer is the client.
     trusted_proxies: Annotated[list[IPvAnyNetwork | Literal["unix"]], NoDecode] = Field(
