@@ -43,6 +43,8 @@ EVENTS = frozenset(
         "bind_failed",
         "unbind_failed",
         "reauth_failed",
+        "account_closed",
+        "registration_refused",
     }
 )
 

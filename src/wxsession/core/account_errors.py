@@ -80,3 +80,19 @@ class LastSignInMethod(ClientError):
     default_message = (
         "This is the account's last way to sign in. Bind another one before removing it."
     )
+
+
+class RegistrationClosed(PermissionDenied):
+    code = "REGISTRATION_CLOSED"
+    default_message = "Registration is closed: only existing accounts can sign in."
+
+
+class AccountConflict(ClientError):
+    """Two proofs of one request belong to two different users (WeChat phone login)."""
+
+    code = "ACCOUNT_CONFLICT"
+    status = 409
+    default_message = (
+        "This phone number and this WeChat identity belong to two different accounts. "
+        "Nothing was merged."
+    )

@@ -7,7 +7,7 @@ happened as typed events (:mod:`wxsession.services.events`) to one observer, the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from wxsession import audit
@@ -15,6 +15,7 @@ from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
 from wxsession.metrics import Metrics
 from wxsession.platforms.provider import PlatformApps, Provider
+from wxsession.services.closing import AccountClosing, Deletion
 from wxsession.services.common import CodeExchange, LoginResult, Starter
 from wxsession.services.events import Observer
 from wxsession.services.identities import IdentityService
@@ -22,6 +23,7 @@ from wxsession.services.login import LoginService
 from wxsession.services.passwords import PasswordService
 from wxsession.services.profile import ProfileService
 from wxsession.services.reauth import Reauthenticator
+from wxsession.services.registration_policy import Mode, RegistrationGate
 from wxsession.services.sessions import SessionService
 from wxsession.sessions.manager import SessionManager
 from wxsession.throttle import LoginThrottle
@@ -37,6 +39,7 @@ class Services:
     identities: IdentityService
     sessions: SessionService
     profile: ProfileService
+    closing: AccountClosing
 
     @classmethod
     def build(
@@ -45,7 +48,8 @@ class Services:
         accounts: AccountRepository,
         sessions: SessionManager,
         *,
-        auto_register: bool,
+        registration: Mode,
+        registration_allow: Collection[str] = (),
         metrics: Metrics,
         hasher: PasswordHasher,
         throttle: LoginThrottle,
@@ -55,10 +59,13 @@ class Services:
         exchange = CodeExchange(providers, code_throttle, emit)
         starter = Starter(accounts, sessions, emit)
         reauth = Reauthenticator(exchange.providers, accounts, hasher, throttle, exchange, emit)
+        gate = RegistrationGate(registration, registration_allow, emit)
+        session_service = SessionService(sessions, emit)
         return cls(
-            login=LoginService(exchange, starter, metrics, emit, auto_register=auto_register),
-            passwords=PasswordService(starter, hasher, throttle, reauth, metrics, emit),
+            login=LoginService(exchange, starter, metrics, emit, gate),
+            passwords=PasswordService(starter, hasher, throttle, reauth, metrics, emit, gate),
             identities=IdentityService(exchange, starter, reauth, emit),
-            sessions=SessionService(sessions, emit),
+            sessions=session_service,
             profile=ProfileService(accounts, sessions),
+            closing=AccountClosing(Deletion(accounts, session_service), reauth, emit),
         )

@@ -14,6 +14,7 @@ from wxsession.core.session import ActiveSession
 from wxsession.metrics import Metrics
 from wxsession.services.common import CodeExchange, LoginResult, Starter, fingerprint, reason
 from wxsession.services.events import CodeLoginFailed, IdentityJoined, Observer, Registered
+from wxsession.services.registration_policy import RegistrationGate
 
 
 class LoginService:
@@ -23,15 +24,14 @@ class LoginService:
         starter: Starter,
         metrics: Metrics,
         emit: Observer,
-        *,
-        auto_register: bool,
+        registration: RegistrationGate,
     ) -> None:
         self.exchange = exchange
         self.starter = starter
         self.accounts: AccountRepository = starter.accounts
         self.metrics = metrics
         self.emit = emit
-        self.auto_register = auto_register
+        self.registration = registration
 
     async def login(
         self,
@@ -73,7 +73,7 @@ class LoginService:
                 )
             )
             raise
-        found = await self.accounts.find_or_register(identity, auto=self.auto_register)
+        found = await self.accounts.find_or_register(identity, auto=self.registration.auto)
         if found.joined and found.user is not None:
             self.emit(
                 IdentityJoined(
@@ -83,6 +83,8 @@ class LoginService:
                     ip=device.ip,
                 )
             )
+        if found.user is None and self.registration.closed:  # no address proven here
+            self.registration.check(identity.provider, device)
         if found.user is None:  # a pending session: its record keeps the key sealed
             identity = session_keys.for_pending_record(self.accounts.keys, identity)
         return await self.starter.start(identity, found.user, device, presented_token)
@@ -93,6 +95,7 @@ class LoginService:
         """Complete explicit registration for a pending session; issues a fresh session."""
         if active.record.registered:
             raise AlreadyRegistered()
+        self.registration.check(active.record.provider, device)  # closed since it was issued
         identity = session_keys.from_pending_record(self.accounts.keys, active.record.identity())
         user = await self.accounts.register(identity, profile)
         self.emit(

@@ -30,6 +30,7 @@ from wxsession.services.events import (
     PasswordRegistered,
 )
 from wxsession.services.reauth import Proof, Reauthenticator
+from wxsession.services.registration_policy import RegistrationGate
 from wxsession.throttle import LoginThrottle
 
 
@@ -42,6 +43,7 @@ class PasswordService:
         reauth: Reauthenticator,
         metrics: Metrics,
         emit: Observer,
+        registration: RegistrationGate,
     ) -> None:
         self.starter = starter
         self.accounts = starter.accounts
@@ -50,12 +52,15 @@ class PasswordService:
         self.reauth = reauth
         self.metrics = metrics
         self.emit = emit
+        self.registration = registration
 
     async def register(self, name: str, password: str, device: Device) -> LoginResult:
         """Create a password account named ``name`` (normalised) and start its first session.
 
         The policy check comes before any hashing; a taken name is 409 ``IDENTITY_TAKEN``.
+        While registration is closed: 403 ``REGISTRATION_CLOSED``.
         """
+        self.registration.check(PASSWORD_PROVIDER, device)
         check_new_password(password)
         identity = password_identity(name)
         user = await self.accounts.register_with_password(

@@ -1,0 +1,30 @@
+"""Who may sign up: one mixin of :class:`wxsession.settings.Settings` (issue 23).
+
+``WXSESSION_REGISTRATION`` itself (``auto``, ``explicit``, ``closed``) is declared in
+:mod:`wxsession.settings`; this holds what closed registration still lets in.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import NoDecode
+
+
+class AccountSettings(BaseModel):
+    """Closed registration's allow-list."""
+
+    # With WXSESSION_REGISTRATION=closed, the addresses that may still register, comma
+    # separated: phone numbers (E.164, or an 11-digit CN mobile), e-mail addresses, or
+    # "@example.com" for every address of a domain. Only a way in that proves the address
+    # (a phone or e-mail code, WeChat's phone number) can match; everything else is 403
+    # REGISTRATION_CLOSED for a person not yet known.
+    registration_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("registration_allow", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
