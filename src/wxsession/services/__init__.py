@@ -15,6 +15,7 @@ from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
 from wxsession.metrics import Metrics
 from wxsession.platforms.provider import PlatformApps, Provider
+from wxsession.services.audit_trail import AuditTrail
 from wxsession.services.closing import AccountClosing, Deletion
 from wxsession.services.common import CodeExchange, LoginResult, Starter
 from wxsession.services.events import Observer
@@ -40,6 +41,7 @@ class Services:
     sessions: SessionService
     profile: ProfileService
     closing: AccountClosing
+    audit_trail: AuditTrail
 
     @classmethod
     def build(
@@ -54,6 +56,7 @@ class Services:
         hasher: PasswordHasher,
         throttle: LoginThrottle,
         code_throttle: CodeLoginThrottle,
+        trail: AuditTrail,
         emit: Observer = audit.record,
     ) -> Services:
         exchange = CodeExchange(providers, code_throttle, emit)
@@ -68,4 +71,5 @@ class Services:
             sessions=session_service,
             profile=ProfileService(accounts, sessions),
             closing=AccountClosing(Deletion(accounts, session_service), reauth, emit),
+            audit_trail=trail,
         )
