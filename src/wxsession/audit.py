@@ -45,6 +45,11 @@ EVENTS = frozenset(
         "reauth_failed",
         "account_closed",
         "registration_refused",
+        "code_sent",
+        "code_send_failed",
+        "code_send_throttled",
+        "code_failed",
+        "captcha_required",
     }
 )
 

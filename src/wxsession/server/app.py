@@ -14,6 +14,8 @@ from wxsession.accounts.passwords import PasswordHasher
 from wxsession.core.clock import Clock, system_clock
 from wxsession.runtime import Runtime
 from wxsession.server.account_routes import router as account_router
+from wxsession.server.address_routes import router as address_router
+from wxsession.server.code_routes import router as code_router
 from wxsession.server.docs_routes import docs_router
 from wxsession.server.errors import install_error_handlers
 from wxsession.server.fast_routes import ServiceApp
@@ -25,6 +27,7 @@ from wxsession.server.ops_routes import metrics_router
 from wxsession.server.ops_routes import router as ops_router
 from wxsession.server.password_routes import router as password_router
 from wxsession.server.provider_routes import router as provider_router
+from wxsession.server.reset_routes import router as reset_router
 from wxsession.server.routes import router
 from wxsession.server.session_routes import router as session_router
 from wxsession.server.web_login_routes import router as web_login_router
@@ -95,6 +98,9 @@ def create_app(
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(password_router)
+    app.include_router(code_router)
+    app.include_router(reset_router)
+    app.include_router(address_router)  # before identity_router's /v1/me/identities/{provider}
     app.include_router(identity_router)
     app.include_router(account_router)
     app.include_router(session_router)

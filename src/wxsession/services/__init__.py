@@ -15,12 +15,16 @@ from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
 from wxsession.metrics import Metrics
 from wxsession.platforms.provider import PlatformApps, Provider
+from wxsession.services.address_binding import AddressBinding
+from wxsession.services.address_logins import AddressLogins
 from wxsession.services.audit_trail import AuditTrail
 from wxsession.services.closing import AccountClosing, Deletion
+from wxsession.services.codes import VerificationCodes
 from wxsession.services.common import CodeExchange, LoginResult, Starter
 from wxsession.services.events import Observer
 from wxsession.services.identities import IdentityService
 from wxsession.services.login import LoginService
+from wxsession.services.password_reset import PasswordReset
 from wxsession.services.passwords import PasswordService
 from wxsession.services.profile import ProfileService
 from wxsession.services.reauth import Reauthenticator
@@ -42,6 +46,10 @@ class Services:
     profile: ProfileService
     closing: AccountClosing
     audit_trail: AuditTrail
+    codes: VerificationCodes
+    address_logins: AddressLogins
+    address_binding: AddressBinding
+    password_reset: PasswordReset
 
     @classmethod
     def build(
@@ -57,19 +65,29 @@ class Services:
         throttle: LoginThrottle,
         code_throttle: CodeLoginThrottle,
         trail: AuditTrail,
+        codes: VerificationCodes,
         emit: Observer = audit.record,
     ) -> Services:
         exchange = CodeExchange(providers, code_throttle, emit)
         starter = Starter(accounts, sessions, emit)
-        reauth = Reauthenticator(exchange.providers, accounts, hasher, throttle, exchange, emit)
+        reauth = Reauthenticator(
+            exchange.providers, accounts, hasher, throttle, exchange, emit, codes
+        )
         gate = RegistrationGate(registration, registration_allow, emit)
         session_service = SessionService(sessions, emit)
+        login = LoginService(exchange, starter, metrics, emit, gate)
         return cls(
-            login=LoginService(exchange, starter, metrics, emit, gate),
-            passwords=PasswordService(starter, hasher, throttle, reauth, metrics, emit, gate),
+            login=login,
+            passwords=PasswordService(
+                starter, hasher, throttle, reauth, metrics, emit, gate, codes
+            ),
             identities=IdentityService(exchange, starter, reauth, emit),
             sessions=session_service,
             profile=ProfileService(accounts, sessions),
             closing=AccountClosing(Deletion(accounts, session_service), reauth, emit),
             audit_trail=trail,
+            codes=codes,
+            address_logins=AddressLogins(codes, login, exchange, metrics, emit),
+            address_binding=AddressBinding(codes, starter, reauth, emit),
+            password_reset=PasswordReset(codes, starter, hasher, throttle, emit),
         )

@@ -27,3 +27,59 @@ class RegistrationRefused(Event):
     level = WARNING
     provider: str
     ip: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinkedAtLogin(Event):
+    """WeChat's one-tap phone login bound the WeChat identity or the phone to the user it
+    signed in (``via``: ``wechat_phone``)."""
+
+    name = "identity_bound"
+    user: str
+    provider: str
+    app: str
+    via: str
+    ip: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PasswordReset(Event):
+    """A password set through a code sent to the user's phone or e-mail (``via``); every
+    session of the user ended."""
+
+    name = "password_reset"
+    user: str
+    via: str
+    ip: str | None
+    ended: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PasswordResetFailed(Event):
+    name = "password_reset_failed"
+    level = WARNING
+    user: str | None
+    via: str
+    reason: str
+    ip: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PasswordResetThrottled(Event):
+    name = "password_reset_failed"
+    level = WARNING
+    via: str
+    limit: str
+    account: str
+    ip: str | None
+    retry_after: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResetNoticeFailed(Event):
+    """The password was reset, but the notice to the address could not be sent."""
+
+    name = "password_reset_notice_failed"
+    level = WARNING
+    user: str
+    via: str

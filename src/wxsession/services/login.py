@@ -9,6 +9,7 @@ from wxsession.accounts import session_keys
 from wxsession.accounts.repository import AccountRepository
 from wxsession.core.account_errors import AlreadyRegistered
 from wxsession.core.device import Device
+from wxsession.core.identity import Identity
 from wxsession.core.profile import Profile
 from wxsession.core.session import ActiveSession
 from wxsession.metrics import Metrics
@@ -73,6 +74,19 @@ class LoginService:
                 )
             )
             raise
+        return await self.sign_in(identity, device, presented_token)
+
+    async def sign_in(
+        self,
+        identity: Identity,
+        device: Device,
+        presented_token: str | None,
+        *,
+        address: str | None = None,
+    ) -> LoginResult:
+        """The account side of every login once ``identity`` is proven: its user, a new one
+        by the registration mode (a pending session when explicit; when closed, only for an
+        allow-listed ``address`` the login proved), then the session."""
         found = await self.accounts.find_or_register(identity, auto=self.registration.auto)
         if found.joined and found.user is not None:
             self.emit(
@@ -83,11 +97,13 @@ class LoginService:
                     ip=device.ip,
                 )
             )
-        if found.user is None and self.registration.closed:  # no address proven here
-            self.registration.check(identity.provider, device)
-        if found.user is None:  # a pending session: its record keeps the key sealed
+        user = found.user
+        if user is None and self.registration.closed:
+            self.registration.check(identity.provider, device, address)
+            user = await self.accounts.register(identity)
+        if user is None:  # a pending session: its record keeps the key sealed
             identity = session_keys.for_pending_record(self.accounts.keys, identity)
-        return await self.starter.start(identity, found.user, device, presented_token)
+        return await self.starter.start(identity, user, device, presented_token)
 
     async def register(
         self, active: ActiveSession, profile: Profile, device: Device

@@ -11,6 +11,9 @@ from typing import Annotated
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import NoDecode
 
+from wxsession.core.account_errors import AddressInvalid
+from wxsession.core.address import parse_email, parse_phone
+
 
 class AccountSettings(BaseModel):
     """Closed registration's allow-list."""
@@ -24,7 +27,26 @@ class AccountSettings(BaseModel):
 
     @field_validator("registration_allow", mode="before")
     @classmethod
-    def _comma_separated(cls, value: object) -> object:
+    def _allow_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("registration_allow")
+    @classmethod
+    def _spelled_as_logins_spell_them(cls, entries: list[str]) -> list[str]:
+        """Each entry as the service spells addresses, so a login's address matches it."""
+        spelled = []
+        for entry in entries:
+            try:
+                if entry.startswith("@"):
+                    spelled.append("@" + parse_email("x" + entry).value.partition("@")[2])
+                elif "@" in entry:
+                    spelled.append(parse_email(entry).value)
+                else:
+                    spelled.append(parse_phone(entry).value)
+            except AddressInvalid:
+                raise ValueError(
+                    "each entry must be a phone number, an e-mail address or @domain"
+                ) from None
+        return spelled
