@@ -33,14 +33,21 @@ def dev_service(make_service: Any, **overrides: Any) -> Service:
 
 
 def send(service: Service, ip: str = CLIENT_IP, **body: str) -> httpx.Response:
-    """``POST /v1/auth/codes``; a 429 of the per-address interval (one second in
+    """``POST /v1/auth/codes``; see :func:`post_sending`."""
+    return post_sending(service, CODES, body, ip)
+
+
+def post_sending(
+    service: Service, path: str, body: dict[str, str], ip: str = CLIENT_IP
+) -> httpx.Response:
+    """POST to a route that sends a code; a 429 of the per-address interval (one second in
     :func:`dev_service`) is waited out once."""
-    sent = service.http.post(CODES, json=body, headers={"X-Forwarded-For": ip})
+    sent = service.http.post(path, json=body, headers={"X-Forwarded-For": ip})
     if sent.status_code == 429:  # SQL counters read the service's clock, Redis its own
         wait = float(sent.headers["Retry-After"])
         service.clock.advance(wait)
         time.sleep(wait)
-        sent = service.http.post(CODES, json=body, headers={"X-Forwarded-For": ip})
+        sent = service.http.post(path, json=body, headers={"X-Forwarded-For": ip})
     return sent
 
 
