@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, NamedTuple
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from wxsession import migrate
+from wxsession import audit, migrate
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
+from wxsession.audit_log.writer import AuditWriter
 from wxsession.carriers import CarrierChain
 from wxsession.core.clock import Clock, system_clock
 from wxsession.data_keys import DataKeys
@@ -30,6 +31,7 @@ from wxsession.platforms.wechat.access_token import SqlTokenCache
 from wxsession.platforms.wechat.client import make_http_client
 from wxsession.platforms.wechat.mini_program import MiniProgram
 from wxsession.services import Services
+from wxsession.services.audit_trail import AuditTrail
 from wxsession.services.code_setup import build_codes, configured_senders
 from wxsession.services.web_login import WebLogins
 from wxsession.sessions.cache import Announcer, SessionCache
@@ -92,7 +94,8 @@ class Runtime:
             open_storage(settings, clock=clock, metrics=metrics) as storage,
             AsyncExitStack() as stack,
         ):
-            engine, store, accounts, sessions = storage
+            engine, store, accounts, sessions, audit_writer = storage
+            emit = audit_writer.observing(audit.record)
             reveal = None
             if settings.dev_mode:
                 from wxsession import dev_mode  # only here: production never loads the emulator
@@ -143,7 +146,11 @@ class Runtime:
                 or PasswordHasher(concurrency=settings.password_hash_concurrency),
                 throttle=login_throttle(settings, store, engine, clock),
                 code_throttle=code_login_throttle(settings, store, engine, clock),
-                codes=build_codes(settings, store, engine, clock, senders=senders, reveal=reveal),
+                codes=build_codes(
+                    settings, store, engine, clock, senders=senders, reveal=reveal, emit=emit
+                ),
+                trail=AuditTrail(engine, audit_writer, clock),
+                emit=emit,
             )
             carriers = CarrierChain.from_settings(settings)
             web_logins = None
@@ -182,6 +189,8 @@ class Storage(NamedTuple):
     store: SessionStore
     accounts: AccountRepository
     sessions: SessionManager
+    audit: AuditWriter
+    """Writes the audit table; its :meth:`~AuditWriter.observing` is the services' observer."""
 
 
 @asynccontextmanager
@@ -238,7 +247,15 @@ async def open_storage(
                     cache=cache,
                     invalidations=invalidations,
                 )
-                yield Storage(engine, store, accounts, sessions)
+                writer = AuditWriter(
+                    engine,
+                    retention_days=settings.audit_retention_days,
+                    flush_seconds=settings.audit_flush_seconds,
+                    capacity=settings.audit_queue_size,
+                    clock=clock,
+                )
+                async with writer.running():
+                    yield Storage(engine, store, accounts, sessions, writer)
         finally:
             await store.close()
     finally:

@@ -15,6 +15,7 @@ from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
 from wxsession.metrics import Metrics
 from wxsession.platforms.provider import PlatformApps, Provider
+from wxsession.services.audit_trail import AuditTrail
 from wxsession.services.codes import VerificationCodes
 from wxsession.services.common import CodeExchange, LoginResult, Starter
 from wxsession.services.events import Observer
@@ -39,6 +40,7 @@ class Services:
     sessions: SessionService
     profile: ProfileService
     codes: VerificationCodes
+    audit_trail: AuditTrail
 
     @classmethod
     def build(
@@ -53,6 +55,7 @@ class Services:
         throttle: LoginThrottle,
         code_throttle: CodeLoginThrottle,
         codes: VerificationCodes,
+        trail: AuditTrail,
         emit: Observer = audit.record,
     ) -> Services:
         exchange = CodeExchange(providers, code_throttle, emit)
@@ -65,4 +68,5 @@ class Services:
             sessions=SessionService(sessions, emit),
             profile=ProfileService(accounts, sessions),
             codes=codes,
+            audit_trail=trail,
         )
