@@ -38,6 +38,7 @@ def configured_senders(settings: Settings) -> dict[AddressKind, Sender]:
             starttls=settings.smtp_starttls,
             tls=settings.smtp_tls,
             timeout=settings.smtp_timeout,
+            ca_file=settings.smtp_ca_file,
         )
         senders["email"] = SmtpSender(server, settings.smtp_from)
     return senders

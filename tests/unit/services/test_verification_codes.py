@@ -4,6 +4,7 @@ the clock, never by sleeping."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -231,3 +232,27 @@ async def test_the_audit_lines_never_hold_the_code_nor_the_address(rig: Rig) -> 
     assert [e.name for e in rig.events] == ["code_sent", "code_failed"]
     assert all(code not in line and "ann@" not in line for line in lines)
     assert rig.events[0].fields()["address"] == rig.events[1].fields()["address"]
+
+
+async def test_a_guessing_script_from_many_networks_gets_five_tries_in_all(rig: Rig) -> None:
+    """200 guesses at once from 50 networks: none is right (the real code is left out), the
+    real code is dead afterwards, and the address now needs a CAPTCHA to get another."""
+    await rig.codes.send(ANN, "login", client_ip=IP)
+    code = rig.code()
+    guesses = [f"{n:06d}" for n in range(201) if f"{n:06d}" != code][:200]
+
+    async def guess(n: int, value: str) -> bool:
+        try:
+            await rig.codes.consume(ANN, "login", value, client_ip=f"198.51.100.{n % 50}")
+        except CodeInvalid:
+            return False
+        return True
+
+    results = await asyncio.gather(*(guess(n, g) for n, g in enumerate(guesses)))
+    assert not any(results)
+    with pytest.raises(CodeInvalid):
+        await rig.codes.consume(ANN, "login", code)
+    rig.clock.advance(61)
+    with pytest.raises(CaptchaRequired):
+        await rig.codes.send(ANN, "login", client_ip="192.0.2.200")
+    assert sum(e.name == "code_failed" for e in rig.events) == 201
