@@ -95,6 +95,7 @@ class Runtime:
             AsyncExitStack() as stack,
         ):
             engine, store, accounts, sessions, audit_writer = storage
+            emit = audit_writer.observing(audit.record)
             reveal = None
             if settings.dev_mode:
                 from wxsession import dev_mode  # only here: production never loads the emulator
@@ -146,9 +147,11 @@ class Runtime:
                 or PasswordHasher(concurrency=settings.password_hash_concurrency),
                 throttle=login_throttle(settings, store, engine, clock),
                 code_throttle=code_login_throttle(settings, store, engine, clock),
+                codes=build_codes(
+                    settings, store, engine, clock, senders=senders, reveal=reveal, emit=emit
+                ),
                 trail=AuditTrail(engine, audit_writer, clock),
-                emit=audit_writer.observing(audit.record),
-                codes=build_codes(settings, store, engine, clock, senders=senders, reveal=reveal),
+                emit=emit,
             )
             carriers = CarrierChain.from_settings(settings)
             web_logins = None

@@ -97,10 +97,13 @@ async def send_code(body: CodeRequestIn, request: Request, runtime: RuntimeDep) 
     "/auth/captcha",
     response_model=CaptchaOut,
     summary="A CAPTCHA challenge, for a send that answered CAPTCHA_REQUIRED",
-    responses=error_responses(503),
+    responses=error_responses(429, 503),
 )
-async def captcha_challenge(response: Response, runtime: RuntimeDep) -> CaptchaOut:
-    challenge = await runtime.services.codes.captcha.challenge()
+async def captcha_challenge(
+    request: Request, response: Response, runtime: RuntimeDep
+) -> CaptchaOut:
+    codes = runtime.services.codes
+    challenge = await codes.challenge(client_ip=device_of(request).ip)
     response.headers["Cache-Control"] = "no-store"
     image = base64.b64encode(challenge.image).decode("ascii")
     return CaptchaOut(

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from wxsession import audit
 from wxsession.core.address import AddressKind
 from wxsession.core.clock import Clock
 from wxsession.data_keys import DataKeys
@@ -18,6 +19,7 @@ from wxsession.messaging import Sender
 from wxsession.messaging.mail import SmtpSender, SmtpServer
 from wxsession.services.captcha import ImageCaptcha
 from wxsession.services.codes import KEY_LABEL, VerificationCodes
+from wxsession.services.events import Observer
 from wxsession.sessions.store import SessionStore
 from wxsession.settings import Settings
 from wxsession.throttle.factory import code_send_limits, one_time_store
@@ -36,6 +38,7 @@ def configured_senders(settings: Settings) -> dict[AddressKind, Sender]:
             starttls=settings.smtp_starttls,
             tls=settings.smtp_tls,
             timeout=settings.smtp_timeout,
+            ca_file=settings.smtp_ca_file,
         )
         senders["email"] = SmtpSender(server, settings.smtp_from)
     return senders
@@ -49,6 +52,7 @@ def build_codes(
     *,
     senders: Mapping[AddressKind, Sender],
     reveal: Callable[[str, str], None] | None = None,
+    emit: Observer = audit.record,
 ) -> VerificationCodes:
     """The verification codes, their store and limits on the session store's backend."""
     key = DataKeys.from_setting(settings.data_keys).derive(KEY_LABEL)
@@ -63,4 +67,5 @@ def build_codes(
         ttl=settings.code_ttl,
         max_tries=settings.code_max_tries,
         clock=clock,
+        emit=emit,
     )

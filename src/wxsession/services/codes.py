@@ -40,7 +40,7 @@ from wxsession.core.address import Address, AddressKind
 from wxsession.core.clock import Clock, system_clock
 from wxsession.core.errors import RateLimited
 from wxsession.messaging import Locale, Message, Sender
-from wxsession.services.captcha import CaptchaAnswer, CaptchaVerifier
+from wxsession.services.captcha import CaptchaAnswer, CaptchaVerifier, Challenge
 from wxsession.services.events import Observer
 from wxsession.services.events_codes import (
     CaptchaAsked,
@@ -149,6 +149,14 @@ class VerificationCodes:
         await self.store.put(name, self._mac("digest", name, code), self.clock() + self.ttl)
         await self.limits.notice(who, client_ip)
         self._emit(CodeSent(kind=kind, purpose=purpose, address=who, ip=client_ip))
+
+    async def challenge(self, *, client_ip: str | None) -> Challenge:
+        """A CAPTCHA challenge for a client; 429 beyond the per-network limit on drawing."""
+        try:
+            await self.limits.challenge(client_ip)
+        except SendRefused as refused:
+            raise RateLimited(retry_after=refused.retry_after) from None
+        return await self.captcha.challenge()
 
     async def consume(
         self, address: Address, purpose: Purpose, code: str, *, client_ip: str | None = None

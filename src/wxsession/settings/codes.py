@@ -29,6 +29,7 @@ class CodeSettings(BaseModel):
     code_captcha_after: int = Field(default=3, ge=0, le=1000)
     code_captcha_window: int = Field(default=3600, ge=1, le=86_400)
     captcha_ttl: int = Field(default=300, ge=30, le=3600)
+    captcha_challenges_per_ip: int = Field(default=30, ge=1, le=100_000)  # a minute
 
     # Mail (SMTP). Unset smtp_host: no mail outside dev mode (dev mode: the emulator's own SMTP
     # server). smtp_starttls upgrades the connection before logging in (port 587); smtp_tls
@@ -41,3 +42,6 @@ class CodeSettings(BaseModel):
     smtp_starttls: bool = True
     smtp_tls: bool = False
     smtp_timeout: float = Field(default=10.0, gt=0, le=120)
+    # A PEM file of the certificates to trust for the SMTP server (a private relay's CA);
+    # unset: the system's.
+    smtp_ca_file: str | None = None

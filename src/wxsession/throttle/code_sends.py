@@ -11,7 +11,8 @@ gives them back when the message could not be sent, so a vendor outage spends no
 Apart from those hard limits, *attention* windows count sends and refused codes per address
 and per network: once either holds ``captcha_after`` of them, :meth:`needs_captcha` is
 true and the service asks for a solved CAPTCHA before sending. A store that does not answer
-is 503, as for every throttle.
+is 503, as for every throttle. Drawing CAPTCHA challenges is limited per network too
+(:meth:`CodeSendLimits.challenge`).
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class SendPolicy:
     per_minute: int = 100
     captcha_after: int = 3
     captcha_window: int = 3600
+    challenges_per_minute: int = 30
 
 
 class CodeSendLimits:
@@ -83,6 +85,9 @@ class CodeSendLimits:
         )
         self._ip = RateLimitItemPerSecond(p.per_ip, p.ip_window, namespace="code-send-ip")
         self._total = RateLimitItemPerSecond(p.per_minute, 60, namespace="code-send-all")
+        self._challenges = RateLimitItemPerSecond(
+            p.challenges_per_minute, 60, namespace="captcha-ip"
+        )
         attention = max(1, p.captcha_after)
         self._attention = RateLimitItemPerSecond(attention, p.captcha_window, namespace="code-att")
 
@@ -109,6 +114,16 @@ class CodeSendLimits:
                 raise SendRefused(scope, retry_after(stats.reset_time, self.storage.now()))
             reservation.taken.append((item, key))
         return reservation
+
+    async def challenge(self, ip: str | None) -> None:
+        """Count a CAPTCHA challenge drawn for a network (each costs a drawing and a write);
+        :class:`SendRefused` (scope ``captcha``) beyond ``challenges_per_minute``."""
+        key = _key(b"captcha", counted_network(ip))
+        with self.storage.failing_closed():
+            if await self._limiter.hit(self._challenges, key):
+                return
+            stats = await self._limiter.get_window_stats(self._challenges, key)
+        raise SendRefused("captcha", retry_after(stats.reset_time, self.storage.now()))
 
     def _attention_keys(self, address: str, ip: str | None) -> tuple[str, str]:
         return _key(b"att-addr", address), _key(b"att-ip", counted_network(ip))

@@ -80,5 +80,6 @@ def code_send_limits(
         per_minute=settings.code_sends_per_minute,
         captcha_after=settings.code_captcha_after,
         captcha_window=settings.code_captcha_window,
+        challenges_per_minute=settings.captcha_challenges_per_ip,
     )
     return CodeSendLimits(window_storage(store, engine, clock), policy)

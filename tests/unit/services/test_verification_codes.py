@@ -4,10 +4,13 @@ the clock, never by sleeping."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
+from sqlalchemy import text
 
 from tests.support.clock import MovableClock
 from wxsession import migrate
@@ -25,6 +28,7 @@ from wxsession.db import create_engine
 from wxsession.emulator.outbox import Outbox
 from wxsession.emulator.smtp import SmtpOutboxServer
 from wxsession.messaging.mail import SmtpSender, SmtpServer
+from wxsession.services import codes as codes_module
 from wxsession.services.captcha import CaptchaAnswer, ImageCaptcha
 from wxsession.services.codes import VerificationCodes
 from wxsession.throttle import SqlWindowStorage
@@ -231,3 +235,66 @@ async def test_the_audit_lines_never_hold_the_code_nor_the_address(rig: Rig) -> 
     assert [e.name for e in rig.events] == ["code_sent", "code_failed"]
     assert all(code not in line and "ann@" not in line for line in lines)
     assert rig.events[0].fields()["address"] == rig.events[1].fields()["address"]
+
+
+async def test_a_guessing_script_from_many_networks_gets_five_tries_in_all(rig: Rig) -> None:
+    """200 guesses at once from 50 networks: none is right (the real code is left out), the
+    real code is dead afterwards, and the address now needs a CAPTCHA to get another."""
+    await rig.codes.send(ANN, "login", client_ip=IP)
+    code = rig.code()
+    guesses = [f"{n:06d}" for n in range(201) if f"{n:06d}" != code][:200]
+
+    async def guess(n: int, value: str) -> bool:
+        try:
+            await rig.codes.consume(ANN, "login", value, client_ip=f"198.51.100.{n % 50}")
+        except CodeInvalid:
+            return False
+        return True
+
+    results = await asyncio.gather(*(guess(n, g) for n, g in enumerate(guesses)))
+    assert not any(results)
+    with pytest.raises(CodeInvalid):
+        await rig.codes.consume(ANN, "login", code)
+    rig.clock.advance(61)
+    with pytest.raises(CaptchaRequired):
+        await rig.codes.send(ANN, "login", client_ip="192.0.2.200")
+    assert sum(e.name == "code_failed" for e in rig.events) == 201
+
+
+def test_v2_7_6_codes_come_from_secrets_six_digits_zero_padded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drawn: list[int] = []
+
+    def randbelow(bound: int) -> int:
+        drawn.append(bound)
+        return 42
+
+    monkeypatch.setattr(codes_module.secrets, "randbelow", randbelow)
+    assert codes_module.new_code() == "000042"
+    assert drawn == [10**6]
+
+
+def test_codes_are_spread_over_the_whole_range() -> None:
+    many = [codes_module.new_code() for _ in range(2000)]
+    assert all(len(c) == 6 and c.isdigit() for c in many)
+    assert len(set(many)) > 1900  # about 2 collisions expected among 2000 of a million
+
+
+async def test_v2_7_5_the_store_holds_neither_the_code_nor_the_address(
+    rig: Rig, sqlite_url: str
+) -> None:
+    await rig.codes.send(ANN, "login", client_ip=IP)
+    code = rig.code()
+    engine = create_engine(sqlite_url)
+    try:
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT * FROM verification_codes"))).all()
+            counters = (await conn.execute(text("SELECT key FROM rate_limits"))).all()
+    finally:
+        await engine.dispose()
+    stored = " ".join(str(value) for row in rows for value in row)
+    stored += " ".join(str(row[0]) for row in counters)
+    assert len(rows) == 1
+    assert code not in stored and "ann" not in stored and "example" not in stored
+    assert hashlib.sha256(code.encode()).hexdigest() not in stored

@@ -32,6 +32,8 @@ class SmtpServer:
     starttls: bool = True
     tls: bool = False
     timeout: float = 10.0
+    ca_file: str | None = None
+    """Certificates to trust instead of the system's (PEM)."""
 
 
 class SmtpSender:
@@ -68,6 +70,7 @@ class SmtpSender:
                 start_tls=server.starttls and not server.tls,
                 use_tls=server.tls,
                 timeout=server.timeout,
+                cert_bundle=server.ca_file,
             )
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             log.warning(
