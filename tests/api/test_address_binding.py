@@ -83,6 +83,7 @@ def test_bind_an_email_then_change_the_phone(dev: Service) -> None:
         reauth=_phone_proof(dev),
     )
     assert changed.status_code == 201, changed.text
+    assert changed.headers.get_list("cache-control") == ["no-store"]  # see test_no_store.py
     assert dev.get("/v1/me", other_device).status_code == 401  # a change ends every session
     assert dev.get("/v1/me", session_id_of(changed)).status_code == 200
     assert _phone_user(dev, NEW_PHONE)["user"]["id"] == user["user"]["id"]

@@ -175,8 +175,8 @@ def _code_of(content: bytes) -> str:
 def test_a_taken_name_is_409_and_of_parallel_registrations_exactly_one_wins(
     service: Service,
 ) -> None:
-    assert _register(service, phone="+4915112345678").status_code == 201
-    taken = _register(service, phone="+49 151 1234 5678")
+    assert _register(service, username="Taken.Name").status_code == 201
+    taken = _register(service, username=" TAKEN.name ")  # the same name, normalised
     assert taken.status_code == 409
     assert error_code_of(taken) == "IDENTITY_TAKEN"
 

@@ -30,6 +30,9 @@ from fastapi import APIRouter, FastAPI
 
 from wxsession.core.clock import Clock, system_clock
 from wxsession.runtime import Runtime
+from wxsession.server.account_routes import router as account_router
+from wxsession.server.address_routes import router as address_router
+from wxsession.server.code_routes import router as code_router
 from wxsession.server.dependencies import (
     current_user,
     get_runtime,
@@ -42,6 +45,7 @@ from wxsession.server.introspection_routes import router as introspection_router
 from wxsession.server.openapi_doc import document_api
 from wxsession.server.password_routes import router as password_router
 from wxsession.server.provider_routes import router as provider_router
+from wxsession.server.reset_routes import router as reset_router
 from wxsession.server.routes import router as auth_router
 from wxsession.server.session_routes import router as session_router
 from wxsession.server.web_login_routes import router as web_login_router
@@ -65,7 +69,11 @@ router = APIRouter()
 introspection), the same router objects ``create_app`` mounts, to mount as-is."""
 router.include_router(auth_router)
 router.include_router(password_router)
+router.include_router(code_router)
+router.include_router(reset_router)
+router.include_router(address_router)  # before identity_router's /v1/me/identities/{provider}
 router.include_router(identity_router)
+router.include_router(account_router)
 router.include_router(session_router)
 router.include_router(wechat_router)
 router.include_router(web_login_router)
