@@ -30,6 +30,7 @@ from fastapi import APIRouter, FastAPI
 
 from wxsession.core.clock import Clock, system_clock
 from wxsession.runtime import Runtime
+from wxsession.server.code_routes import router as code_router
 from wxsession.server.dependencies import (
     current_user,
     get_runtime,
@@ -65,6 +66,7 @@ router = APIRouter()
 introspection), the same router objects ``create_app`` mounts, to mount as-is."""
 router.include_router(auth_router)
 router.include_router(password_router)
+router.include_router(code_router)
 router.include_router(identity_router)
 router.include_router(session_router)
 router.include_router(wechat_router)
