@@ -1,4 +1,4 @@
-"""One-time secrets (:mod:`wxsession.throttle.one_time`) on real SQLite and a real Redis:
+"""One-time secrets (:mod:`wxsession.throttle.one_time`) on real SQLite, PostgreSQL and Redis:
 one use, a try counted before each comparison (parallel guesses get no more), expiry by the
 caller's clock, a new secret replaces the old with fresh tries, and a store that does not
 answer is a 503."""
@@ -20,10 +20,10 @@ from wxsession.throttle.one_time_redis import RedisOneTimeStore
 NOW = 1_000_000.0
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "postgres", "redis"])
 async def store(request: pytest.FixtureRequest) -> AsyncIterator[OneTimeStore]:
-    if request.param == "sqlite":
-        engine = create_engine(request.getfixturevalue("sqlite_url"))
+    if request.param != "redis":
+        engine = create_engine(request.getfixturevalue(f"{request.param}_url"))
         try:
             await migrate.upgrade(engine)
             yield SqlOneTimeStore(engine)
