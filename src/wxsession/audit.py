@@ -43,6 +43,10 @@ EVENTS = frozenset(
         "bind_failed",
         "unbind_failed",
         "reauth_failed",
+        "role_granted",
+        "role_revoked",
+        "role_defined",
+        "role_deleted",
     }
 )
 

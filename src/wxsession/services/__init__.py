@@ -22,6 +22,7 @@ from wxsession.services.login import LoginService
 from wxsession.services.passwords import PasswordService
 from wxsession.services.profile import ProfileService
 from wxsession.services.reauth import Reauthenticator
+from wxsession.services.roles import Roles
 from wxsession.services.sessions import SessionService
 from wxsession.sessions.manager import SessionManager
 from wxsession.throttle import LoginThrottle
@@ -37,6 +38,7 @@ class Services:
     identities: IdentityService
     sessions: SessionService
     profile: ProfileService
+    roles: Roles
 
     @classmethod
     def build(
@@ -61,4 +63,5 @@ class Services:
             identities=IdentityService(exchange, starter, reauth, emit),
             sessions=SessionService(sessions, emit),
             profile=ProfileService(accounts, sessions),
+            roles=Roles(accounts, sessions, emit),
         )
