@@ -40,8 +40,8 @@ class IntrospectOut(BaseModel):
 @router.get(
     "/introspect",
     response_model=IntrospectOut,
-    summary="Who holds this session, and for how long (for other services)",
-    responses=error_responses(401, 503),
+    summary="Who holds this session, their roles, and for how long (for other services)",
+    responses=error_responses(401, 403, 503),
 )
 async def introspect(
     runtime: RuntimeDep, active: Annotated[ActiveSession, Depends(any_session)]
