@@ -26,7 +26,8 @@ def administer(settings: Settings, act: Callable[[Roles], Awaitable[T]]) -> T:
 
     async def run() -> T:
         async with open_storage(settings, revocation_cache_seconds=0) as storage:
-            return await act(Roles(storage.accounts, storage.sessions, audit.record))
+            emit = storage.audit.observing(audit.record)
+            return await act(Roles(storage.accounts, storage.sessions, emit))
 
     return asyncio.run(run())
 

@@ -15,6 +15,7 @@ from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
 from wxsession.metrics import Metrics
 from wxsession.platforms.provider import PlatformApps, Provider
+from wxsession.services.audit_trail import AuditTrail
 from wxsession.services.common import CodeExchange, LoginResult, Starter
 from wxsession.services.events import Observer
 from wxsession.services.identities import IdentityService
@@ -39,6 +40,7 @@ class Services:
     sessions: SessionService
     profile: ProfileService
     roles: Roles
+    audit_trail: AuditTrail
 
     @classmethod
     def build(
@@ -52,6 +54,7 @@ class Services:
         hasher: PasswordHasher,
         throttle: LoginThrottle,
         code_throttle: CodeLoginThrottle,
+        trail: AuditTrail,
         emit: Observer = audit.record,
     ) -> Services:
         exchange = CodeExchange(providers, code_throttle, emit)
@@ -64,4 +67,5 @@ class Services:
             sessions=SessionService(sessions, emit),
             profile=ProfileService(accounts, sessions),
             roles=Roles(accounts, sessions, emit),
+            audit_trail=trail,
         )

@@ -5,7 +5,7 @@ the configuration (``WXSESSION_ROLES``) have no row. A grant names its role (eit
 ``user_roles.role`` has no foreign key; ``user_id`` does, and goes with its user.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-06
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
