@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
 from wxsession.accounts.base import AccountStore
 from wxsession.accounts.models import RoleRow, User, UserRoleRow, utcnow
@@ -56,13 +59,25 @@ class RoleStore(AccountStore):
 
     async def grant_role(self, user_id: str, role: str, by: str) -> bool | None:
         """Grant ``role``; whether it is new (``None``: no such user)."""
+        try:
+            return await self._grant(user_id, role, by)
+        except IntegrityError:  # the user was deleted meanwhile (PostgreSQL's foreign key)
+            return None
+
+    async def _grant(self, user_id: str, role: str, by: str) -> bool | None:
         async with self._transaction() as session:
             if await session.get(User, user_id) is None:
                 return None
-            if await session.get(UserRoleRow, (user_id, role)) is not None:
-                return False
-            session.add(UserRoleRow(user_id=user_id, role=role, granted_at=utcnow(), granted_by=by))
-            return True
+            # A parallel grant of the same role is no error: the insert just does nothing.
+            values = {"user_id": user_id, "role": role, "granted_at": utcnow(), "granted_by": by}
+            dialect_insert = (
+                postgresql_insert
+                if session.get_bind().dialect.name == "postgresql"
+                else sqlite_insert
+            )
+            statement: Any = dialect_insert(UserRoleRow).values(**values).on_conflict_do_nothing()
+            result: Any = await session.execute(statement)
+            return bool(result.rowcount)
 
     async def revoke_role(self, user_id: str, role: str) -> bool | None:
         """Take ``role`` away; whether the user had it (``None``: no such user)."""

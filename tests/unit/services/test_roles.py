@@ -4,6 +4,8 @@ its actor."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -168,3 +170,13 @@ async def test_deleting_a_user_takes_their_grants(
     await roles.grant(ann, "editor", CONSOLE)
     assert await accounts.delete_user(ann)
     assert await accounts.granted_roles(ann) is None
+
+
+async def test_parallel_grants_of_one_role_make_one_grant(
+    roles: Roles, accounts: AccountRepository, emitted: list[Event]
+) -> None:
+    ann = await _user(accounts, "ann")
+    done = await asyncio.gather(*(roles.grant(ann, "editor", CONSOLE) for _ in range(5)))
+    assert sorted(done) == [False, False, False, False, True]
+    assert await accounts.granted_roles(ann) == ["editor"]
+    assert len(emitted) == 1
