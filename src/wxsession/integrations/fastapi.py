@@ -12,6 +12,9 @@
     @app.get("/orders")
     async def orders(user = Depends(wxs.current_user)): ...
 
+    @app.post("/orders")                               # 403 PERMISSION_DENIED unless a role
+    async def place(user = Depends(wxs.require_permission("orders:write"))): ...  # grants it
+
 ``setup`` wraps the app's own lifespan (yours still runs, inside ours, and can use
 ``app.state.wxsession``). If you prefer to compose lifespans yourself, pass
 ``lifespan=wxsession_lifespan(settings)`` to ``FastAPI`` and call ``install(app)``.
@@ -35,6 +38,8 @@ from wxsession.server.dependencies import (
     current_user,
     get_runtime,
     optional_session,
+    require_permission,
+    require_role,
     require_session,
 )
 from wxsession.server.errors import install_error_handlers
@@ -47,6 +52,8 @@ __all__ = [
     "install",
     "install_error_handlers",
     "optional_session",
+    "require_permission",
+    "require_role",
     "require_session",
     "router",
     "setup",
