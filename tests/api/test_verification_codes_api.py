@@ -6,6 +6,7 @@ nothing written while the SMTP server is stopped."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -173,3 +174,25 @@ def test_outside_dev_mode_no_captcha_answer_is_told(make_service: Any) -> None:
     told = service.http.get(f"/_emulator/captcha/{challenge.json()['id']}")
     assert told.status_code == 404
     assert "answer" not in told.text
+
+
+def test_the_audit_table_keeps_sends_and_refusals_without_the_code(make_service: Any) -> None:
+    service = dev_service(make_service, audit_flush_seconds=0.05)
+    assert send(service, email="ann@example.com", purpose="login").status_code == 202
+    assert send(service, email="ann@example.com", purpose="login").status_code == 429
+    code = outbox(service, "ann@example.com")[0]["code"]
+    count = "SELECT count(*) FROM audit_events WHERE event = '{}' AND outcome = '{}'"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if service.sql_scalar(count.format("code_send_throttled", "throttled")):
+            break
+        time.sleep(0.05)
+    assert service.sql_scalar(count.format("code_sent", "success")) == 1
+    assert service.sql_scalar(count.format("code_send_throttled", "throttled")) == 1
+    sent = service.sql_scalar("SELECT details FROM audit_events WHERE event = 'code_sent'")
+    throttled = service.sql_scalar(
+        "SELECT details FROM audit_events WHERE event = 'code_send_throttled'"
+    )
+    details = f"{sent} {throttled}"
+    assert "code_address" in details and "email" in details and "login" in details
+    assert code not in details and "ann@" not in details

@@ -132,7 +132,7 @@ class VerificationCodes:
             scope, wait = refused.scope, refused.retry_after
             self._emit(
                 CodeSendThrottled(
-                    kind=kind, scope=scope, address=who, ip=client_ip, retry_after=wait
+                    kind=kind, limit=f"code_{scope}", address=who, ip=client_ip, retry_after=wait
                 )
             )
             raise RateLimited(retry_after=wait) from None
