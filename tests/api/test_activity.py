@@ -120,3 +120,15 @@ def test_paging_is_checked(make_service: Any) -> None:
     assert service.get("/v1/me/activity", token, params={"limit": 101}).status_code == 422
     assert service.get("/v1/me/activity", token, params={"before": 0}).status_code == 422
     assert service.get("/v1/me/activity").status_code == 401
+
+
+def test_a_failing_audit_table_never_fails_a_login_and_its_rows_wait(make_service: Any) -> None:
+    service: Service = make_service()
+    service.sql_execute("ALTER TABLE audit_events RENAME TO audit_events_away")
+    token = service.session_for("dee")  # the login does not wait for, nor fail with, its row
+    assert service.get("/v1/me", token).status_code == 200
+    down = service.get("/v1/me/activity", token)
+    assert down.status_code == 503 and down.json()["error"]["code"] == "DATABASE_UNAVAILABLE"
+    service.sql_execute("ALTER TABLE audit_events_away RENAME TO audit_events")
+    events = _activity(service, token)["events"]
+    assert [e["event"] for e in events] == ["login"]  # kept, and written on the next flush
