@@ -241,6 +241,7 @@ async def open_storage(
                     flush_seconds=settings.audit_flush_seconds,
                     capacity=settings.audit_queue_size,
                     clock=clock,
+                    metrics=metrics,
                 )
                 async with writer.running():
                     yield Storage(engine, store, accounts, sessions, writer)
