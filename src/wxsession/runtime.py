@@ -127,6 +127,7 @@ class Runtime:
                 emulator_url=base_url if settings.dev_mode else None,
                 backoff=backoff,
             )
+            emit = audit_writer.observing(audit.record)  # the log line, then the table
             services = Services.build(
                 providers,
                 accounts,
@@ -138,7 +139,7 @@ class Runtime:
                 throttle=login_throttle(settings, store, engine, clock),
                 code_throttle=code_login_throttle(settings, store, engine, clock),
                 trail=AuditTrail(engine, audit_writer, clock),
-                emit=audit_writer.observing(audit.record),
+                emit=emit,
             )
             carriers = CarrierChain.from_settings(settings)
             web_logins = None
@@ -161,7 +162,7 @@ class Runtime:
                     services=services,
                     carriers=carriers,
                     http=http,
-                    open_data_throttle=open_data_throttle(settings, store, engine, clock),
+                    open_data_throttle=open_data_throttle(settings, store, engine, clock, emit),
                     metrics=metrics,
                     mini_programs=programs,
                     web_logins=web_logins,

@@ -72,9 +72,9 @@ DETAIL_FIELDS = frozenset(
 
 
 def outcome_of(happened: Event, fields: dict[str, object]) -> str:
-    """``throttled`` for a refusal by a limit, ``failure`` for another warning, else
-    ``success``."""
-    if "limit" in fields:
+    """``throttled`` for a refusal by a limit (it says when to retry), ``failure`` for
+    another warning, else ``success``."""
+    if "retry_after" in fields:
         return THROTTLED
     return FAILURE if happened.level >= logging.WARNING else SUCCESS
 

@@ -33,7 +33,7 @@ class ActivityOut(Strict):
         description="What happened: login, login_failed, login_throttled, registered, logout, "
         "logout_all, session_revoked, sessions_revoked, session_evicted, password_changed, "
         "password_change_failed, reauth_failed, identity_bound, identity_unbound, "
-        "bind_failed, unbind_failed, user_disabled, user_enabled."
+        "bind_failed, unbind_failed, user_disabled, user_enabled, wechat_data_throttled."
     )
     outcome: str = Field(description="success, failure or throttled.")
     reason: str | None = Field(description="For a failure: its error code.")

@@ -9,6 +9,7 @@ import pytest
 from wxsession.audit import ByOperator, BySession, Event
 from wxsession.audit_log.table import COLUMN_FIELDS, DETAIL_FIELDS, row_of
 from wxsession.services import events
+from wxsession.throttle.open_data import WeChatDataThrottled
 
 SECRET_WORDS = ("token", "code", "password", "openid", "unionid", "session_key", "secret")
 
@@ -18,7 +19,7 @@ def _event_classes() -> list[type[Event]]:
         value
         for value in vars(events).values()
         if isinstance(value, type) and issubclass(value, Event) and hasattr(value, "name")
-    ]
+    ] + [WeChatDataThrottled]
 
 
 @pytest.mark.parametrize("cls", _event_classes(), ids=lambda cls: cls.__name__)
