@@ -6,12 +6,14 @@ session_key."""
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections import Counter
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from tests.support.service import SECRET, Service, code_proof, session_id_of
+from tests.support.service import SECRET, Service, bearer, code_proof, session_id_of
 from wxsession.audit_log.table import audit_events_table
 from wxsession.db import create_engine
 
@@ -132,3 +134,30 @@ def test_a_failing_audit_table_never_fails_a_login_and_its_rows_wait(make_servic
     service.sql_execute("ALTER TABLE audit_events_away RENAME TO audit_events")
     events = _activity(service, token)["events"]
     assert [e["event"] for e in events] == ["login"]  # kept, and written on the next flush
+
+
+def test_every_audit_line_is_also_a_row(
+    make_service: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    service: Service = make_service()
+    caplog.set_level(logging.INFO, logger="wxsession.audit")
+    assert service.post("/v1/auth/wechat/login", json={"code": "0" * 32}).status_code == 401
+    phone = service.session_for("eve")
+    tablet = service.session_for("eve")
+    listed = service.get("/v1/sessions", phone).json()["sessions"]
+    other = next(s["id"] for s in listed if not s["current"])
+    assert service.http.delete(f"/v1/sessions/{other}", headers=bearer(phone)).status_code == 204
+    assert service.get("/v1/me", tablet).status_code == 401
+    assert service.post("/v1/auth/logout-all", phone).status_code == 204
+    _activity(service, service.session_for("eve"))  # writes what this process still holds
+
+    lines = Counter(r.__dict__["event"] for r in caplog.records if r.name == "wxsession.audit")
+    rows = _rows(service)
+    assert Counter(row["event"] for row in rows) == lines
+    assert set(lines) == {"login_failed", "login", "session_revoked", "logout_all"}
+    refused = next(row for row in rows if row["event"] == "login_failed")
+    assert (refused["user_id"], refused["reason"], refused["outcome"]) == (
+        None,
+        "WECHAT_CODE_INVALID",
+        "failure",
+    )
