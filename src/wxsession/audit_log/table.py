@@ -66,6 +66,11 @@ DETAIL_FIELDS = frozenset(
         "key_id",
         "moved",
         "unreadable",
+        "kind",  # a verification code's channel (phone, email)
+        "purpose",
+        "address",  # a keyed fingerprint of a phone or mailbox, never the address
+        "scope",
+        "failed",
     }
 )
 """Event fields kept in ``details``; any other field is not written to the table."""
