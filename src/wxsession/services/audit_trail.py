@@ -2,7 +2,9 @@
 search and its dashboard's counts.
 
 Search pages by keyset, newest first: a page's last ``id`` is the next page's ``before_id``,
-so a page stays cheap however deep it goes and rows written meanwhile never shift it. Before
+so a page stays cheap however deep it goes and rows written meanwhile never shift it. "Newest"
+is the order rows were written: events of several processes less than a flush interval apart
+may interleave (each row's ``at`` is its event's own time). Before
 reading, the rows this process still holds are written (:meth:`AuditWriter.flush`), so a
 reader sees its own process's events at once; another process's appear within its flush
 interval (``WXSESSION_AUDIT_FLUSH_SECONDS``). A database that does not answer is a 503.

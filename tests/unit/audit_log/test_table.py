@@ -102,3 +102,10 @@ def test_a_field_not_on_the_allow_list_stays_out() -> None:
 
     row = row_of(Leaky(user="u", openid="o-secret"), 0.0, None)
     assert "o-secret" not in repr(row)
+
+
+def test_texts_are_cut_to_their_columns() -> None:
+    row = row_of(
+        events.UserEnabled(user="u", by=ByOperator("operator:" + "x" * 100)), 0.0, "r" * 300
+    )
+    assert len(row["actor"]) == 64 and len(row["request_id"]) == 128
