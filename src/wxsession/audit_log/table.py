@@ -71,6 +71,9 @@ DETAIL_FIELDS = frozenset(
         "address",  # a keyed fingerprint of a phone or mailbox, never the address
         "scope",
         "failed",
+        "role",  # a role's name, and what it grants (services/events_roles.py)
+        "permissions",
+        "holders",
     }
 )
 """Event fields kept in ``details``; any other field is not written to the table."""
