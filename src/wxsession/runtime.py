@@ -98,7 +98,7 @@ class Runtime:
             AsyncExitStack() as stack,
         ):
             engine, store, accounts, sessions, audit_writer = storage
-            emit = audit_writer.observing(audit.record)
+            emit = audit_writer.observing(audit.record)  # the log line, then the table
             reveal = None
             if settings.dev_mode:
                 from wxsession import dev_mode  # only here: production never loads the emulator
@@ -183,7 +183,7 @@ class Runtime:
                     services=services,
                     carriers=carriers,
                     http=http,
-                    open_data_throttle=open_data_throttle(settings, store, engine, clock),
+                    open_data_throttle=open_data_throttle(settings, store, engine, clock, emit),
                     metrics=metrics,
                     mini_programs=programs,
                     web_logins=web_logins,
@@ -264,6 +264,7 @@ async def open_storage(
                     flush_seconds=settings.audit_flush_seconds,
                     capacity=settings.audit_queue_size,
                     clock=clock,
+                    metrics=metrics,
                 )
                 async with writer.running():
                     yield Storage(engine, store, accounts, sessions, writer)
