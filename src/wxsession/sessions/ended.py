@@ -2,7 +2,9 @@
 
 The epoch (``users.session_epoch``, migration 0002) ends every session issued before it; the
 ``ended_sessions`` rows (migration 0008) end single sessions, named by public id (a hash of the
-storage key, never the token). Both are written *before* the store's delete, so a delete lost
+storage key, never the token), each with why it ended (migration 0015), which the holder of
+its token alone learns: a refused token names its own public id; nothing lists the reasons.
+Both are written *before* the store's delete, so a delete lost
 in a Redis failover, a restore or a replica that missed it cannot bring a session back. One
 query reads both (:meth:`SqlRevocations.revocation_point`); the per-request check reads it
 through :class:`~wxsession.sessions.revocation.RevocationCache`, not per request.
@@ -34,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from wxsession.accounts.models import User
 from wxsession.accounts.repository import AccountRepository
 from wxsession.db import Base, database_faults
-from wxsession.sessions.revocation import RevocationPoint
+from wxsession.sessions.revocation import LOGOUT, RevocationPoint
 
 PRUNE_INTERVAL = 60.0
 """Seconds between two sweeps of every user's lapsed rows."""
@@ -45,13 +47,14 @@ ended_sessions_table = Table(
     Column("user_id", String(32), primary_key=True),
     Column("public_id", String(32), primary_key=True),
     Column("expires_at", Float, nullable=False),
+    Column("reason", String(16), nullable=False, server_default=LOGOUT),
     Index("ix_ended_sessions_expires_at", "expires_at"),
 )
 
 _e = ended_sessions_table.c
 # Built once: each call only binds values (the compiled form is cached by SQLAlchemy).
 _POINT = (
-    select(User.session_epoch, _e.public_id)
+    select(User.session_epoch, _e.public_id, _e.reason)
     .outerjoin(
         ended_sessions_table,
         and_(_e.user_id == User.id, _e.expires_at > bindparam("now")),
@@ -70,24 +73,28 @@ class SqlRevocations:
         self._next_prune = -math.inf
 
     async def revocation_point(self, user_id: str, now: float) -> RevocationPoint | None:
-        """The user's epoch and unlapsed single ends (``None``: no such user), in one query."""
+        """The user's epoch and unlapsed single ends with their reasons (``None``: no such
+        user), in one query."""
         with database_faults():
             async with self.engine.connect() as conn:
                 rows = (await conn.execute(_POINT, {"u": user_id, "now": now})).all()
         if not rows:
             return None
-        ended = frozenset(public_id for _, public_id in rows if public_id is not None)
+        ended = {public_id: reason for _, public_id, reason in rows if public_id is not None}
         return RevocationPoint(rows[0][0], ended)
 
     async def raise_session_epoch(self, user_id: str) -> int | None:
         return await self.accounts.raise_session_epoch(user_id)
 
     async def end_sessions(
-        self, user_id: str, public_ids: Collection[str], until: float, now: float
+        self, user_id: str, public_ids: Collection[str], until: float, now: float, reason: str
     ) -> None:
-        """Record that the user's sessions ``public_ids`` ended, to be remembered until
-        ``until``; lapsed rows are pruned in the same transaction."""
-        rows = [{"user_id": user_id, "public_id": p, "expires_at": until} for p in public_ids]
+        """Record that the user's sessions ``public_ids`` ended for ``reason``, to be
+        remembered until ``until``; lapsed rows are pruned in the same transaction."""
+        rows = [
+            {"user_id": user_id, "public_id": p, "expires_at": until, "reason": reason}
+            for p in public_ids
+        ]
         with database_faults():
             async with self.engine.begin() as conn:
                 if now >= self._next_prune:
