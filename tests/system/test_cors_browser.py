@@ -5,45 +5,13 @@ origin not listed cannot read the answer. Screenshots under the test's output fo
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page
 
-from tests.support.browser import Shots
+from tests.support.browser import Shots, serving_page
 from tests.support.service import Service
-
-
-@contextmanager
-def _app_origin() -> Iterator[str]:
-    """A real loopback server for the app's page (a page the browser made up itself would
-    be in the public address space, and Chromium refuses its calls to loopback)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = PAGE.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
 
 PAGE = """<!doctype html><title>H5 app</title><pre id=out>…</pre>
 <script>
@@ -70,7 +38,7 @@ def _call(page: Page, url: str, init: dict[str, Any]) -> dict[str, Any]:
 def test_a_page_on_a_listed_origin_reads_me_by_cookie_and_by_bearer(
     make_service: Any, browser_page: Page, shots: Shots
 ) -> None:
-    with _app_origin() as origin:
+    with serving_page(PAGE) as origin:
         _walk(make_service, browser_page, shots, origin)
 
 
@@ -107,7 +75,7 @@ def _walk(make_service: Any, page: Page, shots: Shots, origin: str) -> None:
 def test_a_page_on_an_origin_not_listed_cannot_read_the_answer(
     make_service: Any, browser_page: Page, shots: Shots
 ) -> None:
-    with _app_origin() as other:
+    with serving_page(PAGE) as other:
         service: Service = make_service(cors_origins=["https://h5.example.com"])
         token = service.session_for("amy")
         _open_page(browser_page, other)
