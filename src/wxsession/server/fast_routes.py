@@ -24,7 +24,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from wxsession.core.user import UserView
 from wxsession.runtime import Runtime
@@ -102,19 +102,9 @@ ROUTES: dict[tuple[str, str], Handler] = {
 
 class ServiceApp(FastAPI):
     """The service's FastAPI application: takes the requests of :data:`ROUTES` itself and
-    hands everything else to FastAPI. ``cors``, when set (:mod:`wxsession.server.cors`),
-    wraps both paths, so every route answers a page on a listed origin alike."""
-
-    cors: ASGIApp | None = None
+    hands everything else to FastAPI."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.cors is not None:
-            await self.cors(scope, receive, send)
-        else:
-            await self.serve(scope, receive, send)
-
-    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The request on the fast path if it is one of :data:`ROUTES`, else FastAPI's."""
         route = (scope["method"], scope["path"]) if scope["type"] == "http" else None
         handler = ROUTES.get(route) if route is not None else None
         if handler is None:
