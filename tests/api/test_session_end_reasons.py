@@ -44,6 +44,11 @@ def test_with_one_session_per_user_a_second_login_replaces_the_first(make_servic
     assert _refusal(service, first) == (401, "SESSION_REPLACED", '"SESSION_REPLACED"')
     assert service.get("/v1/me", second).status_code == 200
     assert _refusal(service, first)[1] == "SESSION_REPLACED"  # asked again: the same answer
+    in_chinese = service.http.get(
+        "/v1/me", headers={"Authorization": f"Bearer {first}", "Accept-Language": "zh-CN"}
+    )
+    assert error_code_of(in_chinese) == "SESSION_REPLACED"  # the code never changes
+    assert "其他设备" in in_chinese.json()["error"]["message"]
     listed = service.get("/v1/sessions", second).json()["sessions"]
     assert [s["current"] for s in listed] == [True]
     assert "replaced" not in str(listed).lower()  # why sessions ended is never listed
