@@ -23,14 +23,16 @@ from sqlalchemy import (
     Column,
     Float,
     Index,
+    Insert,
     String,
     Table,
     and_,
     bindparam,
     delete,
-    insert,
     select,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wxsession.accounts.models import User
@@ -64,6 +66,17 @@ _POINT = (
 _PRUNE = delete(ended_sessions_table).where(_e.expires_at <= bindparam("now"))
 
 
+def _upsert(dialect: str) -> Insert:
+    """An insert of ended rows that overwrites a row of the same session (no unique-key
+    error when two ends of one session race), on PostgreSQL or SQLite."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(ended_sessions_table)
+    return statement.on_conflict_do_update(
+        index_elements=[_e.user_id, _e.public_id],
+        set_={"expires_at": statement.excluded.expires_at, "reason": statement.excluded.reason},
+    )
+
+
 class SqlRevocations:
     """Reads and raises revocation points; the source of a ``RevocationCache``."""
 
@@ -90,7 +103,9 @@ class SqlRevocations:
         self, user_id: str, public_ids: Collection[str], until: float, now: float, reason: str
     ) -> None:
         """Record that the user's sessions ``public_ids`` ended for ``reason``, to be
-        remembered until ``until``; lapsed rows are pruned in the same transaction."""
+        remembered until ``until``; lapsed rows are pruned in the same transaction. A
+        session ended twice at once (two logins evicting the same oldest one, a logout
+        racing an eviction) keeps one row, the later write's."""
         rows = [
             {"user_id": user_id, "public_id": p, "expires_at": until, "reason": reason}
             for p in public_ids
@@ -101,9 +116,6 @@ class SqlRevocations:
                     self._next_prune = now + PRUNE_INTERVAL
                     await conn.execute(_PRUNE, {"now": now})
                 await conn.execute(
-                    delete(ended_sessions_table).where(
-                        _e.user_id == user_id,
-                        (_e.expires_at <= now) | _e.public_id.in_(public_ids),
-                    )
+                    delete(ended_sessions_table).where(_e.user_id == user_id, _e.expires_at <= now)
                 )
-                await conn.execute(insert(ended_sessions_table), rows)
+                await conn.execute(_upsert(conn.dialect.name), rows)
