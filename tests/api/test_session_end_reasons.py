@@ -9,9 +9,15 @@ import secrets
 from typing import Any
 
 import httpx
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from tests.support.service import Service, error_code_of, session_id_of
 from wxsession.admin import open_admin
+from wxsession.db import create_engine
+from wxsession.migrate import alembic_config
 
 PASSWORD = "correct horse battery staple 7"
 
@@ -143,3 +149,45 @@ def test_the_reason_reaches_a_cookie_carrier_too(make_service: Any) -> None:
         response = browser.get("/v1/me")
     assert response.status_code == 401
     assert error_code_of(response) == "SESSION_REPLACED"
+
+
+def test_the_reason_column_migrates_both_ways_keeping_older_ends(
+    backend: dict[str, str],
+) -> None:
+    """Ends recorded before the reasons existed read as logouts (the answer they gave then);
+    a downgrade drops the column and keeps the rows."""
+    config = alembic_config()
+    script = ScriptDirectory.from_config(config).get_revision("0015")
+    assert script is not None and isinstance(script.down_revision, str)
+    before = script.down_revision
+
+    def migrate(connection: Connection, revision: str, *, down: bool = False) -> None:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+    async def run() -> tuple[list[Any], list[str]]:
+        engine = create_engine(backend["database_url"])
+        try:
+            async with engine.begin() as connection:
+                await connection.run_sync(migrate, before)
+                await connection.execute(
+                    text(
+                        "INSERT INTO ended_sessions (user_id, public_id, expires_at) "
+                        "VALUES ('u1', 'p1', 1e12)"
+                    )
+                )
+                await connection.run_sync(migrate, "head")
+                upgraded = (await connection.execute(text("SELECT * FROM ended_sessions"))).all()
+                await connection.run_sync(migrate, before, down=True)
+                downgraded = await connection.execute(text("SELECT * FROM ended_sessions"))
+                columns = list(downgraded.keys())
+                await connection.run_sync(migrate, "head")
+                return [row._asdict() for row in upgraded], columns
+        finally:
+            await engine.dispose()
+
+    upgraded, columns = asyncio.run(run())
+    assert upgraded == [
+        {"user_id": "u1", "public_id": "p1", "expires_at": 1e12, "reason": "logout"}
+    ]
+    assert "reason" not in columns and "public_id" in columns
