@@ -64,7 +64,8 @@ function answerError(answer, fallback) {
   const retry = /^\d+$/.test(answer.headers.get('retry-after') || '')
     ? Number(answer.headers.get('retry-after'))
     : undefined;
-  return new WxSessionError(codeOf(answer.data) || fallback, (error && error.message) || `HTTP ${answer.status}`, {
+  const message = (error && error.message) || `HTTP ${answer.status}`;
+  return new WxSessionError(codeOf(answer.data) || fallback, message, {
     status: answer.status,
     data: answer.data,
     retryAfter: retry,
@@ -141,7 +142,8 @@ export function createClient(options = {}) {
     }
     const headers = Object.assign({}, init.headers);
     if (mode === 'bearer' && sessionId) {
-      headers[headerName] = headerName.toLowerCase() === 'authorization' ? `Bearer ${sessionId}` : sessionId;
+      const bearer = headerName.toLowerCase() === 'authorization';
+      headers[headerName] = bearer ? `Bearer ${sessionId}` : sessionId;
     }
     let body = init.body;
     if (body !== undefined && typeof body !== 'string') {
@@ -158,12 +160,13 @@ export function createClient(options = {}) {
         redirect: 'manual',
       });
     } catch (cause) {
-      throw new WxSessionError('NETWORK_ERROR', String((cause && cause.message) || cause), { cause });
+      const message = String((cause && cause.message) || cause);
+      throw new WxSessionError('NETWORK_ERROR', message, { cause });
     }
-    if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400 && response.status !== 304)) {
-      throw new WxSessionError('REDIRECT_REFUSED', 'the SDK does not follow redirects with the session', {
-        status: response.status,
-      });
+    const { status } = response;
+    if (response.type === 'opaqueredirect' || (status >= 300 && status < 400 && status !== 304)) {
+      const message = 'the SDK does not follow redirects with the session';
+      throw new WxSessionError('REDIRECT_REFUSED', message, { status });
     }
     const text = await response.text();
     let data = text;
@@ -182,7 +185,8 @@ export function createClient(options = {}) {
     if (mode === 'bearer') {
       const sessionId = data && data.session_id;
       if (typeof sessionId !== 'string' || !SESSION_ID_SHAPE.test(sessionId)) {
-        throw new WxSessionError('SESSION_ID_MALFORMED', 'the server answered a malformed session_id', { data });
+        const message = 'the server answered a malformed session_id';
+        throw new WxSessionError('SESSION_ID_MALFORMED', message, { data });
       }
       keep({ sessionId });
     } else {

@@ -280,7 +280,8 @@ test('two mini programs on one server: each client names its appid', { skip }, a
   assert.equal(unnamed.api.loginPosts + unknown.api.loginPosts, 2);
 });
 
-test('single-device mode: the replaced device asks its app, it does not log in', { skip }, async () => {
+const REPLACED_E2E = 'single-device mode: the replaced device asks its app, it does not log in';
+test(REPLACED_E2E, { skip }, async () => {
   const { WXSESSION_SINGLE_URL } = process.env;
   assert.ok(WXSESSION_SINGLE_URL, 'WXSESSION_SINGLE_URL is set by pytest');
   const told = [];

@@ -60,7 +60,7 @@ test('after a restart the replaced client stays logged out until the app logs in
   assert.equal(api.logins, 1);
 });
 
-test('a replaced answer for a session the app has since renewed retries with the new one', async () => {
+test('a replaced answer for a session renewed since retries with the new one', async () => {
   const { api, client, calls, replace } = replacing();
   await client.login();
   replace();
@@ -99,7 +99,8 @@ test('SESSION_REVOKED (logged out everywhere, a password change) logs in again o
       req.header.Authorization === 'Bearer sess-1' ? error(401, 'SESSION_REVOKED') : undefined,
   });
   const api = fakeApi({ handle: server.handle });
-  const client = createClient({ baseURL: BASE, api, onReplaced: () => assert.fail('not replaced') });
+  const onReplaced = () => assert.fail('not replaced');
+  const client = createClient({ baseURL: BASE, api, onReplaced });
   await client.login();
   const answer = await client.request({ url: '/v1/me' });
   assert.equal(answer.statusCode, 200);

@@ -184,7 +184,8 @@ test('redirects are refused, absolute URLs and malformed session ids too', async
 });
 
 test('a network failure and a rate limit keep their codes', async () => {
-  const down = createClient({ baseURL: BASE, fetch: async () => Promise.reject(new Error('offline')) });
+  const offline = async () => Promise.reject(new Error('offline'));
+  const down = createClient({ baseURL: BASE, fetch: offline });
   await assert.rejects(down.request('/v1/me'), { code: 'NETWORK_ERROR' });
   const limited = createClient({
     baseURL: BASE,
