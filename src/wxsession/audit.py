@@ -43,6 +43,15 @@ EVENTS = frozenset(
         "bind_failed",
         "unbind_failed",
         "reauth_failed",
+        "code_sent",
+        "code_send_failed",
+        "code_send_throttled",
+        "code_failed",
+        "captcha_required",
+        "role_granted",
+        "role_revoked",
+        "role_defined",
+        "role_deleted",
     }
 )
 

@@ -16,6 +16,7 @@ from wxsession.accounts.repository import AccountRepository
 from wxsession.metrics import Metrics
 from wxsession.platforms.provider import PlatformApps, Provider
 from wxsession.services.audit_trail import AuditTrail
+from wxsession.services.codes import VerificationCodes
 from wxsession.services.common import CodeExchange, LoginResult, Starter
 from wxsession.services.events import Observer
 from wxsession.services.identities import IdentityService
@@ -23,6 +24,7 @@ from wxsession.services.login import LoginService
 from wxsession.services.passwords import PasswordService
 from wxsession.services.profile import ProfileService
 from wxsession.services.reauth import Reauthenticator
+from wxsession.services.roles import Roles
 from wxsession.services.sessions import SessionService
 from wxsession.sessions.manager import SessionManager
 from wxsession.throttle import LoginThrottle
@@ -38,6 +40,8 @@ class Services:
     identities: IdentityService
     sessions: SessionService
     profile: ProfileService
+    codes: VerificationCodes
+    roles: Roles
     audit_trail: AuditTrail
 
     @classmethod
@@ -52,6 +56,7 @@ class Services:
         hasher: PasswordHasher,
         throttle: LoginThrottle,
         code_throttle: CodeLoginThrottle,
+        codes: VerificationCodes,
         trail: AuditTrail,
         emit: Observer = audit.record,
     ) -> Services:
@@ -64,5 +69,7 @@ class Services:
             identities=IdentityService(exchange, starter, reauth, emit),
             sessions=SessionService(sessions, emit),
             profile=ProfileService(accounts, sessions),
+            codes=codes,
+            roles=Roles(accounts, sessions, emit),
             audit_trail=trail,
         )

@@ -31,6 +31,8 @@ from wxsession.platforms.apps import apps_fields, check_apps, configured
 from wxsession.platforms.spec import PlatformApp, PlatformSpec, first_app_problem, settings_fields
 from wxsession.redis_topology import parse_redis_url
 from wxsession.settings.audit import AuditSettings
+from wxsession.settings.codes import CodeSettings
+from wxsession.settings.roles import RoleSettings
 from wxsession.settings.throttling import ThrottleSettings
 from wxsession.settings.web import WebSettings
 
@@ -54,7 +56,9 @@ _APP_LISTS = tuple(spec.apps_field for spec in PLATFORMS)
 _API_BASES = tuple(spec.settings.api_base for spec in PLATFORMS)
 
 
-class Settings(ThrottleSettings, AuditSettings, WebSettings, BaseSettings):
+class Settings(
+    CodeSettings, ThrottleSettings, AuditSettings, RoleSettings, WebSettings, BaseSettings
+):
     """Everything wxsession reads from the environment. See docs/configuration.md.
 
     A feature's group of settings may live in a mixin of its own module in this package

@@ -8,7 +8,7 @@ this revision were logouts or ends of one session: they read as ``logout`` (the 
 gave before).
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-06
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0010"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
