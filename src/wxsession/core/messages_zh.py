@@ -29,6 +29,12 @@ BY_CODE = MappingProxyType(
         "SESSION_MISSING": "请求未携带会话，请先登录。",
         "SESSION_INVALID": "会话无效，请重新登录。",
         "SESSION_EXPIRED": "会话已过期，请重新登录。",
+        "SESSION_REPLACED": (
+            "该会话已因其他设备上的登录而结束。重新登录前请先询问用户：重新登录会结束另一台设备的会话。"
+        ),
+        "SESSION_REVOKED": (
+            "该会话已被结束（退出所有设备、修改了密码，或由运维人员结束）。请重新登录。"
+        ),
         "METRICS_UNAUTHORIZED": "请以 Authorization: Bearer <token> 的形式发送指标令牌。",
         # Accounts and passwords
         "INVALID_CREDENTIALS": "用户名、手机号或密码不正确。",

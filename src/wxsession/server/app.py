@@ -14,6 +14,7 @@ from wxsession.accounts.passwords import PasswordHasher
 from wxsession.core.clock import Clock, system_clock
 from wxsession.runtime import Runtime
 from wxsession.server.api_routes import api_router
+from wxsession.server.cors import CorsServiceApp
 from wxsession.server.docs_routes import docs_router
 from wxsession.server.errors import install_error_handlers
 from wxsession.server.fast_routes import ServiceApp
@@ -77,7 +78,7 @@ def create_app(
             gc.freeze()
             yield
 
-    app = ServiceApp(
+    app = (CorsServiceApp if settings.cors_origins else ServiceApp)(
         title="wxsession",
         version="0.1.0",
         summary="Login state for WeChat mini programs: a code in, a server-side session out.",
@@ -106,4 +107,6 @@ def create_app(
         app.router.routes.extend(emulator_routes(emulator))
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLog)
+    if isinstance(app, CorsServiceApp):
+        app.enable_cors(settings)
     return app
