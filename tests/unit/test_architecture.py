@@ -54,6 +54,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("platforms", ("wxsession.platforms",)),
     ("settings", ("wxsession.settings",)),  # generated from the platform list
+    ("messaging", ("wxsession.messaging",)),  # SMS and mail senders, over the platforms' shell
     (
         "stores and seams",
         (
@@ -103,6 +104,9 @@ WIRE_MODULES = (
     "wxsession.platforms.baidu.wire",
     "wxsession.platforms.kuaishou.wire",
     "wxsession.platforms.alipay.wire",
+    "wxsession.messaging.sms_wire",
+    "wxsession.messaging.sms_tencent.wire",
+    "wxsession.messaging.sms_aliyun.wire",
 )
 """Sans-IO protocol code; every ``core`` module is held to the same rule."""
 

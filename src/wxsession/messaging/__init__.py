@@ -1,0 +1,1 @@
+"""Messages to people: verification codes and notices by SMS (and mail)."""
