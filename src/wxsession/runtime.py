@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, NamedTuple
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from wxsession import migrate
+from wxsession import audit, migrate
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
+from wxsession.audit_log.writer import AuditWriter
 from wxsession.carriers import CarrierChain
 from wxsession.core.clock import Clock, system_clock
 from wxsession.data_keys import DataKeys
@@ -30,6 +31,7 @@ from wxsession.platforms.wechat.access_token import SqlTokenCache
 from wxsession.platforms.wechat.client import make_http_client
 from wxsession.platforms.wechat.mini_program import MiniProgram
 from wxsession.services import Services
+from wxsession.services.audit_trail import AuditTrail
 from wxsession.services.web_login import WebLogins
 from wxsession.sessions.cache import Announcer, SessionCache
 from wxsession.sessions.ended import SqlRevocations
@@ -88,7 +90,7 @@ class Runtime:
         ``password_hasher`` replaces the one built from settings (tests count its work)."""
         metrics = Metrics()  # per runtime: apps in one process never share a registry
         async with open_storage(settings, clock=clock, metrics=metrics) as storage:
-            engine, store, accounts, sessions = storage
+            engine, store, accounts, sessions, audit_writer = storage
             if settings.dev_mode:
                 from wxsession import dev_mode  # only here: production never loads the emulator
 
@@ -135,6 +137,8 @@ class Runtime:
                 or PasswordHasher(concurrency=settings.password_hash_concurrency),
                 throttle=login_throttle(settings, store, engine, clock),
                 code_throttle=code_login_throttle(settings, store, engine, clock),
+                trail=AuditTrail(engine, audit_writer, clock),
+                emit=audit_writer.observing(audit.record),
             )
             carriers = CarrierChain.from_settings(settings)
             web_logins = None
@@ -173,6 +177,8 @@ class Storage(NamedTuple):
     store: SessionStore
     accounts: AccountRepository
     sessions: SessionManager
+    audit: AuditWriter
+    """Writes the audit table; its :meth:`~AuditWriter.observing` is the services' observer."""
 
 
 @asynccontextmanager
@@ -229,7 +235,15 @@ async def open_storage(
                     cache=cache,
                     invalidations=invalidations,
                 )
-                yield Storage(engine, store, accounts, sessions)
+                writer = AuditWriter(
+                    engine,
+                    retention_days=settings.audit_retention_days,
+                    flush_seconds=settings.audit_flush_seconds,
+                    capacity=settings.audit_queue_size,
+                    clock=clock,
+                )
+                async with writer.running():
+                    yield Storage(engine, store, accounts, sessions, writer)
         finally:
             await store.close()
     finally:
