@@ -28,7 +28,8 @@ from wxsession.server.routes import router
 from wxsession.server.session_routes import router as session_router
 from wxsession.server.web_login_routes import router as web_login_router
 from wxsession.server.wechat_routes import router as wechat_router
-from wxsession.settings import Settings, is_loopback, load_settings
+from wxsession.settings import Settings, load_settings
+from wxsession.settings.urls import is_loopback
 
 if TYPE_CHECKING:
     from wxsession.emulator import Emulator
