@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 
+from tests.support.sms import ListInbox, sms_vendors
 from wxsession.emulator.core import EmulatorCore
 from wxsession.messaging import sms_aliyun, sms_tencent
 from wxsession.messaging.sms_aliyun import emulated as aliyun_emulated
@@ -22,26 +21,13 @@ from wxsession.messaging.sms_tencent import wire as tencent
 from wxsession.messaging.sms_wire import Verdict
 from wxsession.platforms.http import encoded_body
 from wxsession.platforms.wire import PlatformRequest
-from wxsession.server.background import serve_in_thread
-
-
-@dataclass
-class ListInbox:
-    received: list[tuple[str, str, str]] = field(default_factory=list)
-
-    def deliver(
-        self, to: str, channel: str, text: str, *, via: str, subject: str | None = None
-    ) -> None:
-        self.received.append((to, text, via))
 
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[str, EmulatorCore, ListInbox]]:
-    core, inbox = EmulatorCore(platforms=("wechat",)), ListInbox()
-    routes = [*tencent_emulated.routes(core, inbox), *aliyun_emulated.routes(core, inbox)]
-    with serve_in_thread(Starlette(routes=routes)) as url:
-        yield url, core, inbox
-    core.reset_faults()
+    with sms_vendors() as found:
+        yield found
+        found[1].reset_faults()
 
 
 def _send(base: str, request: PlatformRequest) -> httpx.Response:
