@@ -1,10 +1,13 @@
+# ruff: noqa: RUF001  (Chinese sentences use full-width punctuation)
 """What both emulated SMS vendors share: where an accepted message goes (the emulator's
 outbox) and the text it is shown with there."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal, Protocol
+
+from wxsession.messaging.sms_tencent import DEV_TEMPLATES
 
 
 class Inbox(Protocol):
@@ -21,8 +24,24 @@ class Inbox(Protocol):
     ) -> object: ...
 
 
+DEV_TEXTS: Mapping[str, str] = {
+    DEV_TEMPLATES[
+        "code"
+    ]: "您的验证码是{1}，{2}分钟内有效，仅可使用一次。如非本人操作，请忽略本短信。",
+    DEV_TEMPLATES[
+        "password_reset"
+    ]: "您账号的密码已重置，所有登录状态均已退出。如非本人操作，请立即重新设置密码。",
+}
+"""The texts of dev mode's templates (the ids its sender uses), with the vendor's numbered
+placeholders; a vendor renders a real template from the text registered with it."""
+
+
 def message_text(sign: str, params: Sequence[str], template: str) -> str:
-    """The text a phone would show, as far as the emulator knows it: the sign name, the
-    template's parameters (the code first among them), then which template it was. The
-    vendor renders the real text from the template registered with it."""
-    return f"【{sign}】{' '.join(params)} (template {template})"
+    """The text a phone would show: the sign name, then a dev template rendered with its
+    parameters; any other template as its parameters (the code first among them) and id."""
+    text = DEV_TEXTS.get(template)
+    if text is None:
+        return f"【{sign}】{' '.join(params)} (template {template})"
+    for number, value in enumerate(params, start=1):
+        text = text.replace(f"{{{number}}}", value)
+    return f"【{sign}】{text}"

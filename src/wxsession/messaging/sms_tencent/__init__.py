@@ -6,3 +6,5 @@ DEV_PREFIX = "/tencent-sms"
 DEV_SECRET_ID = "AKIDdev0000000000000000000000000000"  # noqa: S105
 DEV_SECRET_KEY = "dev-tencent-sms-key-not-for-production"  # noqa: S105
 DEV_SDK_APP_ID = "1400000000"
+DEV_TEMPLATES = {"code": "1000", "password_reset": "1001"}
+"""The template ids dev mode sends with; the emulator knows their texts."""
