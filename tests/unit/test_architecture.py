@@ -50,11 +50,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "wxsession.emulator.faults",
             "wxsession.emulator.records",
             "wxsession.emulator.routing",
+            "wxsession.emulator.outbox",
         ),
     ),
-    ("platforms", ("wxsession.platforms",)),
+    ("platforms", ("wxsession.platforms", "wxsession.messaging")),
     ("settings", ("wxsession.settings",)),  # generated from the platform list
-    ("messaging", ("wxsession.messaging",)),  # SMS and mail senders, over the platforms' shell
     (
         "stores and seams",
         (
