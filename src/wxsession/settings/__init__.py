@@ -30,6 +30,7 @@ from wxsession.platforms.spec import PlatformApp, PlatformSpec, first_app_proble
 from wxsession.redis_topology import parse_redis_url
 from wxsession.settings.audit import AuditSettings
 from wxsession.settings.codes import CodeSettings
+from wxsession.settings.roles import RoleSettings
 from wxsession.settings.sms import SmsSettings
 from wxsession.settings.throttling import ThrottleSettings
 from wxsession.settings.urls import is_loopback, secure_api_base
@@ -54,7 +55,9 @@ _APP_LISTS = tuple(spec.apps_field for spec in PLATFORMS)
 _API_BASES = tuple(spec.settings.api_base for spec in PLATFORMS)
 
 
-class Settings(CodeSettings, ThrottleSettings, AuditSettings, SmsSettings, BaseSettings):
+class Settings(
+    CodeSettings, ThrottleSettings, AuditSettings, RoleSettings, SmsSettings, BaseSettings
+):
     """Everything wxsession reads from the environment. See docs/configuration.md.
 
     A feature's group of settings may live in a mixin of its own module in this package
