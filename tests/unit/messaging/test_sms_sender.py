@@ -57,7 +57,9 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 Make = Callable[..., SmsSender]
 
 
-def _tencent(http: httpx.AsyncClient, url: str, key: str = tencent_dev.DEV_SECRET_KEY) -> SmsSender:
+def _tencent(
+    http: httpx.AsyncClient, url: str, key: str = tencent_dev.DEV_SECRET_KEY, timeout: float = 5.0
+) -> SmsSender:
     return tencent_sender(
         http,
         api_base=url + tencent_dev.DEV_PREFIX,
@@ -67,13 +69,16 @@ def _tencent(http: httpx.AsyncClient, url: str, key: str = tencent_dev.DEV_SECRE
         region="ap-guangzhou",
         templates=TEMPLATES,
         params=("code", "minutes"),
-        timeout=0.5,
+        timeout=timeout,
         clock=time.time,
     )
 
 
 def _aliyun(
-    http: httpx.AsyncClient, url: str, secret: str = aliyun_dev.DEV_ACCESS_KEY_SECRET
+    http: httpx.AsyncClient,
+    url: str,
+    secret: str = aliyun_dev.DEV_ACCESS_KEY_SECRET,
+    timeout: float = 5.0,
 ) -> SmsSender:
     return aliyun_sender(
         http,
@@ -83,7 +88,7 @@ def _aliyun(
         region="cn-hangzhou",
         templates=TEMPLATES,
         params=("code",),
-        timeout=0.5,
+        timeout=timeout,
         clock=time.time,
     )
 
@@ -125,7 +130,7 @@ async def test_dev_mode_sends_through_the_emulators_tencent_api(
         {"errcode": "RequestLimitExceeded"},
         {"errcode": "LimitExceeded.PhoneNumberDailyLimit"},
         {"errcode": "InternalError"},
-        {"latency_ms": 1500},
+        {"latency_ms": 2000},
         {"body": "<html>gateway</html>"},
     ],
     ids=["5xx", "throttled", "number limit", "internal", "timeout", "garbage"],
@@ -137,7 +142,7 @@ async def test_tencent_down_is_503(
     before = len(inbox.received)
     core.set_faults(path=tencent_emulated.PATH, **faults)  # type: ignore[arg-type]
     with pytest.raises(SenderUnavailable) as raised:
-        await _tencent(http, url).send(CODE)
+        await _tencent(http, url, timeout=0.5).send(CODE)
     assert raised.value.status == 503
     assert len(inbox.received) == before
 
