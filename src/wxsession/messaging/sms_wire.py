@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,10 +41,16 @@ SENT = Outcome(Verdict.SENT)
 MESSAGE_LOG_LIMIT = 200
 
 
+_DIGITS = re.compile(r"\d{6,}")
+
+
 def outcome(verdict: Verdict, code: object, message: object) -> Outcome:
-    """An :class:`Outcome` from whatever the vendor put in its code and message fields."""
+    """An :class:`Outcome` from whatever the vendor put in its code and message fields; runs
+    of six or more digits in the message (a number, a code it echoes) are masked, as the
+    message goes to the log."""
     text = message if isinstance(message, str) else ""
-    return Outcome(verdict, code if isinstance(code, str) else "", text[:MESSAGE_LOG_LIMIT])
+    masked = _DIGITS.sub("***", text[:MESSAGE_LOG_LIMIT])
+    return Outcome(verdict, code if isinstance(code, str) else "", masked)
 
 
 def json_object(body: bytes) -> dict[str, Any] | None:

@@ -162,3 +162,8 @@ def test_a_non_2xx_status_is_an_outage(status: int) -> None:
 )
 def test_an_answer_in_no_documented_shape_is_malformed(body: bytes) -> None:
     assert wire.parse_send_sms(200, body).verdict is Verdict.MALFORMED
+
+
+def test_numbers_and_codes_the_vendor_echoes_are_masked_for_the_log() -> None:
+    body = _status("InvalidParameterValue.IncorrectPhoneNumber", "+8613800138000 bad, 482913")
+    assert wire.parse_send_sms(200, body).message == "+*** bad, ***"
