@@ -107,12 +107,14 @@ class Runtime:
                 transport = dev_mode.emulator_transport(emulator)
                 http = make_http_client(settings.wechat_timeout, transport=transport)
                 base_url = dev_mode.EMULATOR_BASE_URL
-                messaging = await stack.enter_async_context(dev_mode.dev_messaging(emulator))
+                messaging = await stack.enter_async_context(
+                    dev_mode.dev_messaging(emulator, http, clock)
+                )
                 senders, reveal = messaging.senders, messaging.reveal
             else:
                 http = make_http_client(settings.wechat_timeout)
                 base_url = settings.wechat_api_base
-                senders = configured_senders(settings)
+                senders = configured_senders(settings, http, clock)
             tokens = SqlTokenCache(engine)
             programs = {
                 app.appid: MiniProgram.build(

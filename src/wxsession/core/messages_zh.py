@@ -82,6 +82,9 @@ BY_CODE = MappingProxyType(
         "PROVIDER_MISCONFIGURED": "登录平台拒绝了服务端的凭据，需由运维人员修正。",
         "PROVIDER_ERROR": "登录平台返回了意外的错误。",
         "PROVIDER_UNAVAILABLE": "登录平台不可用或繁忙，请稍后再试。",
+        # Text messages
+        "SMS_MISCONFIGURED": "无法发送短信：短信服务商拒绝了服务端的短信配置，需由运维人员修正。",
+        "PHONE_UNREACHABLE": "无法向该手机号发送短信。",
         # WeChat
         "WECHAT_CODE_INVALID": "登录 code 无效或已过期，请重新调用 wx.login()。",
         "WECHAT_CODE_USED": "登录 code 已被使用，请重新调用 wx.login()。",

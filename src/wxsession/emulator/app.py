@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from wxsession.emulator.platforms import EMULATED, Emulator
 from wxsession.emulator.routing import BadRequest, json_object
+from wxsession.emulator.sms import sms_routes
 from wxsession.emulator.smtp import SmtpOutboxServer, smtp_routes
 
 log = logging.getLogger("wxsession.emulator")
@@ -98,6 +99,7 @@ def emulator_routes(emulator: Emulator) -> list[Route]:
         ),
         Route("/_emulator/health", health, methods=["GET"]),
         *emulator.outbox.routes(),
+        *sms_routes(emulator),
         *emulator.captchas.routes(),
         *smtp_routes(lambda: emulator.smtp),
     ]

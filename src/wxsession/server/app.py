@@ -23,7 +23,8 @@ from wxsession.server.openapi_doc import document_api
 from wxsession.server.ops_routes import metrics_router
 from wxsession.server.ops_routes import router as ops_router
 from wxsession.services.captcha import CaptchaVerifier
-from wxsession.settings import Settings, is_loopback, load_settings
+from wxsession.settings import Settings, load_settings
+from wxsession.settings.urls import is_loopback
 
 if TYPE_CHECKING:
     from wxsession.emulator import Emulator

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wxsession import audit
@@ -20,14 +21,21 @@ from wxsession.messaging.mail import SmtpSender, SmtpServer
 from wxsession.services.captcha import CaptchaVerifier, ImageCaptcha
 from wxsession.services.codes import KEY_LABEL, VerificationCodes
 from wxsession.services.events import Observer
+from wxsession.services.sms_setup import configured_sms
 from wxsession.sessions.store import SessionStore
 from wxsession.settings import Settings
 from wxsession.throttle.factory import code_send_limits, one_time_store
 
 
-def configured_senders(settings: Settings) -> dict[AddressKind, Sender]:
-    """The senders the settings configure (mail when ``smtp_host`` is set)."""
+def configured_senders(
+    settings: Settings, http: httpx.AsyncClient, clock: Clock
+) -> dict[AddressKind, Sender]:
+    """The senders the settings configure: mail when ``smtp_host`` is set, SMS when
+    ``sms_vendor`` is (over ``http``, the runtime's pooled client)."""
     senders: dict[AddressKind, Sender] = {}
+    sms = configured_sms(settings, http, clock)
+    if sms is not None:
+        senders["phone"] = sms
     if settings.smtp_host:
         password = settings.smtp_password
         server = SmtpServer(
