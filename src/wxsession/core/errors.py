@@ -40,6 +40,8 @@ in :mod:`wxsession.core.platform_errors`; the rest here. The tree, with each sta
     │   ├── AuthenticationError             401
     │   │   ├── SessionMissing              401 SESSION_MISSING
     │   │   ├── SessionInvalid              401 SESSION_INVALID
+    │   │   │   ├── SessionReplaced         401 SESSION_REPLACED (a login elsewhere, cap of one)
+    │   │   │   └── SessionRevoked          401 SESSION_REVOKED (logout-all, password, operator)
     │   │   ├── SessionExpired              401 SESSION_EXPIRED
     │   │   ├── MetricsUnauthorized         401 METRICS_UNAUTHORIZED (/metrics without its token)
     │   │   ├── InvalidCredentials          401 INVALID_CREDENTIALS (unknown user or wrong password)

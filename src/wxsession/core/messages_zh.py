@@ -29,6 +29,12 @@ BY_CODE = MappingProxyType(
         "SESSION_MISSING": "请求未携带会话，请先登录。",
         "SESSION_INVALID": "会话无效，请重新登录。",
         "SESSION_EXPIRED": "会话已过期，请重新登录。",
+        "SESSION_REPLACED": (
+            "该会话已因其他设备上的登录而结束。重新登录前请先询问用户：重新登录会结束另一台设备的会话。"
+        ),
+        "SESSION_REVOKED": (
+            "该会话已被结束（退出所有设备、修改了密码，或由运维人员结束）。请重新登录。"
+        ),
         "METRICS_UNAUTHORIZED": "请以 Authorization: Bearer <token> 的形式发送指标令牌。",
         # Accounts and passwords
         "INVALID_CREDENTIALS": "用户名、手机号或密码不正确。",
@@ -65,6 +71,11 @@ BY_CODE = MappingProxyType(
         ),
         "CAPTCHA_FAILED": "图形验证码答案不正确或已过期，请重新获取。",
         "SENDER_UNAVAILABLE": "消息未能发出，请稍后再试。",
+        # Roles and permissions
+        "PERMISSION_DENIED": "你没有执行此操作的权限。",
+        "ROLE_CONFIGURED": "该角色在配置（WXSESSION_ROLES）中定义，请在配置中修改。",
+        "ROLE_INVALID": "角色名或权限字符串格式不正确。",
+        "UNKNOWN_ROLE": "没有这个名字的角色。",
         # Web (browser) logins
         "LOGIN_STATE_INVALID": "该登录链接不属于当前浏览器或已过期，请重新发起登录。",
         "LOGIN_STATE_USED": "该登录链接已被使用，请重新发起登录。",

@@ -17,7 +17,7 @@ from wxsession.core.clock import Clock
 from wxsession.data_keys import DataKeys
 from wxsession.messaging import Sender
 from wxsession.messaging.mail import SmtpSender, SmtpServer
-from wxsession.services.captcha import ImageCaptcha
+from wxsession.services.captcha import CaptchaVerifier, ImageCaptcha
 from wxsession.services.codes import KEY_LABEL, VerificationCodes
 from wxsession.services.events import Observer
 from wxsession.sessions.store import SessionStore
@@ -53,11 +53,15 @@ def build_codes(
     senders: Mapping[AddressKind, Sender],
     reveal: Callable[[str, str], None] | None = None,
     emit: Observer = audit.record,
+    captcha: CaptchaVerifier | None = None,
 ) -> VerificationCodes:
-    """The verification codes, their store and limits on the session store's backend."""
+    """The verification codes, their store and limits on the session store's backend;
+    ``captcha`` replaces the built-in image CAPTCHA (a hosted one, behind the same seam)."""
     key = DataKeys.from_setting(settings.data_keys).derive(KEY_LABEL)
     secrets_store = one_time_store(store, engine)
-    captcha = ImageCaptcha(secrets_store, key, ttl=settings.captcha_ttl, clock=clock, reveal=reveal)
+    captcha = captcha or ImageCaptcha(
+        secrets_store, key, ttl=settings.captcha_ttl, clock=clock, reveal=reveal
+    )
     return VerificationCodes(
         secrets_store,
         senders,

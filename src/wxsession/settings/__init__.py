@@ -34,6 +34,7 @@ from wxsession.settings.audit import AuditSettings
 from wxsession.settings.codes import CodeSettings
 from wxsession.settings.roles import RoleSettings
 from wxsession.settings.throttling import ThrottleSettings
+from wxsession.settings.web import WebSettings
 
 DEV_APPID = "wxdev0000000000000"
 DEV_SECRET = "dev-secret-not-for-production"  # noqa: S105 - the local emulator's fixed dev pair
@@ -55,7 +56,9 @@ _APP_LISTS = tuple(spec.apps_field for spec in PLATFORMS)
 _API_BASES = tuple(spec.settings.api_base for spec in PLATFORMS)
 
 
-class Settings(CodeSettings, ThrottleSettings, AuditSettings, RoleSettings, BaseSettings):
+class Settings(
+    CodeSettings, ThrottleSettings, AuditSettings, RoleSettings, WebSettings, BaseSettings
+):
     """Everything wxsession reads from the environment. See docs/configuration.md.
 
     A feature's group of settings may live in a mixin of its own module in this package
