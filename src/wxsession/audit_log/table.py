@@ -74,9 +74,6 @@ DETAIL_FIELDS = frozenset(
         "role",  # a role's name, and what it grants (services/events_roles.py)
         "permissions",
         "holders",
-        "kind",  # verification codes (services/events_codes.py): phone or email,
-        "purpose",  # what the code is for,
-        "address",  # and the address as a keyed fingerprint, never the number or mailbox
     }
 )
 """Event fields kept in ``details``; any other field is not written to the table."""

@@ -56,11 +56,6 @@ BY_CODE = MappingProxyType(
         "IDENTITY_TAKEN": "该用户名或手机号已被占用。",
         "PROVIDER_ALREADY_BOUND": "该账号已绑定此平台、此应用的登录方式，请先解绑。",
         "LAST_SIGN_IN_METHOD": "这是该账号最后一种登录方式，请先绑定其他方式再移除它。",
-        # Roles and permissions
-        "PERMISSION_DENIED": "你没有执行此操作的权限。",
-        "UNKNOWN_ROLE": "没有定义该名称的角色。",
-        "ROLE_INVALID": "角色名或权限格式不正确：只能使用字母、数字和 _ . - （权限可用 : 分段）。",
-        "ROLE_CONFIGURED": "该角色定义在配置中（WXSESSION_ROLES），只能在配置中修改。",
         # Verification codes (SMS and mail)
         "PHONE_INVALID": "这不是有效的手机号（E.164 格式，或中国大陆手机号）。",
         "EMAIL_INVALID": "这不是有效的邮箱地址。",
