@@ -66,7 +66,7 @@ DETAIL_FIELDS = frozenset(
         "key_id",
         "moved",
         "unreadable",
-        "kind",  # a verification code's channel (phone, email)
+        "kind",  # a verification code's channel (services/events_codes.py: phone, email)
         "purpose",
         "address",  # a keyed fingerprint of a phone or mailbox, never the address
         "scope",
