@@ -66,6 +66,9 @@ DETAIL_FIELDS = frozenset(
         "key_id",
         "moved",
         "unreadable",
+        "role",  # a role's name, and what it grants (services/events_roles.py)
+        "permissions",
+        "holders",
     }
 )
 """Event fields kept in ``details``; any other field is not written to the table."""
