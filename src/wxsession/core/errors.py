@@ -11,7 +11,8 @@ in :mod:`wxsession.core.platform_errors`; the rest here. The tree, with each sta
     WxSessionError
     ├── ClientError                         4xx: the request can be fixed by the client
     │   ├── InvalidRequest                  400 INVALID_REQUEST
-    │   │   └── SessionAmbiguous            400 INVALID_REQUEST (token sent twice, or differently)
+    │   │   ├── SessionAmbiguous            400 INVALID_REQUEST (token sent twice, or differently)
+    │   │   └── RoleInvalid                 400 ROLE_INVALID (role name or permission shape)
     │   ├── UnknownApp                      400 UNKNOWN_APP (no such appid on that platform)
     │   ├── AppIdRequired                   400 APPID_REQUIRED (several apps, none named)
     │   ├── LoginStateInvalid               400 LOGIN_STATE_INVALID (web login: forged, expired)
@@ -25,6 +26,7 @@ in :mod:`wxsession.core.platform_errors`; the rest here. The tree, with each sta
     │   ├── ValidationFailed                422 VALIDATION_ERROR
     │   ├── PayloadTooLarge                 413 PAYLOAD_TOO_LARGE
     │   ├── WeChatPhoneCodeInvalid          400 WECHAT_PHONE_CODE_INVALID
+    │   ├── PhoneUnreachable                400 PHONE_UNREACHABLE (the SMS vendor will not)
     │   ├── PasswordRejected                400: a new password the policy refuses
     │   │   ├── PasswordTooShort            400 PASSWORD_TOO_SHORT
     │   │   ├── PasswordTooLong             400 PASSWORD_TOO_LONG
@@ -39,6 +41,8 @@ in :mod:`wxsession.core.platform_errors`; the rest here. The tree, with each sta
     │   ├── AuthenticationError             401
     │   │   ├── SessionMissing              401 SESSION_MISSING
     │   │   ├── SessionInvalid              401 SESSION_INVALID
+    │   │   │   ├── SessionReplaced         401 SESSION_REPLACED (a login elsewhere, cap of one)
+    │   │   │   └── SessionRevoked          401 SESSION_REVOKED (logout-all, password, operator)
     │   │   ├── SessionExpired              401 SESSION_EXPIRED
     │   │   ├── MetricsUnauthorized         401 METRICS_UNAUTHORIZED (/metrics without its token)
     │   │   ├── InvalidCredentials          401 INVALID_CREDENTIALS (unknown user or wrong password)
@@ -54,19 +58,23 @@ in :mod:`wxsession.core.platform_errors`; the rest here. The tree, with each sta
     │   │   ├── RegistrationClosed          403 REGISTRATION_CLOSED (unknown user, closed mode)
     │   │   ├── WeChatUserBlocked           403 WECHAT_USER_BLOCKED
     │   │   ├── WeChatSnapshotUser          403 WECHAT_SNAPSHOT_USER (WeChat's virtual visitor)
-    │   │   └── CaptchaRequired             403 CAPTCHA_REQUIRED (codes: too many sends)
-    │   │       └── CaptchaFailed           403 CAPTCHA_FAILED (wrong, expired or used)
+    │   │   ├── CaptchaRequired             403 CAPTCHA_REQUIRED (codes: too many sends)
+    │   │   │   └── CaptchaFailed           403 CAPTCHA_FAILED (wrong, expired or used)
+    │   │   └── NotPermitted                403 PERMISSION_DENIED (no role grants it)
     │   ├── NotFound                        404 NOT_FOUND
+    │   │   └── UnknownRole                 404 UNKNOWN_ROLE
     │   ├── AlreadyRegistered               409 ALREADY_REGISTERED
     │   ├── IdentityTaken                   409 IDENTITY_TAKEN
     │   ├── ProviderAlreadyBound            409 PROVIDER_ALREADY_BOUND (one per provider and app)
     │   ├── LastSignInMethod                409 LAST_SIGN_IN_METHOD (unbinding the last one)
     │   ├── AccountConflict                 409 ACCOUNT_CONFLICT (phone and WeChat: two users)
+    │   ├── RoleConfigured                  409 ROLE_CONFIGURED (changed in WXSESSION_ROLES only)
     │   └── RateLimited                     429 RATE_LIMITED
     └── ServerError                         5xx: nothing the client can fix by changing the request
         ├── InternalError                   500 INTERNAL_ERROR
         ├── ProviderMisconfigured           502 PROVIDER_MISCONFIGURED (others' credentials)
         │   └── WeChatMisconfigured         502 WECHAT_MISCONFIGURED (appid/secret refused)
+        ├── SmsMisconfigured                502 SMS_MISCONFIGURED (vendor refused our settings)
         ├── ProviderError                   502 PROVIDER_ERROR (others: unknown error, garbage)
         │   └── WeChatError                 502 WECHAT_ERROR (an errcode we do not know)
         │       └── WeChatAccessTokenRejected  502 WECHAT_ERROR (40001/42001 after one refresh)

@@ -13,26 +13,18 @@ from fastapi import FastAPI
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.core.clock import Clock, system_clock
 from wxsession.runtime import Runtime
-from wxsession.server.account_routes import router as account_router
-from wxsession.server.address_routes import router as address_router
-from wxsession.server.code_routes import router as code_router
+from wxsession.server.api_routes import api_router
+from wxsession.server.cors import CorsServiceApp
 from wxsession.server.docs_routes import docs_router
 from wxsession.server.errors import install_error_handlers
 from wxsession.server.fast_routes import ServiceApp
-from wxsession.server.identity_routes import router as identity_router
-from wxsession.server.introspection_routes import router as introspection_router
 from wxsession.server.middleware import AccessLog, BodySizeLimit
 from wxsession.server.openapi_doc import document_api
 from wxsession.server.ops_routes import metrics_router
 from wxsession.server.ops_routes import router as ops_router
-from wxsession.server.password_routes import router as password_router
-from wxsession.server.provider_routes import router as provider_router
-from wxsession.server.reset_routes import router as reset_router
-from wxsession.server.routes import router
-from wxsession.server.session_routes import router as session_router
-from wxsession.server.web_login_routes import router as web_login_router
-from wxsession.server.wechat_routes import router as wechat_router
-from wxsession.settings import Settings, is_loopback, load_settings
+from wxsession.services.captcha import CaptchaVerifier
+from wxsession.settings import Settings, load_settings
+from wxsession.settings.urls import is_loopback
 
 if TYPE_CHECKING:
     from wxsession.emulator import Emulator
@@ -55,10 +47,12 @@ def create_app(
     clock: Clock = system_clock,
     emulator: Emulator | None = None,
     password_hasher: PasswordHasher | None = None,
+    captcha: CaptchaVerifier | None = None,
 ) -> FastAPI:
     """Build the service. In dev mode the WeChat emulator runs in-process (also reachable on
     this app's own port); pass ``emulator`` to share one with tests, ``password_hasher`` to
-    watch the password hashing work."""
+    watch the password hashing work, ``captcha`` to put another CAPTCHA (a hosted one, a
+    :class:`~wxsession.services.captcha.CaptchaVerifier`) before verification codes."""
     settings = settings or load_settings()
     settings.ensure_servable()
     if settings.dev_mode:
@@ -72,7 +66,11 @@ def create_app(
             scope = "" if is_loopback(settings.host) else ": REACHABLE FROM OTHER MACHINES"
             log.warning("\n%s", DEV_MODE_BANNER.format(host=settings.host, scope=scope))
         async with Runtime.open(
-            settings, clock=clock, emulator=emulator, password_hasher=password_hasher
+            settings,
+            clock=clock,
+            emulator=emulator,
+            password_hasher=password_hasher,
+            captcha=captcha,
         ) as runtime:
             app.state.wxsession = runtime
             # What start-up built (modules, routes, pools, models: 150 000 objects) lives as
@@ -81,7 +79,7 @@ def create_app(
             gc.freeze()
             yield
 
-    app = ServiceApp(
+    app = (CorsServiceApp if settings.cors_origins else ServiceApp)(
         title="wxsession",
         version="0.1.0",
         summary="Login state for WeChat mini programs: a code in, a server-side session out.",
@@ -96,23 +94,12 @@ def create_app(
         openapi_url=OPENAPI_PATH if settings.serve_openapi else None,
     )
     install_error_handlers(app)
-    app.include_router(router)
-    app.include_router(password_router)
-    app.include_router(code_router)
-    app.include_router(reset_router)
-    app.include_router(address_router)  # before identity_router's /v1/me/identities/{provider}
-    app.include_router(identity_router)
-    app.include_router(account_router)
-    app.include_router(session_router)
-    app.include_router(wechat_router)
-    app.include_router(web_login_router)
-    app.include_router(introspection_router)
+    app.include_router(api_router)
     app.include_router(ops_router)
     if settings.serve_metrics:
         app.include_router(metrics_router)
     if settings.serve_docs and settings.serve_openapi:
         app.include_router(docs_router(OPENAPI_PATH))
-    app.include_router(provider_router)  # last: its path pattern must not shadow fixed ones
     document_api(app)
 
     if settings.dev_mode and emulator is not None:
@@ -121,4 +108,6 @@ def create_app(
         app.router.routes.extend(emulator_routes(emulator))
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLog)
+    if isinstance(app, CorsServiceApp):
+        app.enable_cors(settings)
     return app

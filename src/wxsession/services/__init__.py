@@ -29,6 +29,7 @@ from wxsession.services.passwords import PasswordService
 from wxsession.services.profile import ProfileService
 from wxsession.services.reauth import Reauthenticator
 from wxsession.services.registration_policy import Mode, RegistrationGate
+from wxsession.services.roles import Roles
 from wxsession.services.sessions import SessionService
 from wxsession.sessions.manager import SessionManager
 from wxsession.throttle import LoginThrottle
@@ -45,6 +46,7 @@ class Services:
     sessions: SessionService
     profile: ProfileService
     closing: AccountClosing
+    roles: Roles
     audit_trail: AuditTrail
     codes: VerificationCodes
     address_logins: AddressLogins
@@ -90,4 +92,5 @@ class Services:
             address_logins=AddressLogins(codes, login, exchange, metrics, emit),
             address_binding=AddressBinding(codes, starter, reauth, emit),
             password_reset=PasswordReset(codes, starter, hasher, throttle, emit),
+            roles=Roles(accounts, sessions, emit),
         )

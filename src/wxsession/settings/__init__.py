@@ -7,10 +7,8 @@ never appear in ``repr`` or logs.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import (
     Field,
@@ -33,7 +31,11 @@ from wxsession.redis_topology import parse_redis_url
 from wxsession.settings.accounts import AccountSettings
 from wxsession.settings.audit import AuditSettings
 from wxsession.settings.codes import CodeSettings
+from wxsession.settings.roles import RoleSettings
+from wxsession.settings.sms import SmsSettings
 from wxsession.settings.throttling import ThrottleSettings
+from wxsession.settings.urls import is_loopback, secure_api_base
+from wxsession.settings.web import WebSettings
 
 DEV_APPID = "wxdev0000000000000"
 DEV_SECRET = "dev-secret-not-for-production"  # noqa: S105 - the local emulator's fixed dev pair
@@ -55,7 +57,16 @@ _APP_LISTS = tuple(spec.apps_field for spec in PLATFORMS)
 _API_BASES = tuple(spec.settings.api_base for spec in PLATFORMS)
 
 
-class Settings(AccountSettings, CodeSettings, ThrottleSettings, AuditSettings, BaseSettings):
+class Settings(
+    AccountSettings,
+    CodeSettings,
+    ThrottleSettings,
+    AuditSettings,
+    RoleSettings,
+    WebSettings,
+    SmsSettings,
+    BaseSettings,
+):
     """Everything wxsession reads from the environment. See docs/configuration.md.
 
     A feature's group of settings may live in a mixin of its own module in this package
@@ -285,7 +296,7 @@ class Settings(AccountSettings, CodeSettings, ThrottleSettings, AuditSettings, B
             which = "WXSESSION_APPID" if self.appid is not None else "WXSESSION_WECHAT_APPS"
             raise ValueError(f"WXSESSION_DEV_MODE=true and {which} are both set: unset one")
         for spec in (s for s in PLATFORMS if self.platform_apps(s)):  # credentials set
-            if not _secure_api_base(getattr(self, spec.settings.api_base)):
+            if not secure_api_base(getattr(self, spec.settings.api_base)):
                 raise ValueError(
                     f"{spec.settings.env(spec.settings.api_base)} is plain http:// to another "
                     "host, and the secret travels in its query string: use https:// (or a "
@@ -334,24 +345,6 @@ class Settings(AccountSettings, CodeSettings, ThrottleSettings, AuditSettings, B
         problem = self.service_problem()
         if problem is not None:
             raise ConfigurationError(problem)
-
-
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
-
-
-def is_loopback(host: str) -> bool:
-    """``host`` (a name, or an IP literal with or without brackets) stays on this machine."""
-    host = host.strip("[]").lower()
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _secure_api_base(url: str) -> bool:
-    return url.startswith("https://") or is_loopback(urlsplit(url).hostname or "")
 
 
 def production_signs(values: Mapping[str, Any]) -> list[str]:
