@@ -145,7 +145,8 @@ class Runtime:
                 providers,
                 accounts,
                 sessions,
-                auto_register=settings.registration == "auto",
+                registration=settings.registration,
+                registration_allow=settings.registration_allow,
                 metrics=metrics,
                 hasher=password_hasher
                 or PasswordHasher(concurrency=settings.password_hash_concurrency),
