@@ -66,7 +66,7 @@ def test_a_session_route_answers_in_chinese(service: Service) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path", "status", "code"),
-    [("GET", "/v1/nowhere", 404, "NOT_FOUND"), ("DELETE", "/v1/me", 405, "METHOD_NOT_ALLOWED")],
+    [("GET", "/v1/nowhere", 404, "NOT_FOUND"), ("POST", "/healthz", 405, "METHOD_NOT_ALLOWED")],
 )
 def test_starlettes_own_errors_answer_in_chinese(
     service: Service, method: str, path: str, status: int, code: str
