@@ -125,3 +125,32 @@ def test_a_phone_only_user_closes_the_account_with_a_phone_code(dev: Service) ->
     assert dev.sql_scalar("SELECT count(*) FROM identities") == 0
     again = _phone_user(dev)
     assert again["user"]["id"] != user["user"]["id"]
+
+
+def test_a_password_named_by_a_phone_needs_that_phones_code(dev: Service) -> None:
+    """Adding a password whose login name is a phone number proves the number, as
+    registration does: no one makes another person's number their login name."""
+    email = "pia@example.com"
+    login = dev.http.post(
+        "/v1/auth/email/login", json={"email": email, "code": code_for(dev, "login", email=email)}
+    )
+    assert login.status_code == 200, login.text
+    token = login.json()["session_id"]
+
+    def add(**body: Any) -> httpx.Response:
+        proof = {"provider": "email", "code": code_for(dev, "login", email=email)}
+        return dev.http.post(
+            "/v1/me/identities/password",
+            json={"phone": NEW_PHONE, "password": "a long passphrase", "reauth": proof, **body},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    assert add().status_code == 422
+    wrong = add(code="000000")
+    assert (wrong.status_code, error_code_of(wrong)) == (400, "CODE_INVALID")
+    added = add(code=code_for(dev, "bind", phone=NEW_PHONE))
+    assert added.status_code == 201, added.text
+    signed_in = dev.http.post(
+        "/v1/auth/password/login", json={"phone": NEW_PHONE, "password": "a long passphrase"}
+    )
+    assert signed_in.status_code == 200, signed_in.text

@@ -21,7 +21,7 @@ from pydantic import Field
 from wxsession.accounts.login_names import PASSWORD_PROVIDER
 from wxsession.accounts.models import IdentityRow
 from wxsession.server.dependencies import RuntimeDep, SessionDep, device_of
-from wxsession.server.password_routes import PasswordAccountIn
+from wxsession.server.password_routes import PasswordNameProvenIn
 from wxsession.server.provider_routes import LoginCodeIn
 from wxsession.server.reauth_body import NEEDS_REAUTH, ReauthFields, UnbindIn
 from wxsession.server.routes import login_out
@@ -38,9 +38,9 @@ class BindIn(LoginCodeIn, ReauthFields):
     """A login code of the identity to bind, and proof of the account it joins."""
 
 
-class PasswordAddIn(PasswordAccountIn, ReauthFields):
-    """The new login name and password, and proof of the account (a code: it has no
-    password yet)."""
+class PasswordAddIn(PasswordNameProvenIn, ReauthFields):
+    """The new login name (a phone with its ``bind`` code) and password, and proof of the
+    account (a code: it has no password yet)."""
 
 
 class IdentityOut(Strict):
@@ -93,7 +93,13 @@ async def add_password(
     active: SessionDep,
 ) -> LoginOut:
     result = await runtime.services.passwords.add(
-        active, body.name, body.password, device_of(request), reauth=body.reauth_proof()
+        active,
+        body.name,
+        body.password,
+        device_of(request),
+        reauth=body.reauth_proof(),
+        phone=body.proven_phone(),
+        code=body.code,
     )
     return login_out(result, response, runtime.sessions, runtime.carriers)
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import Field, field_validator, model_validator
 
 from wxsession.accounts.login_names import normalise_phone, normalise_username
-from wxsession.core.address import parse_phone
+from wxsession.core.address import Address, parse_phone
 from wxsession.server.address_routes import Code
 from wxsession.server.dependencies import (
     RuntimeDep,
@@ -60,20 +60,27 @@ class PasswordAccountIn(Strict):
         return name
 
 
-class PasswordRegisterIn(PasswordAccountIn):
+class PasswordNameProvenIn(PasswordAccountIn):
+    """A new login name: a phone number must come with the code sent to it, so no one takes
+    another person's number as their login name."""
+
     code: Code | None = Field(
         default=None,
         description=(
-            "With `phone`: the code sent to it for purpose `register` (POST /v1/auth/codes), "
-            "so no one registers another person's number."
+            "With `phone`: the code sent to it (POST /v1/auth/codes; purpose `register` to "
+            "register, `bind` to add a password to an account)."
         ),
     )
 
     @model_validator(mode="after")
-    def _phone_proven(self) -> PasswordRegisterIn:
+    def _phone_proven(self) -> PasswordNameProvenIn:
         if self.phone is not None and self.code is None:
-            raise ValueError("a phone number needs its code (POST /v1/auth/codes, register)")
+            raise ValueError("a phone number needs its code (POST /v1/auth/codes)")
         return self
+
+    def proven_phone(self) -> Address | None:
+        """The phone, normalized (its code travels beside it), or ``None`` for a username."""
+        return None if self.phone is None else parse_phone(self.phone)
 
 
 class PasswordChangeIn(Strict):
@@ -90,11 +97,10 @@ class PasswordChangeIn(Strict):
     responses=error_responses(400, 409, 413, 422, 503),
 )
 async def password_register(
-    body: PasswordRegisterIn, request: Request, response: Response, runtime: RuntimeDep
+    body: PasswordNameProvenIn, request: Request, response: Response, runtime: RuntimeDep
 ) -> LoginOut:
-    phone = None if body.phone is None else parse_phone(body.phone)
     result = await runtime.services.passwords.register(
-        body.name, body.password, device_of(request), phone=phone, code=body.code
+        body.name, body.password, device_of(request), phone=body.proven_phone(), code=body.code
     )
     return login_out(result, response, runtime.sessions, runtime.carriers)
 

@@ -186,15 +186,21 @@ class PasswordService:
         device: Device,
         *,
         reauth: Proof | None,
+        phone: Address | None = None,
+        code: str | None = None,
     ) -> LoginResult:
         """Give the caller's user (one without a password) a login name and password, then a
         fresh session through it. A user with a password changes it instead (409). ``reauth``
-        proves the account first (a code: the user has no password yet)."""
+        proves the account first (a code: the user has no password yet); a phone number as
+        the name must be proven too, by ``code`` (sent to ``phone`` for ``bind``), as at
+        registration."""
         user_id = active.user_id
         identity = password_identity(name)
         async with failure_reported(self.emit, BindFailed, active, PASSWORD_PROVIDER, device):
             check_new_password(password)
             await self.reauth.confirm(active, reauth, device)
+            if phone is not None:
+                await self.codes.consume(phone, "bind", code or "", client_ip=device.ip)
             password_hash = await self.hasher.hash(password)
             await self.accounts.add_password(user_id, identity, password_hash)
         self.emit(
