@@ -20,6 +20,17 @@ from typing import ClassVar
 
 logger = logging.getLogger("wxsession.audit")
 
+CONSOLE_EVENTS = (
+    "operator_added",
+    "operator_removed",
+    "operator_totp_reset",
+    "operator_signed_in",
+    "operator_sign_in_failed",
+    "operator_signed_out",
+    "operator_denied",
+)
+"""The console's own events (:mod:`wxsession.services.events_console`)."""
+
 EVENTS = frozenset(
     {
         "login",
@@ -43,6 +54,7 @@ EVENTS = frozenset(
         "bind_failed",
         "unbind_failed",
         "reauth_failed",
+        *CONSOLE_EVENTS,
     }
 )
 

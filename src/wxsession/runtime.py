@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, NamedTuple
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from wxsession import migrate
+from wxsession import audit, migrate
+from wxsession.accounts.operator_store import OperatorStore
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
 from wxsession.carriers import CarrierChain
@@ -30,6 +31,7 @@ from wxsession.platforms.wechat.access_token import SqlTokenCache
 from wxsession.platforms.wechat.client import make_http_client
 from wxsession.platforms.wechat.mini_program import MiniProgram
 from wxsession.services import Services
+from wxsession.services.operator_accounts import OperatorAccounts
 from wxsession.services.web_login import WebLogins
 from wxsession.sessions.cache import Announcer, SessionCache
 from wxsession.sessions.ended import SqlRevocations
@@ -72,6 +74,8 @@ class Runtime:
     several): the WeChat client and access token a session's app uses."""
     web_logins: WebLogins | None = None
     """The browser logins; ``None`` without the cookie carrier, which they sign in with."""
+    operator_accounts: OperatorAccounts | None = None
+    """The console's operators (``None`` unless ``WXSESSION_CONSOLE``)."""
 
     @classmethod
     @asynccontextmanager
@@ -125,14 +129,16 @@ class Runtime:
                 emulator_url=base_url if settings.dev_mode else None,
                 backoff=backoff,
             )
+            hasher = password_hasher or PasswordHasher(
+                concurrency=settings.password_hash_concurrency
+            )
             services = Services.build(
                 providers,
                 accounts,
                 sessions,
                 auto_register=settings.registration == "auto",
                 metrics=metrics,
-                hasher=password_hasher
-                or PasswordHasher(concurrency=settings.password_hash_concurrency),
+                hasher=hasher,
                 throttle=login_throttle(settings, store, engine, clock),
                 code_throttle=code_login_throttle(settings, store, engine, clock),
             )
@@ -161,9 +167,31 @@ class Runtime:
                     metrics=metrics,
                     mini_programs=programs,
                     web_logins=web_logins,
+                    operator_accounts=(
+                        operator_accounts(settings, storage, hasher, clock)
+                        if settings.console
+                        else None
+                    ),
                 )
             finally:
                 await http.aclose()
+
+
+def operator_accounts(
+    settings: Settings, storage: Storage, hasher: PasswordHasher, clock: Clock
+) -> OperatorAccounts:
+    """The console's operator accounts (the service's, and ``wxsession admin operator``'s)."""
+    return OperatorAccounts(
+        OperatorStore(storage.engine),
+        hasher,
+        storage.accounts.keys,
+        login_throttle(settings, storage.store, storage.engine, clock),
+        audit.record,
+        issuer=settings.console_totp_issuer,
+        idle=settings.console_idle_seconds,
+        max_age=settings.console_max_age_seconds,
+        clock=clock,
+    )
 
 
 class Storage(NamedTuple):

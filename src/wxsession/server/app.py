@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.core.clock import Clock, system_clock
 from wxsession.runtime import Runtime
+from wxsession.server.console import console_router
 from wxsession.server.docs_routes import docs_router
 from wxsession.server.errors import install_error_handlers
 from wxsession.server.fast_routes import ServiceApp
@@ -104,6 +105,8 @@ def create_app(
         app.include_router(metrics_router)
     if settings.serve_docs and settings.serve_openapi:
         app.include_router(docs_router(OPENAPI_PATH))
+    if settings.console:
+        app.include_router(console_router())
     app.include_router(provider_router)  # last: its path pattern must not shadow fixed ones
     document_api(app)
 

@@ -1,0 +1,101 @@
+"""The operator console in a real headless Chromium (issue 24, section 4): an operator added
+with ``wxsession admin operator add`` signs in with password and TOTP, finds a user created
+by a real WeChat login against the emulator, ends their session (their next API call is
+401), and reads what happened. A screenshot of each page is kept in
+``<basetemp>/test-output/<test>/`` (two of them are in docs/images/).
+
+Chromium treats ``http://127.0.0.1`` as a secure context, so the ``Secure``, ``__Host-``
+console cookie works there as it would over https.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.support.apt import ensure_installed
+from tests.support.browser import Shots
+from tests.support.console import PASSWORD, Operator, add_operator
+from tests.support.service import Service
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cjk_font() -> None:
+    """A Chinese font for the pages in Chinese (before the module's browser starts)."""
+    ensure_installed("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "fonts-wqy-zenhei")
+
+
+@pytest.fixture
+def backend(sqlite_url: str) -> dict[str, str]:
+    """One backend is enough here: the API tests run the console on both."""
+    return {"database_url": sqlite_url, "session_store": "sql"}
+
+
+def sign_in(page: Page, service: Service, operator: Operator) -> None:
+    page.fill("#name", operator.name)
+    page.fill("#password", PASSWORD)
+    page.fill("#code", operator.code(service))
+    page.click("#submit")
+
+
+def test_an_operator_signs_in_finds_a_user_and_ends_their_session(
+    make_service: Any,
+    browser_page: Page,
+    shots: Shots,
+) -> None:
+    service: Service = make_service(console=True)
+    operator = add_operator(service, "ops.alice", "admin")
+    token = service.session_for("wx-user-1")
+    user_id = service.get("/v1/me", token).json()["id"]
+    page = browser_page
+
+    page.goto(f"{service.url}/admin")
+    page.wait_for_url(f"{service.url}/admin/sign-in")
+    shots.take(page, "sign-in")
+    sign_in(page, service, operator)
+    page.wait_for_url(f"{service.url}/admin")
+    assert page.inner_text("#user-count") == "1"
+    assert page.inner_text("#session-count") == "1"
+    assert page.locator("svg.chart rect").count() >= 1  # logins since start: ok
+    shots.take(page, "dashboard")
+
+    page.click("text=Users")
+    page.fill("#q", user_id)
+    page.click("#search")
+    assert page.locator("#users tbody tr").count() == 1
+    shots.take(page, "users")
+    page.click(f"text={user_id}")
+    page.wait_for_url(f"{service.url}/admin/users/{user_id}")
+    sessions = page.locator("#sessions tbody tr")
+    assert sessions.count() == 1 and "127.0.0.1" in sessions.first.inner_text()
+    identities = page.inner_text("#identities")
+    openid = service.emulator.issued_for("wx-user-1").openid
+    assert "wechat" in identities and openid not in page.content()
+    shots.take(page, "user")
+
+    page.locator("#sessions button").first.click()
+    page.wait_for_url(f"{service.url}/admin/users/{user_id}")
+    assert page.locator("#no-sessions").is_visible()
+    assert service.get("/v1/me", token).status_code == 401
+    shots.take(page, "user-session-ended")
+
+    page.click("text=Audit log")
+    shots.take(page, "audit")
+    page.click("text=Operators")
+    assert "ops.alice" in page.inner_text("#operators")
+    shots.take(page, "operators")
+
+    page.click("#lang")
+    page.wait_for_url(f"{service.url}/admin/operators")
+    assert "操作员" in page.inner_text("h1")
+    shots.take(page, "operators-zh")
+
+    page.click("#sign-out")
+    page.wait_for_url(f"{service.url}/admin/sign-in")
+    page.goto(f"{service.url}/admin/users")
+    assert page.url == f"{service.url}/admin/sign-in"
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert "__Host-wxsession-console" not in cookies
+    shots.check()
