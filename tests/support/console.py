@@ -5,10 +5,13 @@ from the URI the command printed, at the service's own (movable) clock."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from typing import Any
 
+import httpx
 import pyotp
 
 from tests.support.cli import ENV_WITHOUT_WXSESSION, TEST_DATA_KEYS
@@ -57,3 +60,55 @@ def add_operator(service: Service, name: str, role: str) -> Operator:
     )
     assert status == 0, out
     return Operator(name, role, out[0]["totp_uri"])
+
+
+CONSOLE_COOKIE = "__Host-wxsession-console"
+PRE_COOKIE = "__Host-wxsession-console-pre"
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+class ConsoleClient:
+    """A browser's requests to the console, played with httpx: same-origin ``Origin`` on
+    every POST, cookies kept by hand (httpx would not send ``Secure`` ones over http)."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.cookies: dict[str, str] = {}
+        self.csrf = ""
+        self.last: httpx.Response | None = None
+
+    def get(self, path: str, **kw: Any) -> httpx.Response:
+        return self._keep(self.service.http.get(path, headers=self._headers(), **kw))
+
+    def post(self, path: str, data: dict[str, str] | None = None, **headers: str) -> httpx.Response:
+        form = {"csrf": self.csrf, **(data or {})}
+        sent = {**self._headers(), "Origin": self.service.url, **headers}
+        return self._keep(self.service.http.post(path, data=form, headers=sent))
+
+    def sign_in(self, operator: Operator, code: str | None = None) -> httpx.Response:
+        self.get("/admin/sign-in")
+        return self.post(
+            "/admin/sign-in",
+            {
+                "name": operator.name,
+                "password": PASSWORD,
+                "code": code or operator.code(self.service),
+            },
+        )
+
+    def _headers(self) -> dict[str, str]:
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+
+    def _keep(self, response: httpx.Response) -> httpx.Response:
+        for line in response.headers.get_list("set-cookie"):
+            name, _, rest = line.partition("=")
+            value = rest.split(";", 1)[0]
+            if value in ('""', "") or "max-age=0" in line.lower():
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        found = _CSRF.search(response.text)
+        if found:
+            self.csrf = found.group(1)
+        self.last = response
+        return response
