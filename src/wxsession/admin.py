@@ -36,8 +36,8 @@ async def open_admin(settings: Settings) -> AsyncIterator[Operators]:
     """The operator's use cases over the service's database and session store, reading the
     revocation point fresh every time (no cache: another process may just have raised it)."""
     async with open_storage(settings, revocation_cache_seconds=0) as storage:
-        sessions = SessionService(storage.sessions, audit.record)
-        yield Operators(storage.accounts, sessions, audit.record)
+        emit = storage.audit.observing(audit.record)
+        yield Operators(storage.accounts, SessionService(storage.sessions, emit), emit)
 
 
 # --- command line ---------------------------------------------------------------------------

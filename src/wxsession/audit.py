@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 logger = logging.getLogger("wxsession.audit")
 
@@ -77,6 +77,15 @@ class ByOperator:
 Actor = BySession | ByOperator
 """An event field of this type is written as the actor's own fields, in its place."""
 
+UNLOGGED = "unlogged"
+"""Metadata key of an event field kept off the log line (the audit table still has it)."""
+
+
+def unlogged() -> Any:
+    """A field the audit table keeps but the line does not (a device label has spaces, which
+    the line's ``key=value`` text cannot carry unambiguously); ``None`` by default."""
+    return dataclasses.field(default=None, metadata={UNLOGGED: True})
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Event:
@@ -89,6 +98,8 @@ class Event:
     def fields(self) -> dict[str, object]:
         out: dict[str, object] = {}
         for field in dataclasses.fields(self):
+            if field.metadata.get(UNLOGGED):
+                continue
             value = getattr(self, field.name)
             if isinstance(value, BySession | ByOperator):
                 out.update(dataclasses.asdict(value))

@@ -20,6 +20,7 @@ from wxsession import audit, migrate
 from wxsession.accounts.operator_store import OperatorStore
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
+from wxsession.audit_log.writer import AuditWriter
 from wxsession.carriers import CarrierChain
 from wxsession.core.clock import Clock, system_clock
 from wxsession.data_keys import DataKeys
@@ -31,6 +32,7 @@ from wxsession.platforms.wechat.access_token import SqlTokenCache
 from wxsession.platforms.wechat.client import make_http_client
 from wxsession.platforms.wechat.mini_program import MiniProgram
 from wxsession.services import Services
+from wxsession.services.audit_trail import AuditTrail
 from wxsession.services.operator_accounts import OperatorAccounts
 from wxsession.services.web_login import WebLogins
 from wxsession.sessions.cache import Announcer, SessionCache
@@ -92,7 +94,7 @@ class Runtime:
         ``password_hasher`` replaces the one built from settings (tests count its work)."""
         metrics = Metrics()  # per runtime: apps in one process never share a registry
         async with open_storage(settings, clock=clock, metrics=metrics) as storage:
-            engine, store, accounts, sessions = storage
+            engine, store, accounts, sessions, audit_writer = storage
             if settings.dev_mode:
                 from wxsession import dev_mode  # only here: production never loads the emulator
 
@@ -141,6 +143,8 @@ class Runtime:
                 hasher=hasher,
                 throttle=login_throttle(settings, store, engine, clock),
                 code_throttle=code_login_throttle(settings, store, engine, clock),
+                trail=AuditTrail(engine, audit_writer, clock),
+                emit=audit_writer.observing(audit.record),
             )
             carriers = CarrierChain.from_settings(settings)
             web_logins = None
@@ -186,7 +190,7 @@ def operator_accounts(
         hasher,
         storage.accounts.keys,
         login_throttle(settings, storage.store, storage.engine, clock),
-        audit.record,
+        storage.audit.observing(audit.record),
         issuer=settings.console_totp_issuer,
         idle=settings.console_idle_seconds,
         max_age=settings.console_max_age_seconds,
@@ -201,6 +205,8 @@ class Storage(NamedTuple):
     store: SessionStore
     accounts: AccountRepository
     sessions: SessionManager
+    audit: AuditWriter
+    """Writes the audit table; its :meth:`~AuditWriter.observing` is the services' observer."""
 
 
 @asynccontextmanager
@@ -257,7 +263,15 @@ async def open_storage(
                     cache=cache,
                     invalidations=invalidations,
                 )
-                yield Storage(engine, store, accounts, sessions)
+                writer = AuditWriter(
+                    engine,
+                    retention_days=settings.audit_retention_days,
+                    flush_seconds=settings.audit_flush_seconds,
+                    capacity=settings.audit_queue_size,
+                    clock=clock,
+                )
+                async with writer.running():
+                    yield Storage(engine, store, accounts, sessions, writer)
         finally:
             await store.close()
     finally:

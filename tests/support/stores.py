@@ -18,12 +18,14 @@ Per-test URLs
     ``postgres_url``: a new, empty PostgreSQL database for this test, dropped afterwards.
     ``sqlite_url``: a SQLite file under the test's ``tmp_path``.
     ``sqlite_engine``: an engine on that file, migrated to the head, disposed afterwards.
+    ``sql_engine``: the same on SQLite, then on a PostgreSQL database (parametrized).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -137,7 +139,20 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 async def sqlite_engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(sqlite_url)
+    async with _migrated(sqlite_url) as engine:
+        yield engine
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def sql_engine(request: pytest.FixtureRequest) -> AsyncIterator[AsyncEngine]:
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    async with _migrated(url) as engine:
+        yield engine
+
+
+@asynccontextmanager
+async def _migrated(url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(url)
     try:
         await migrate.upgrade(engine)
         yield engine

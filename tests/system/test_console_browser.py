@@ -1,7 +1,7 @@
 """The operator console in a real headless Chromium (issue 24, section 4): an operator added
 with ``wxsession admin operator add`` signs in with password and TOTP, finds a user created
 by a real WeChat login against the emulator, ends their session (their next API call is
-401), and reads what happened. A screenshot of each page is kept in
+401), and reads the audit trail of all of it. A screenshot of each page is kept in
 ``<basetemp>/test-output/<test>/`` (two of them are in docs/images/).
 
 Chromium treats ``http://127.0.0.1`` as a secure context, so the ``Secure``, ``__Host-``
@@ -48,6 +48,8 @@ def test_an_operator_signs_in_finds_a_user_and_ends_their_session(
     service: Service = make_service(console=True)
     operator = add_operator(service, "ops.alice", "admin")
     token = service.session_for("wx-user-1")
+    refused = service.post("/v1/auth/wechat/login", json={"code": "0" * 32})
+    assert refused.status_code == 401  # a failure for the dashboard's chart
     user_id = service.get("/v1/me", token).json()["id"]
     page = browser_page
 
@@ -58,7 +60,10 @@ def test_an_operator_signs_in_finds_a_user_and_ends_their_session(
     page.wait_for_url(f"{service.url}/admin")
     assert page.inner_text("#user-count") == "1"
     assert page.inner_text("#session-count") == "1"
-    assert page.locator("svg.chart rect").count() >= 1  # logins since start: ok
+    charts = page.locator("svg.chart")
+    assert charts.count() == 3  # per minute and failures (audit trail), results (metrics)
+    assert "WECHAT_CODE_INVALID" in charts.nth(1).inner_html()
+    assert charts.first.locator("rect").count() >= 1
     shots.take(page, "dashboard")
 
     page.click("text=Users")
@@ -82,6 +87,11 @@ def test_an_operator_signs_in_finds_a_user_and_ends_their_session(
     shots.take(page, "user-session-ended")
 
     page.click("text=Audit log")
+    page.fill("#f-user", user_id)
+    page.click("#filter")
+    trail = page.inner_text("#events")
+    assert "session_revoked" in trail and "console:ops.alice" in trail
+    assert "login" in trail and token not in page.content()
     shots.take(page, "audit")
     page.click("text=Operators")
     assert "ops.alice" in page.inner_text("#operators")

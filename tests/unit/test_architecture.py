@@ -61,6 +61,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "wxsession.accounts",
             "wxsession.throttle",
             "wxsession.carriers",
+            "wxsession.audit_log",  # the audit table and its writer
             "wxsession.platforms.registry",  # providers built from the settings
             "wxsession.migrate",
             "wxsession.migrations",

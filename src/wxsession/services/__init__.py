@@ -15,6 +15,7 @@ from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
 from wxsession.metrics import Metrics
 from wxsession.platforms.provider import PlatformApps, Provider
+from wxsession.services.audit_trail import AuditTrail
 from wxsession.services.common import CodeExchange, LoginResult, Starter
 from wxsession.services.events import Observer
 from wxsession.services.identities import IdentityService
@@ -37,6 +38,7 @@ class Services:
     identities: IdentityService
     sessions: SessionService
     profile: ProfileService
+    audit_trail: AuditTrail
 
     @classmethod
     def build(
@@ -50,6 +52,7 @@ class Services:
         hasher: PasswordHasher,
         throttle: LoginThrottle,
         code_throttle: CodeLoginThrottle,
+        trail: AuditTrail,
         emit: Observer = audit.record,
     ) -> Services:
         exchange = CodeExchange(providers, code_throttle, emit)
@@ -61,4 +64,5 @@ class Services:
             identities=IdentityService(exchange, starter, reauth, emit),
             sessions=SessionService(sessions, emit),
             profile=ProfileService(accounts, sessions),
+            audit_trail=trail,
         )

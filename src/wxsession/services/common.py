@@ -200,6 +200,7 @@ class Starter:
                 ip=device.ip,
                 session=tokens.fingerprint(issued.token),
                 replaced=fingerprint(presented),
+                device=issued.record.user_agent,
             )
         )
         for evicted in issued.evicted:

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from wxsession.audit import Actor, Event
+from wxsession.audit import Actor, Event, unlogged
 
 Observer = Callable[[Event], None]
 """Receives every event a service emits."""
@@ -32,6 +32,8 @@ class LoggedIn(Event):
     ip: str | None
     session: str
     replaced: str | None
+    device: str | None = unlogged()
+    """The session's short device label (the audit table's, not the line's)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -34,8 +34,8 @@ class Chart:
 
 
 def bar_chart(points: Sequence[tuple[str, int]], *, max_ticks: int = 6) -> Chart | None:
-    """One bar per point, scaled to the highest; ``None`` when there is nothing to draw."""
-    if not points:
+    """One bar per point, scaled to the highest; ``None`` when every value is 0."""
+    if not any(value for _, value in points):
         return None
     peak = max(value for _, value in points) or 1
     slot = min(WIDTH / len(points), MAX_BAR)
@@ -47,5 +47,5 @@ def bar_chart(points: Sequence[tuple[str, int]], *, max_ticks: int = 6) -> Chart
         y = TOP + room - height
         bars.append(Bar(index * slot + gap / 2, y, slot - gap, height, label, value))
     every = max(1, -(-len(points) // max_ticks))
-    ticks = [(bar.x + bar.width / 2, bar.label) for bar in bars[::every]]
+    ticks = [(bar.x, bar.label) for bar in bars[::every]]
     return Chart(WIDTH, HEIGHT, bars, peak, ticks)

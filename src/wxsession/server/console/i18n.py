@@ -80,10 +80,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "login_results": ("Logins by result", "按结果统计的登录"),
     "details": ("Details", "详情"),
     "no_events": ("No event.", "没有事件。"),
-    "audit_unavailable": (
-        "The audit trail is not stored in this version; events go to the log.",
-        "此版本不保存审计记录，事件只写入日志。",
-    ),
     "add_operator": ("Add an operator", "添加操作员"),
     "add": ("Add", "添加"),
     "remove": ("Remove", "删除"),

@@ -3,6 +3,7 @@ the language switch. Reading needs the ``view`` permission, which every role hol
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Annotated
@@ -11,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from wxsession.accounts.directory import Directory
-from wxsession.core.errors import NotFound
+from wxsession.core.errors import NotFound, ValidationFailed
 from wxsession.core.operator import OperatorRole, Permission
 from wxsession.server.console import dashboard, i18n
 from wxsession.server.console.web import (
@@ -82,7 +83,7 @@ async def user(request: Request, signed: SignedDep, user_id: str) -> Response:
         identities=await Directory(runtime.engine).identities(user_id),
         sessions=await runtime.services.sessions.list(user_id),
         roles=None,
-        events=None,
+        events=await runtime.services.audit_trail.search(user_id=user_id, limit=PAGE_SIZE),
         may_end=signed.operator.may(Permission.END_SESSIONS),
         may_disable=signed.operator.may(Permission.DISABLE_USERS),
         may_delete=signed.operator.may(Permission.DELETE_USERS),
@@ -91,9 +92,40 @@ async def user(request: Request, signed: SignedDep, user_id: str) -> Response:
 
 
 @router.get("/audit")
-async def audit_log(request: Request, signed: SignedDep) -> Response:
+async def audit_log(
+    request: Request,
+    signed: SignedDep,
+    event: Annotated[str, Query(max_length=40)] = "",
+    user: Annotated[str, Query(max_length=32)] = "",
+    since: Annotated[str, Query(max_length=32)] = "",
+    until: Annotated[str, Query(max_length=32)] = "",
+    before: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """The trail, newest first, filtered by event, user and time (UTC), a page at a time."""
     require(request, signed, Permission.VIEW)
-    return render(request, "audit.html", signed, events=None, filters={})
+    found = await get_runtime(request).services.audit_trail.search(
+        event=event or None,
+        user_id=user or None,
+        since=_moment(since),
+        until=_moment(until),
+        before_id=before,
+        limit=PAGE_SIZE + 1,
+    )
+    filters = {"event": event, "user": user, "since": since, "until": until}
+    more = found[PAGE_SIZE - 1].id if len(found) > PAGE_SIZE else None
+    return render(
+        request, "audit.html", signed, events=found[:PAGE_SIZE], filters=filters, more=more
+    )
+
+
+def _moment(text: str) -> datetime | None:
+    """A ``datetime-local`` field's value, read as UTC; empty is no bound."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError:
+        raise ValidationFailed("A time is YYYY-MM-DDTHH:MM (UTC).") from None
 
 
 @router.get("/operators")
