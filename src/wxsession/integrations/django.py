@@ -155,11 +155,14 @@ class WxSessionMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, WxSessionError):
             return None
-        return render_error(exception)
+        return render_error(exception, request)
 
 
-def render_error(error: WxSessionError) -> HttpResponse:
-    status, body, headers = error_parts(error)
+def render_error(error: WxSessionError, request: HttpRequest | None = None) -> HttpResponse:
+    """``error`` as wxsession's JSON answer; give the ``request`` to have its message in
+    the language the request's ``Accept-Language`` prefers."""
+    language = request.headers.get("Accept-Language") if request is not None else None
+    status, body, headers = error_parts(error, language)
     return HttpResponse(body, status=status, headers=headers)
 
 
@@ -173,7 +176,7 @@ def login_required(view: V) -> V:
             try:
                 await _session_of(request).arequire()
             except WxSessionError as error:
-                return render_error(error)
+                return render_error(error, request)
             response: HttpResponse = await view(request, *args, **kwargs)
             return response
 
@@ -184,7 +187,7 @@ def login_required(view: V) -> V:
         try:
             _session_of(request).require()
         except WxSessionError as error:
-            return render_error(error)
+            return render_error(error, request)
         return view(request, *args, **kwargs)
 
     return cast(V, wrapper)

@@ -123,7 +123,7 @@ def _current_user() -> UserView:
 
 def _render_error(error: Any) -> Response:
     assert isinstance(error, WxSessionError)
-    status, body, headers = error_parts(error)
+    status, body, headers = error_parts(error, request.headers.get("Accept-Language"))
     return Response(body, status=status, headers=headers)
 
 

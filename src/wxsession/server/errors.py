@@ -22,21 +22,31 @@ from wxsession.core.errors import (
     ValidationFailed,
     WxSessionError,
 )
+from wxsession.core.language import chinese, localized, prefers_chinese
 from wxsession.logging_setup import request_id
 
 log = logging.getLogger("wxsession.server")
 
-_HTTP_CODES = {
+HTTP_CODES = {
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
 }
+"""The codes of Starlette's own HTTP errors (an unknown path, a wrong method); any other is
+``HTTP_ERROR``."""
 
 
-def error_response(error: WxSessionError) -> JSONResponse:
+def error_response(error: WxSessionError, accept_language: str | None = None) -> JSONResponse:
+    """``error`` as its JSON answer, the message in the language ``accept_language``
+    prefers (:mod:`wxsession.core.language`)."""
     headers = {"Cache-Control": "no-store", **error.headers}
-    return JSONResponse(error.to_dict(), status_code=error.status, headers=headers)
+    body = localized(error, accept_language)
+    return JSONResponse(body, status_code=error.status, headers=headers)
+
+
+def _language(request: Request) -> str | None:
+    return request.headers.get("accept-language")
 
 
 _STORE_OF: dict[type[WxSessionError], str] = {
@@ -53,7 +63,7 @@ async def _wxsession_error(request: Request, exc: Exception) -> JSONResponse:
         runtime = getattr(request.app.state, "wxsession", None)
         if store is not None and runtime is not None:
             runtime.metrics.store_error(store)
-    return error_response(exc)
+    return error_response(exc, _language(request))
 
 
 UNPARSABLE_BODY = "The body is not JSON this API can read."
@@ -65,17 +75,17 @@ CLIENT_CLOSED_REQUEST = 499
 shows it; nothing is sent, the connection is gone."""
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     if any(error.get("type") == "json_invalid" for error in errors):
-        return error_response(InvalidRequest(UNPARSABLE_BODY))
+        return error_response(InvalidRequest(UNPARSABLE_BODY), _language(request))
     # Echo where and why, never the submitted values (they may be secrets).
     fields = [
         {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", ""))}
         for error in errors
     ]
-    return error_response(ValidationFailed(details=fields))
+    return error_response(ValidationFailed(details=fields), _language(request))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -85,9 +95,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 400 and exc.__cause__ is not None:
         # FastAPI could not read the body (deep, not UTF-8, huge ints): it wraps the parser's
         # error. A 400 a user's own route raises keeps its message.
-        return error_response(InvalidRequest(UNPARSABLE_BODY))
-    code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
-    body: dict[str, Any] = {"error": {"code": code, "message": str(exc.detail)}}
+        return error_response(InvalidRequest(UNPARSABLE_BODY), _language(request))
+    code = HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
+    message = str(exc.detail)
+    if prefers_chinese(_language(request)):
+        message = chinese(code, message)
+    body: dict[str, Any] = {"error": {"code": code, "message": message}}
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
@@ -124,9 +137,9 @@ async def _client_gone(_: Request, exc: Exception) -> Response:
     return Response(status_code=CLIENT_CLOSED_REQUEST)
 
 
-async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled %s", type(exc).__name__, exc_info=exc)
-    response = error_response(InternalError())
+    response = error_response(InternalError(), _language(request))
     # Starlette sends this 500 from outside every middleware, the access log's too: name the
     # request here, so the client can quote the id the log line carries.
     rid = request_id.get()

@@ -32,7 +32,9 @@ class BodySizeLimit:
             return
         for name, value in scope["headers"]:
             if name == b"content-length" and (not value.isdigit() or int(value) > self.max_bytes):
-                await error_response(PayloadTooLarge())(scope, receive, send)
+                await error_response(PayloadTooLarge(), _accept_language(scope))(
+                    scope, receive, send
+                )
                 return
         received = 0
 
@@ -48,6 +50,13 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+def _accept_language(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"accept-language":
+            return bytes(value).decode("latin-1")
+    return None
 
 
 def start_request(scope: Scope) -> str:

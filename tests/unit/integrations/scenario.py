@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 from devtools.servers import RedisProcess
 from tests.support.service import Service, bearer
+from wxsession.core.errors import SessionInvalid
+from wxsession.core.messages_zh import BY_CODE
 
 
 @dataclass
@@ -64,7 +66,12 @@ def protects_orders(get: Get, service: Service) -> None:
 
     assert_error(get("/orders", {}), 401, "SESSION_MISSING")
     assert_error(get("/orders", {"Authorization": "Basic Zm9vOmJhcg=="}), 401, "SESSION_MISSING")
-    assert_error(get("/orders", bearer("not-a-token")), 401, "SESSION_INVALID")
+    junk = get("/orders", bearer("not-a-token"))
+    assert_error(junk, 401, "SESSION_INVALID")
+    assert junk.body["error"]["message"] == SessionInvalid.default_message
+    chinese = get("/orders", {**bearer("not-a-token"), "Accept-Language": "zh-CN,en;q=0.8"})
+    assert_error(chinese, 401, "SESSION_INVALID")  # the same code, a Chinese message
+    assert chinese.body["error"]["message"] == BY_CODE["SESSION_INVALID"]
 
     other = service.session_for("yan")
     assert service.post("/v1/auth/logout", token).status_code == 204
