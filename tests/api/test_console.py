@@ -235,3 +235,39 @@ def test_users_are_paged(console: Service) -> None:
     assert first.text.count('href="/admin/users/') == 20 and 'id="next"' in first.text
     second = client.get("/admin/users", params={"page": 2})
     assert second.text.count('href="/admin/users/') == 1 and 'id="next"' not in second.text
+
+
+def test_the_language_follows_the_browser_until_switched(console: Service) -> None:
+    client = ConsoleClient(console)
+    chinese = client.get("/admin/sign-in", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert '<html lang="zh-CN">' in chinese.text and "登录" in chinese.text
+    english = client.get("/admin/sign-in", headers={"Accept-Language": "fr, en;q=0.5"})
+    assert '<html lang="en">' in english.text and "Sign in" in english.text
+    switched = client.get("/admin/lang/zh", params={"next": "/admin/sign-in"})
+    assert switched.status_code == 303 and switched.headers["location"] == "/admin/sign-in"
+    assert "登录" in client.get("/admin/sign-in", headers={"Accept-Language": "en"}).text
+    for elsewhere in ("https://evil.example/", "//evil.example/admin", "/v1/me"):
+        away = client.get("/admin/lang/en", params={"next": elsewhere})
+        assert away.headers["location"] == "/admin"  # never an open redirect
+
+
+def test_the_audit_log_filters_by_event_user_and_time(console: Service) -> None:
+    client = signed_in(console, add_operator(console, "ops", "support"))
+    first, _ = user_with_session(console, "first")
+    second, _ = user_with_session(console, "second")
+    client.get(f"/admin/users/{first}")
+    client.post(f"/admin/users/{first}/disable")
+
+    def rows(**query: str) -> str:
+        page = client.get("/admin/audit", params=query)
+        assert page.status_code == 200, page.text
+        return page.text.split("<tbody>", 1)[-1]
+
+    assert "user_disabled" in rows(event="user_disabled") and second not in rows(
+        event="user_disabled"
+    )
+    mine = rows(user=second)
+    assert "login" in mine and first not in mine and "user_disabled" not in mine
+    assert "<td>" not in rows(until="2000-01-01T00:00")  # nothing that old
+    assert "user_disabled" in rows(since="2000-01-01T00:00", event="user_disabled")
+    assert client.get("/admin/audit", params={"since": "yesterday"}).status_code == 422

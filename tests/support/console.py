@@ -77,8 +77,9 @@ class ConsoleClient:
         self.csrf = ""
         self.last: httpx.Response | None = None
 
-    def get(self, path: str, **kw: Any) -> httpx.Response:
-        return self._keep(self.service.http.get(path, headers=self._headers(), **kw))
+    def get(self, path: str, headers: dict[str, str] | None = None, **kw: Any) -> httpx.Response:
+        sent = {**self._headers(), **(headers or {})}
+        return self._keep(self.service.http.get(path, headers=sent, **kw))
 
     def post(self, path: str, data: dict[str, str] | None = None, **headers: str) -> httpx.Response:
         form = {"csrf": self.csrf, **(data or {})}

@@ -21,6 +21,7 @@ from wxsession.server.console.web import (
     PREFIX,
     ConsoleRoute,
     Signed,
+    accounts_of,
     back_to,
     new_pre_token,
     render,
@@ -131,13 +132,11 @@ def _moment(text: str) -> datetime | None:
 @router.get("/operators")
 async def operators(request: Request, signed: SignedDep) -> Response:
     require(request, signed, Permission.VIEW)
-    accounts = get_runtime(request).operator_accounts
-    listed = await accounts.all() if accounts is not None else []
     return render(
         request,
         "operators.html",
         signed,
-        operators=listed,
+        operators=await accounts_of(get_runtime(request)).all(),
         roles=[role.value for role in OperatorRole],
         may_manage=signed.operator.may(Permission.MANAGE_OPERATORS),
         uri=None,
