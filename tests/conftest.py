@@ -5,7 +5,8 @@ modules import helpers from ``tests.support`` and never a conftest.
 - ``service``: a real wxsession server and its emulator on both backends (``service``);
 - ``emulator``: one module-scoped emulator over HTTP (``served``, ``url``, ``emulator``, ``http``);
 - ``platforms``: providers built by the registry against an emulator of every platform;
-- ``browser``: a headless system Chromium driven by Playwright (``browser_page``, ``shots``).
+- ``browser``: a headless system Chromium driven by Playwright (``browser_page``, ``shots``);
+- ``smtp``: the emulator's real SMTP server on a thread (``smtp_outbox``, ``smtp_tls``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ pytest_plugins = [
     "tests.support.platforms",
     "tests.support.service",
     "tests.support.browser",
+    "tests.support.smtp",
 ]
 
 # Outside dev mode a service needs WXSESSION_DATA_KEYS: every service the suite starts in this

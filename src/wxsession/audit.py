@@ -54,6 +54,11 @@ EVENTS = frozenset(
         "bind_failed",
         "unbind_failed",
         "reauth_failed",
+        "code_sent",
+        "code_send_failed",
+        "code_send_throttled",
+        "code_failed",
+        "captcha_required",
         *CONSOLE_EVENTS,
     }
 )

@@ -27,7 +27,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import SecretStr
 
 log = logging.getLogger("wxsession.data_keys")
@@ -81,6 +83,7 @@ class DataKeys:
                 raise ValueError(f"entry {position} ({kid}): the key must be {KEY_BYTES} bytes")
         self.current = kids[0]
         self._ciphers = {kid: AESGCM(key) for kid, key in keys}
+        self._current_key = keys[0][1]
 
     @classmethod
     def parse(cls, text: str) -> DataKeys:
@@ -143,6 +146,15 @@ class DataKeys:
                 reason = "it does not authenticate (a wrong key, or altered)"
         log.warning("a sealed secret under key id %r is unreadable: %s", sealed.kid, reason)
         return None
+
+    def derive(self, label: bytes) -> bytes:
+        """A 32-byte key for another use (``label`` names it), derived from the current key
+        with HKDF-SHA256 (RFC 5869), so one setting serves both and neither key reveals the
+        other. Rotating the data keys changes it: fine for short-lived secrets only (the
+        verification codes' HMAC key; a code in flight then fails and is asked again)."""
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(
+            self._current_key
+        )
 
     def __repr__(self) -> str:
         return f"DataKeys(kids={self.kids!r})"

@@ -7,14 +7,25 @@ app (real credentials) never loads :mod:`wxsession.emulator` nor any platform's
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
 import httpx
 
+from wxsession.core.address import AddressKind
 from wxsession.emulator import Emulator, create_emulator_app
+from wxsession.emulator.outbox import Outbox
+from wxsession.emulator.smtp import SmtpOutboxServer
+from wxsession.messaging import Message, Sender
+from wxsession.messaging.mail import SmtpSender, SmtpServer
+from wxsession.messaging.mail.templates import short_text
 from wxsession.platforms.registry import DEV_CREDENTIALS
 from wxsession.settings import DEV_APPID, DEV_SECRET
 
 EMULATOR_BASE_URL = "http://wechat-emulator.invalid"
 """Where dev mode's HTTP client finds the in-process emulator (never resolved: ASGI)."""
+DEV_MAIL_FROM = "wxsession dev <no-reply@wxsession.invalid>"
 
 
 def dev_emulator() -> Emulator:
@@ -27,3 +38,37 @@ def dev_emulator() -> Emulator:
 def emulator_transport(emulator: Emulator) -> httpx.ASGITransport:
     """The HTTP transport that takes dev mode's platform calls to ``emulator``, in-process."""
     return httpx.ASGITransport(app=create_emulator_app(emulator))
+
+
+class OutboxSms:
+    """Dev mode's phone sender while no SMS vendor is configured: the message's text goes
+    straight into the emulator's outbox (``via`` ``dev``), as a vendor would deliver it."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        self.outbox = outbox
+
+    async def send(self, message: Message) -> None:
+        self.outbox.deliver(message.to.value, "sms", short_text(message), via="dev")
+
+
+@dataclass(frozen=True, slots=True)
+class DevMessaging:
+    senders: dict[AddressKind, Sender]
+    reveal: Callable[[str, str], None]
+
+
+@asynccontextmanager
+async def dev_messaging(emulator: Emulator) -> AsyncIterator[DevMessaging]:
+    """Dev mode's senders: mail over real SMTP to the emulator's own server (started here,
+    on loopback, stopped on exit), phones into its outbox; and the CAPTCHA answers told to
+    it (``/_emulator/captcha/{id}``). Nothing leaves the machine."""
+    server = emulator.smtp or SmtpOutboxServer(emulator.outbox)
+    await server.start()
+    emulator.smtp = server
+    mail = SmtpSender(SmtpServer(server.host, server.port, starttls=False), DEV_MAIL_FROM)
+    try:
+        yield DevMessaging(
+            {"email": mail, "phone": OutboxSms(emulator.outbox)}, emulator.captchas.record
+        )
+    finally:
+        await server.stop()

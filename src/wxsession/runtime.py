@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
@@ -33,6 +33,7 @@ from wxsession.platforms.wechat.client import make_http_client
 from wxsession.platforms.wechat.mini_program import MiniProgram
 from wxsession.services import Services
 from wxsession.services.audit_trail import AuditTrail
+from wxsession.services.code_setup import build_codes, configured_senders
 from wxsession.services.operator_accounts import OperatorAccounts
 from wxsession.services.web_login import WebLogins
 from wxsession.sessions.cache import Announcer, SessionCache
@@ -93,8 +94,13 @@ class Runtime:
 
         ``password_hasher`` replaces the one built from settings (tests count its work)."""
         metrics = Metrics()  # per runtime: apps in one process never share a registry
-        async with open_storage(settings, clock=clock, metrics=metrics) as storage:
+        async with (
+            open_storage(settings, clock=clock, metrics=metrics) as storage,
+            AsyncExitStack() as stack,
+        ):
             engine, store, accounts, sessions, audit_writer = storage
+            emit = audit_writer.observing(audit.record)
+            reveal = None
             if settings.dev_mode:
                 from wxsession import dev_mode  # only here: production never loads the emulator
 
@@ -102,9 +108,12 @@ class Runtime:
                 transport = dev_mode.emulator_transport(emulator)
                 http = make_http_client(settings.wechat_timeout, transport=transport)
                 base_url = dev_mode.EMULATOR_BASE_URL
+                messaging = await stack.enter_async_context(dev_mode.dev_messaging(emulator))
+                senders, reveal = messaging.senders, messaging.reveal
             else:
                 http = make_http_client(settings.wechat_timeout)
                 base_url = settings.wechat_api_base
+                senders = configured_senders(settings)
             tokens = SqlTokenCache(engine)
             programs = {
                 app.appid: MiniProgram.build(
@@ -143,8 +152,11 @@ class Runtime:
                 hasher=hasher,
                 throttle=login_throttle(settings, store, engine, clock),
                 code_throttle=code_login_throttle(settings, store, engine, clock),
+                codes=build_codes(
+                    settings, store, engine, clock, senders=senders, reveal=reveal, emit=emit
+                ),
                 trail=AuditTrail(engine, audit_writer, clock),
-                emit=audit_writer.observing(audit.record),
+                emit=emit,
             )
             carriers = CarrierChain.from_settings(settings)
             web_logins = None

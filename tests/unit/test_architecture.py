@@ -50,9 +50,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "wxsession.emulator.faults",
             "wxsession.emulator.records",
             "wxsession.emulator.routing",
+            "wxsession.emulator.outbox",
         ),
     ),
-    ("platforms", ("wxsession.platforms",)),
+    ("platforms", ("wxsession.platforms", "wxsession.messaging")),
     ("settings", ("wxsession.settings",)),  # generated from the platform list
     (
         "stores and seams",

@@ -6,7 +6,7 @@ apart so that module stays the shell and each family of errors has one home.
 
 from __future__ import annotations
 
-from wxsession.core.errors import ClientError, PermissionDenied
+from wxsession.core.errors import ClientError, PermissionDenied, ServiceUnavailable
 
 
 class PasswordRejected(ClientError):
@@ -80,3 +80,62 @@ class LastSignInMethod(ClientError):
     default_message = (
         "This is the account's last way to sign in. Bind another one before removing it."
     )
+
+
+class AddressInvalid(ClientError):
+    """A phone number or mail address that cannot be one (:mod:`wxsession.core.address`)."""
+
+    status = 400
+
+
+class PhoneInvalid(AddressInvalid):
+    code = "PHONE_INVALID"
+    default_message = "This is not a valid phone number (E.164, or a mainland China number)."
+
+
+class EmailInvalid(AddressInvalid):
+    code = "EMAIL_INVALID"
+    default_message = "This is not a valid mail address."
+
+
+class CodeInvalid(ClientError):
+    """A verification code refused: wrong, expired, already used, or its address spent its
+    tries. One code and message for all four, so an answer never tells which (no oracle: a
+    guesser cannot tell a dead code from a live one)."""
+
+    code = "CODE_INVALID"
+    status = 400
+    default_message = "The verification code is wrong, expired or already used. Ask for a new one."
+
+
+class ChannelNotConfigured(ClientError):
+    """Codes to this kind of address (phone or mail) are not set up on this service."""
+
+    code = "CHANNEL_NOT_CONFIGURED"
+    status = 400
+    default_message = "This service cannot send codes to this kind of address."
+
+
+class CaptchaRequired(PermissionDenied):
+    """Too many codes sent to this address or from this network (or too many refused): the
+    next send needs a solved CAPTCHA (``GET /v1/auth/captcha``)."""
+
+    code = "CAPTCHA_REQUIRED"
+    default_message = (
+        "Solve a CAPTCHA first: GET /v1/auth/captcha, then send its id and answer as captcha."
+    )
+
+
+class CaptchaFailed(CaptchaRequired):
+    """A CAPTCHA answer that is wrong, expired or used (each challenge is checked once)."""
+
+    code = "CAPTCHA_FAILED"
+    default_message = "The CAPTCHA answer is not correct, or it expired. Get a new one."
+
+
+class SenderUnavailable(ServiceUnavailable):
+    """The SMS vendor or mail server did not take the message (down, timed out, refused):
+    no code was stored, an earlier one still works, and the send may be tried again."""
+
+    code = "SENDER_UNAVAILABLE"
+    default_message = "The message could not be sent. Try again shortly."

@@ -31,6 +31,11 @@ in :mod:`wxsession.core.platform_errors`; the rest here. The tree, with each sta
     │   │   └── PasswordTooCommon           400 PASSWORD_TOO_COMMON
     │   ├── CurrentPasswordIncorrect        400 CURRENT_PASSWORD_INCORRECT (password change)
     │   ├── PasswordNotSet                  400 PASSWORD_NOT_SET (password change, no password)
+    │   ├── AddressInvalid                  400: a phone or mail address that cannot be one
+    │   │   ├── PhoneInvalid                400 PHONE_INVALID
+    │   │   └── EmailInvalid                400 EMAIL_INVALID
+    │   ├── CodeInvalid                     400 CODE_INVALID (wrong, expired, used, no tries)
+    │   ├── ChannelNotConfigured            400 CHANNEL_NOT_CONFIGURED (no sender for it)
     │   ├── AuthenticationError             401
     │   │   ├── SessionMissing              401 SESSION_MISSING
     │   │   ├── SessionInvalid              401 SESSION_INVALID
@@ -50,7 +55,9 @@ in :mod:`wxsession.core.platform_errors`; the rest here. The tree, with each sta
     │   │   ├── WeChatUserBlocked           403 WECHAT_USER_BLOCKED
     │   │   ├── WeChatSnapshotUser          403 WECHAT_SNAPSHOT_USER (WeChat's virtual visitor)
     │   │   ├── OperatorForbidden           403 OPERATOR_FORBIDDEN (console: not the role's)
-    │   │   └── ConsoleFormRefused          403 CONSOLE_FORM_REFUSED (console: CSRF token)
+    │   │   ├── ConsoleFormRefused          403 CONSOLE_FORM_REFUSED (console: CSRF token)
+    │   │   └── CaptchaRequired             403 CAPTCHA_REQUIRED (codes: too many sends)
+    │   │       └── CaptchaFailed           403 CAPTCHA_FAILED (wrong, expired or used)
     │   ├── NotFound                        404 NOT_FOUND
     │   ├── AlreadyRegistered               409 ALREADY_REGISTERED
     │   ├── IdentityTaken                   409 IDENTITY_TAKEN
@@ -67,6 +74,7 @@ in :mod:`wxsession.core.platform_errors`; the rest here. The tree, with each sta
         └── ServiceUnavailable              503
             ├── ProviderUnavailable         503 PROVIDER_UNAVAILABLE (others down or busy)
             │   └── WeChatUnavailable       503 WECHAT_UNAVAILABLE
+            ├── SenderUnavailable           503 SENDER_UNAVAILABLE (SMS or mail not taken)
             ├── SessionStoreUnavailable     503 SESSION_STORE_UNAVAILABLE
             └── DatabaseUnavailable         503 DATABASE_UNAVAILABLE
 """

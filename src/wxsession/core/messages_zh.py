@@ -50,6 +50,16 @@ BY_CODE = MappingProxyType(
         "IDENTITY_TAKEN": "该用户名或手机号已被占用。",
         "PROVIDER_ALREADY_BOUND": "该账号已绑定此平台、此应用的登录方式，请先解绑。",
         "LAST_SIGN_IN_METHOD": "这是该账号最后一种登录方式，请先绑定其他方式再移除它。",
+        # Verification codes (SMS and mail)
+        "PHONE_INVALID": "这不是有效的手机号（E.164 格式，或中国大陆手机号）。",
+        "EMAIL_INVALID": "这不是有效的邮箱地址。",
+        "CODE_INVALID": "验证码错误、已过期或已被使用，请重新获取。",
+        "CHANNEL_NOT_CONFIGURED": "本服务无法向这类地址发送验证码。",
+        "CAPTCHA_REQUIRED": (
+            "请先完成图形验证码：GET /v1/auth/captcha，然后把它的 id 和答案作为 captcha 发送。"
+        ),
+        "CAPTCHA_FAILED": "图形验证码答案不正确或已过期，请重新获取。",
+        "SENDER_UNAVAILABLE": "消息未能发出，请稍后再试。",
         # Web (browser) logins
         "LOGIN_STATE_INVALID": "该登录链接不属于当前浏览器或已过期，请重新发起登录。",
         "LOGIN_STATE_USED": "该登录链接已被使用，请重新发起登录。",

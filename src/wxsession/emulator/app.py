@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from wxsession.emulator.platforms import EMULATED, Emulator
 from wxsession.emulator.routing import BadRequest, json_object
+from wxsession.emulator.smtp import smtp_routes
 
 log = logging.getLogger("wxsession.emulator")
 
@@ -96,6 +97,9 @@ def emulator_routes(emulator: Emulator) -> list[Route]:
             "/_emulator/faults", _refusing_bad_requests(faults), methods=["GET", "POST", "DELETE"]
         ),
         Route("/_emulator/health", health, methods=["GET"]),
+        *emulator.outbox.routes(),
+        *emulator.captchas.routes(),
+        *smtp_routes(lambda: emulator.smtp),
     ]
 
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.core.clock import Clock, system_clock
 from wxsession.runtime import Runtime
+from wxsession.server.code_routes import router as code_router
 from wxsession.server.console import console_router
 from wxsession.server.docs_routes import docs_router
 from wxsession.server.errors import install_error_handlers
@@ -95,6 +96,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(password_router)
+    app.include_router(code_router)
     app.include_router(identity_router)
     app.include_router(session_router)
     app.include_router(wechat_router)

@@ -16,6 +16,7 @@ from wxsession.accounts.repository import AccountRepository
 from wxsession.metrics import Metrics
 from wxsession.platforms.provider import PlatformApps, Provider
 from wxsession.services.audit_trail import AuditTrail
+from wxsession.services.codes import VerificationCodes
 from wxsession.services.common import CodeExchange, LoginResult, Starter
 from wxsession.services.events import Observer
 from wxsession.services.identities import IdentityService
@@ -38,6 +39,7 @@ class Services:
     identities: IdentityService
     sessions: SessionService
     profile: ProfileService
+    codes: VerificationCodes
     audit_trail: AuditTrail
 
     @classmethod
@@ -52,6 +54,7 @@ class Services:
         hasher: PasswordHasher,
         throttle: LoginThrottle,
         code_throttle: CodeLoginThrottle,
+        codes: VerificationCodes,
         trail: AuditTrail,
         emit: Observer = audit.record,
     ) -> Services:
@@ -64,5 +67,6 @@ class Services:
             identities=IdentityService(exchange, starter, reauth, emit),
             sessions=SessionService(sessions, emit),
             profile=ProfileService(accounts, sessions),
+            codes=codes,
             audit_trail=trail,
         )

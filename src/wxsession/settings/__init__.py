@@ -31,6 +31,7 @@ from wxsession.platforms.apps import apps_fields, check_apps, configured
 from wxsession.platforms.spec import PlatformApp, PlatformSpec, first_app_problem, settings_fields
 from wxsession.redis_topology import parse_redis_url
 from wxsession.settings.audit import AuditSettings
+from wxsession.settings.codes import CodeSettings
 from wxsession.settings.console import ConsoleSettings
 from wxsession.settings.throttling import ThrottleSettings
 
@@ -54,7 +55,7 @@ _APP_LISTS = tuple(spec.apps_field for spec in PLATFORMS)
 _API_BASES = tuple(spec.settings.api_base for spec in PLATFORMS)
 
 
-class Settings(ThrottleSettings, AuditSettings, ConsoleSettings, BaseSettings):
+class Settings(CodeSettings, ThrottleSettings, AuditSettings, ConsoleSettings, BaseSettings):
     """Everything wxsession reads from the environment. See docs/configuration.md.
 
     A feature's group of settings may live in a mixin of its own module in this package

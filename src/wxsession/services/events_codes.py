@@ -1,0 +1,71 @@
+"""Audit events of verification codes (issue 23): sent, refused, throttled, CAPTCHA asked.
+
+An address appears only as ``address``, a keyed fingerprint (the same address gives the same
+one, so lines correlate; it cannot be turned back into a phone number or mailbox), and a code
+never appears at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from wxsession.audit import Event
+
+WARNING = logging.WARNING
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeSent(Event):
+    name = "code_sent"
+    kind: str
+    purpose: str
+    address: str
+    ip: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeSendFailed(Event):
+    """The sender did not take the message (503): nothing was stored."""
+
+    name = "code_send_failed"
+    level = WARNING
+    kind: str
+    purpose: str
+    address: str
+    ip: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeSendThrottled(Event):
+    name = "code_send_throttled"
+    level = WARNING
+    kind: str
+    scope: str
+    address: str
+    ip: str | None
+    retry_after: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeFailed(Event):
+    """A code refused: wrong, expired, used or out of tries (the line does not say which)."""
+
+    name = "code_failed"
+    level = WARNING
+    kind: str
+    purpose: str
+    address: str
+    ip: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaptchaAsked(Event):
+    """A send refused for want of a solved CAPTCHA (``failed``: one was sent, and wrong)."""
+
+    name = "captcha_required"
+    level = WARNING
+    kind: str
+    address: str
+    ip: str | None
+    failed: bool
