@@ -246,6 +246,11 @@ def test_the_language_follows_the_browser_until_switched(console: Service) -> No
     switched = client.get("/admin/lang/zh", params={"next": "/admin/sign-in"})
     assert switched.status_code == 303 and switched.headers["location"] == "/admin/sign-in"
     assert "登录" in client.get("/admin/sign-in", headers={"Accept-Language": "en"}).text
+    denied = ConsoleClient(console).get("/admin/users/x", headers={"Accept-Language": "zh"})
+    assert denied.headers["location"] == "/admin/sign-in"
+    client.get("/admin/sign-in")
+    refused = client.post("/admin/sign-in", {"csrf": "forged"})
+    assert refused.status_code == 403 and "此表单已失效" in refused.text  # errors in Chinese too
     for elsewhere in ("https://evil.example/", "//evil.example/admin", "/v1/me"):
         away = client.get("/admin/lang/en", params={"next": elsewhere})
         assert away.headers["location"] == "/admin"  # never an open redirect

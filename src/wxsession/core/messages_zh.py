@@ -60,6 +60,10 @@ BY_CODE = MappingProxyType(
         ),
         "CAPTCHA_FAILED": "图形验证码答案不正确或已过期，请重新获取。",
         "SENDER_UNAVAILABLE": "消息未能发出，请稍后再试。",
+        # The operator console
+        "CONSOLE_SIGN_IN_REQUIRED": "请登录控制台。",
+        "OPERATOR_FORBIDDEN": "你的操作员角色不允许此操作。",
+        "CONSOLE_FORM_REFUSED": "此表单已失效，请刷新页面后重试。",
         # Web (browser) logins
         "LOGIN_STATE_INVALID": "该登录链接不属于当前浏览器或已过期，请重新发起登录。",
         "LOGIN_STATE_USED": "该登录链接已被使用，请重新发起登录。",

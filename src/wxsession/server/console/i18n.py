@@ -2,13 +2,16 @@
 """The console's two languages: English and Simplified Chinese.
 
 The language is the ``wxsession-console-lang`` cookie (set by the switch link on every page),
-else the best of ``Accept-Language``, else English. A missing key shows as itself, so a
+else Chinese if ``Accept-Language`` prefers it (as the API's error messages decide), else
+English; errors show in the same language. A missing key shows as itself, so a
 forgotten translation is visible, never an error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from wxsession.core.language import prefers_chinese
 
 LANGUAGES = ("en", "zh")
 LANG_COOKIE = "wxsession-console-lang"
@@ -104,13 +107,7 @@ def pick(cookie: str | None, accept_language: str | None) -> str:
     """The page's language: the cookie's, else the first of ours the browser lists."""
     if cookie in LANGUAGES:
         return cookie
-    for part in (accept_language or "").split(","):
-        tag = part.split(";", 1)[0].strip().lower()
-        if tag.startswith("zh"):
-            return "zh"
-        if tag.startswith("en"):
-            return "en"
-    return "en"
+    return "zh" if prefers_chinese(accept_language) else "en"
 
 
 def translator(lang: str) -> Callable[..., str]:

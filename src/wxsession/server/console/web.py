@@ -35,6 +35,7 @@ from wxsession.core.console_errors import (
     OperatorForbidden,
 )
 from wxsession.core.errors import WxSessionError
+from wxsession.core.language import chinese
 from wxsession.core.operator import OperatorView, Permission
 from wxsession.csrf import refuse_cross_site
 from wxsession.runtime import Runtime
@@ -174,7 +175,11 @@ class ConsoleRoute(APIRoute):
             except ConsoleSignInRequired:
                 return back_to(f"{PREFIX}/sign-in")
             except WxSessionError as exc:
-                response = render(request, "error.html", None, exc.status, error=exc)
+                zh = language_of(request) == "zh"
+                message = chinese(exc.code, exc.message) if zh else exc.message
+                response = render(
+                    request, "error.html", None, exc.status, error=exc, message=message
+                )
             for name, value in HEADERS.items():
                 response.headers.setdefault(name, value)
             return response
