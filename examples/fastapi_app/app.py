@@ -1,4 +1,5 @@
-"""A tiny FastAPI shop whose /orders route is protected by wxsession sessions.
+"""A tiny FastAPI shop whose /orders route is protected by wxsession sessions, /reports by a
+permission and /staff by a role.
 
 Run: ``uvicorn examples.fastapi_app.app:create_app --factory`` (settings from WXSESSION_*).
 """
@@ -21,5 +22,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.api_route("/orders", methods=["GET", "POST"], operation_id="orders")
     async def orders(user: Annotated[UserView, Depends(wxs.current_user)]) -> dict[str, object]:
         return {"user_id": user.id, "orders": []}
+
+    @app.get("/reports")
+    async def reports(
+        user: Annotated[UserView, Depends(wxs.require_permission("reports:read"))],
+    ) -> dict[str, object]:
+        return {"user_id": user.id, "permissions": sorted(user.permissions)}
+
+    @app.get("/staff")
+    async def staff(
+        user: Annotated[UserView, Depends(wxs.require_role("staff", "admin"))],
+    ) -> dict[str, object]:
+        return {"user_id": user.id, "roles": sorted(user.roles)}
 
     return app

@@ -1,7 +1,9 @@
 """``wxsession admin``: the operator's acts on users and their sessions, from the command line.
 
 Find a user (by id, or by provider + subject), list and revoke their sessions, disable,
-enable or delete them; reseal stored session_keys under the current data key (``rekey``).
+enable or delete them; reseal stored session_keys under the current data key (``rekey``);
+list, define and delete roles, grant and revoke them (``roles``, through
+:class:`~wxsession.services.roles.Roles`, as the console does).
 The acts are :class:`~wxsession.services.operators.Operators`; this module parses the command,
 runs it against the same database and session store as the service (the ``WXSESSION_*``
 settings) and prints the result: one JSON object per line, naming sessions by public id (never
@@ -27,6 +29,7 @@ from wxsession.core.user import UserView
 from wxsession.logging_setup import configure_cli_logging
 from wxsession.runtime import open_storage
 from wxsession.services.operators import Operators
+from wxsession.services.roles import Role, Roles
 from wxsession.services.sessions import SessionService
 from wxsession.settings import Settings, load_settings
 
@@ -77,7 +80,31 @@ def add_admin_parser(commands: Any) -> None:
         "rekey", help="reseal stored session_keys under the first of WXSESSION_DATA_KEYS"
     )
     rekey.set_defaults(handler=_run(_rekey))
+    _add_roles_parser(actions)
     add_operator_parser(actions)
+
+
+def _add_roles_parser(actions: Any) -> None:
+    roles = actions.add_parser("roles", help="list, define and delete roles; grant and revoke")
+    acts = roles.add_subparsers(required=True, metavar="ROLES_ACTION")
+    acts.add_parser("list", help="every role: configured and in the database").set_defaults(
+        handler=_run(_roles_list)
+    )
+    of = acts.add_parser("of", help="a user's roles and permissions")
+    of.add_argument("user")
+    of.set_defaults(handler=_run(_roles_of))
+    for name, helptext in (("grant", "grant a role to a user"), ("revoke", "take it away")):
+        act = acts.add_parser(name, help=helptext)
+        act.add_argument("user")
+        act.add_argument("role")
+        act.set_defaults(handler=_run(_role_change(name)))
+    define = acts.add_parser("define", help="define a role in the database (or replace it)")
+    define.add_argument("role")
+    define.add_argument("permissions", nargs="*", metavar="PERMISSION")
+    define.set_defaults(handler=_run(_roles_define))
+    delete = acts.add_parser("delete", help="delete a role of the database and its grants")
+    delete.add_argument("role")
+    delete.set_defaults(handler=_run(_roles_delete))
 
 
 Handler = Callable[[Operators, argparse.Namespace], Awaitable[int]]
@@ -171,6 +198,51 @@ def _user_action(name: str) -> Handler:
         return 0
 
     return act
+
+
+def _roles(admin: Operators) -> Roles:
+    """The roles use cases over the same storage, acting as the same operator."""
+    return Roles(admin.accounts, admin.sessions.sessions, admin.emit)
+
+
+async def _roles_list(admin: Operators, args: argparse.Namespace) -> int:
+    for role in await _roles(admin).list_roles():
+        _print(_role_json(role))
+    return 0
+
+
+async def _roles_of(admin: Operators, args: argparse.Namespace) -> int:
+    if not await _known(admin, args.user):
+        return 1
+    user = await _roles(admin).user(args.user)
+    _print({"user": user.id, "roles": sorted(user.roles), "permissions": sorted(user.permissions)})
+    return 0
+
+
+def _role_change(name: str) -> Handler:
+    async def act(admin: Operators, args: argparse.Namespace) -> int:
+        if not await _known(admin, args.user):
+            return 1
+        changed: bool = await getattr(_roles(admin), name)(args.user, args.role, admin.by)
+        _print({"user": args.user, "action": name, "role": args.role, "changed": changed})
+        return 0
+
+    return act
+
+
+async def _roles_define(admin: Operators, args: argparse.Namespace) -> int:
+    _print(_role_json(await _roles(admin).define(args.role, args.permissions, admin.by)))
+    return 0
+
+
+async def _roles_delete(admin: Operators, args: argparse.Namespace) -> int:
+    await _roles(admin).delete(args.role, admin.by)
+    _print({"role": args.role, "action": "delete"})
+    return 0
+
+
+def _role_json(role: Role) -> dict[str, Any]:
+    return {"name": role.name, "permissions": sorted(role.permissions), "source": role.source}
 
 
 def _user_json(user: UserView) -> dict[str, Any]:

@@ -59,6 +59,10 @@ EVENTS = frozenset(
         "code_send_throttled",
         "code_failed",
         "captcha_required",
+        "role_granted",
+        "role_revoked",
+        "role_defined",
+        "role_deleted",
         *CONSOLE_EVENTS,
     }
 )

@@ -255,6 +255,7 @@ async def open_storage(
                     engine,
                     keys=DataKeys.from_setting(settings.data_keys),
                     unionid_merge=settings.unionid_merge,
+                    roles=settings.configured_roles(),
                 )
                 cache_seconds = (
                     settings.revocation_cache_seconds

@@ -20,7 +20,7 @@ def test_whole_flow(service: Service) -> None:
 
     me = service.get("/v1/me", token)
     assert me.status_code == 200
-    assert me.json() == body["user"]
+    assert me.json() == {**body["user"], "roles": [], "permissions": []}  # none granted yet
 
     assert service.post("/v1/auth/logout", token).status_code == 204
     after = service.get("/v1/me", token)

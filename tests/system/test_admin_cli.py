@@ -77,6 +77,53 @@ def test_admin_finds_lists_revokes_disables_enables_and_deletes(
     assert admin("delete", user_id)[0] == 1
 
 
+def test_admin_roles_define_grant_and_revoke_what_the_api_shows_next(
+    make_service: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configured = '{"editor": ["orders:read", "orders:write"]}'
+    service: Service = make_service(roles={"editor": ["orders:read", "orders:write"]})
+    monkeypatch.setenv("WXSESSION_ROLES", configured)
+
+    def admin(*args: str) -> tuple[int, list[dict[str, Any]]]:
+        return _admin(service, monkeypatch, capsys, "roles", *args)
+
+    login = service.login("rita").json()
+    token, user_id = login["session_id"], login["user"]["id"]
+    assert service.get("/v1/me", token).json()["roles"] == []  # cached from here on
+
+    auditor = {"name": "auditor", "permissions": ["audit:export", "audit:read"]}
+    editor = {"name": "editor", "permissions": ["orders:read", "orders:write"]}
+    defined = admin("define", "auditor", "audit:read", "audit:export")
+    assert defined == (0, [{**auditor, "source": "database"}])
+    listed = admin("list")
+    assert listed == (0, [{**auditor, "source": "database"}, {**editor, "source": "configuration"}])
+    for role in ("editor", "auditor"):
+        granted = {"user": user_id, "action": "grant", "role": role, "changed": True}
+        assert admin("grant", user_id, role) == (0, [granted])
+    me = service.get("/v1/me", token).json()
+    assert me["roles"] == ["auditor", "editor"]
+    assert me["permissions"] == ["audit:export", "audit:read", "orders:read", "orders:write"]
+    assert admin("of", user_id) == (
+        0,
+        [{"user": user_id, "roles": me["roles"], "permissions": me["permissions"]}],
+    )
+
+    assert admin("revoke", user_id, "editor")[0] == 0
+    assert service.get("/v1/me", token).json()["roles"] == ["auditor"]
+    assert admin("delete", "auditor") == (0, [{"role": "auditor", "action": "delete"}])
+    assert service.get("/v1/me", token).json()["permissions"] == []
+
+    for refused, code in (
+        (("grant", user_id, "auditor"), "UNKNOWN_ROLE"),  # deleted with its grants
+        (("define", "editor", "everything"), "ROLE_CONFIGURED"),
+        (("delete", "editor"), "ROLE_CONFIGURED"),
+        (("define", "bad name"), "ROLE_INVALID"),
+    ):
+        status = main(["admin", "roles", *refused])
+        assert status == 1, refused
+        assert f"wxsession admin: {code}: " in capsys.readouterr().err
+
+
 def test_with_the_store_down_admin_acts_are_audited_and_answered_in_one_line(
     make_service: Any, own_redis: RedisProcess, tmp_path: Path
 ) -> None:
@@ -131,6 +178,9 @@ def test_with_the_store_down_admin_acts_are_audited_and_answered_in_one_line(
         ("disable", "nope"),
         ("enable", "nope"),
         ("delete", "nope"),
+        ("roles", "of", "nope"),
+        ("roles", "grant", "nope", "editor"),
+        ("roles", "revoke", "nope", "editor"),
     ],
 )
 def test_an_unknown_user_is_one_line_and_exit_1_for_every_command(

@@ -1,9 +1,11 @@
 """``deploy/nginx.conf`` under a real nginx, in front of a real ``wxsession serve --dev`` and a
-backend that echoes what reaches it: a live session passes as ``X-User-Id`` (a forged one is
-replaced, the token stripped), no or a bad token is 401, and with the service gone the client
-gets the 503 it retries. Only TLS (no certificate here), the ports and the pid and temp paths
-are changed. nginx (with its auth_request module: Debian's ``nginx-light`` has it) is not a
-Python package: the test installs it with apt-get when it is missing (tests/support/apt.py)."""
+backend that echoes what reaches it: a live session passes as ``X-User-Id`` and its user's
+roles as ``X-User-Roles`` (forged ones are replaced, the token stripped; a role granted with
+``wxsession admin roles`` shows on the next request), no or a bad token is 401, and with the
+service gone the client gets the 503 it retries. Only TLS (no certificate here), the ports and
+the pid and temp paths are changed. nginx (with its auth_request module: Debian's
+``nginx-light`` has it) is not a Python package: the test installs it with apt-get when it is
+missing (tests/support/apt.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tests.support.apt import ensure_installed
-from tests.support.cli import serving
+from tests.support.cli import run_cli, serving
 from tests.support.paths import ROOT
 from wxsession.server.background import free_port, serve_in_thread
 
@@ -35,6 +37,7 @@ def _echo_backend() -> Starlette:
         return JSONResponse(
             {
                 "x_user_id": request.headers.get("x-user-id"),
+                "x_user_roles": request.headers.get("x-user-roles"),
                 "authorization": request.headers.get("authorization"),
             }
         )
@@ -108,9 +111,19 @@ def test_the_nginx_example_guards_a_backend_with_auth_request(tmp_path: Path) ->
             assert login.status_code == 200, login.text
             token, user_id = login.json()["session_id"], login.json()["user"]["id"]
             bearer = {"Authorization": f"Bearer {token}"}
-            passed = http.get("/orders/1", headers={**bearer, "X-User-Id": "forged"})
+            forged = {"X-User-Id": "forged", "X-User-Roles": "admin"}
+            passed = http.get("/orders/1", headers={**bearer, **forged})
             assert passed.status_code == 200, passed.text
-            assert passed.json() == {"x_user_id": user_id, "authorization": None}
+            assert passed.json() == {
+                "x_user_id": user_id,
+                "x_user_roles": None,  # no roles: nginx sends no header, and not the forged one
+                "authorization": None,
+            }
+            for command in (("define", "editor", "orders:write"), ("grant", user_id, "editor")):
+                done = run_cli("admin", "roles", *command, cwd=tmp_path)
+                assert done.returncode == 0, done.stderr
+            passed = http.get("/orders/1", headers={**bearer, **forged})
+            assert passed.json()["x_user_roles"] == "editor"
             assert http.get("/orders/1").status_code == 401
             refused = http.get("/orders/1", headers={"Authorization": "Bearer nope"})
             assert refused.status_code == 401

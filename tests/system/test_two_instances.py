@@ -74,6 +74,9 @@ def pair(request: pytest.FixtureRequest, tmp_path: Path, redis_url: str) -> Iter
         "WXSESSION_SESSION_STORE": redis_url if request.param == "redis" else "sql",
         "WXSESSION_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'users.db'}",
         "WXSESSION_LOG_LEVEL": "warning",
+        # The longest a cached entry may live: what b would serve stale without the
+        # announcements lives longer than any admin process a test runs (seconds each).
+        "WXSESSION_SESSION_CACHE_SECONDS": "60",
     }
     with ExitStack() as stack:
         _, a = stack.enter_context(serving(tmp_path, **env))  # migrates the database first
@@ -173,3 +176,32 @@ def test_a_dropped_invalidation_channel_bypasses_the_cache(pair: Pair, redis_url
     finally:
         client.close()
     pair.refused_on_b(token)
+
+
+def test_a_role_change_counts_on_bs_next_request(pair: Pair) -> None:
+    """Granted and revoked by the admin CLI (a third process), seen by b's very next request
+    although b holds the user, roles included, in its cache: /v1/me, introspection, and the
+    nginx auth_request headers."""
+    token = pair.wechat_login("roles")
+    pair.warm(token)
+    user_id = pair.b.get("/v1/me", headers=bearer(token)).json()["id"]
+    env = {k: v for k, v in pair.env.items() if k != "WXSESSION_LOG_LEVEL"}
+
+    def admin(*command: str) -> None:
+        done = run_cli("admin", "roles", *command, cwd=pair.cwd, **env)
+        assert done.returncode == 0, done.stderr
+
+    admin("define", "editor", "orders:read", "orders:write")
+    admin("grant", user_id, "editor")
+    me = pair.b.get("/v1/me", headers=bearer(token)).json()
+    assert (me["roles"], me["permissions"]) == (["editor"], ["orders:read", "orders:write"])
+    auth = pair.b.get("/v1/session/auth", headers=bearer(token))
+    assert auth.headers["x-user-roles"] == "editor"
+
+    admin("define", "editor", "orders:read")  # a role's new permissions reach its holders
+    intro = pair.b.get("/v1/session/introspect", headers=bearer(token)).json()
+    assert intro["permissions"] == ["orders:read"]
+
+    admin("revoke", user_id, "editor")
+    assert pair.b.get("/v1/me", headers=bearer(token)).json()["roles"] == []
+    assert pair.b.get("/v1/session/auth", headers=bearer(token)).headers["x-user-roles"] == ""

@@ -147,3 +147,14 @@ def test_csrf_trusted_origins_are_origins(monkeypatch: pytest.MonkeyPatch) -> No
         monkeypatch.setenv("WXSESSION_CSRF_TRUSTED_ORIGINS", bad)
         with pytest.raises(ConfigurationError, match="WXSESSION_CSRF_TRUSTED_ORIGINS"):
             load_settings()
+
+
+def test_roles_come_as_json_and_bad_shapes_stop_the_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WXSESSION_ROLES", '{"editor": ["orders:write", "orders:read"]}')
+    roles = load_settings().configured_roles()
+    assert roles == {"editor": frozenset({"orders:read", "orders:write"})}
+    monkeypatch.setenv("WXSESSION_ROLES", '{"editor": ["orders read"]}')
+    with pytest.raises(ConfigurationError, match="WXSESSION_ROLES"):
+        load_settings()

@@ -4,7 +4,7 @@ translated to 503), retries when a parallel request wins a unique key, the ident
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -37,15 +37,26 @@ def union_scope(provider: str) -> str:
 
 class AccountStore:
     """The SQL plumbing of :class:`~wxsession.accounts.repository.AccountRepository`, which
-    gathers the parts built on it (users, registration, binding, passwords, resealing).
+    gathers the parts built on it (users, registration, binding, passwords, resealing,
+    roles).
 
     ``unionid_merge``: a new identity whose unionid already belongs to a user joins that user
-    instead of making a new one. ``keys`` seal the session_keys it stores
+    instead of making a new one. ``roles``: the configured roles (name -> permissions).
+    ``keys`` seal the session_keys it stores
     (:mod:`wxsession.accounts.session_keys`).
     """
 
-    def __init__(self, engine: AsyncEngine, *, keys: DataKeys, unionid_merge: bool = True) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        keys: DataKeys,
+        unionid_merge: bool = True,
+        roles: Mapping[str, frozenset[str]] | None = None,
+    ) -> None:
         self.keys = keys
+        self.configured_roles: Mapping[str, frozenset[str]] = dict(roles or {})
+        """The roles of ``WXSESSION_ROLES``: they win over the database's of the same name."""
         self._sessionmaker = sessionmaker(engine)
         # PostgreSQL: a returning login's two statements go without BEGIN and COMMIT, two
         # round trips fewer. SQLite opens its transaction with the update itself, and

@@ -6,6 +6,7 @@ import secrets
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    JSON,
     DateTime,
     ForeignKey,
     Integer,
@@ -114,3 +115,28 @@ class PasswordRow(Base):
     )
     hash: Mapped[str] = mapped_column(String(256))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RoleRow(Base):
+    """A role defined in the database: a name for a set of permission strings. Roles of the
+    configuration (``WXSESSION_ROLES``) are not stored; their names are refused here."""
+
+    __tablename__ = "roles"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    permissions: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class UserRoleRow(Base):
+    """A role granted to a user, by name (a configured role has no row to point at). The
+    primary key serves "roles of a user"; the index on ``role``, "holders of a role"."""
+
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    granted_by: Mapped[str | None] = mapped_column(String(128))

@@ -3,13 +3,31 @@ user leaves as a :class:`~wxsession.core.user.UserView`; the ORM row stays in he
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 
 from wxsession.accounts.base import AccountStore
-from wxsession.accounts.models import IdentityRow, PasswordRow, UnionRow, User, utcnow
+from wxsession.accounts.models import (
+    IdentityRow,
+    PasswordRow,
+    RoleRow,
+    UnionRow,
+    User,
+    UserRoleRow,
+    utcnow,
+)
+from wxsession.core.roles import resolve
 from wxsession.core.user import UserView
+
+_USER_COLUMNS = tuple(cast(Table, User.__table__).columns)
+_USER_WITH_ROLES: Any = (
+    select(*_USER_COLUMNS, UserRoleRow.role, RoleRow.permissions)
+    .outerjoin(UserRoleRow, UserRoleRow.user_id == User.id)
+    .outerjoin(RoleRow, RoleRow.name == UserRoleRow.role)
+    .where(User.id == bindparam("user_id"))
+)
+"""A user with their grants (one row per grant, one row with none), in one round trip."""
 
 
 def view_of(user: User) -> UserView:
@@ -28,9 +46,17 @@ def view_of(user: User) -> UserView:
 
 class Users(AccountStore):
     async def get_user(self, user_id: str) -> UserView | None:
+        """The user with their roles and permissions resolved (configuration first, then the
+        database): the view the session checks use and the hot-session cache keeps."""
         async with self._transaction() as session:
-            user = await session.get(User, user_id)
-            return None if user is None else view_of(user)
+            rows = (await session.execute(_USER_WITH_ROLES, {"user_id": user_id})).all()
+        if not rows:
+            return None
+        grants = [(row.role, row.permissions) for row in rows if row.role is not None]
+        roles, permissions = resolve(grants, self.configured_roles)
+        first = rows[0]._mapping
+        columns = {column.key: first[column] for column in _USER_COLUMNS}
+        return UserView(**columns, roles=roles, permissions=permissions)
 
     async def update_profile(self, user_id: str, values: dict[str, str | None]) -> UserView | None:
         """Set the given fields (``nickname``, ``avatar_url``, ``phone_number``); the updated
@@ -86,6 +112,7 @@ class Users(AccountStore):
             await session.execute(delete(IdentityRow).where(IdentityRow.user_id == user_id))
             await session.execute(delete(PasswordRow).where(PasswordRow.user_id == user_id))
             await session.execute(delete(UnionRow).where(UnionRow.user_id == user_id))
+            await session.execute(delete(UserRoleRow).where(UserRoleRow.user_id == user_id))
             result: Any = await session.execute(delete(User).where(User.id == user_id))
             return bool(result.rowcount)
 

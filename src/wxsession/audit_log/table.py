@@ -66,8 +66,10 @@ DETAIL_FIELDS = frozenset(
         "key_id",
         "moved",
         "unreadable",
+        "role",  # a role's name, and what it grants (services/events_roles.py)
+        "permissions",
+        "holders",
         "operator",  # console: the operator name an act was about (never a password or TOTP)
-        "role",  # console: an operator's role
         "permission",  # console: the permission an operator was refused
     }
 )

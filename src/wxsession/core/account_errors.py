@@ -6,7 +6,13 @@ apart so that module stays the shell and each family of errors has one home.
 
 from __future__ import annotations
 
-from wxsession.core.errors import ClientError, PermissionDenied, ServiceUnavailable
+from wxsession.core.errors import (
+    ClientError,
+    InvalidRequest,
+    NotFound,
+    PermissionDenied,
+    ServiceUnavailable,
+)
 
 
 class PasswordRejected(ClientError):
@@ -139,3 +145,32 @@ class SenderUnavailable(ServiceUnavailable):
 
     code = "SENDER_UNAVAILABLE"
     default_message = "The message could not be sent. Try again shortly."
+
+
+class NotPermitted(PermissionDenied):
+    """The user is signed in, but none of their roles grants what the route requires
+    (``require_permission``, ``require_role`` of the framework adapters)."""
+
+    code = "PERMISSION_DENIED"
+    default_message = "You do not have permission to do this."
+
+
+class UnknownRole(NotFound):
+    code = "UNKNOWN_ROLE"
+    default_message = "No role of this name is defined."
+
+
+class RoleInvalid(InvalidRequest):
+    """A role name or permission string outside the allowed shape (see docs/configuration.md,
+    ``WXSESSION_ROLES``)."""
+
+    code = "ROLE_INVALID"
+
+
+class RoleConfigured(ClientError):
+    """Roles defined in configuration are changed there (``WXSESSION_ROLES``), never through
+    the database."""
+
+    code = "ROLE_CONFIGURED"
+    status = 409
+    default_message = "This role is defined in configuration (WXSESSION_ROLES); change it there."

@@ -11,7 +11,8 @@ in :mod:`wxsession.core.platform_errors`; the rest here. The tree, with each sta
     WxSessionError
     ├── ClientError                         4xx: the request can be fixed by the client
     │   ├── InvalidRequest                  400 INVALID_REQUEST
-    │   │   └── SessionAmbiguous            400 INVALID_REQUEST (token sent twice, or differently)
+    │   │   ├── SessionAmbiguous            400 INVALID_REQUEST (token sent twice, or differently)
+    │   │   └── RoleInvalid                 400 ROLE_INVALID (role name or permission shape)
     │   ├── UnknownApp                      400 UNKNOWN_APP (no such appid on that platform)
     │   ├── AppIdRequired                   400 APPID_REQUIRED (several apps, none named)
     │   ├── LoginStateInvalid               400 LOGIN_STATE_INVALID (web login: forged, expired)
@@ -56,13 +57,16 @@ in :mod:`wxsession.core.platform_errors`; the rest here. The tree, with each sta
     │   │   ├── WeChatSnapshotUser          403 WECHAT_SNAPSHOT_USER (WeChat's virtual visitor)
     │   │   ├── OperatorForbidden           403 OPERATOR_FORBIDDEN (console: not the role's)
     │   │   ├── ConsoleFormRefused          403 CONSOLE_FORM_REFUSED (console: CSRF token)
-    │   │   └── CaptchaRequired             403 CAPTCHA_REQUIRED (codes: too many sends)
-    │   │       └── CaptchaFailed           403 CAPTCHA_FAILED (wrong, expired or used)
+    │   │   ├── CaptchaRequired             403 CAPTCHA_REQUIRED (codes: too many sends)
+    │   │   │   └── CaptchaFailed           403 CAPTCHA_FAILED (wrong, expired or used)
+    │   │   └── NotPermitted                403 PERMISSION_DENIED (no role grants it)
     │   ├── NotFound                        404 NOT_FOUND
+    │   │   └── UnknownRole                 404 UNKNOWN_ROLE
     │   ├── AlreadyRegistered               409 ALREADY_REGISTERED
     │   ├── IdentityTaken                   409 IDENTITY_TAKEN
     │   ├── ProviderAlreadyBound            409 PROVIDER_ALREADY_BOUND (one per provider and app)
     │   ├── LastSignInMethod                409 LAST_SIGN_IN_METHOD (unbinding the last one)
+    │   ├── RoleConfigured                  409 ROLE_CONFIGURED (changed in WXSESSION_ROLES only)
     │   └── RateLimited                     429 RATE_LIMITED
     └── ServerError                         5xx: nothing the client can fix by changing the request
         ├── InternalError                   500 INTERNAL_ERROR

@@ -27,10 +27,20 @@ class UserView:
     """The revocation point: sessions issued under a lower epoch are refused
     (:mod:`wxsession.sessions.revocation`)."""
     sessions_revoked_at: datetime | None
+    roles: frozenset[str] = field(default=frozenset(), repr=False)
+    """The user's roles (:mod:`wxsession.services.roles`). Filled by the read every session
+    check's user comes from (``AccountRepository.get_user``, cached with the user); a view a
+    login or a profile update returns leaves them empty, and no answer of those shows them."""
+    permissions: frozenset[str] = field(default=frozenset(), repr=False)
+    """The union of the permissions of :attr:`roles`, resolved when the view was read."""
+
+    def may(self, permission: str) -> bool:
+        """Whether one of the user's roles grants ``permission`` (exact match)."""
+        return permission in self.permissions
 
     def __eq__(self, other: object) -> bool:
         # The same view first: the hot-session cache hands one shared view to every request,
-        # and comparing field by field builds two 8-tuples (per-user caches look it up).
+        # and comparing field by field builds two tuples (per-user caches look it up).
         if self is other:
             return True
         if other.__class__ is not UserView:
@@ -38,7 +48,7 @@ class UserView:
         return _fields_of(self) == _fields_of(other)
 
     def __hash__(self) -> int:
-        # By id alone: equal views share an id, and a str caches its hash; the eight fields
+        # By id alone: equal views share an id, and a str caches its hash; all fields
         # hashed together cost about 0.6 us per lookup of GET /v1/me's body.
         return hash(self.id)
 

@@ -19,6 +19,9 @@
         user = await request.wxsession.auser()
         return JsonResponse({"owner": user.id})
 
+    @require_permission("orders:write")         # 403 PERMISSION_DENIED unless a role
+    def place(request): ...                     # grants it; require_role("editor") alike
+
 Settings are read once, when Django builds the middleware (once per process): the keys of
 the ``WXSESSION`` dict (lower-case ``Settings`` field names) over the ``WXSESSION_*``
 environment the wxsession service reads. ``WXSESSION_TIMEOUT`` (Django setting, seconds,
@@ -44,6 +47,7 @@ from wxsession.core.errors import SessionMissing, WxSessionError
 from wxsession.core.session import ActiveSession
 from wxsession.core.user import UserView
 from wxsession.integrations._common import error_parts
+from wxsession.services import current_user as guard
 from wxsession.settings import load_settings
 from wxsession.sync import DEFAULT_TIMEOUT, RequestSnapshot, SyncRuntime
 
@@ -53,6 +57,8 @@ __all__ = [
     "close_runtimes",
     "login_required",
     "render_error",
+    "require_permission",
+    "require_role",
 ]
 
 V = TypeVar("V", bound=Callable[..., Any])
@@ -191,6 +197,53 @@ def login_required(view: V) -> V:
         return view(request, *args, **kwargs)
 
     return cast(V, wrapper)
+
+
+def require_permission(*permissions: str) -> Callable[[V], V]:
+    """:func:`login_required`, and the user's roles grant every one of ``permissions``
+    (else 403 ``PERMISSION_DENIED``); sync and coroutine views alike."""
+    wanted = guard.demands("permission", permissions)
+    return _requiring(lambda user: guard.permitted(user, wanted))
+
+
+def require_role(*roles: str) -> Callable[[V], V]:
+    """:func:`login_required`, and the user holds at least one of ``roles`` (else 403
+    ``PERMISSION_DENIED``)."""
+    wanted = guard.demands("role", roles)
+    return _requiring(lambda user: guard.in_role(user, wanted))
+
+
+def _requiring(check: Callable[[UserView], UserView]) -> Callable[[V], V]:
+    def decorate(view: V) -> V:
+        if iscoroutinefunction(view):
+
+            @wraps(view)
+            async def awrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+                session = _session_of(request)
+                try:
+                    await session.arequire()
+                    check(await session.auser())
+                except WxSessionError as error:
+                    return render_error(error)
+                response: HttpResponse = await view(request, *args, **kwargs)
+                return response
+
+            return cast(V, awrapper)
+
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            session = _session_of(request)
+            try:
+                session.require()
+                check(session.user)
+            except WxSessionError as error:
+                return render_error(error)
+            response: HttpResponse = view(request, *args, **kwargs)
+            return response
+
+        return cast(V, wrapper)
+
+    return decorate
 
 
 def _session_of(request: HttpRequest) -> RequestSession:

@@ -12,6 +12,9 @@
     @app.get("/orders")
     async def orders(user = Depends(wxs.current_user)): ...
 
+    @app.post("/orders")                               # 403 PERMISSION_DENIED unless a role
+    async def place(user = Depends(wxs.require_permission("orders:write"))): ...  # grants it
+
 ``setup`` wraps the app's own lifespan (yours still runs, inside ours, and can use
 ``app.state.wxsession``). If you prefer to compose lifespans yourself, pass
 ``lifespan=wxsession_lifespan(settings)`` to ``FastAPI`` and call ``install(app)``.
@@ -30,22 +33,17 @@ from fastapi import APIRouter, FastAPI
 
 from wxsession.core.clock import Clock, system_clock
 from wxsession.runtime import Runtime
+from wxsession.server.api_routes import api_router
 from wxsession.server.dependencies import (
     current_user,
     get_runtime,
     optional_session,
+    require_permission,
+    require_role,
     require_session,
 )
 from wxsession.server.errors import install_error_handlers
-from wxsession.server.identity_routes import router as identity_router
-from wxsession.server.introspection_routes import router as introspection_router
 from wxsession.server.openapi_doc import document_api
-from wxsession.server.password_routes import router as password_router
-from wxsession.server.provider_routes import router as provider_router
-from wxsession.server.routes import router as auth_router
-from wxsession.server.session_routes import router as session_router
-from wxsession.server.web_login_routes import router as web_login_router
-from wxsession.server.wechat_routes import router as wechat_router
 from wxsession.settings import Settings, load_settings
 
 __all__ = [
@@ -54,23 +52,17 @@ __all__ = [
     "install",
     "install_error_handlers",
     "optional_session",
+    "require_permission",
+    "require_role",
     "require_session",
     "router",
     "setup",
     "wxsession_lifespan",
 ]
 
-router = APIRouter()
+router: APIRouter = api_router
 """The service's own routes (login, register, logout, me, the user's sessions,
 introspection), the same router objects ``create_app`` mounts, to mount as-is."""
-router.include_router(auth_router)
-router.include_router(password_router)
-router.include_router(identity_router)
-router.include_router(session_router)
-router.include_router(wechat_router)
-router.include_router(web_login_router)
-router.include_router(introspection_router)
-router.include_router(provider_router)  # last: its path pattern must not shadow fixed ones
 
 
 def wxsession_lifespan(

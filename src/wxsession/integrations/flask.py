@@ -11,6 +11,11 @@
     def orders():
         return {"owner": current_user.id}
 
+    @app.post("/orders")
+    @require_permission("orders:write")   # 403 PERMISSION_DENIED unless a role grants it
+    def place():
+        ...
+
 Settings are read once, in ``init_app``: the ``settings`` given to ``WxSession``, else the
 ``WXSESSION_*`` environment, the same variables the wxsession service reads, so a session it
 issued is honoured here. The checks run in the shared async code through
@@ -31,10 +36,18 @@ from wxsession.core.errors import SessionMissing, WxSessionError
 from wxsession.core.session import ActiveSession
 from wxsession.core.user import UserView
 from wxsession.integrations._common import error_parts
+from wxsession.services import current_user as guard
 from wxsession.settings import Settings, load_settings
 from wxsession.sync import DEFAULT_TIMEOUT, RequestSnapshot, SyncRuntime
 
-__all__ = ["WxSession", "current_user", "login_required", "optional_session"]
+__all__ = [
+    "WxSession",
+    "current_user",
+    "login_required",
+    "optional_session",
+    "require_permission",
+    "require_role",
+]
 
 EXTENSION = "wxsession"
 
@@ -81,6 +94,33 @@ def login_required(view: Callable[P, R]) -> Callable[P, R]:
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def require_permission(*permissions: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """:func:`login_required`, and the user's roles grant every one of ``permissions``
+    (else 403 ``PERMISSION_DENIED``)."""
+    wanted = guard.demands("permission", permissions)
+    return _requiring(lambda user: guard.permitted(user, wanted))
+
+
+def require_role(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """:func:`login_required`, and the user holds at least one of ``roles`` (else 403
+    ``PERMISSION_DENIED``)."""
+    wanted = guard.demands("role", roles)
+    return _requiring(lambda user: guard.in_role(user, wanted))
+
+
+def _requiring(check: Callable[[UserView], UserView]) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+        @wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            g.wxsession_session = _runtime().authenticate(_snapshot())
+            check(_current_user())
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def _runtime() -> SyncRuntime:

@@ -13,23 +13,15 @@ from fastapi import FastAPI
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.core.clock import Clock, system_clock
 from wxsession.runtime import Runtime
-from wxsession.server.code_routes import router as code_router
+from wxsession.server.api_routes import api_router
 from wxsession.server.console import console_router
 from wxsession.server.docs_routes import docs_router
 from wxsession.server.errors import install_error_handlers
 from wxsession.server.fast_routes import ServiceApp
-from wxsession.server.identity_routes import router as identity_router
-from wxsession.server.introspection_routes import router as introspection_router
 from wxsession.server.middleware import AccessLog, BodySizeLimit
 from wxsession.server.openapi_doc import document_api
 from wxsession.server.ops_routes import metrics_router
 from wxsession.server.ops_routes import router as ops_router
-from wxsession.server.password_routes import router as password_router
-from wxsession.server.provider_routes import router as provider_router
-from wxsession.server.routes import router
-from wxsession.server.session_routes import router as session_router
-from wxsession.server.web_login_routes import router as web_login_router
-from wxsession.server.wechat_routes import router as wechat_router
 from wxsession.settings import Settings, is_loopback, load_settings
 
 if TYPE_CHECKING:
@@ -94,14 +86,7 @@ def create_app(
         openapi_url=OPENAPI_PATH if settings.serve_openapi else None,
     )
     install_error_handlers(app)
-    app.include_router(router)
-    app.include_router(password_router)
-    app.include_router(code_router)
-    app.include_router(identity_router)
-    app.include_router(session_router)
-    app.include_router(wechat_router)
-    app.include_router(web_login_router)
-    app.include_router(introspection_router)
+    app.include_router(api_router)
     app.include_router(ops_router)
     if settings.serve_metrics:
         app.include_router(metrics_router)
@@ -109,7 +94,6 @@ def create_app(
         app.include_router(docs_router(OPENAPI_PATH))
     if settings.console:
         app.include_router(console_router())
-    app.include_router(provider_router)  # last: its path pattern must not shadow fixed ones
     document_api(app)
 
     if settings.dev_mode and emulator is not None:

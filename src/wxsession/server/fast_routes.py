@@ -59,7 +59,7 @@ async def _me(runtime: Runtime, request: Request) -> Answer:
 
 async def _introspect(runtime: Runtime, request: Request) -> Answer:
     active = await guard.any_session(runtime, await runtime.carriers.extract_asgi(request))
-    body = introspection_routes.introspection_of(runtime, active)
+    body = await introspection_routes.introspection_of(runtime, active)
     return body.model_dump_json().encode(), SESSION_HEADERS
 
 

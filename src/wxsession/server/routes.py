@@ -21,6 +21,7 @@ from wxsession.server.dependencies import (
 )
 from wxsession.server.schemas import (
     LoginOut,
+    MeOut,
     ProfileIn,
     RegisterIn,
     UserOut,
@@ -141,13 +142,17 @@ async def logout(
 
 @router.get(
     "/me",
-    response_model=UserOut,
+    response_model=MeOut,
     tags=["me"],
-    summary="The signed-in user",
+    summary="The signed-in user, with their roles and permissions",
     responses=error_responses(401, 403, 503),
 )
-async def me(user: Annotated[UserView, Depends(current_user)]) -> UserOut:
-    return _user_out(user)
+async def me(user: Annotated[UserView, Depends(current_user)]) -> MeOut:
+    return MeOut(
+        **_user_out(user).model_dump(),
+        roles=sorted(user.roles),
+        permissions=sorted(user.permissions),
+    )
 
 
 @router.put(

@@ -127,6 +127,13 @@ class UserOut(Strict):
         return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+class MeOut(UserOut):
+    roles: list[str] = Field(description="The user's roles, by name (sorted).")
+    permissions: list[str] = Field(
+        description="Every permission the user's roles grant (sorted), e.g. `orders:read`."
+    )
+
+
 class LoginOut(Strict):
     session_id: str = Field(description="Send it with every request (Authorization: Bearer …).")
     expires_in: int = Field(description="Seconds until the session lapses if unused.")

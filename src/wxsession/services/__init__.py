@@ -24,6 +24,7 @@ from wxsession.services.login import LoginService
 from wxsession.services.passwords import PasswordService
 from wxsession.services.profile import ProfileService
 from wxsession.services.reauth import Reauthenticator
+from wxsession.services.roles import Roles
 from wxsession.services.sessions import SessionService
 from wxsession.sessions.manager import SessionManager
 from wxsession.throttle import LoginThrottle
@@ -40,6 +41,7 @@ class Services:
     sessions: SessionService
     profile: ProfileService
     codes: VerificationCodes
+    roles: Roles
     audit_trail: AuditTrail
 
     @classmethod
@@ -68,5 +70,6 @@ class Services:
             sessions=SessionService(sessions, emit),
             profile=ProfileService(accounts, sessions),
             codes=codes,
+            roles=Roles(accounts, sessions, emit),
             audit_trail=trail,
         )

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from wxsession.accounts.repository import AccountRepository
 from wxsession.carriers import CarrierChain, RequestView
-from wxsession.core.account_errors import AccountDisabled, RegistrationRequired
+from wxsession.core.account_errors import AccountDisabled, NotPermitted, RegistrationRequired
 from wxsession.core.errors import SessionInvalid, SessionMissing
 from wxsession.core.session import ActiveSession, RegisteredSession
 from wxsession.core.user import UserView
@@ -94,3 +94,27 @@ async def authenticate(
         return None
     active = await any_session(runtime, token)
     return require_registered(active) if registered else active
+
+
+def permitted(user: UserView, permissions: tuple[str, ...]) -> UserView:
+    """``user`` if their roles grant every one of ``permissions``; else 403
+    ``PERMISSION_DENIED`` (``require_permission`` of every adapter)."""
+    if not all(user.may(permission) for permission in permissions):
+        raise NotPermitted()
+    return user
+
+
+def in_role(user: UserView, roles: tuple[str, ...]) -> UserView:
+    """``user`` if they hold at least one of ``roles``; else 403 ``PERMISSION_DENIED``
+    (``require_role`` of every adapter)."""
+    if user.roles.isdisjoint(roles):
+        raise NotPermitted()
+    return user
+
+
+def demands(kind: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The names a ``require_permission`` or ``require_role`` was given, checked when the
+    route is declared: at least one, each a string (a typo in code fails at import)."""
+    if not names or not all(isinstance(name, str) and name for name in names):
+        raise TypeError(f"require_{kind} takes one or more non-empty strings")
+    return names

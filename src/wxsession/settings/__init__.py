@@ -33,6 +33,7 @@ from wxsession.redis_topology import parse_redis_url
 from wxsession.settings.audit import AuditSettings
 from wxsession.settings.codes import CodeSettings
 from wxsession.settings.console import ConsoleSettings
+from wxsession.settings.roles import RoleSettings
 from wxsession.settings.throttling import ThrottleSettings
 
 DEV_APPID = "wxdev0000000000000"
@@ -55,7 +56,9 @@ _APP_LISTS = tuple(spec.apps_field for spec in PLATFORMS)
 _API_BASES = tuple(spec.settings.api_base for spec in PLATFORMS)
 
 
-class Settings(CodeSettings, ThrottleSettings, AuditSettings, ConsoleSettings, BaseSettings):
+class Settings(
+    CodeSettings, ThrottleSettings, AuditSettings, RoleSettings, ConsoleSettings, BaseSettings
+):
     """Everything wxsession reads from the environment. See docs/configuration.md.
 
     A feature's group of settings may live in a mixin of its own module in this package

@@ -8,7 +8,7 @@ import pytest
 
 from wxsession.audit import ByOperator, BySession, Event
 from wxsession.audit_log.table import COLUMN_FIELDS, DETAIL_FIELDS, row_of
-from wxsession.services import events
+from wxsession.services import events, events_roles
 
 SECRET_WORDS = ("token", "code", "password", "openid", "unionid", "session_key", "secret")
 
@@ -16,7 +16,8 @@ SECRET_WORDS = ("token", "code", "password", "openid", "unionid", "session_key",
 def _event_classes() -> list[type[Event]]:
     return [
         value
-        for value in vars(events).values()
+        for module in (events, events_roles)
+        for value in vars(module).values()
         if isinstance(value, type) and issubclass(value, Event) and hasattr(value, "name")
     ]
 

@@ -28,6 +28,8 @@ def test_every_field_takes_part_in_equality() -> None:
         "created_at": datetime(2026, 1, 2, tzinfo=UTC),
         "session_epoch": 1,
         "sessions_revoked_at": datetime(2026, 1, 3, tzinfo=UTC),
+        "roles": frozenset({"editor"}),
+        "permissions": frozenset({"orders:read"}),
     }
     assert set(changes) == {field.name for field in dataclasses.fields(UserView)}
     for name, value in changes.items():

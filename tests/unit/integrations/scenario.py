@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from devtools.servers import RedisProcess
+from tests.support import roles
 from tests.support.service import Service, bearer
 from wxsession.core.errors import SessionInvalid
 from wxsession.core.messages_zh import BY_CODE
@@ -147,3 +148,31 @@ def refuses_cross_site_cookie_posts(get: Get, service: Service, host: str) -> No
     reply = get("/orders", {**cookie, **same_origin}, "POST")
     assert reply.status == 200, reply.body
     assert get("/orders", cookie, "POST").status == 200
+
+
+def checks_roles(get: Get, service: Service) -> None:
+    """``require_permission`` (``/reports``: ``reports:read``) and ``require_role``
+    (``/staff``: ``staff`` or ``admin``): 403 PERMISSION_DENIED until a role grants it, and a
+    grant or revocation made through another runtime counts on the app's very next request,
+    although the app had the user cached."""
+    login = service.login("rolf").json()
+    token, user_id = login["session_id"], login["user"]["id"]
+    for _ in range(2):  # the second answer comes from the app's cache
+        assert get("/orders", bearer(token)).status == 200
+        assert_error(get("/reports", bearer(token)), 403, "PERMISSION_DENIED")
+    assert_error(get("/staff", bearer(token)), 403, "PERMISSION_DENIED")
+    assert_error(get("/reports", {}), 401, "SESSION_MISSING")
+
+    roles.define(service.settings, "analyst", "reports:read")
+    roles.grant(service.settings, user_id, "analyst")
+    reply = get("/reports", bearer(token))
+    assert reply.status == 200, reply.body
+    assert reply.body == {"user_id": user_id, "permissions": ["reports:read"]}
+    assert_error(get("/staff", bearer(token)), 403, "PERMISSION_DENIED")  # a role, not a perm
+
+    roles.define(service.settings, "staff")  # a role may grant no permission at all
+    roles.grant(service.settings, user_id, "staff")
+    assert get("/staff", bearer(token)).body == {"user_id": user_id, "roles": ["analyst", "staff"]}
+    roles.revoke(service.settings, user_id, "analyst")
+    assert_error(get("/reports", bearer(token)), 403, "PERMISSION_DENIED")
+    assert get("/staff", bearer(token)).status == 200

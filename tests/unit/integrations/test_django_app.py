@@ -26,6 +26,7 @@ from tests.unit.integrations.scenario import (
     Get,
     Reply,
     assert_error,
+    checks_roles,
     fails_closed,
     protects_orders,
     refuses_cross_site_cookie_posts,
@@ -91,6 +92,12 @@ BOTH = pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "asyn
 def test_protects_its_route(service: Service, asynchronous: bool) -> None:
     with django_client(service, asynchronous=asynchronous) as get:
         protects_orders(get, service)
+
+
+@BOTH
+def test_requires_permissions_and_roles(service: Service, asynchronous: bool) -> None:
+    with django_client(service, asynchronous=asynchronous) as get:
+        checks_roles(get, service)
 
 
 @BOTH

@@ -19,6 +19,7 @@ from tests.unit.integrations.scenario import (
     Get,
     Reply,
     assert_error,
+    checks_roles,
     fails_closed,
     protects_orders,
     refuses_cross_site_cookie_posts,
@@ -46,6 +47,11 @@ def example_client(service: Service) -> Iterator[tuple[httpx.Client, Get]]:
 def test_protects_its_route(service: Service) -> None:
     with example_client(service) as (_, get):
         protects_orders(get, service)
+
+
+def test_requires_permissions_and_roles(service: Service) -> None:
+    with example_client(service) as (_, get):
+        checks_roles(get, service)
 
 
 def test_refuses_two_tokens(make_service: Any) -> None:

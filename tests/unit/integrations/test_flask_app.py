@@ -16,6 +16,7 @@ from tests.unit.integrations.scenario import (
     Get,
     Reply,
     assert_error,
+    checks_roles,
     fails_closed,
     protects_orders,
     refuses_cross_site_cookie_posts,
@@ -54,6 +55,11 @@ def test_refuses_a_pending_session(make_service: Any) -> None:
     service: Service = make_service(registration="explicit")
     with flask_client(create_app(service.settings)) as get:
         refuses_pending(get, service)
+
+
+def test_requires_permissions_and_roles(service: Service) -> None:
+    with flask_client(create_app(service.settings)) as get:
+        checks_roles(get, service)
 
 
 def test_refuses_two_tokens(make_service: Any) -> None:

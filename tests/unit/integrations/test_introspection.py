@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.support import roles
 from tests.support.service import APPID, Service
 from tests.unit.integrations.scenario import Reply, assert_error
 
@@ -26,6 +27,8 @@ def test_introspect_answers_who_and_how_long(service: Service) -> None:
         "active": True,
         "user_id": login["user"]["id"],
         "registered": True,
+        "roles": [],
+        "permissions": [],
         "expires_in": body["expires_in"],
     }
     assert 0 < body["expires_in"] <= service.settings.session_ttl
@@ -56,6 +59,7 @@ def test_auth_request_variant_for_nginx(service: Service) -> None:
     assert ok.headers["x-user-id"] == login["user"]["id"]
     assert ok.content == b""
     assert ok.headers["cache-control"] == "no-store"
+    assert ok.headers["x-user-roles"] == ""
 
     missing = service.get("/v1/session/auth")
     assert_error(_reply(missing), 401, "SESSION_MISSING")
@@ -73,3 +77,29 @@ def test_auth_request_refuses_a_pending_session(make_service: object) -> None:
     body = service.get("/v1/session/introspect", token).json()
     assert body["registered"] is False
     assert body["user_id"] is None
+    assert body["roles"] == body["permissions"] == []
+
+
+def test_roles_show_on_the_next_introspection_after_a_grant(service: Service) -> None:
+    """Granted elsewhere (another runtime on the same stores), seen by the next request of
+    each kind although the user is cached: introspection, the auth_request headers, /v1/me."""
+    login = service.login("roy").json()
+    token, user_id = login["session_id"], login["user"]["id"]
+    for _ in range(2):  # the second from the cache
+        assert service.get("/v1/session/introspect", token).json()["roles"] == []
+        assert service.get("/v1/me", token).json()["roles"] == []
+    roles.define(service.settings, "support", "sessions:end", "users:read")
+    roles.define(service.settings, "editor", "orders:write")
+    roles.grant(service.settings, user_id, "support")
+    roles.grant(service.settings, user_id, "editor")
+
+    body = service.get("/v1/session/introspect", token).json()
+    assert body["roles"] == ["editor", "support"]
+    assert body["permissions"] == ["orders:write", "sessions:end", "users:read"]
+    assert service.get("/v1/session/auth", token).headers["x-user-roles"] == "editor,support"
+    me = service.get("/v1/me", token).json()
+    assert (me["roles"], me["permissions"]) == (body["roles"], body["permissions"])
+
+    roles.revoke(service.settings, user_id, "support")
+    assert service.get("/v1/session/auth", token).headers["x-user-roles"] == "editor"
+    assert service.get("/v1/me", token).json()["permissions"] == ["orders:write"]

@@ -9,13 +9,14 @@ import pytest
 
 from wxsession import audit
 from wxsession.audit import ByOperator, BySession, Event
-from wxsession.services import events
+from wxsession.services import events, events_roles
 
 
 def _event_classes() -> list[type[Event]]:
     found = [
         value
-        for value in vars(events).values()
+        for module in (events, events_roles)
+        for value in vars(module).values()
         if isinstance(value, type) and issubclass(value, Event) and hasattr(value, "name")
     ]
     assert len(found) > 20

@@ -5,7 +5,7 @@ digest under a keyed name (no address, code or answer in clear), with its expiry
 tries spent on it. Rows are reclaimed a day after they expire, on a later write.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-06
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
