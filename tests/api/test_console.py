@@ -23,7 +23,7 @@ from tests.support.service import Service, bearer
 
 @pytest.fixture
 def console(make_service: Any) -> Service:
-    started: Service = make_service(console=True)
+    started: Service = make_service(console=True, roles={"editor": ["orders:read"]})
     return started
 
 
@@ -163,6 +163,16 @@ def test_each_role_may_do_only_its_own(console: Service) -> None:
     assert console.get("/v1/me", token).status_code == 401
     assert support.post(f"/admin/users/{user_id}/enable").status_code == 303
 
+    for client in (viewer, support):
+        refused = client.post(f"/admin/users/{user_id}/roles/grant", {"role": "editor"})
+        assert refused.status_code == 403 and "OPERATOR_FORBIDDEN" in refused.text
+    assert admin.post(f"/admin/users/{user_id}/roles/grant", {"role": "editor"}).status_code == 303
+    assert console.sql_scalar("SELECT count(*) FROM user_roles") == 1
+    unknown = admin.post(f"/admin/users/{user_id}/roles/grant", {"role": "nope"})
+    assert unknown.status_code == 404 and "UNKNOWN_ROLE" in unknown.text
+    assert admin.post(f"/admin/users/{user_id}/roles/revoke", {"role": "editor"}).status_code == 303
+    assert console.sql_scalar("SELECT count(*) FROM user_roles") == 0
+
     assert admin.post(f"/admin/users/{user_id}/delete").status_code == 303
     assert admin.get(f"/admin/users/{user_id}").status_code == 404
     added = admin.post(
@@ -182,16 +192,22 @@ def test_console_acts_are_audited_with_the_operator_as_actor(
     client.post(f"/admin/users/{user_id}/sessions/end")
     client.post(f"/admin/users/{user_id}/disable")
     client.post(f"/admin/users/{user_id}/delete")  # refused: support may not delete
-    lines = {
-        r.__dict__["event"]: r.__dict__["audit"]
-        for r in caplog.records
-        if r.name == "wxsession.audit"
-    }
-    assert lines["operator_signed_in"]["actor"] == "console:ops"
+    admin = signed_in(console, add_operator(console, "boss", "admin"))
+    admin.get(f"/admin/users/{user_id}")
+    admin.post(f"/admin/users/{user_id}/roles/grant", {"role": "editor"})
+    audited = [r for r in caplog.records if r.name == "wxsession.audit"]
+    lines = {r.__dict__["event"]: r.__dict__["audit"] for r in audited}
+    signed = [
+        r.__dict__["audit"]["actor"] for r in audited if r.__dict__["event"] == "operator_signed_in"
+    ]
+    assert signed == ["console:ops", "console:boss"]
     assert lines["sessions_revoked"]["actor"] == "console:ops"
     assert lines["user_disabled"] == {"user": user_id, "actor": "console:ops", "ended": 0}
     assert lines["operator_denied"] == {"actor": "console:ops", "permission": "delete_users"}
     assert "user_deleted" not in lines
+    assert lines["role_granted"]["actor"] == "console:boss"
+    trail = admin.get("/admin/audit", params={"user": user_id}).text
+    assert "role_granted" in trail and "console:boss" in trail and "console:ops" in trail
 
 
 def test_users_are_found_by_id_username_phone_and_nickname_and_no_openid_shows(

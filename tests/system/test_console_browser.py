@@ -1,7 +1,8 @@
 """The operator console in a real headless Chromium (issue 24, section 4): an operator added
 with ``wxsession admin operator add`` signs in with password and TOTP, finds a user created
-by a real WeChat login against the emulator, ends their session (their next API call is
-401), and reads the audit trail of all of it. A screenshot of each page is kept in
+by a real WeChat login against the emulator, grants them a role (their next introspection
+shows it), ends their session (their next API call is 401), and reads the audit trail of all
+of it. A screenshot of each page is kept in
 ``<basetemp>/test-output/<test>/`` (two of them are in docs/images/).
 
 Chromium treats ``http://127.0.0.1`` as a secure context, so the ``Secure``, ``__Host-``
@@ -45,7 +46,7 @@ def test_an_operator_signs_in_finds_a_user_and_ends_their_session(
     browser_page: Page,
     shots: Shots,
 ) -> None:
-    service: Service = make_service(console=True)
+    service: Service = make_service(console=True, roles={"editor": ["orders:read"]})
     operator = add_operator(service, "ops.alice", "admin")
     token = service.session_for("wx-user-1")
     refused = service.post("/v1/auth/wechat/login", json={"code": "0" * 32})
@@ -80,6 +81,15 @@ def test_an_operator_signs_in_finds_a_user_and_ends_their_session(
     assert "wechat" in identities and openid not in page.content()
     shots.take(page, "user")
 
+    assert service.get("/v1/session/introspect", token).json()["roles"] == []
+    page.select_option("#grant-role", "editor")
+    page.click("#grant")
+    page.wait_for_url(f"{service.url}/admin/users/{user_id}")
+    assert "editor" in page.inner_text("#roles")
+    introspected = service.get("/v1/session/introspect", token).json()
+    assert introspected["roles"] == ["editor"] and introspected["permissions"] == ["orders:read"]
+    shots.take(page, "user-role-granted")
+
     page.locator("#sessions button").first.click()
     page.wait_for_url(f"{service.url}/admin/users/{user_id}")
     assert page.locator("#no-sessions").is_visible()
@@ -90,7 +100,8 @@ def test_an_operator_signs_in_finds_a_user_and_ends_their_session(
     page.fill("#f-user", user_id)
     page.click("#filter")
     trail = page.inner_text("#events")
-    assert "session_revoked" in trail and "console:ops.alice" in trail
+    assert "session_revoked" in trail and "role_granted" in trail
+    assert "console:ops.alice" in trail
     assert "login" in trail and token not in page.content()
     shots.take(page, "audit")
     page.click("text=Operators")

@@ -80,6 +80,19 @@ async def end_sessions(request: Request, signed: SignedDep, user_id: str) -> Res
     return back_to(f"{PREFIX}/users/{user_id}")
 
 
+@router.post("/users/{user_id}/roles/{act}")
+async def change_role(request: Request, signed: SignedDep, user_id: str, act: str) -> Response:
+    """Grant or revoke the form's ``role`` (``services/roles.py``, as the CLI does)."""
+    if act not in ("grant", "revoke"):
+        raise NotFound()
+    form = await form_of(request, signed.csrf)
+    operator = require(request, signed, Permission.MANAGE_ROLES)
+    roles = get_runtime(request).services.roles
+    change = roles.grant if act == "grant" else roles.revoke
+    await change(user_id, form.get("role", "")[:64], ByOperator(operator.actor))
+    return back_to(f"{PREFIX}/users/{user_id}")
+
+
 _USER_ACTS = {
     "disable": Permission.DISABLE_USERS,
     "enable": Permission.DISABLE_USERS,

@@ -63,7 +63,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "no_sessions": ("No live session.", "没有活跃会话。"),
     "roles": ("Roles", "角色"),
     "no_roles": ("No role.", "没有角色。"),
-    "roles_unavailable": ("Roles are not available in this version.", "此版本不提供角色。"),
+    "permissions": ("Permissions", "权限"),
     "role": ("Role", "角色"),
     "grant": ("Grant", "授予"),
     "revoke": ("Revoke", "撤销"),
