@@ -60,6 +60,11 @@ BY_CODE = MappingProxyType(
         ),
         "CAPTCHA_FAILED": "图形验证码答案不正确或已过期，请重新获取。",
         "SENDER_UNAVAILABLE": "消息未能发出，请稍后再试。",
+        # Roles and permissions
+        "PERMISSION_DENIED": "你没有执行此操作的权限。",
+        "ROLE_CONFIGURED": "该角色在配置（WXSESSION_ROLES）中定义，请在配置中修改。",
+        "ROLE_INVALID": "角色名或权限字符串格式不正确。",
+        "UNKNOWN_ROLE": "没有这个名字的角色。",
         # The operator console
         "CONSOLE_SIGN_IN_REQUIRED": "请登录控制台。",
         "OPERATOR_FORBIDDEN": "你的操作员角色不允许此操作。",
