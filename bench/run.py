@@ -176,9 +176,14 @@ def base_env(**settings: str) -> dict[str, str]:
     return env
 
 
-def wxsession(stack: ExitStack, env: dict[str, str]) -> Server:
+NO_AUDIT_TABLE = BENCH / "no_audit_table.py"
+"""``wxsession`` with the audit table's observer a no-op: the "before" of ``--audit-pair``."""
+
+
+def wxsession(stack: ExitStack, env: dict[str, str], *, audit_table: bool = True) -> Server:
     port = free_port()
-    args = [sys.executable, "-m", "wxsession.cli", "serve", "--port", str(port)]
+    entry = ["-m", "wxsession.cli"] if audit_table else [str(NO_AUDIT_TABLE)]
+    args = [sys.executable, *entry, "serve", "--port", str(port)]
     return stack.enter_context(process(args, env, port))
 
 
@@ -294,6 +299,7 @@ class Logins:
         database_url: str | None = None,
         name: str = LOGINS,
         users: int = LOGIN_USERS,
+        audit_table: bool = True,
     ) -> None:
         self.name = name
         self.users = users
@@ -310,7 +316,7 @@ class Logins:
             WXSESSION_SESSION_STORE=session_store,
             WXSESSION_DATABASE_URL=database_url or f"sqlite+aiosqlite:///{workdir / 'logins.db'}",
         )
-        self.server = wxsession(stack, env)
+        self.server = wxsession(stack, env, audit_table=audit_table)
         self.latency_ms = latency_ms
         self.script = workdir / "logins.lua"
         self.script.write_text(LOGIN_LUA)
@@ -534,16 +540,28 @@ def logins_only(options: argparse.Namespace, binary: str) -> None:
         postgres = PostgresProcess()
         postgres.start()
         stack.callback(postgres.stop)
-        setups = {
-            "Redis sessions, SQLite users": (store.url, None),
-            "SQL sessions and users, SQLite": ("sql", None),
-            "Redis sessions, PostgreSQL users": (store.url, postgres.create_database("logins")),
+        bases = {  # name: session store, users in PostgreSQL
+            "Redis sessions, SQLite users": (store.url, False),
+            "SQL sessions and users, SQLite": ("sql", False),
+            "Redis sessions, PostgreSQL users": (store.url, True),
         }
+        # --audit-pair: each setup again without the audit table, the rounds alternating
+        tables = ((True, ""), (False, ", no audit table")) if options.audit_pair else ((True, ""),)
         logins: dict[str, Logins] = {}
-        for number, (name, (session_store, database)) in enumerate(setups.items()):
+        for number, (name, on) in enumerate(
+            (f"{base}{suffix}", on) for base in bases for on, suffix in tables
+        ):
+            session_store, on_postgres = bases[name.removesuffix(", no audit table")]
+            database = postgres.create_database(f"logins{number}") if on_postgres else None
             (workdir / str(number)).mkdir()
             logins[name] = Logins(
-                stack, workdir / str(number), session_store, 50, database, users=options.users
+                stack,
+                workdir / str(number),
+                session_store,
+                50,
+                database,
+                users=options.users,
+                audit_table=on,
             )
         for name, setup in logins.items():  # first logins (not in the rounds)
             print(f"{name}: {setup.register():.2f} ms CPU per first login", flush=True)
@@ -559,10 +577,19 @@ def logins_only(options: argparse.Namespace, binary: str) -> None:
                 ms = (setup.server.cpu_seconds() - cpu) * 1000 / (rps * options.seconds)
                 runs[name].append((rps, ms))
                 print(f"round {round_no + 1}, {name}: {rps:.0f}/s, {ms:.2f} ms CPU/login")
+    medians: dict[str, tuple[float, float]] = {}
     for name, samples in runs.items():
         rates = statistics.median(rps for rps, _ in samples)
         cost = statistics.median(ms for _, ms in samples)
+        medians[name] = rates, cost
         print(f"logins at 50 ms, {name}: median {rates:.0f}/s, {cost:.2f} ms CPU per login")
+    for name, (rates, cost) in medians.items():
+        before = medians.get(f"{name}, no audit table")
+        if before is not None:
+            print(
+                f"audit table, {name}: {rates / before[0]:.1%} of the logins/s without it, "
+                f"{cost - before[1]:+.3f} ms CPU per login"
+            )
 
 
 def main() -> None:
@@ -581,6 +608,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--only", choices=["logins"], help="only the login case (Redis and SQLite stores)"
+    )
+    parser.add_argument(
+        "--audit-pair",
+        action="store_true",
+        help="with --only logins: each setup also without the audit table (the before)",
     )
     parser.add_argument(
         "--workers",

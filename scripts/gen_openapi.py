@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from wxsession.core.errors import WxSessionError
 from wxsession.server.app import create_app
 from wxsession.settings import Settings
 
@@ -79,7 +80,33 @@ def render_markdown(schema: dict[str, Any]) -> str:
     for tag, rows in by_tag.items():
         lines += ["", f"## {tag}", "", "| route | what it does | body | statuses |"]
         lines += ["|---|---|---|---|", *rows]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + error_codes()) + "\n"
+
+
+def error_codes() -> list[str]:
+    """Every code of the error tree once, with its status and default message, from the
+    classes themselves (a subclass repeating its parent's code is not listed again). The
+    README's table groups them by use; this one is complete."""
+    seen: dict[str, type[WxSessionError]] = {}
+    queue: list[type[WxSessionError]] = [WxSessionError]
+    while queue:
+        kind = queue.pop(0)
+        if kind.__module__.startswith("wxsession."):  # not a test's own subclass
+            seen.setdefault(kind.code, kind)
+        queue += sorted(kind.__subclasses__(), key=lambda sub: sub.__name__)
+    rows = sorted((kind.status, code, kind.default_message) for code, kind in seen.items())
+    return [
+        "",
+        "## Error codes",
+        "",
+        "The `code` of every error answer, its status, and the default `message` (English; a",
+        "message may differ, a code never does). 401 `SESSION_REPLACED` and `SESSION_REVOKED`",
+        "are told only to the holder of the ended session's token (docs/security.md).",
+        "",
+        "| status | code | message |",
+        "|---|---|---|",
+        *(f"| {status} | `{code}` | {message} |" for status, code, message in rows),
+    ]
 
 
 def outputs() -> dict[Path, str]:

@@ -78,6 +78,15 @@ export interface ClientOptions {
   loginBackoff?: { initial?: number; max?: number };
   /** Clock in milliseconds, for tests. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Called once when the server answers 401 `SESSION_REPLACED`: a login on another device
+   * ended this session (the server keeps one session per user,
+   * `WXSESSION_MAX_SESSIONS_PER_USER=1`). The client does not log in again by itself (two
+   * devices would take the session from each other forever): it stops as after `logout()`
+   * (requests reject `NOT_LOGGED_IN`, across restarts too) until the app calls `login()`,
+   * e.g. after asking the user. The request that met it resolves with the 401 as is.
+   */
+  onReplaced?: (error: WxSessionError) => void | Promise<void>;
 }
 
 /** The same options as wx.request, with `url` relative to `baseURL`. */
@@ -120,7 +129,10 @@ export interface Response<T = any> {
 /** A `reauth` proof: a fresh login code of the platform, or the current password. */
 export type ReauthProof = { provider: string; code: string } | { password: string };
 
-/** What is kept in storage (after `logout()`, the key holds `{ loggedOut: true }` instead). */
+/**
+ * What is kept in storage (after `logout()`, the key holds `{ loggedOut: true }` instead; after
+ * a replaced session, `{ loggedOut: true, reason: 'SESSION_REPLACED' }`).
+ */
 export interface StoredSession {
   sessionId: string;
   /** Local estimate (ms since epoch) of the idle timeout, moved along by successful use. */
@@ -186,8 +198,9 @@ export interface Client {
   /**
    * Send a request with the session (logging in first if there is none, unless logged out:
    * then `NOT_LOGGED_IN`). Resolves for any HTTP status but a redirect; on 401
-   * SESSION_MISSING/INVALID/EXPIRED logs in again once and retries once a GET, HEAD or
-   * OPTIONS (others only with `replay: true`).
+   * SESSION_MISSING/INVALID/EXPIRED/REVOKED logs in again once and retries once a GET, HEAD
+   * or OPTIONS (others only with `replay: true`); on 401 SESSION_REPLACED it calls
+   * `onReplaced` and stops.
    */
   request<T = any>(options: RequestOptions): Promise<Response<T>>;
   /**
@@ -211,6 +224,10 @@ export declare const SESSION_CODES: readonly [
   'SESSION_MISSING',
   'SESSION_INVALID',
   'SESSION_EXPIRED',
+  'SESSION_REVOKED',
 ];
+
+/** The 401 code that never makes the client log in again: see `onReplaced`. */
+export declare const REPLACED: 'SESSION_REPLACED';
 
 export declare function createClient(options: ClientOptions): Client;

@@ -10,13 +10,18 @@
  * with the QQ, Douyin, Alipay, Baidu and Kuaishou mini programs through `provider`
  * (platforms.js: each one's login-code call, and uni-app's `uni.login({provider})`).
  * Changes of how the account signs in carry fresh proof of it (`reauth`): the SDK supplies a
- * fresh platform code, which needs no user interaction.
+ * fresh platform code, which needs no user interaction. A session the server replaced (a
+ * login on another device, one session per user: `SESSION_REPLACED`) is not taken back by a
+ * silent login, or two devices would take it from each other forever: the client stops as
+ * after logout() and calls the app's `onReplaced`, which decides (ask the user, then login()).
  */
 
 const { PLATFORMS, resolveApi, loginCode, codeCallOf, failMessage } = require('./platforms');
 
 /** 401 codes after which a fresh login can help (shared verbatim with the server). */
-const SESSION_CODES = ['SESSION_MISSING', 'SESSION_INVALID', 'SESSION_EXPIRED'];
+const SESSION_CODES = ['SESSION_MISSING', 'SESSION_INVALID', 'SESSION_EXPIRED', 'SESSION_REVOKED'];
+/** The 401 code of a session ended by a login elsewhere: never answered by a silent login. */
+const REPLACED = 'SESSION_REPLACED';
 /** Login answers after which a fresh login code can help (other platforms say PROVIDER_…). */
 const CODE_CODES = ['WECHAT_CODE_USED', 'WECHAT_CODE_INVALID', 'PROVIDER_CODE_INVALID'];
 const JSON_HEADER = { 'content-type': 'application/json' };
@@ -108,6 +113,10 @@ function isSessionFailure(response) {
   return response.statusCode === 401 && SESSION_CODES.includes(errorCode(response.data));
 }
 
+function isReplaced(response) {
+  return response.statusCode === 401 && errorCode(response.data) === REPLACED;
+}
+
 /** A 3xx that asks to go elsewhere (304 Not Modified does not). */
 function isRedirect(statusCode) {
   return statusCode >= 300 && statusCode < 400 && statusCode !== 304;
@@ -148,6 +157,10 @@ function createClient(options) {
   const checkSession = Boolean(opts.checkSession);
   const now = opts.now || Date.now;
   const backoff = Object.assign({}, LOGIN_BACKOFF, opts.loginBackoff);
+  const onReplaced = opts.onReplaced;
+  if (onReplaced !== undefined && typeof onReplaced !== 'function') {
+    throw new TypeError('createClient: onReplaced must be a function');
+  }
   if (!baseURL) throw new TypeError('createClient: baseURL is required');
   if (!api) {
     const name = PLATFORMS[provider].global;
@@ -209,11 +222,14 @@ function createClient(options) {
     return Boolean(raw && raw.loggedOut === true);
   }
 
-  /** Remember the logout under the same key, so that it outlives this client (a restart). */
-  function markLoggedOut() {
+  /**
+   * Remember the logout under the same key, so that it outlives this client (a restart);
+   * `reason` (`SESSION_REPLACED`) says the server ended the session, not the app.
+   */
+  function markLoggedOut(reason) {
     loggedOut = true;
     try {
-      write({ loggedOut: true });
+      write(reason ? { loggedOut: true, reason } : { loggedOut: true });
     } catch (_) {
       clear(); // at least no session is left behind
     }
@@ -447,6 +463,29 @@ function createClient(options) {
     if (stored && stored.sessionId === stale) clear();
   }
 
+  /**
+   * The server says a login elsewhere replaced `stale`. Unless a newer session is stored
+   * already (the app logged in again meanwhile: returns it), stop as logout() does, with no
+   * login behind the app's back, and tell the app once; returns null.
+   */
+  function replaced(stale, response) {
+    const stored = read();
+    if (stored && stored.sessionId !== stale) return stored.sessionId;
+    if (loggedOut) return null; // told already, by an earlier answer
+    generation += 1;
+    inflight = null;
+    checkedId = null;
+    markLoggedOut(REPLACED);
+    if (onReplaced) {
+      const error = errorFromResponse(response, REPLACED);
+      // The app's hook must not break the request that revealed it: its failures stay its own.
+      Promise.resolve()
+        .then(() => onReplaced(error))
+        .catch(() => {});
+    }
+    return null;
+  }
+
   // -- re-authentication ------------------------------------------------------------------
 
   /** A fresh platform code as the server's `reauth` proof of the signed-in account. */
@@ -487,7 +526,13 @@ function createClient(options) {
     const sessionId = await ensureSession(started);
     stillCurrent(started);
     let response = await send(await prepare(options), sessionId);
-    if (!isSessionFailure(response)) {
+    if (isReplaced(response)) {
+      // Requests that were on the wire together all answer as it did: told once, no login.
+      const newer = started === generation ? replaced(sessionId, response) : null;
+      // Only a session the app itself made since may carry the request again.
+      if (newer === null || !isReplayable(options)) return response;
+      response = await send(await prepare(options), newer);
+    } else if (!isSessionFailure(response)) {
       if (response.statusCode < 400) slide(sessionId);
     } else {
       // Logged out meanwhile: that is why the session is gone; no login behind the app's back.
@@ -509,7 +554,7 @@ function createClient(options) {
   /** Tell the server to end `sessionId`; resolves when it did or it was gone already. */
   async function end(sessionId) {
     const response = await send({ url: logoutPath, method: 'POST' }, sessionId);
-    if (response.statusCode < 300 || isSessionFailure(response)) return;
+    if (response.statusCode < 300 || isSessionFailure(response) || isReplaced(response)) return;
     throw errorFromResponse(response, 'LOGOUT_FAILED');
   }
 
@@ -559,4 +604,4 @@ function createClient(options) {
   return { login, request, logout, session, register, reauth };
 }
 
-module.exports = { createClient, SESSION_CODES };
+module.exports = { createClient, SESSION_CODES, REPLACED };

@@ -106,15 +106,27 @@ class Event:
 
     def fields(self) -> dict[str, object]:
         out: dict[str, object] = {}
-        for field in dataclasses.fields(self):
-            if field.metadata.get(UNLOGGED):
-                continue
-            value = getattr(self, field.name)
+        for name in _logged(type(self)):
+            value = getattr(self, name)
             if isinstance(value, BySession | ByOperator):
-                out.update(dataclasses.asdict(value))
+                for part in _logged(type(value)):
+                    out[part] = getattr(value, part)
             else:
-                out[field.name] = value
+                out[name] = value
         return out
+
+
+_LOGGED: dict[type, tuple[str, ...]] = {}
+
+
+def _logged(cls: type) -> tuple[str, ...]:
+    """The names of the line's fields of dataclass ``cls``, in order (read once per class:
+    every login's event goes through here)."""
+    names = _LOGGED.get(cls)
+    if names is None:
+        fields = dataclasses.fields(cls)
+        names = _LOGGED[cls] = tuple(f.name for f in fields if not f.metadata.get(UNLOGGED))
+    return names
 
 
 def record(happened: Event) -> None:

@@ -100,6 +100,12 @@ def _parser() -> argparse.ArgumentParser:
             ),
         )
     emulator.add_argument("--unionid", action="store_true", help="issue unionids")
+    emulator.add_argument(
+        "--smtp-port",
+        type=int,
+        default=None,
+        help="also run an SMTP server on this port (0: any) whose mail lands in /_emulator/outbox",
+    )
     emulator.set_defaults(handler=_emulator)
 
     demo = commands.add_parser("demo", help="walk the whole login flow against the emulator")
@@ -252,7 +258,12 @@ def _emulator(args: argparse.Namespace) -> int:
     apps = registered.pop("app")
     _configure_logging("info")
     serve_emulator(
-        host=args.host, port=args.port, apps=apps, unionid=args.unionid, platform_apps=registered
+        host=args.host,
+        port=args.port,
+        apps=apps,
+        unionid=args.unionid,
+        platform_apps=registered,
+        smtp_port=args.smtp_port,
     )
     return 0
 

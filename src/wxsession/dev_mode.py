@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import httpx
 
 from wxsession.core.address import AddressKind
+from wxsession.core.clock import Clock
 from wxsession.emulator import Emulator, create_emulator_app
-from wxsession.emulator.outbox import Outbox
 from wxsession.emulator.smtp import SmtpOutboxServer
-from wxsession.messaging import Message, Sender
+from wxsession.messaging import Sender
 from wxsession.messaging.mail import SmtpSender, SmtpServer
-from wxsession.messaging.mail.templates import short_text
+from wxsession.messaging.sms_tencent.sender import dev_tencent_sender
 from wxsession.platforms.registry import DEV_CREDENTIALS
 from wxsession.settings import DEV_APPID, DEV_SECRET
 
@@ -40,17 +40,6 @@ def emulator_transport(emulator: Emulator) -> httpx.ASGITransport:
     return httpx.ASGITransport(app=create_emulator_app(emulator))
 
 
-class OutboxSms:
-    """Dev mode's phone sender while no SMS vendor is configured: the message's text goes
-    straight into the emulator's outbox (``via`` ``dev``), as a vendor would deliver it."""
-
-    def __init__(self, outbox: Outbox) -> None:
-        self.outbox = outbox
-
-    async def send(self, message: Message) -> None:
-        self.outbox.deliver(message.to.value, "sms", short_text(message), via="dev")
-
-
 @dataclass(frozen=True, slots=True)
 class DevMessaging:
     senders: dict[AddressKind, Sender]
@@ -58,17 +47,19 @@ class DevMessaging:
 
 
 @asynccontextmanager
-async def dev_messaging(emulator: Emulator) -> AsyncIterator[DevMessaging]:
+async def dev_messaging(
+    emulator: Emulator, http: httpx.AsyncClient, clock: Clock
+) -> AsyncIterator[DevMessaging]:
     """Dev mode's senders: mail over real SMTP to the emulator's own server (started here,
-    on loopback, stopped on exit), phones into its outbox; and the CAPTCHA answers told to
-    it (``/_emulator/captcha/{id}``). Nothing leaves the machine."""
+    on loopback, stopped on exit), phones through the emulator's Tencent SMS API (``http``
+    reaches it in-process), both landing in its outbox; and the CAPTCHA answers told to it
+    (``/_emulator/captcha/{id}``). Nothing leaves the machine."""
     server = emulator.smtp or SmtpOutboxServer(emulator.outbox)
     await server.start()
     emulator.smtp = server
     mail = SmtpSender(SmtpServer(server.host, server.port, starttls=False), DEV_MAIL_FROM)
     try:
-        yield DevMessaging(
-            {"email": mail, "phone": OutboxSms(emulator.outbox)}, emulator.captchas.record
-        )
+        phone = dev_tencent_sender(http, EMULATOR_BASE_URL, clock)
+        yield DevMessaging({"email": mail, "phone": phone}, emulator.captchas.record)
     finally:
         await server.stop()

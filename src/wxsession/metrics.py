@@ -86,6 +86,13 @@ class Metrics:
             ["store"],
             registry=r,
         )
+        self.audit_rows = Counter(
+            "wxsession_audit_rows",
+            "Rows of the audit_events table by result: written, or dropped (the writer's "
+            "queue was full while the database refused them).",
+            ["result"],
+            registry=r,
+        )
 
     def count_validation(self, started: float, error: Exception | None = None) -> None:
         """Count one session check begun at ``started`` (a ``time.perf_counter()`` reading):

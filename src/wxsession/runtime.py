@@ -33,6 +33,7 @@ from wxsession.platforms.wechat.client import make_http_client
 from wxsession.platforms.wechat.mini_program import MiniProgram
 from wxsession.services import Services
 from wxsession.services.audit_trail import AuditTrail
+from wxsession.services.captcha import CaptchaVerifier
 from wxsession.services.code_setup import build_codes, configured_senders
 from wxsession.services.operator_accounts import OperatorAccounts
 from wxsession.services.web_login import WebLogins
@@ -89,17 +90,19 @@ class Runtime:
         clock: Clock = system_clock,
         emulator: Emulator | None = None,
         password_hasher: PasswordHasher | None = None,
+        captcha: CaptchaVerifier | None = None,
     ) -> AsyncIterator[Runtime]:
         """Open engine, store and HTTP client; in dev mode WeChat is ``emulator``, in-process.
 
-        ``password_hasher`` replaces the one built from settings (tests count its work)."""
+        ``password_hasher`` replaces the one built from settings (tests count its work);
+        ``captcha`` the built-in image CAPTCHA of verification codes (a hosted one)."""
         metrics = Metrics()  # per runtime: apps in one process never share a registry
         async with (
             open_storage(settings, clock=clock, metrics=metrics) as storage,
             AsyncExitStack() as stack,
         ):
             engine, store, accounts, sessions, audit_writer = storage
-            emit = audit_writer.observing(audit.record)
+            emit = audit_writer.observing(audit.record)  # the log line, then the table
             reveal = None
             if settings.dev_mode:
                 from wxsession import dev_mode  # only here: production never loads the emulator
@@ -108,12 +111,14 @@ class Runtime:
                 transport = dev_mode.emulator_transport(emulator)
                 http = make_http_client(settings.wechat_timeout, transport=transport)
                 base_url = dev_mode.EMULATOR_BASE_URL
-                messaging = await stack.enter_async_context(dev_mode.dev_messaging(emulator))
+                messaging = await stack.enter_async_context(
+                    dev_mode.dev_messaging(emulator, http, clock)
+                )
                 senders, reveal = messaging.senders, messaging.reveal
             else:
                 http = make_http_client(settings.wechat_timeout)
                 base_url = settings.wechat_api_base
-                senders = configured_senders(settings)
+                senders = configured_senders(settings, http, clock)
             tokens = SqlTokenCache(engine)
             programs = {
                 app.appid: MiniProgram.build(
@@ -153,7 +158,14 @@ class Runtime:
                 throttle=login_throttle(settings, store, engine, clock),
                 code_throttle=code_login_throttle(settings, store, engine, clock),
                 codes=build_codes(
-                    settings, store, engine, clock, senders=senders, reveal=reveal, emit=emit
+                    settings,
+                    store,
+                    engine,
+                    clock,
+                    senders=senders,
+                    reveal=reveal,
+                    emit=emit,
+                    captcha=captcha,
                 ),
                 trail=AuditTrail(engine, audit_writer, clock),
                 emit=emit,
@@ -179,7 +191,7 @@ class Runtime:
                     services=services,
                     carriers=carriers,
                     http=http,
-                    open_data_throttle=open_data_throttle(settings, store, engine, clock),
+                    open_data_throttle=open_data_throttle(settings, store, engine, clock, emit),
                     metrics=metrics,
                     mini_programs=programs,
                     web_logins=web_logins,
@@ -282,6 +294,7 @@ async def open_storage(
                     flush_seconds=settings.audit_flush_seconds,
                     capacity=settings.audit_queue_size,
                     clock=clock,
+                    metrics=metrics,
                 )
                 async with writer.running():
                     yield Storage(engine, store, accounts, sessions, writer)

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.support.service import Service, error_code_of
-from tests.support.smtp import ThreadedSmtp
+from tests.support.smtp import SMTP_LOGIN, ThreadedSmtp
 
 CODES = "/v1/auth/codes"
 
@@ -24,10 +26,14 @@ def _mailing(make_service: Any, smtp: ThreadedSmtp, **overrides: Any) -> Service
     return service
 
 
+def _login(smtp: ThreadedSmtp, password: str = SMTP_LOGIN[1]) -> dict[str, Any]:
+    return {"smtp_ca_file": smtp.ca_file, "smtp_user": SMTP_LOGIN[0], "smtp_password": password}
+
+
 def test_mail_goes_over_starttls_to_a_trusted_server(
     make_service: Any, smtp_tls: ThreadedSmtp
 ) -> None:
-    service = _mailing(make_service, smtp_tls, smtp_ca_file=smtp_tls.ca_file)
+    service = _mailing(make_service, smtp_tls, **_login(smtp_tls))
     sent = service.http.post(
         CODES, json={"email": "ann@example.com", "purpose": "bind", "locale": "zh"}
     )
@@ -75,3 +81,14 @@ def test_without_a_sender_for_phones_a_phone_is_refused(
     service = _mailing(make_service, smtp_outbox, smtp_starttls=False)
     refused = service.http.post(CODES, json={"phone": "13800138000", "purpose": "login"})
     assert (refused.status_code, error_code_of(refused)) == (400, "CHANNEL_NOT_CONFIGURED")
+
+
+def test_a_wrong_smtp_password_is_a_503_and_never_logged(
+    make_service: Any, smtp_tls: ThreadedSmtp, caplog: pytest.LogCaptureFixture
+) -> None:
+    service = _mailing(make_service, smtp_tls, **_login(smtp_tls, "wrong-password-123"))
+    refused = service.http.post(CODES, json={"email": "ann@example.com", "purpose": "login"})
+    assert (refused.status_code, error_code_of(refused)) == (503, "SENDER_UNAVAILABLE")
+    assert smtp_tls.outbox.messages("ann@example.com") == []
+    assert "wrong-password-123" not in caplog.text
+    assert "SMTPAuthenticationError" in caplog.text

@@ -67,6 +67,7 @@ EXAMPLES: dict[tuple[str, str], Callable[[Service, str], Call]] = {
         {"json": {"current_password": GOOD, "new_password": GOOD + "!"}},
     ),
     ("GET", "/v1/me/identities"): plain("/v1/me/identities"),
+    ("GET", "/v1/me/activity"): plain("/v1/me/activity"),
     ("POST", "/v1/me/identities/password"): lambda s, p: (
         registered(s, p),
         "/v1/me/identities/password",

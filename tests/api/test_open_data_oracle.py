@@ -120,6 +120,12 @@ def test_failed_checks_are_throttled_per_user_then_429_with_retry_after(
         assert event.__dict__["audit"]["user"] == service.get("/v1/me", token).json()["id"]
         assert event.__dict__["audit"]["retry_after"] > 0
         assert who not in event.getMessage()
+    refusals = [  # and in the audit table, which the user sees as their activity
+        (e["outcome"], e["reason"])
+        for e in service.get("/v1/me/activity", token).json()["events"]
+        if e["event"] == "wechat_data_throttled"
+    ]
+    assert refusals == [("throttled", "RATE_LIMITED")] * 3
 
     # Another user is not affected.
     other = service.session_for("amy")

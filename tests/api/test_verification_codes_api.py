@@ -6,11 +6,16 @@ nothing written while the SMTP server is stopped."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
 
 from tests.support.service import Service, error_code_of
+from wxsession.server.app import create_app
+from wxsession.server.background import serve_in_thread
+from wxsession.services.captcha import CaptchaAnswer, Challenge
+from wxsession.settings import Settings
 
 CODES = "/v1/auth/codes"
 
@@ -124,3 +129,70 @@ def test_a_stopped_smtp_server_is_a_503_and_the_send_can_be_retried(make_service
     again = send(service, email="ann@example.com", purpose="login")
     assert again.status_code == 202, again.text  # the failed send spent no quota
     assert len(outbox(service, "ann@example.com")) == 1
+
+
+class _Hosted:
+    """A CAPTCHA verifier of one's own (as a hosted one would be): its challenge is a fixed
+    picture, and it takes the answer ``ok`` once per challenge."""
+
+    def __init__(self) -> None:
+        self.issued: set[str] = set()
+        self.drawn = 0
+
+    async def challenge(self) -> Challenge:
+        challenge_id = f"hosted-{self.drawn}"
+        self.drawn += 1
+        self.issued.add(challenge_id)
+        return Challenge(challenge_id, b"\x89PNG hosted", "image/png", 60)
+
+    async def verify(self, answer: CaptchaAnswer) -> bool:
+        if answer.id not in self.issued:
+            return False
+        self.issued.discard(answer.id)
+        return answer.answer == "ok"
+
+
+def test_the_captcha_verifier_is_pluggable(sqlite_url: str) -> None:
+    settings = Settings(dev_mode=True, database_url=sqlite_url, code_captcha_after=0)
+    with serve_in_thread(create_app(settings, captcha=_Hosted())) as url:
+        http = httpx.Client(base_url=url)
+        body = {"email": "ann@example.com", "purpose": "login"}
+        challenge = http.get("/v1/auth/captcha").json()
+        assert challenge["id"] == "hosted-0" and challenge["expires_in"] == 60
+        refused = http.post(CODES, json=body | {"captcha": {"id": "hosted-0", "answer": "no"}})
+        assert error_code_of(refused) == "CAPTCHA_FAILED"
+        http.get("/v1/auth/captcha")
+        sent = http.post(CODES, json=body | {"captcha": {"id": "hosted-1", "answer": "ok"}})
+        assert sent.status_code == 202, sent.text
+
+
+def test_outside_dev_mode_no_captcha_answer_is_told(make_service: Any) -> None:
+    service: Service = make_service()
+    assert not service.settings.dev_mode
+    challenge = service.http.get("/v1/auth/captcha")
+    assert challenge.status_code == 200
+    told = service.http.get(f"/_emulator/captcha/{challenge.json()['id']}")
+    assert told.status_code == 404
+    assert "answer" not in told.text
+
+
+def test_the_audit_table_keeps_sends_and_refusals_without_the_code(make_service: Any) -> None:
+    service = dev_service(make_service, audit_flush_seconds=0.05)
+    assert send(service, email="ann@example.com", purpose="login").status_code == 202
+    assert send(service, email="ann@example.com", purpose="login").status_code == 429
+    code = outbox(service, "ann@example.com")[0]["code"]
+    count = "SELECT count(*) FROM audit_events WHERE event = '{}' AND outcome = '{}'"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if service.sql_scalar(count.format("code_send_throttled", "throttled")):
+            break
+        time.sleep(0.05)
+    assert service.sql_scalar(count.format("code_sent", "success")) == 1
+    assert service.sql_scalar(count.format("code_send_throttled", "throttled")) == 1
+    sent = service.sql_scalar("SELECT details FROM audit_events WHERE event = 'code_sent'")
+    throttled = service.sql_scalar(
+        "SELECT details FROM audit_events WHERE event = 'code_send_throttled'"
+    )
+    details = f"{sent} {throttled}"
+    assert "code_address" in details and "email" in details and "login" in details
+    assert code not in details and "ann@" not in details

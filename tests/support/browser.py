@@ -18,9 +18,13 @@ screenshots of a test's steps in ``<pytest basetemp>/test-output/<test name>/``
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -94,3 +98,33 @@ def shots(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     folder = tmp_path_factory.getbasetemp() / "test-output" / name
     folder.mkdir(parents=True, exist_ok=True)
     return Shots(folder)
+
+
+@contextmanager
+def serving_page(page: str, files: Mapping[str, bytes] | None = None) -> Iterator[str]:
+    """An app's origin on loopback: ``page`` at ``/``, and ``files`` (path: JavaScript) beside
+    it; yields the origin. A real server, not a page the browser makes up itself: such a
+    page is in the public address space, and Chromium refuses its calls to loopback."""
+    served = {"/": (page.encode(), "text/html; charset=utf-8")}
+    served.update({path: (body, "text/javascript") for path, body in (files or {}).items()})
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body, kind = served.get(self.path, (b"not found", "text/plain"))
+            self.send_response(200 if self.path in served else 404)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            """Quiet: the test's own assertions say what happened."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,6 +1,7 @@
 """Plugin (tests/conftest.py): the emulator's real SMTP server on a thread of its own, for a
 service outside dev mode to mail through (``smtp_outbox``), plain or with STARTTLS under a
-self-signed certificate made for the test (``smtp_tls``: the server and the PEM to trust)."""
+self-signed certificate made for the test and a login (``smtp_tls``: the server and the PEM
+to trust)."""
 
 from __future__ import annotations
 
@@ -73,12 +74,15 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
     return cert_file, key_file
 
 
-def _threaded(tls: ssl.SSLContext | None, ca_file: str | None) -> Iterator[ThreadedSmtp]:
+def _threaded(
+    tls: ssl.SSLContext | None, ca_file: str | None, login: tuple[str, str] | None = None
+) -> Iterator[ThreadedSmtp]:
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="smtp-outbox", daemon=True)
     thread.start()
     outbox = Outbox()
-    smtp = ThreadedSmtp(SmtpOutboxServer(outbox, tls_context=tls), outbox, loop, ca_file)
+    server = SmtpOutboxServer(outbox, tls_context=tls, login=login)
+    smtp = ThreadedSmtp(server, outbox, loop, ca_file)
     smtp.start()
     try:
         yield smtp
@@ -89,6 +93,10 @@ def _threaded(tls: ssl.SSLContext | None, ca_file: str | None) -> Iterator[Threa
         loop.close()
 
 
+SMTP_LOGIN = ("mailer", "smtp-test-password")
+"""The user and password ``smtp_tls`` requires."""
+
+
 @pytest.fixture
 def smtp_outbox() -> Iterator[ThreadedSmtp]:
     """A plain SMTP server feeding its own outbox."""
@@ -97,8 +105,9 @@ def smtp_outbox() -> Iterator[ThreadedSmtp]:
 
 @pytest.fixture
 def smtp_tls(tmp_path: Path) -> Iterator[ThreadedSmtp]:
-    """An SMTP server that requires STARTTLS; ``ca_file`` is the PEM to trust."""
+    """An SMTP server that requires STARTTLS, then :data:`SMTP_LOGIN`; ``ca_file`` is the PEM
+    to trust."""
     cert_file, key_file = self_signed(tmp_path)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
-    yield from _threaded(context, str(cert_file))
+    yield from _threaded(context, str(cert_file), SMTP_LOGIN)

@@ -64,6 +64,9 @@ def test_admin_finds_lists_revokes_disables_enables_and_deletes(
     assert admin("find", "--user", user_id)[1][0]["disabled"] is True
 
     assert admin("enable", user_id)[0] == 0
+    # each command wrote its acts to the audit table, the operator as actor, before it exited
+    acts = f"SELECT count(*) FROM audit_events WHERE actor = 'admin-cli' AND user_id = '{user_id}'"  # noqa: S608
+    assert service.sql_scalar(acts) == 3  # revoke --session, disable, enable
     token = service.session_for("sue")
     assert service.get("/v1/me", token).status_code == 200
     status, out = admin("revoke", user_id)

@@ -84,6 +84,8 @@ def servers(tmp_path: Path) -> Iterator[dict[str, str]]:
             "WXSESSION_DEV_URL": str(dev.base_url).rstrip("/"),
             "WXSESSION_URL": server("main"),
             "WXSESSION_HEADER_URL": server("header", header_name="X-Session-Id"),
+            # Single-device mode: a second login ends the first session (SESSION_REPLACED).
+            "WXSESSION_SINGLE_URL": server("single", max_sessions_per_user=1),
             # Two mini programs on one server (WXSESSION_WECHAT_APPS): logins name their appid.
             "WXSESSION_APPS_URL": server(
                 "apps", wechat_apps=f"{APPID}:{SECRET},{APPID2}:{SECRET2}"
@@ -113,6 +115,7 @@ def test_miniprogram_sdk(servers: dict[str, str]) -> None:
     assert re.search(r"^# fail 0$", result.stdout, re.M), output
     assert "expiry forced on the server" in result.stdout, output
     assert "two mini programs on one server" in result.stdout, output
+    assert "single-device mode: the replaced device asks its app" in result.stdout, output
     platforms = {"qq": "qq", "douyin": "tt", "alipay": "my", "baidu": "swan", "kuaishou": "ks"}
     for provider, own in platforms.items():
         assert f"{provider}: the SDK signs in with {own}'s own call" in result.stdout, output

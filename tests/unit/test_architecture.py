@@ -105,6 +105,9 @@ WIRE_MODULES = (
     "wxsession.platforms.baidu.wire",
     "wxsession.platforms.kuaishou.wire",
     "wxsession.platforms.alipay.wire",
+    "wxsession.messaging.sms_wire",
+    "wxsession.messaging.sms_tencent.wire",
+    "wxsession.messaging.sms_aliyun.wire",
 )
 """Sans-IO protocol code; every ``core`` module is held to the same rule."""
 

@@ -279,3 +279,31 @@ test('two mini programs on one server: each client names its appid', { skip }, a
   await assert.rejects(unknown.client.login(), { code: 'UNKNOWN_APP', statusCode: 400 });
   assert.equal(unnamed.api.loginPosts + unknown.api.loginPosts, 2);
 });
+
+const REPLACED_E2E = 'single-device mode: the replaced device asks its app, it does not log in';
+test(REPLACED_E2E, { skip }, async () => {
+  const { WXSESSION_SINGLE_URL } = process.env;
+  assert.ok(WXSESSION_SINGLE_URL, 'WXSESSION_SINGLE_URL is set by pytest');
+  const told = [];
+  const phone = clientFor('e2e-single', {
+    baseURL: WXSESSION_SINGLE_URL,
+    onReplaced: (error) => told.push(error.code),
+  });
+  const tablet = clientFor('e2e-single', { baseURL: WXSESSION_SINGLE_URL });
+  assert.equal((await phone.client.request({ url: '/v1/me' })).statusCode, 200);
+  await tablet.client.login(); // the same WeChat user on a second device
+  const refused = await phone.client.request({ url: '/v1/me' });
+  assert.equal(refused.statusCode, 401);
+  assert.equal(refused.data.error.code, 'SESSION_REPLACED');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(told, ['SESSION_REPLACED']);
+  assert.equal(phone.api.loginPosts, 1); // no silent login took the session back
+  await assert.rejects(phone.client.request({ url: '/v1/me' }), { code: 'NOT_LOGGED_IN' });
+  assert.equal((await tablet.client.request({ url: '/v1/me' })).statusCode, 200);
+
+  await phone.client.login(); // the app asked the user, who takes it back
+  assert.equal((await phone.client.request({ url: '/v1/me' })).statusCode, 200);
+  const back = await tablet.client.request({ url: '/v1/me' });
+  assert.equal(back.data.error.code, 'SESSION_REPLACED');
+  assert.equal(tablet.api.loginPosts, 1);
+});

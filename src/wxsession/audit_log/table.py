@@ -66,6 +66,11 @@ DETAIL_FIELDS = frozenset(
         "key_id",
         "moved",
         "unreadable",
+        "kind",  # a verification code's channel (services/events_codes.py: phone, email)
+        "purpose",
+        "address",  # a keyed fingerprint of a phone or mailbox, never the address
+        "scope",
+        "failed",
         "role",  # a role's name, and what it grants (services/events_roles.py)
         "permissions",
         "holders",
@@ -77,15 +82,17 @@ DETAIL_FIELDS = frozenset(
 
 
 def outcome_of(happened: Event, fields: dict[str, object]) -> str:
-    """``throttled`` for a refusal by a limit, ``failure`` for another warning, else
-    ``success``."""
-    if "limit" in fields:
+    """``throttled`` for a refusal by a limit (it says when to retry), ``failure`` for
+    another warning, else ``success``."""
+    if "retry_after" in fields:
         return THROTTLED
     return FAILURE if happened.level >= logging.WARNING else SUCCESS
 
 
 def row_of(happened: Event, at: float, request_id: str | None) -> dict[str, Any]:
-    """The table row of ``happened``, which occurred at ``at`` during request ``request_id``."""
+    """The table row of ``happened``, which occurred at ``at`` during request ``request_id``.
+    Texts are cut to their column's size: one odd value (a peer that is not an IP address, a
+    long operator name) must not make a batch fail on every retry."""
     fields = happened.fields()
     outcome = outcome_of(happened, fields)
     reason = fields.get("reason")
@@ -93,20 +100,30 @@ def row_of(happened: Event, at: float, request_id: str | None) -> dict[str, Any]
         reason = THROTTLED_REASON
     user = fields.get("user")
     actor = fields.get("actor")
-    return {
-        "at": at,
-        "minute": int(at // 60),
+    if actor is None and user is not None:
+        actor = SELF
+    texts = {
         "event": happened.name,
-        "user_id": _text(user),
-        "actor": _text(actor) if actor is not None else (SELF if user is not None else None),
-        "ip": _text(fields.get("ip")),
-        "device": _text(getattr(happened, "device", None)),
+        "user_id": user,
+        "actor": actor,
+        "ip": fields.get("ip"),
+        "device": getattr(happened, "device", None),
         "request_id": request_id,
-        "outcome": outcome,
-        "reason": _text(reason),
-        "details": {k: v for k, v in fields.items() if k in DETAIL_FIELDS and v is not None},
+        "reason": reason,
     }
+    row: dict[str, Any] = {
+        column: None if value is None else str(value)[: _SIZES[column]]
+        for column, value in texts.items()
+    }
+    row["at"] = at
+    row["minute"] = int(at // 60)
+    row["outcome"] = outcome
+    row["details"] = {k: v for k, v in fields.items() if k in DETAIL_FIELDS and v is not None}
+    return row
 
 
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
+_SIZES: dict[str, int] = {
+    column.name: column.type.length
+    for column in audit_events_table.columns
+    if isinstance(column.type, String) and column.type.length is not None
+}

@@ -10,7 +10,8 @@ taken when the event happens, not when it is written.
 
 A database that fails a flush keeps the rows for the next one; beyond ``capacity`` waiting
 rows the oldest are dropped and counted (:attr:`AuditWriter.dropped`), with one warning per
-outage: the log line of every event was written regardless, and the login's answer never
+outage, and in ``wxsession_audit_rows_total{result="dropped"}``: the log line of every event
+was written regardless, and the login's answer never
 depended on either. The price: a crash loses at most the last ``flush_seconds`` of rows (never
 their log lines).
 
@@ -35,6 +36,7 @@ from wxsession.audit import Event
 from wxsession.audit_log.table import audit_events_table, row_of
 from wxsession.core.clock import Clock, system_clock
 from wxsession.logging_setup import request_id
+from wxsession.metrics import Metrics
 
 log = logging.getLogger("wxsession.audit_log")
 
@@ -58,8 +60,10 @@ class AuditWriter:
         batch: int = 500,
         capacity: int = 10_000,
         clock: Clock = system_clock,
+        metrics: Metrics | None = None,
     ) -> None:
         self.engine = engine
+        self.metrics = metrics if metrics is not None else Metrics()
         self.retention = retention_days * DAY
         self.flush_seconds = flush_seconds
         self.batch = batch
@@ -116,6 +120,7 @@ class AuditWriter:
                 self._requeue(rows, exc)
                 return False
             self._dropping = False
+            self.metrics.audit_rows.labels("written").inc(len(rows))
             if self._failing:
                 self._failing = False
                 log.warning("audit_trail_writing_again rows=%d dropped=%d", len(rows), self.dropped)
@@ -157,3 +162,4 @@ class AuditWriter:
             self._dropping = True
             log.warning("audit_trail_rows_dropped count=%d", count)
         self.dropped += count
+        self.metrics.audit_rows.labels("dropped").inc(count)

@@ -165,6 +165,7 @@ class RoleInvalid(InvalidRequest):
     ``WXSESSION_ROLES``)."""
 
     code = "ROLE_INVALID"
+    default_message = "A role name or permission has the wrong shape."
 
 
 class RoleConfigured(ClientError):

@@ -26,6 +26,7 @@ in :mod:`wxsession.core.platform_errors`; the rest here. The tree, with each sta
     │   ├── ValidationFailed                422 VALIDATION_ERROR
     │   ├── PayloadTooLarge                 413 PAYLOAD_TOO_LARGE
     │   ├── WeChatPhoneCodeInvalid          400 WECHAT_PHONE_CODE_INVALID
+    │   ├── PhoneUnreachable                400 PHONE_UNREACHABLE (the SMS vendor will not)
     │   ├── PasswordRejected                400: a new password the policy refuses
     │   │   ├── PasswordTooShort            400 PASSWORD_TOO_SHORT
     │   │   ├── PasswordTooLong             400 PASSWORD_TOO_LONG
@@ -40,6 +41,8 @@ in :mod:`wxsession.core.platform_errors`; the rest here. The tree, with each sta
     │   ├── AuthenticationError             401
     │   │   ├── SessionMissing              401 SESSION_MISSING
     │   │   ├── SessionInvalid              401 SESSION_INVALID
+    │   │   │   ├── SessionReplaced         401 SESSION_REPLACED (a login elsewhere, cap of one)
+    │   │   │   └── SessionRevoked          401 SESSION_REVOKED (logout-all, password, operator)
     │   │   ├── SessionExpired              401 SESSION_EXPIRED
     │   │   ├── MetricsUnauthorized         401 METRICS_UNAUTHORIZED (/metrics without its token)
     │   │   ├── InvalidCredentials          401 INVALID_CREDENTIALS (unknown user or wrong password)
@@ -72,6 +75,7 @@ in :mod:`wxsession.core.platform_errors`; the rest here. The tree, with each sta
         ├── InternalError                   500 INTERNAL_ERROR
         ├── ProviderMisconfigured           502 PROVIDER_MISCONFIGURED (others' credentials)
         │   └── WeChatMisconfigured         502 WECHAT_MISCONFIGURED (appid/secret refused)
+        ├── SmsMisconfigured                502 SMS_MISCONFIGURED (vendor refused our settings)
         ├── ProviderError                   502 PROVIDER_ERROR (others: unknown error, garbage)
         │   └── WeChatError                 502 WECHAT_ERROR (an errcode we do not know)
         │       └── WeChatAccessTokenRejected  502 WECHAT_ERROR (40001/42001 after one refresh)

@@ -29,6 +29,12 @@ BY_CODE = MappingProxyType(
         "SESSION_MISSING": "请求未携带会话，请先登录。",
         "SESSION_INVALID": "会话无效，请重新登录。",
         "SESSION_EXPIRED": "会话已过期，请重新登录。",
+        "SESSION_REPLACED": (
+            "该会话已因其他设备上的登录而结束。重新登录前请先询问用户：重新登录会结束另一台设备的会话。"
+        ),
+        "SESSION_REVOKED": (
+            "该会话已被结束（退出所有设备、修改了密码，或由运维人员结束）。请重新登录。"
+        ),
         "METRICS_UNAUTHORIZED": "请以 Authorization: Bearer <token> 的形式发送指标令牌。",
         # Accounts and passwords
         "INVALID_CREDENTIALS": "用户名、手机号或密码不正确。",
@@ -80,6 +86,9 @@ BY_CODE = MappingProxyType(
         "PROVIDER_MISCONFIGURED": "登录平台拒绝了服务端的凭据，需由运维人员修正。",
         "PROVIDER_ERROR": "登录平台返回了意外的错误。",
         "PROVIDER_UNAVAILABLE": "登录平台不可用或繁忙，请稍后再试。",
+        # Text messages
+        "SMS_MISCONFIGURED": "无法发送短信：短信服务商拒绝了服务端的短信配置，需由运维人员修正。",
+        "PHONE_UNREACHABLE": "无法向该手机号发送短信。",
         # WeChat
         "WECHAT_CODE_INVALID": "登录 code 无效或已过期，请重新调用 wx.login()。",
         "WECHAT_CODE_USED": "登录 code 已被使用，请重新调用 wx.login()。",

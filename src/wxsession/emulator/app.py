@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import uvicorn
@@ -25,7 +25,8 @@ from starlette.routing import Route
 
 from wxsession.emulator.platforms import EMULATED, Emulator
 from wxsession.emulator.routing import BadRequest, json_object
-from wxsession.emulator.smtp import smtp_routes
+from wxsession.emulator.sms import sms_routes
+from wxsession.emulator.smtp import SmtpOutboxServer, smtp_routes
 
 log = logging.getLogger("wxsession.emulator")
 
@@ -98,14 +99,30 @@ def emulator_routes(emulator: Emulator) -> list[Route]:
         ),
         Route("/_emulator/health", health, methods=["GET"]),
         *emulator.outbox.routes(),
+        *sms_routes(emulator),
         *emulator.captchas.routes(),
         *smtp_routes(lambda: emulator.smtp),
     ]
 
 
-def create_emulator_app(emulator: Emulator) -> Starlette:
-    """The emulator as a standalone ASGI app."""
-    return Starlette(routes=emulator_routes(emulator))
+def create_emulator_app(emulator: Emulator, *, smtp: tuple[str, int] | None = None) -> Starlette:
+    """The emulator as a standalone ASGI app; with ``smtp`` (host, port: 0 picks one), its
+    lifespan also runs a real SMTP server feeding the outbox (:mod:`.smtp`)."""
+    if smtp is None:
+        return Starlette(routes=emulator_routes(emulator))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        server = SmtpOutboxServer(emulator.outbox, host=smtp[0], port=smtp[1])
+        await server.start()
+        emulator.smtp = server
+        log.info("emulator: SMTP server on %s:%s feeds /_emulator/outbox", server.host, server.port)
+        try:
+            yield
+        finally:
+            await server.stop()
+
+    return Starlette(routes=emulator_routes(emulator), lifespan=lifespan)
 
 
 def _refusing_bad_requests(endpoint: Endpoint) -> Endpoint:
@@ -162,6 +179,7 @@ def _config(
     apps: Mapping[str, str],
     unionid: bool,
     platform_apps: Mapping[str, Mapping[str, str]] | None = None,
+    smtp_port: int | None = None,
 ) -> uvicorn.Config:
     emulator = Emulator(apps, unionid=unionid, platform_apps=platform_apps)
     for platform, registered in emulator.platform_apps.items():
@@ -169,13 +187,14 @@ def _config(
             log.info("emulator: %s apps %s", platform, ", ".join(sorted(registered)))
         else:
             log.info("emulator: no %s apps registered, any appid/secret pair is accepted", platform)
+    smtp = None if smtp_port is None else (host, smtp_port)
     return uvicorn.Config(
-        create_emulator_app(emulator),
+        create_emulator_app(emulator, smtp=smtp),
         host=host,
         port=port,
         access_log=False,  # the query string holds the secret and the code
         log_config=None,  # keep the caller's logging setup
-        lifespan="off",
+        lifespan="off" if smtp is None else "on",
     )
 
 
@@ -185,9 +204,12 @@ async def run_emulator(
     apps: Mapping[str, str],
     unionid: bool = False,
     platform_apps: Mapping[str, Mapping[str, str]] | None = None,
+    smtp_port: int | None = None,
 ) -> None:
-    """Serve the emulator on ``host:port`` until cancelled or signalled."""
-    await uvicorn.Server(_config(host, port, apps, unionid, platform_apps)).serve()
+    """Serve the emulator on ``host:port`` until cancelled or signalled (and an SMTP server
+    on ``smtp_port``, if given)."""
+    config = _config(host, port, apps, unionid, platform_apps, smtp_port)
+    await uvicorn.Server(config).serve()
 
 
 def serve_emulator(
@@ -196,8 +218,9 @@ def serve_emulator(
     apps: Mapping[str, str],
     unionid: bool = False,
     platform_apps: Mapping[str, Mapping[str, str]] | None = None,
+    smtp_port: int | None = None,
 ) -> None:
     """Blocking form of :func:`run_emulator`, for the ``wxsession emulator`` command."""
-    server = uvicorn.Server(_config(host, port, apps, unionid, platform_apps))
+    server = uvicorn.Server(_config(host, port, apps, unionid, platform_apps, smtp_port))
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
         server.run()

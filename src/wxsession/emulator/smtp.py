@@ -9,7 +9,8 @@ mail goes over a real SMTP conversation, never a mock. It runs on the caller's e
 (``asyncio`` ``create_server``, no thread of its own); :meth:`SmtpOutboxServer.stop` closes
 the port, so a sender meets a refused connection, as when a real server is down, and
 :meth:`~SmtpOutboxServer.start` opens the same port again. With ``tls_context`` it offers
-STARTTLS and requires it before any mail.
+STARTTLS and requires it before any mail; with ``login`` it requires that user and password
+(over TLS) too.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
 
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -60,11 +61,13 @@ class SmtpOutboxServer:
         host: str = HOST,
         port: int = 0,
         tls_context: ssl.SSLContext | None = None,
+        login: tuple[str, str] | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self._handler = _ToOutbox(outbox)
         self._tls = tls_context
+        self._login = login
         self._server: asyncio.Server | None = None
 
     @property
@@ -75,7 +78,21 @@ class SmtpOutboxServer:
         options: dict[str, Any] = {"hostname": "emulator.invalid", "timeout": 30}
         if self._tls is not None:
             options.update(tls_context=self._tls, require_starttls=True)
+        if self._login is not None:
+            options.update(authenticator=self._authenticate, auth_required=True)
         return SMTP(self._handler, **options)
+
+    def _authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        """With ``login``, only that user and password may send (aiosmtpd asks TLS first)."""
+        expected = self._login
+        ok = (
+            expected is not None
+            and isinstance(data, LoginPassword)
+            and (data.login, data.password) == (expected[0].encode(), expected[1].encode())
+        )
+        return AuthResult(success=ok, handled=False)
 
     async def start(self) -> None:
         if self._server is None:

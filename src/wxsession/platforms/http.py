@@ -106,14 +106,22 @@ class PlatformHttp:
 
 
 def encoded_body(request: PlatformRequest) -> tuple[bytes | None, Mapping[str, str] | None]:
-    """The request's body as bytes, and its content type: JSON encoded as httpx's ``json=``
-    does, a form as HTML forms are (UTF-8, ``+`` for spaces)."""
+    """The request's body as bytes, and its headers: JSON encoded as httpx's ``json=``
+    does, a form as HTML forms are (UTF-8, ``+`` for spaces), raw content as it is; the
+    request's own headers on top."""
+    content, headers = _body(request)
+    if request.headers:
+        return content, {**(headers or {}), **request.headers}
+    return content, headers
+
+
+def _body(request: PlatformRequest) -> tuple[bytes | None, Mapping[str, str] | None]:
     if request.body is not None:
         text = json.dumps(request.body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         return text.encode(), _JSON
     if request.form is not None:
         return urlencode(request.form).encode("ascii"), _FORM
-    return None, None
+    return request.content, None
 
 
 @asynccontextmanager

@@ -29,17 +29,21 @@ MakeError = Callable[[], WxSessionError]
 @dataclass(frozen=True, slots=True)
 class PlatformRequest:
     """One HTTP call: method, path under the platform's API base, query, and a body: JSON
-    (``body``) or an HTML form (``form``, ``application/x-www-form-urlencoded``), not both."""
+    (``body``), an HTML form (``form``, ``application/x-www-form-urlencoded``) or bytes sent
+    as they are (``content``, for a signature that covers the exact body), at most one; and
+    ``headers`` of its own (a signature, the content type of ``content``)."""
 
     method: str
     path: str
     params: Mapping[str, str] = field(default_factory=dict, repr=False)  # may hold the secret
     body: Mapping[str, Any] | None = field(default=None, repr=False)  # may hold the secret
     form: Mapping[str, str] | None = field(default=None, repr=False)  # may hold the secret
+    content: bytes | None = field(default=None, repr=False)  # may hold a code
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # may hold a signature
 
     def __post_init__(self) -> None:
-        if self.body is not None and self.form is not None:
-            raise ValueError("a request has a JSON body or a form, not both")
+        if sum(part is not None for part in (self.body, self.form, self.content)) > 1:
+            raise ValueError("a request has a JSON body, a form or raw content, not several")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from wxsession.server.activity_routes import router as activity_router
 from wxsession.server.code_routes import router as code_router
 from wxsession.server.identity_routes import router as identity_router
 from wxsession.server.introspection_routes import router as introspection_router
@@ -25,6 +26,7 @@ for family in (
     password_router,
     code_router,
     identity_router,
+    activity_router,
     session_router,
     wechat_router,
     web_login_router,

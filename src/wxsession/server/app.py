@@ -15,6 +15,7 @@ from wxsession.core.clock import Clock, system_clock
 from wxsession.runtime import Runtime
 from wxsession.server.api_routes import api_router
 from wxsession.server.console import console_router
+from wxsession.server.cors import CorsServiceApp
 from wxsession.server.docs_routes import docs_router
 from wxsession.server.errors import install_error_handlers
 from wxsession.server.fast_routes import ServiceApp
@@ -22,7 +23,9 @@ from wxsession.server.middleware import AccessLog, BodySizeLimit
 from wxsession.server.openapi_doc import document_api
 from wxsession.server.ops_routes import metrics_router
 from wxsession.server.ops_routes import router as ops_router
-from wxsession.settings import Settings, is_loopback, load_settings
+from wxsession.services.captcha import CaptchaVerifier
+from wxsession.settings import Settings, load_settings
+from wxsession.settings.urls import is_loopback
 
 if TYPE_CHECKING:
     from wxsession.emulator import Emulator
@@ -45,10 +48,12 @@ def create_app(
     clock: Clock = system_clock,
     emulator: Emulator | None = None,
     password_hasher: PasswordHasher | None = None,
+    captcha: CaptchaVerifier | None = None,
 ) -> FastAPI:
     """Build the service. In dev mode the WeChat emulator runs in-process (also reachable on
     this app's own port); pass ``emulator`` to share one with tests, ``password_hasher`` to
-    watch the password hashing work."""
+    watch the password hashing work, ``captcha`` to put another CAPTCHA (a hosted one, a
+    :class:`~wxsession.services.captcha.CaptchaVerifier`) before verification codes."""
     settings = settings or load_settings()
     settings.ensure_servable()
     if settings.dev_mode:
@@ -62,7 +67,11 @@ def create_app(
             scope = "" if is_loopback(settings.host) else ": REACHABLE FROM OTHER MACHINES"
             log.warning("\n%s", DEV_MODE_BANNER.format(host=settings.host, scope=scope))
         async with Runtime.open(
-            settings, clock=clock, emulator=emulator, password_hasher=password_hasher
+            settings,
+            clock=clock,
+            emulator=emulator,
+            password_hasher=password_hasher,
+            captcha=captcha,
         ) as runtime:
             app.state.wxsession = runtime
             # What start-up built (modules, routes, pools, models: 150 000 objects) lives as
@@ -71,7 +80,7 @@ def create_app(
             gc.freeze()
             yield
 
-    app = ServiceApp(
+    app = (CorsServiceApp if settings.cors_origins else ServiceApp)(
         title="wxsession",
         version="0.1.0",
         summary="Login state for WeChat mini programs: a code in, a server-side session out.",
@@ -102,4 +111,6 @@ def create_app(
         app.router.routes.extend(emulator_routes(emulator))
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLog)
+    if isinstance(app, CorsServiceApp):
+        app.enable_cors(settings)
     return app

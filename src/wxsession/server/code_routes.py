@@ -2,8 +2,10 @@
 
 A send answers 202 with the same body whether or not anyone uses the address (no
 enumeration); its refusals are 400 (``PHONE_INVALID``, ``EMAIL_INVALID``,
-``CHANNEL_NOT_CONFIGURED``), 403 (``CAPTCHA_REQUIRED``, ``CAPTCHA_FAILED``), 429
-(``RATE_LIMITED`` with ``Retry-After``) and 503 (``SENDER_UNAVAILABLE``: nothing stored).
+``CHANNEL_NOT_CONFIGURED``, ``PHONE_UNREACHABLE``: the SMS vendor will not send to it), 403
+(``CAPTCHA_REQUIRED``, ``CAPTCHA_FAILED``), 429 (``RATE_LIMITED`` with ``Retry-After``), 502
+(``SMS_MISCONFIGURED``: the vendor refused our settings) and 503 (``SENDER_UNAVAILABLE``:
+nothing stored).
 Codes are spent by the routes that take them (phone and mail logins, binding, reset).
 """
 
@@ -78,7 +80,7 @@ def locale_of(request: Request, chosen: Locale | None) -> Locale:
     response_model=CodeSentOut,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Send a verification code by SMS or mail",
-    responses=error_responses(400, 403, 413, 422, 429, 503),
+    responses=error_responses(400, 403, 413, 422, 429, 502, 503),
 )
 async def send_code(body: CodeRequestIn, request: Request, runtime: RuntimeDep) -> CodeSentOut:
     codes = runtime.services.codes

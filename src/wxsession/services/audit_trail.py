@@ -2,7 +2,9 @@
 search and its dashboard's counts.
 
 Search pages by keyset, newest first: a page's last ``id`` is the next page's ``before_id``,
-so a page stays cheap however deep it goes and rows written meanwhile never shift it. Before
+so a page stays cheap however deep it goes and rows written meanwhile never shift it. "Newest"
+is the order rows were written: events of several processes less than a flush interval apart
+may interleave (each row's ``at`` is its event's own time). Before
 reading, the rows this process still holds are written (:meth:`AuditWriter.flush`), so a
 reader sees its own process's events at once; another process's appear within its flush
 interval (``WXSESSION_AUDIT_FLUSH_SECONDS``). A database that does not answer is a 503.
@@ -50,11 +52,13 @@ class AuditEntry:
 
 @dataclass(frozen=True, slots=True)
 class AuditCounts:
-    """The dashboard's figures since ``since``: successful sign-ins per minute (only minutes
-    that had any, oldest first) and refused or throttled sign-ins by reason (an error code)."""
+    """The dashboard's figures since ``since``: successful and refused (or throttled) sign-ins
+    per minute (only minutes that had any, oldest first), and the refused ones by reason (an
+    error code)."""
 
     since: datetime
     logins_per_minute: list[tuple[datetime, int]]
+    failures_per_minute: list[tuple[datetime, int]]
     failures_by_code: dict[str, int]
 
 
@@ -117,31 +121,32 @@ class AuditTrail:
         ]
 
     async def counts(self, *, hours: float = 24) -> AuditCounts:
-        """Sign-ins per minute and sign-in failures by code over the last ``hours``."""
+        """Sign-ins and failed sign-ins per minute, and failures by code, over the last
+        ``hours``."""
         since = self.clock() - hours * 3600
-        logins = (
-            select(_a.minute, func.count())
-            .where(_a.at >= since, _a.event == "login", _a.outcome == SUCCESS)
-            .group_by(_a.minute)
+        recent = and_(_a.at >= since, _a.event.in_(LOGIN_EVENTS))
+        failed = _a.outcome != SUCCESS
+        per_minute = (
+            select(_a.minute, failed, func.count())
+            .where(recent)
+            .group_by(_a.minute, failed)
             .order_by(_a.minute)
         )
         reason = func.coalesce(_a.reason, "")
-        failures = (
-            select(reason, func.count())
-            .where(_a.at >= since, _a.event.in_(LOGIN_EVENTS), _a.outcome != SUCCESS)
-            .group_by(reason)
-        )
+        by_code = select(reason, func.count()).where(recent, failed).group_by(reason)
         await self._written()
         with database_faults():
             async with self.engine.connect() as conn:
-                per_minute = (await conn.execute(logins)).all()
-                by_code = (await conn.execute(failures)).all()
+                minutes = (await conn.execute(per_minute)).all()
+                codes = (await conn.execute(by_code)).all()
+        series: dict[bool, list[tuple[datetime, int]]] = {False: [], True: []}
+        for minute, is_failure, count in minutes:
+            series[bool(is_failure)].append((datetime.fromtimestamp(minute * 60, UTC), count))
         return AuditCounts(
             since=datetime.fromtimestamp(since, UTC),
-            logins_per_minute=[
-                (datetime.fromtimestamp(minute * 60, UTC), count) for minute, count in per_minute
-            ],
-            failures_by_code={code or "UNKNOWN": count for code, count in by_code},
+            logins_per_minute=series[False],
+            failures_per_minute=series[True],
+            failures_by_code={code or "UNKNOWN": count for code, count in codes},
         )
 
     async def _written(self) -> None:

@@ -15,8 +15,6 @@ never passes one.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +23,7 @@ from typing import Protocol
 from captcha.image import ImageCaptcha as Drawer
 
 from wxsession.core.clock import Clock, system_clock
-from wxsession.throttle.one_time import OneTimeStore
+from wxsession.throttle.one_time import OneTimeStore, keyed_digest
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 LENGTH = 5
@@ -77,7 +75,7 @@ class ImageCaptcha:
         self._drawer = Drawer(width=160, height=60)
 
     def _mac(self, *parts: str) -> str:
-        return hmac.new(self._key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
+        return keyed_digest(self._key, *parts)
 
     async def challenge(self) -> Challenge:
         answer = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wxsession import audit
@@ -17,17 +18,24 @@ from wxsession.core.clock import Clock
 from wxsession.data_keys import DataKeys
 from wxsession.messaging import Sender
 from wxsession.messaging.mail import SmtpSender, SmtpServer
-from wxsession.services.captcha import ImageCaptcha
+from wxsession.services.captcha import CaptchaVerifier, ImageCaptcha
 from wxsession.services.codes import KEY_LABEL, VerificationCodes
 from wxsession.services.events import Observer
+from wxsession.services.sms_setup import configured_sms
 from wxsession.sessions.store import SessionStore
 from wxsession.settings import Settings
 from wxsession.throttle.factory import code_send_limits, one_time_store
 
 
-def configured_senders(settings: Settings) -> dict[AddressKind, Sender]:
-    """The senders the settings configure (mail when ``smtp_host`` is set)."""
+def configured_senders(
+    settings: Settings, http: httpx.AsyncClient, clock: Clock
+) -> dict[AddressKind, Sender]:
+    """The senders the settings configure: mail when ``smtp_host`` is set, SMS when
+    ``sms_vendor`` is (over ``http``, the runtime's pooled client)."""
     senders: dict[AddressKind, Sender] = {}
+    sms = configured_sms(settings, http, clock)
+    if sms is not None:
+        senders["phone"] = sms
     if settings.smtp_host:
         password = settings.smtp_password
         server = SmtpServer(
@@ -53,11 +61,15 @@ def build_codes(
     senders: Mapping[AddressKind, Sender],
     reveal: Callable[[str, str], None] | None = None,
     emit: Observer = audit.record,
+    captcha: CaptchaVerifier | None = None,
 ) -> VerificationCodes:
-    """The verification codes, their store and limits on the session store's backend."""
+    """The verification codes, their store and limits on the session store's backend;
+    ``captcha`` replaces the built-in image CAPTCHA (a hosted one, behind the same seam)."""
     key = DataKeys.from_setting(settings.data_keys).derive(KEY_LABEL)
     secrets_store = one_time_store(store, engine)
-    captcha = ImageCaptcha(secrets_store, key, ttl=settings.captcha_ttl, clock=clock, reveal=reveal)
+    captcha = captcha or ImageCaptcha(
+        secrets_store, key, ttl=settings.captcha_ttl, clock=clock, reveal=reveal
+    )
     return VerificationCodes(
         secrets_store,
         senders,

@@ -22,8 +22,6 @@ digest bound to its name cannot be moved to another address or purpose.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from collections.abc import Mapping
 from typing import Literal, get_args
@@ -50,7 +48,7 @@ from wxsession.services.events_codes import (
     CodeSent,
 )
 from wxsession.throttle.code_sends import CodeSendLimits, SendRefused
-from wxsession.throttle.one_time import OneTimeStore
+from wxsession.throttle.one_time import OneTimeStore, keyed_digest
 
 Purpose = Literal["login", "register", "bind", "reset"]
 PURPOSES: tuple[Purpose, ...] = get_args(Purpose)
@@ -92,7 +90,7 @@ class VerificationCodes:
         self._emit = emit
 
     def _mac(self, *parts: str) -> str:
-        return hmac.new(self._key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
+        return keyed_digest(self._key, *parts)
 
     def _name(self, address: Address, purpose: Purpose) -> str:
         if purpose not in PURPOSES:
@@ -134,7 +132,7 @@ class VerificationCodes:
             scope, wait = refused.scope, refused.retry_after
             self._emit(
                 CodeSendThrottled(
-                    kind=kind, scope=scope, address=who, ip=client_ip, retry_after=wait
+                    kind=kind, limit=f"code_{scope}", address=who, ip=client_ip, retry_after=wait
                 )
             )
             raise RateLimited(retry_after=wait) from None

@@ -38,10 +38,12 @@ class CodeSendFailed(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CodeSendThrottled(Event):
+    """``limit``: ``code_address``, ``code_ip``, ``code_total`` (which window refused)."""
+
     name = "code_send_throttled"
     level = WARNING
     kind: str
-    scope: str
+    limit: str
     address: str
     ip: str | None
     retry_after: int

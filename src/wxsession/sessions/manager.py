@@ -18,16 +18,14 @@ announced through ``invalidations`` so each instance forgets it before its next 
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 from wxsession.core import tokens
 from wxsession.core.clock import Clock, system_clock
 from wxsession.core.device import Device
-from wxsession.core.errors import SessionExpired, SessionInvalid, SessionStoreUnavailable
+from wxsession.core.errors import SessionExpired, SessionInvalid
 from wxsession.core.identity import Identity
 from wxsession.core.record import SessionRecord
 from wxsession.core.session import ActiveSession
@@ -35,12 +33,15 @@ from wxsession.core.singleflight import SingleFlight
 from wxsession.metrics import Metrics
 from wxsession.sessions import useragent
 from wxsession.sessions.cache import Announcer, SessionCache
-from wxsession.sessions.revocation import RevocationCache, RevocationPoint
-from wxsession.sessions.store import SessionStore
-
-log = logging.getLogger("wxsession.sessions")
-
-T = TypeVar("T")
+from wxsession.sessions.revocation import (
+    LOGOUT,
+    REPLACED,
+    REVOKED,
+    RevocationCache,
+    RevocationPoint,
+    admitted,
+)
+from wxsession.sessions.store import SessionStore, pending_on_failure
 
 END_MARGIN = 60.0
 """Seconds a durable end is kept beyond the idle timeout counted from the end: a renewal
@@ -210,22 +211,37 @@ class SessionManager:
         """The store's copy of the session at ``key``, checked, renewed if due, and cached."""
         record = await self.store.get(key)
         if record is None:
-            raise SessionInvalid()
+            raise await self._refusal(key)
         now = self.clock()
         if record.is_expired(now):
             await self.store.delete(key)
             raise SessionExpired()
         if not await self._within_revocation_point(record):
             await self.store.delete(key)  # a survivor of a lost delete: finish the job
-            raise SessionInvalid()
+            raise await self._refusal(key, record)
         if now - record.last_seen >= self.touch_interval:
             record = record.touched(now, self.idle_ttl)
             if not await self.store.touch(key, record, now):
-                raise SessionInvalid()  # ended by a concurrent logout: stays ended
+                raise await self._refusal(key)  # ended by a concurrent end: stays ended
         active = ActiveSession.of(key, record)
         if cache is not None:
             cache.put(digest, active, generation)
         return active
+
+    async def _refusal(self, key: str, record: SessionRecord | None = None) -> SessionInvalid:
+        """Why the session at ``key`` is refused (``record``: its surviving copy), told only
+        to whoever presented its token: the user's revocation point, read afresh (an end
+        made through another process counts at once), names the reason. Asked only once the
+        store has no live record, never for a valid session; a pending session, a gone user
+        or a token never issued learn nothing."""
+        place = tokens.split_key(key)
+        if place is None or self.revocations is None:
+            return SessionInvalid()
+        point = await self.revocations.current(place[0])
+        if point is None:
+            return SessionInvalid()
+        public_id = tokens.public_id(key) if record is None else record.public_id
+        return point.refusal(public_id, issued=record is not None)
 
     async def end(self, session: ActiveSession) -> None:
         await self._end(session.record.user_id, [(session.key, session.record)])
@@ -248,7 +264,10 @@ class SessionManager:
         ``None`` when the store's deletes are pending (:meth:`end_recorded`)."""
         if self.revocations is None:
             return await self.end_all_for_user(user_id)
-        await self.revocations.revoke(user_id)
+        listed = self.store.list_for_user(user_id, self.clock())
+        live = await pending_on_failure(listed, "revocation") or []
+        public_ids = [record.public_id for _, record in live]
+        await self.revocations.revoke(user_id, public_ids, self._end_remembered_until())
         return await self.end_recorded(user_id)
 
     async def end_recorded(self, user_id: str) -> int | None:
@@ -256,7 +275,7 @@ class SessionManager:
         revocation point, a disable, a delete). Whatever the store says they are refused, so
         if it fails the deletes are left pending (logged; the records are refused and deleted
         when presented, or lapse) and ``None`` is returned, not a 503."""
-        return await _pending_on_failure(self.end_all_for_user(user_id), "ending every session")
+        return await pending_on_failure(self.end_all_for_user(user_id), "ending every session")
 
     async def user_changed(self, user_id: str) -> None:
         """Tell every instance to forget what it cached of the user (their sessions and row):
@@ -280,14 +299,14 @@ class SessionManager:
         found = await self.store.list_for_user(user_id, self.clock())
         if point is None:
             return found
-        return [(key, record) for key, record in found if _admitted(record, point)]
+        return [(key, record) for key, record in found if admitted(record, point)]
 
     async def end_by_public_id(self, user_id: str, public_id: str) -> SessionRecord | None:
         """End one of the user's own sessions, named by its public id; ``None`` if the user
         has no such session (another user's id is "not found" too)."""
         for key, record in await self.list_active(user_id):
             if record.public_id == public_id:
-                await self._end(user_id, [(key, record)])
+                await self._end(user_id, [(key, record)], REVOKED)
                 return record
         return None
 
@@ -301,7 +320,7 @@ class SessionManager:
             for key, record in await self.store.list_for_user(user_id, self.clock())
             if key != active.key
         ]
-        await self._end(user_id, others)
+        await self._end(user_id, others, REVOKED)
         return [record for _, record in others]
 
     async def _evict_beyond_limit(
@@ -312,23 +331,22 @@ class SessionManager:
         Called only when the count the store returned from the login's write (an upper
         bound of the live sessions) exceeds the cap, so a login within it lists nothing."""
         assert self.max_sessions is not None
-        point = RevocationPoint(epoch, frozenset()) if self.revocations is not None else None
+        point = RevocationPoint(epoch, {}) if self.revocations is not None else None
         live = await self._live(user_id, point)
-        excess = len(live) - self.max_sessions
-        evicted: list[SessionRecord] = []
-        for key, record in (item for item in live if item[0] != new_key):
-            if len(evicted) >= excess:
-                break
-            if await self._delete(key):
-                evicted.append(record)
-        return evicted
+        excess = max(0, len(live) - self.max_sessions)
+        evicted = [item for item in live if item[0] != new_key][:excess]
+        await self._end(user_id, evicted, REPLACED)
+        return [record for _, record in evicted]
 
     async def _end(
-        self, user_id: str | None, ended: Sequence[tuple[str, SessionRecord | None]]
+        self,
+        user_id: str | None,
+        ended: Sequence[tuple[str, SessionRecord | None]],
+        reason: str = LOGOUT,
     ) -> None:
         """End ``user_id``'s sessions ``ended`` (store key, and record when read) for good:
-        recorded in SQL first by public id (a durable end: their delete may be lost in a
-        failover), then deleted and announced. Once recorded, a store failure leaves the
+        recorded in SQL first by public id with ``reason`` (a durable end: their delete may be
+        lost in a failover), then deleted and announced. Once recorded, a store failure leaves the
         deletes pending (logged), not a 503: the sessions are refused already. A pending
         session has no user to record it under; its delete is all there is."""
         if not ended:
@@ -338,10 +356,13 @@ class SessionManager:
                 await self._delete(key)
             return
         public_ids = [tokens.public_id(key) if r is None else r.public_id for key, r in ended]
-        until = self.clock() + self.idle_ttl + END_MARGIN
-        await self.revocations.end(user_id, public_ids, until)
+        await self.revocations.end(user_id, public_ids, self._end_remembered_until(), reason)
         for key, _ in ended:
-            await _pending_on_failure(self._delete(key), "end session")
+            await pending_on_failure(self._delete(key), "end session")
+
+    def _end_remembered_until(self) -> float:
+        """Until when an end made now is kept: past any renewal that could have raced it."""
+        return self.clock() + self.idle_ttl + END_MARGIN
 
     async def _delete(self, key: str) -> bool:
         """Delete one record and announce it (even if it was already gone: a retried logout
@@ -356,31 +377,15 @@ class SessionManager:
         when it does not (the caller then asks the coroutine)."""
         if record.user_id is None or self.revocations is None:
             return True
-        return _admitted(record, self.revocations.known(record.user_id))
+        return admitted(record, self.revocations.known(record.user_id))
 
     async def _within_revocation_point(self, record: SessionRecord) -> bool:
         """False when the user is gone or revoked every session issued before ``record``'s
         epoch. Pending sessions have no user and nothing to check."""
         if record.user_id is None or self.revocations is None:
             return True
-        return _admitted(record, await self.revocations.point(record.user_id))
+        return admitted(record, await self.revocations.point(record.user_id))
 
     def expires_in(self, record: SessionRecord) -> int:
         """Seconds until the session lapses if unused (what clients are told)."""
         return max(0, round(min(record.expires_at, record.absolute_expires_at) - self.clock()))
-
-
-def _admitted(record: SessionRecord, point: RevocationPoint | None) -> bool:
-    """Whether a session issued at ``record.epoch`` survives the user's revocation point
-    (``None``: the user is gone, and so are their sessions)."""
-    return point is not None and record.epoch >= point.epoch and record.public_id not in point.ended
-
-
-async def _pending_on_failure(step: Awaitable[T], what: str) -> T | None:
-    """Await the store's part of an end already recorded in SQL; if the store fails, log it
-    as pending (``None``) instead of failing the request: the SQL record is the truth."""
-    try:
-        return await step
-    except SessionStoreUnavailable:
-        log.warning("%s recorded in SQL; store delete pending (refused meanwhile)", what)
-        return None

@@ -20,15 +20,28 @@ user that no longer exists has no epoch: their sessions are refused.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 from wxsession.core.clock import Clock, system_clock
+from wxsession.core.errors import SessionInvalid
+from wxsession.core.record import SessionRecord
+from wxsession.core.session_errors import SessionReplaced, SessionRevoked
 from wxsession.core.singleflight import SingleFlight
 
 MAX_ENTRIES = 50_000
 """Cached users per process; the cache is cleared when full (a cheap, bounded policy)."""
+
+
+LOGOUT = "logout"
+"""Why a session ended: its holder logged out (nothing to tell them: ``SESSION_INVALID``)."""
+REVOKED = "revoked"
+"""Ended on purpose from elsewhere: log out everywhere, a password change, another session of
+the user, an operator (``SESSION_REVOKED``)."""
+REPLACED = "replaced"
+"""Ended by a login beyond the per-user cap (``SESSION_REPLACED``)."""
+_REFUSALS: dict[str, type[SessionInvalid]] = {REVOKED: SessionRevoked, REPLACED: SessionReplaced}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +49,19 @@ class RevocationPoint:
     """What a user's sessions must pass: issued at ``epoch`` or later, and not ended alone."""
 
     epoch: int
-    ended: frozenset[str]
-    """Public ids of the user's sessions ended one by one (until they would have lapsed)."""
+    ended: Mapping[str, str]
+    """Public ids of the user's sessions ended one by one (until they would have lapsed),
+    each with why (:data:`LOGOUT`, :data:`REVOKED`, :data:`REPLACED`)."""
+
+    def refusal(self, public_id: str, *, issued: bool = False) -> SessionInvalid:
+        """The answer to a token whose session is ``public_id`` and is refused: why it ended
+        if this point names it; else, for a session known to have been ``issued`` (its record
+        was read), below the epoch means revoked; else nothing is known (``SESSION_INVALID``:
+        a token never issued looks the same). Only a token's holder can name its public id."""
+        reason = self.ended.get(public_id)
+        if reason is None and issued:
+            reason = REVOKED
+        return _REFUSALS.get(reason or LOGOUT, SessionInvalid)()
 
 
 class RevocationSource(Protocol):
@@ -48,7 +72,7 @@ class RevocationSource(Protocol):
     async def raise_session_epoch(self, user_id: str) -> int | None: ...
 
     async def end_sessions(
-        self, user_id: str, public_ids: Collection[str], until: float, now: float
+        self, user_id: str, public_ids: Collection[str], until: float, now: float, reason: str
     ) -> None: ...
 
 
@@ -79,6 +103,12 @@ class RevocationCache:
         held = self._held(user_id)
         if held is not None:
             return held[0]
+        return await self.current(user_id)
+
+    async def current(self, user_id: str) -> RevocationPoint | None:
+        """The user's point read from SQL now (concurrent reads of one user share one), and
+        cached: why a refused session ended must not be ``ttl`` seconds late, or a device
+        replaced through another process would be told ``SESSION_INVALID`` and log in again."""
         now = self._monotonic()
         forgotten = self._forgotten
         point = await self._loads.run(
@@ -102,18 +132,22 @@ class RevocationCache:
             return cached[:1]
         return None
 
-    async def revoke(self, user_id: str) -> int | None:
-        """Raise the user's epoch in SQL (ending every session issued so far) and cache it:
-        every session ended alone so far is below the new epoch too."""
+    async def revoke(self, user_id: str, public_ids: Collection[str], until: float) -> int | None:
+        """Raise the user's epoch in SQL (ending every session issued so far), after naming
+        the sessions it ends (``public_ids``, the live ones found) as revoked until ``until``,
+        so their holders learn why; this process reads the user's point afresh next time."""
+        if public_ids:
+            await self.source.end_sessions(user_id, public_ids, until, self.clock(), REVOKED)
         epoch = await self.source.raise_session_epoch(user_id)
-        point = None if epoch is None else RevocationPoint(epoch, frozenset())
-        self._remember(user_id, point, self._monotonic())
+        self.forget(user_id)
         return epoch
 
-    async def end(self, user_id: str, public_ids: Collection[str], until: float) -> None:
-        """Record in SQL that these sessions of the user ended (remembered until ``until``);
-        this process reads the user's point afresh next time."""
-        await self.source.end_sessions(user_id, public_ids, until, self.clock())
+    async def end(
+        self, user_id: str, public_ids: Collection[str], until: float, reason: str
+    ) -> None:
+        """Record in SQL that these sessions of the user ended and why (remembered until
+        ``until``); this process reads the user's point afresh next time."""
+        await self.source.end_sessions(user_id, public_ids, until, self.clock(), reason)
         self.forget(user_id)
 
     def forget(self, user_id: str) -> None:
@@ -125,3 +159,9 @@ class RevocationCache:
         if len(self._entries) >= MAX_ENTRIES:
             self._entries.clear()
         self._entries[user_id] = (point, now + self.ttl)
+
+
+def admitted(record: SessionRecord, point: RevocationPoint | None) -> bool:
+    """Whether a session issued at ``record.epoch`` survives the user's revocation point
+    (``None``: the user is gone, and so are their sessions)."""
+    return point is not None and record.epoch >= point.epoch and record.public_id not in point.ended

@@ -12,10 +12,11 @@ that cannot answer raises :class:`~wxsession.core.errors.SessionStoreUnavailable
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar, runtime_checkable
 
 from wxsession.core import tokens
+from wxsession.core.errors import SessionStoreUnavailable
 from wxsession.core.record import SessionRecord
 
 log = logging.getLogger(__name__)
@@ -64,4 +65,16 @@ def readable(key: str, decode: Callable[[bytes], T], data: bytes) -> T | None:
         return decode(data)
     except (ValueError, TypeError):
         log.warning("unreadable session record %s", tokens.public_id(key))
+        return None
+
+
+async def pending_on_failure(step: Awaitable[T], what: str) -> T | None:
+    """Await the store's part of an end already recorded in SQL; if the store fails, log it
+    as pending (``None``) instead of failing the request: the SQL record is the truth."""
+    try:
+        return await step
+    except SessionStoreUnavailable:
+        logging.getLogger("wxsession.sessions").warning(
+            "%s recorded in SQL; store delete pending (refused meanwhile)", what
+        )
         return None

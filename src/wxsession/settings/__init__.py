@@ -7,10 +7,8 @@ never appear in ``repr`` or logs.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import (
     Field,
@@ -34,7 +32,10 @@ from wxsession.settings.audit import AuditSettings
 from wxsession.settings.codes import CodeSettings
 from wxsession.settings.console import ConsoleSettings
 from wxsession.settings.roles import RoleSettings
+from wxsession.settings.sms import SmsSettings
 from wxsession.settings.throttling import ThrottleSettings
+from wxsession.settings.urls import is_loopback, secure_api_base
+from wxsession.settings.web import WebSettings
 
 DEV_APPID = "wxdev0000000000000"
 DEV_SECRET = "dev-secret-not-for-production"  # noqa: S105 - the local emulator's fixed dev pair
@@ -57,7 +58,14 @@ _API_BASES = tuple(spec.settings.api_base for spec in PLATFORMS)
 
 
 class Settings(
-    CodeSettings, ThrottleSettings, AuditSettings, RoleSettings, ConsoleSettings, BaseSettings
+    CodeSettings,
+    ThrottleSettings,
+    AuditSettings,
+    RoleSettings,
+    WebSettings,
+    SmsSettings,
+    ConsoleSettings,
+    BaseSettings,
 ):
     """Everything wxsession reads from the environment. See docs/configuration.md.
 
@@ -288,7 +296,7 @@ class Settings(
             which = "WXSESSION_APPID" if self.appid is not None else "WXSESSION_WECHAT_APPS"
             raise ValueError(f"WXSESSION_DEV_MODE=true and {which} are both set: unset one")
         for spec in (s for s in PLATFORMS if self.platform_apps(s)):  # credentials set
-            if not _secure_api_base(getattr(self, spec.settings.api_base)):
+            if not secure_api_base(getattr(self, spec.settings.api_base)):
                 raise ValueError(
                     f"{spec.settings.env(spec.settings.api_base)} is plain http:// to another "
                     "host, and the secret travels in its query string: use https:// (or a "
@@ -337,24 +345,6 @@ class Settings(
         problem = self.service_problem()
         if problem is not None:
             raise ConfigurationError(problem)
-
-
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
-
-
-def is_loopback(host: str) -> bool:
-    """``host`` (a name, or an IP literal with or without brackets) stays on this machine."""
-    host = host.strip("[]").lower()
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _secure_api_base(url: str) -> bool:
-    return url.startswith("https://") or is_loopback(urlsplit(url).hostname or "")
 
 
 def production_signs(values: Mapping[str, Any]) -> list[str]:

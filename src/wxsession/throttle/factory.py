@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from wxsession.audit import Event
 from wxsession.core.clock import Clock
 from wxsession.sessions.redis import RedisSessionStore
 from wxsession.sessions.store import SessionStore
@@ -39,13 +42,19 @@ def login_throttle(
 
 
 def open_data_throttle(
-    settings: Settings, store: SessionStore, engine: AsyncEngine, clock: Clock
+    settings: Settings,
+    store: SessionStore,
+    engine: AsyncEngine,
+    clock: Clock,
+    emit: Callable[[Event], None],
 ) -> OpenDataThrottle:
-    """Failed open-data checks per user (:mod:`wxsession.throttle.open_data`)."""
+    """Failed open-data checks per user (:mod:`wxsession.throttle.open_data`); each refusal
+    goes to ``emit`` (the audit observer)."""
     return OpenDataThrottle(
         window_storage(store, engine, clock),
         failures=settings.wechat_data_failures,
         window=settings.wechat_data_failure_window,
+        emit=emit,
     )
 
 

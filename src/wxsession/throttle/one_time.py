@@ -14,6 +14,8 @@ a pass. Times come from the caller's clock, so tests move time instead of sleepi
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,6 +42,12 @@ from wxsession.db import Base
 RECLAIM_INTERVAL = 60.0
 RECLAIM_AGE = 86_400.0
 PUT_ATTEMPTS = 5
+
+
+def keyed_digest(key: bytes, *parts: str) -> str:
+    """``HMAC-SHA256(key, parts)`` in hex, the parts joined by a separator no part holds:
+    how callers name a secret and digest it, so a copy of the store reveals neither."""
+    return hmac.new(key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
 
 
 class OneTimeStore(Protocol):

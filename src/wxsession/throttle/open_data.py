@@ -17,19 +17,31 @@ login throttle's storage (the session store's Redis, or SQL), under keys of thei
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from limits import RateLimitItemPerSecond
 from limits.aio.strategies import MovingWindowRateLimiter
 
-from wxsession.audit import event as audit_event
+from wxsession.audit import Event, record
 from wxsession.core.errors import RateLimited
 from wxsession.core.platform_errors import WeChatDataError
 from wxsession.throttle.storage import WindowStorage, retry_after
 
 NAMESPACE = "wechat-data"
 """Names this throttle's windows in the store, apart from the login throttle's."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WeChatDataThrottled(Event):
+    """A user's open-data check refused by this throttle. Defined here, not with the
+    services' events: the throttle is below the services and emits it itself."""
+
+    name = "wechat_data_throttled"
+    level = logging.WARNING
+    user: str
+    retry_after: int
 
 
 class OpenDataThrottle:
@@ -39,8 +51,16 @@ class OpenDataThrottle:
     counters out of reach, no check runs unthrottled.
     """
 
-    def __init__(self, storage: WindowStorage, *, failures: int = 20, window: int = 600) -> None:
+    def __init__(
+        self,
+        storage: WindowStorage,
+        *,
+        failures: int = 20,
+        window: int = 600,
+        emit: Callable[[Event], None] = record,
+    ) -> None:
         self.storage = storage
+        self.emit = emit
         self._limiter = MovingWindowRateLimiter(storage)
         self._window = RateLimitItemPerSecond(failures, window, namespace=NAMESPACE)
 
@@ -58,9 +78,7 @@ class OpenDataThrottle:
                 stats = await self._limiter.get_window_stats(self._window, user_id)
                 wait = retry_after(stats.reset_time, self.storage.now())
         if not reserved:
-            audit_event(
-                "wechat_data_throttled", level=logging.WARNING, user=user_id, retry_after=wait
-            )
+            self.emit(WeChatDataThrottled(user=user_id, retry_after=wait))
             raise RateLimited(
                 "Too many failed checks of WeChat data. Try again later.", retry_after=wait
             )

@@ -8,7 +8,8 @@ import pytest
 
 from wxsession.audit import ByOperator, BySession, Event
 from wxsession.audit_log.table import COLUMN_FIELDS, DETAIL_FIELDS, row_of
-from wxsession.services import events, events_roles
+from wxsession.services import events, events_codes, events_roles
+from wxsession.throttle.open_data import WeChatDataThrottled
 
 SECRET_WORDS = ("token", "code", "password", "openid", "unionid", "session_key", "secret")
 
@@ -16,10 +17,10 @@ SECRET_WORDS = ("token", "code", "password", "openid", "unionid", "session_key",
 def _event_classes() -> list[type[Event]]:
     return [
         value
-        for module in (events, events_roles)
+        for module in (events, events_codes, events_roles)
         for value in vars(module).values()
         if isinstance(value, type) and issubclass(value, Event) and hasattr(value, "name")
-    ]
+    ] + [WeChatDataThrottled]
 
 
 @pytest.mark.parametrize("cls", _event_classes(), ids=lambda cls: cls.__name__)
@@ -101,3 +102,10 @@ def test_a_field_not_on_the_allow_list_stays_out() -> None:
 
     row = row_of(Leaky(user="u", openid="o-secret"), 0.0, None)
     assert "o-secret" not in repr(row)
+
+
+def test_texts_are_cut_to_their_columns() -> None:
+    row = row_of(
+        events.UserEnabled(user="u", by=ByOperator("operator:" + "x" * 100)), 0.0, "r" * 300
+    )
+    assert len(row["actor"]) == 64 and len(row["request_id"]) == 128

@@ -80,6 +80,9 @@ async def test_a_failing_database_keeps_the_rows_up_to_capacity(sql_engine: Asyn
         await conn.execute(text("ALTER TABLE audit_events_away RENAME TO audit_events"))
     assert await writer.flush()
     assert await _count(sql_engine) == 5
+    counted = writer.metrics.registry.get_sample_value
+    assert counted("wxsession_audit_rows_total", {"result": "dropped"}) == 2
+    assert counted("wxsession_audit_rows_total", {"result": "written"}) == 5
 
 
 async def test_lapsed_rows_are_pruned_by_a_later_write_at_most_once_a_minute(

@@ -3,6 +3,7 @@ address; the server can be stopped (a refused connection) and started on the sam
 
 from __future__ import annotations
 
+import smtplib
 from email.message import EmailMessage
 
 import aiosmtplib
@@ -12,6 +13,7 @@ import pytest
 from wxsession.emulator import Emulator, create_emulator_app
 from wxsession.emulator.outbox import KEEP, Outbox
 from wxsession.emulator.smtp import SmtpOutboxServer
+from wxsession.server.background import serve_in_thread
 
 
 def test_messages_are_kept_per_address_newest_first_with_their_code() -> None:
@@ -86,3 +88,33 @@ async def test_mail_over_smtp_lands_in_the_outbox_and_a_stopped_server_refuses()
         assert outbox.latest_code("ann@example.com") == "888888"
     finally:
         await server.stop()
+
+
+def test_the_standalone_emulator_can_run_an_smtp_server_feeding_its_outbox() -> None:
+    """``wxsession emulator --smtp-port``: the app's lifespan runs the SMTP server, which
+    ``/_emulator/smtp`` names and stops; mail sent to it is in ``/_emulator/outbox``."""
+    emulator = Emulator()
+    app = create_emulator_app(emulator, smtp=("127.0.0.1", 0))
+    with serve_in_thread(app) as url:
+        where = httpx.get(f"{url}/_emulator/smtp").json()
+        assert where["running"] is True and where["port"] > 0
+        smtplib_send(where["host"], where["port"], _mail("bo@example.com", "your code 135790"))
+        [message] = httpx.get(f"{url}/_emulator/outbox", params={"to": "bo@example.com"}).json()[
+            "messages"
+        ]
+        assert message["code"] == "135790"
+        stopped = httpx.post(f"{url}/_emulator/smtp", json={"running": False}).json()
+        assert stopped["running"] is False
+        assert httpx.post(f"{url}/_emulator/smtp", json={"running": "no"}).status_code == 400
+    assert emulator.smtp is not None and not emulator.smtp.running
+
+
+def test_without_an_smtp_server_the_control_route_says_so() -> None:
+    with serve_in_thread(create_emulator_app(Emulator())) as url:
+        assert httpx.get(f"{url}/_emulator/smtp").status_code == 404
+
+
+def smtplib_send(host: str, port: int, mail: EmailMessage) -> None:
+    """Send with the standard library's client, from this (non-async) test."""
+    with smtplib.SMTP(host, port, timeout=10) as client:
+        client.send_message(mail)

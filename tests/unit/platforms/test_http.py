@@ -214,8 +214,20 @@ async def test_with_a_proxy_set_calls_go_through_httpx(monkeypatch: pytest.Monke
             b"code=a+b%26c%3Dd&sk=%E7%A0%81",
             "application/x-www-form-urlencoded",
         ),
+        (
+            PlatformRequest(
+                "POST", "/x", content=b'{"a": 1}', headers={"Content-Type": "text/x-signed"}
+            ),
+            b'{"a": 1}',
+            "text/x-signed",
+        ),
+        (
+            PlatformRequest("POST", "/x", body={}, headers={"Content-Type": "application/x"}),
+            b"{}",
+            "application/x",
+        ),
     ],
-    ids=["none", "json", "form"],
+    ids=["none", "json", "form", "raw content", "own headers win"],
 )
 def test_a_body_is_encoded_with_its_content_type(
     request_: PlatformRequest, content: bytes | None, content_type: str | None

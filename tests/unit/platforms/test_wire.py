@@ -304,6 +304,14 @@ def test_an_error_table_of_words_maps_and_logs_them(caplog: pytest.LogCaptureFix
     assert "'slow_down\\nforged line'" in caplog.text  # quoted: no line of its own
 
 
-def test_a_request_has_a_json_body_or_a_form_not_both() -> None:
-    with pytest.raises(ValueError, match="not both"):
-        PlatformRequest("POST", "/x", body={"a": 1}, form={"b": "2"})
+@pytest.mark.parametrize(
+    "bodies",
+    [
+        {"body": {"a": 1}, "form": {"b": "2"}},
+        {"body": {"a": 1}, "content": b"c"},
+        {"form": {"b": "2"}, "content": b"c"},
+    ],
+)
+def test_a_request_has_one_kind_of_body_at_most(bodies: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="not several"):
+        PlatformRequest("POST", "/x", **bodies)

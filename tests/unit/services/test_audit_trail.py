@@ -101,6 +101,10 @@ async def test_counts_logins_per_minute_and_failures_by_code(
         (datetime.fromtimestamp(start, UTC), 3),
         (datetime.fromtimestamp(start + 60, UTC), 1),
     ]
+    assert counts.failures_per_minute == [
+        (datetime.fromtimestamp(start, UTC), 1),
+        (datetime.fromtimestamp(start + 60, UTC), 3),
+    ]
     assert counts.failures_by_code == {
         "WECHAT_CODE_INVALID": 2,
         "WECHAT_CODE_USED": 1,

@@ -75,15 +75,15 @@ class Epochs:
 
     async def revocation_point(self, user_id: str, now: float) -> RevocationPoint | None:
         self.reads += 1
-        return RevocationPoint(1, frozenset())
+        return RevocationPoint(1, {})
 
     async def raise_session_epoch(self, user_id: str) -> int | None:
         return 2
 
     async def end_sessions(
-        self, user_id: str, public_ids: Collection[str], until: float, now: float
+        self, user_id: str, public_ids: Collection[str], until: float, now: float, reason: str
     ) -> None:
-        raise AssertionError("eviction is not a durable end")
+        raise AssertionError("nothing is beyond the cap here: nothing to end")
 
 
 async def test_beyond_the_cap_the_logins_revocation_point_decides_what_is_live(

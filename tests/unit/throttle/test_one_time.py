@@ -1,7 +1,7 @@
-"""One-time secrets (:mod:`wxsession.throttle.one_time`) on real SQLite and a real Redis:
-one use, a try counted before each comparison (parallel guesses get no more), expiry by the
-caller's clock, a new secret replaces the old with fresh tries, and a store that does not
-answer is a 503."""
+"""One-time secrets (:mod:`wxsession.throttle.one_time`) on real SQLite, PostgreSQL, Redis
+and a Redis Cluster: one use, a try counted before each comparison (parallel guesses get no
+more), expiry by the caller's clock, a new secret replaces the old with fresh tries, and a
+store that does not answer is a 503."""
 
 from __future__ import annotations
 
@@ -20,17 +20,17 @@ from wxsession.throttle.one_time_redis import RedisOneTimeStore
 NOW = 1_000_000.0
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "postgres", "redis", "redis_cluster"])
 async def store(request: pytest.FixtureRequest) -> AsyncIterator[OneTimeStore]:
-    if request.param == "sqlite":
-        engine = create_engine(request.getfixturevalue("sqlite_url"))
+    if request.param in ("sqlite", "postgres"):
+        engine = create_engine(request.getfixturevalue(f"{request.param}_url"))
         try:
             await migrate.upgrade(engine)
             yield SqlOneTimeStore(engine)
         finally:
             await engine.dispose()
         return
-    client = connect(request.getfixturevalue("redis_url"), timeout=2.0)
+    client = connect(request.getfixturevalue(f"{request.param}_url"), timeout=2.0)
     try:
         yield RedisOneTimeStore(client, prefix="t:")
     finally:

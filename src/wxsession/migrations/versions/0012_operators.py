@@ -5,7 +5,7 @@ the data key, the last TOTP time step they spent (so a code works once), and a r
 console sessions are stored by the SHA-256 of the cookie's token, never the token.
 
 Revision ID: 0012
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-06
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0013"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
