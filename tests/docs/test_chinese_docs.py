@@ -16,7 +16,8 @@ PAIRS = [("README.md", "README.zh-CN.md")] + [
     (f"docs/{name}", f"docs/zh-CN/{name}") for name in TRANSLATED
 ]
 
-_PATH = r"/(?:v1|_emulator|healthz|readyz|metrics)(?:/[\w{}.\-]*)*"
+_PATH = r"/(?:v1|_emulator|healthz|readyz|metrics|openapi\.json|docs|sns)(?:/[\w{}.\-]*)*"
+"""The service's paths (its API, probes and docs) and the emulator's (control and WeChat's)."""
 ROUTE = re.compile(rf"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+{_PATH}")
 """A route as the docs name one: a method and a path (``GET /v1/me``), maybe across a line
 break."""
@@ -64,19 +65,21 @@ def test_the_scanner_finds_what_the_docs_name() -> None:
     text = (
         "| `GET /v1/auth/{provider}/authorize?return_to=` | `POST /_emulator/login {...}`, "
         "`/healthz`. Set `WXSESSION_DATA_KEYS` and WXSESSION_<平台>_APPS; see docs/x.md "
-        "and http://localhost:8000/v1/me. DELETE\n/v1/sessions."
+        "and http://localhost:8000/v1/me. DELETE\n/v1/sessions. `GET /sns/jscode2session`."
     )
     found = names(text)
     assert found["route"] == {
         "GET /v1/auth/{provider}/authorize",
         "POST /_emulator/login",
         "DELETE /v1/sessions",
+        "GET /sns/jscode2session",
     }
     assert found["path"] == {
         "/v1/auth/{provider}/authorize",
         "/_emulator/login",
         "/healthz",
         "/v1/sessions",
+        "/sns/jscode2session",
     }
     assert found["setting"] == {"WXSESSION_DATA_KEYS"}
 

@@ -68,9 +68,12 @@ BY_CODE = MappingProxyType(
         "SENDER_UNAVAILABLE": "消息未能发出，请稍后再试。",
         # Roles and permissions
         "PERMISSION_DENIED": "你没有执行此操作的权限。",
-        "ROLE_CONFIGURED": "该角色在配置（WXSESSION_ROLES）中定义，请在配置中修改。",
-        "ROLE_INVALID": "角色名或权限字符串格式不正确。",
         "UNKNOWN_ROLE": "没有这个名字的角色。",
+        "ROLE_INVALID": (
+            "角色名或权限格式不正确：角色名只能包含字母、数字和 _ . -，"
+            "权限形如 orders:read，每个角色最多 256 个权限。"
+        ),
+        "ROLE_CONFIGURED": "该角色定义在配置中（WXSESSION_ROLES），请在配置中修改。",
         # The operator console
         "CONSOLE_SIGN_IN_REQUIRED": "请登录控制台。",
         "OPERATOR_FORBIDDEN": "你的操作员角色不允许此操作。",
