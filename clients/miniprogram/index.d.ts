@@ -217,7 +217,53 @@ export interface Client {
    * interaction), for a request body built by hand; `request({reauth: true})` adds one itself.
    */
   reauth(): Promise<{ provider: Provider; code: string }>;
+  /**
+   * Send a 6-digit code by SMS or mail (`POST /v1/auth/codes`), or, with `{username}`, a reset
+   * code to the phone or e-mail bound to that name. Resolves alike for known and unknown
+   * addresses. Errors: `RATE_LIMITED` (see `retryAfter`), `CAPTCHA_REQUIRED` (send again with
+   * `captcha`), `SENDER_UNAVAILABLE` (503: an earlier code still works), `PHONE_INVALID`, …
+   */
+  sendCode(target: SendCodeTarget): Promise<{ status: string; expires_in?: number } | null>;
+  /** Sign in (or up, by the server's registration mode) with a code sent to a phone. */
+  phoneLogin(proof: { phone: string; code: string }): Promise<Session>;
+  /** Sign in (or up) with a code sent to an e-mail address. */
+  emailLogin(proof: { email: string; code: string }): Promise<Session>;
+  /**
+   * WeChat's one-tap phone login: a fresh wx.login() code plus the getPhoneNumber button's
+   * `e.detail.code`. A phone and WeChat identity of two different users: `ACCOUNT_CONFLICT`.
+   */
+  wechatPhoneLogin(phoneCode: string): Promise<Session>;
+  /** Set a new password with a `reset` code; every session of the user ends. */
+  resetPassword(reset: PasswordReset): Promise<void>;
+  /**
+   * Delete the signed-in account for good (`DELETE /v1/me`), proven by a fresh platform code
+   * unless `proof` is given; the client is then logged out, as after `logout()`.
+   */
+  deleteAccount(proof?: ReauthProof): Promise<void>;
 }
+
+/** Where `sendCode` sends a code. */
+export type SendCodeTarget =
+  | {
+      phone: string;
+      purpose: CodePurpose;
+      captcha?: { id: string; answer: string };
+    }
+  | {
+      email: string;
+      purpose: CodePurpose;
+      captcha?: { id: string; answer: string };
+    }
+  | { username: string };
+
+export type CodePurpose = 'login' | 'register' | 'bind' | 'reset';
+
+/** What `resetPassword` sends: exactly one of `phone`, `email`, `username`. */
+export type PasswordReset = { code: string; newPassword: string } & (
+  | { phone: string; email?: never; username?: never }
+  | { email: string; phone?: never; username?: never }
+  | { username: string; phone?: never; email?: never }
+);
 
 /** The 401 codes that make the client log in again and retry once. */
 export declare const SESSION_CODES: readonly [

@@ -17,6 +17,7 @@
  */
 
 const { PLATFORMS, resolveApi, loginCode, codeCallOf, failMessage } = require('./platforms');
+const { accountCalls } = require('./accounts');
 
 /** 401 codes after which a fresh login can help (shared verbatim with the server). */
 const SESSION_CODES = ['SESSION_MISSING', 'SESSION_INVALID', 'SESSION_EXPIRED', 'SESSION_REVOKED'];
@@ -601,7 +602,27 @@ function createClient(options) {
     return stored ? Object.assign({}, stored) : null;
   }
 
-  return { login, request, logout, session, register, reauth };
+  /** The account is gone (deleteAccount): drop the session and stay logged out. */
+  function loggedOutNow() {
+    generation += 1;
+    inflight = null;
+    checkedId = null;
+    markLoggedOut();
+  }
+
+  const accounts = accountCalls({
+    send,
+    adopt,
+    read,
+    request,
+    wxCode,
+    reauth,
+    appid,
+    loggedOutNow,
+    errorFromResponse,
+    parse,
+  });
+  return Object.assign({ login, request, logout, session, register, reauth }, accounts);
 }
 
 module.exports = { createClient, SESSION_CODES, REPLACED };

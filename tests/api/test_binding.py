@@ -100,9 +100,7 @@ def test_password_user_binds_wechat_and_then_signs_in_either_way(service: Servic
 def test_an_identity_of_another_user_is_409_and_nothing_is_merged(service: Service) -> None:
     bea = service.login("bea").json()
     cat = session_id_of(
-        service.post(
-            "/v1/auth/password/register", json={"phone": "+8613800000001", "password": GOOD}
-        )
+        service.post("/v1/auth/password/register", json={"username": "cat", "password": GOOD})
     )
 
     taken = _bind(service, cat, "bea")

@@ -222,15 +222,22 @@ def test_users_are_found_by_id_username_phone_and_nickname_and_no_openid_shows(
     named = console.post(
         "/v1/auth/password/register", json={"username": "Carol_X", "password": PASSWORD}
     )
-    phoned = console.post(
-        "/v1/auth/password/register", json={"phone": "13800138000", "password": PASSWORD}
-    )
-    carol, phone_user = named.json()["user"]["id"], phoned.json()["user"]["id"]
+    carol = named.json()["user"]["id"]
+    phone_user, _ = user_with_session(console, "phoned")
+    for user, kind, address in (
+        (carol, "email", "carol@example.com"),
+        (phone_user, "phone", "+8613800138000"),
+    ):
+        console.sql_execute(  # proven addresses, as accounts/addresses.py stores them
+            "INSERT INTO identities (user_id, provider, app_id, subject, created_at) VALUES "  # noqa: S608
+            f"('{user}', '{kind}', 'local', '{address}', CURRENT_TIMESTAMP)"
+        )
 
     def found(term: str) -> set[str]:
         page = client.get("/admin/users", params={"q": term})
         return {u for u in (wechat_user, carol, phone_user) if u in page.text}
 
+    assert found("carol@example") == {carol}
     assert found(wechat_user) == {wechat_user}
     assert found("zhang") == {wechat_user}
     assert found("carol_") == {carol}  # "_" is a letter here, not a wildcard
@@ -240,7 +247,8 @@ def test_users_are_found_by_id_username_phone_and_nickname_and_no_openid_shows(
     openid = console.emulator.issued_for("findme").openid
     page = client.get(f"/admin/users/{wechat_user}")
     assert page.status_code == 200 and "wechat" in page.text and openid not in page.text
-    assert "carol_x" in client.get(f"/admin/users/{carol}").text  # a login name is shown
+    carol_page = client.get(f"/admin/users/{carol}").text
+    assert "carol_x" in carol_page and "carol@example.com" in carol_page  # shown to operators
 
 
 def test_users_are_paged(console: Service) -> None:

@@ -93,7 +93,7 @@ def test_unknown_route_and_method_are_json_errors(service: Service) -> None:
     missing = service.get("/v1/nope")
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "NOT_FOUND"
-    wrong_method = service.http.delete("/v1/me")
+    wrong_method = service.http.put("/v1/me")
     assert wrong_method.status_code == 405
     assert wrong_method.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from wxsession.accounts.addresses import ADDRESS_PROVIDERS
 from wxsession.accounts.login_names import PASSWORD_PROVIDER
 from wxsession.accounts.models import IdentityRow, User
 from wxsession.accounts.users import view_of
@@ -21,13 +22,17 @@ from wxsession.core.user import UserView
 from wxsession.db import database_faults, sessionmaker
 from wxsession.sessions.sql import sessions_table
 
+NAMED = (PASSWORD_PROVIDER, *ADDRESS_PROVIDERS)
+"""Identities whose subject is a login name or a proven address (a username, a phone, an
+e-mail), which an operator may see and search; a platform's subject (openid) never."""
+
 
 @dataclass(frozen=True, slots=True)
 class IdentityLine:
     provider: str
     app_id: str
     login_name: str | None
-    """The username or phone of a password identity; ``None`` for a platform's."""
+    """The username, phone or e-mail of a :data:`NAMED` identity; ``None`` for a platform's."""
     created_at: datetime
 
 
@@ -44,14 +49,14 @@ class Directory:
         return await self._scalar(select(func.count()).select_from(sessions_table).where(live))
 
     async def search(self, term: str, offset: int, limit: int) -> tuple[list[UserView], bool]:
-        """Users matching ``term`` (id exactly; nickname, phone or login name in part),
+        """Users matching ``term`` (id exactly; nickname, phone, login name or e-mail in part),
         newest first; and whether more follow."""
         statement: Any = select(User).order_by(User.created_at.desc(), User.id)
         term = term.strip()
         if term:
             pattern = f"%{_escape(term.casefold())}%"
             names = select(IdentityRow.user_id).where(
-                IdentityRow.provider == PASSWORD_PROVIDER,
+                IdentityRow.provider.in_(NAMED),
                 IdentityRow.subject.like(pattern, escape="\\"),
             )
             statement = statement.where(
@@ -86,7 +91,7 @@ class Directory:
             IdentityLine(
                 provider,
                 app_id,
-                subject if provider == PASSWORD_PROVIDER else None,
+                subject if provider in NAMED else None,
                 created_at,
             )
             for provider, app_id, subject, created_at in rows

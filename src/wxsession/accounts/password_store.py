@@ -3,6 +3,7 @@ table of its own (:class:`~wxsession.accounts.models.PasswordRow`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select, update
@@ -19,8 +20,11 @@ from wxsession.core.user import UserView
 
 
 class PasswordStore(AccountStore):
-    async def register_with_password(self, identity: Identity, password_hash: str) -> UserView:
-        """Create a user with a password sign-in name and its hash, in one transaction.
+    async def register_with_password(
+        self, identity: Identity, password_hash: str, extra: Sequence[Identity] = ()
+    ) -> UserView:
+        """Create a user with a password sign-in name and its hash, in one transaction, with
+        the ``extra`` identities the registration proved (the phone its code went to).
 
         A taken name is :class:`IdentityTaken` (409): unlike a WeChat first login, a second
         registration of a name is someone else, never the same person to hand the user to.
@@ -30,7 +34,8 @@ class PasswordStore(AccountStore):
                 user = User()
                 session.add(user)
                 await session.flush()
-                session.add(self._identity_row(identity, user.id))
+                for each in (identity, *extra):
+                    session.add(self._identity_row(each, user.id))
                 session.add(PasswordRow(user_id=user.id, hash=password_hash))
                 await session.flush()
                 return view_of(user)

@@ -88,6 +88,22 @@ class LastSignInMethod(ClientError):
     )
 
 
+class RegistrationClosed(PermissionDenied):
+    code = "REGISTRATION_CLOSED"
+    default_message = "Registration is closed: only existing accounts can sign in."
+
+
+class AccountConflict(ClientError):
+    """Two proofs of one request belong to two different users (WeChat phone login)."""
+
+    code = "ACCOUNT_CONFLICT"
+    status = 409
+    default_message = (
+        "This phone number and this WeChat identity belong to two different accounts. "
+        "Nothing was merged."
+    )
+
+
 class AddressInvalid(ClientError):
     """A phone number or mail address that cannot be one (:mod:`wxsession.core.address`)."""
 

@@ -56,6 +56,7 @@ in :mod:`wxsession.core.platform_errors`; the rest here. The tree, with each sta
     │   │   ├── RegistrationRequired        403 REGISTRATION_REQUIRED
     │   │   ├── CrossSiteRequest            403 CROSS_SITE_REQUEST (cookie session, other site)
     │   │   ├── AccountDisabled             403 ACCOUNT_DISABLED
+    │   │   ├── RegistrationClosed          403 REGISTRATION_CLOSED (unknown user, closed mode)
     │   │   ├── WeChatUserBlocked           403 WECHAT_USER_BLOCKED
     │   │   ├── WeChatSnapshotUser          403 WECHAT_SNAPSHOT_USER (WeChat's virtual visitor)
     │   │   ├── OperatorForbidden           403 OPERATOR_FORBIDDEN (console: not the role's)
@@ -69,6 +70,7 @@ in :mod:`wxsession.core.platform_errors`; the rest here. The tree, with each sta
     │   ├── IdentityTaken                   409 IDENTITY_TAKEN
     │   ├── ProviderAlreadyBound            409 PROVIDER_ALREADY_BOUND (one per provider and app)
     │   ├── LastSignInMethod                409 LAST_SIGN_IN_METHOD (unbinding the last one)
+    │   ├── AccountConflict                 409 ACCOUNT_CONFLICT (phone and WeChat: two users)
     │   ├── RoleConfigured                  409 ROLE_CONFIGURED (changed in WXSESSION_ROLES only)
     │   └── RateLimited                     429 RATE_LIMITED
     └── ServerError                         5xx: nothing the client can fix by changing the request

@@ -56,6 +56,8 @@ BY_CODE = MappingProxyType(
         "IDENTITY_TAKEN": "该用户名或手机号已被占用。",
         "PROVIDER_ALREADY_BOUND": "该账号已绑定此平台、此应用的登录方式，请先解绑。",
         "LAST_SIGN_IN_METHOD": "这是该账号最后一种登录方式，请先绑定其他方式再移除它。",
+        "REGISTRATION_CLOSED": "注册已关闭：只有已有账号可以登录。",
+        "ACCOUNT_CONFLICT": "该手机号与该微信身份分属两个不同的账号，未做任何合并。",
         # Verification codes (SMS and mail)
         "PHONE_INVALID": "这不是有效的手机号（E.164 格式，或中国大陆手机号）。",
         "EMAIL_INVALID": "这不是有效的邮箱地址。",

@@ -14,6 +14,8 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import Field, field_validator, model_validator
 
 from wxsession.accounts.login_names import normalise_phone, normalise_username
+from wxsession.core.address import parse_phone
+from wxsession.server.address_routes import Code
 from wxsession.server.dependencies import (
     RuntimeDep,
     SessionDep,
@@ -58,6 +60,22 @@ class PasswordAccountIn(Strict):
         return name
 
 
+class PasswordRegisterIn(PasswordAccountIn):
+    code: Code | None = Field(
+        default=None,
+        description=(
+            "With `phone`: the code sent to it for purpose `register` (POST /v1/auth/codes), "
+            "so no one registers another person's number."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _phone_proven(self) -> PasswordRegisterIn:
+        if self.phone is not None and self.code is None:
+            raise ValueError("a phone number needs its code (POST /v1/auth/codes, register)")
+        return self
+
+
 class PasswordChangeIn(Strict):
     current_password: Text
     new_password: Text = Field(description="8 to 128 characters, not a common password.")
@@ -68,13 +86,16 @@ class PasswordChangeIn(Strict):
     response_model=LoginOut,
     status_code=status.HTTP_201_CREATED,
     tags=["auth"],
-    summary="Create a password account (username or phone) and sign in",
+    summary="Create a password account (username, or phone with its code) and sign in",
     responses=error_responses(400, 409, 413, 422, 503),
 )
 async def password_register(
-    body: PasswordAccountIn, request: Request, response: Response, runtime: RuntimeDep
+    body: PasswordRegisterIn, request: Request, response: Response, runtime: RuntimeDep
 ) -> LoginOut:
-    result = await runtime.services.passwords.register(body.name, body.password, device_of(request))
+    phone = None if body.phone is None else parse_phone(body.phone)
+    result = await runtime.services.passwords.register(
+        body.name, body.password, device_of(request), phone=phone, code=body.code
+    )
     return login_out(result, response, runtime.sessions, runtime.carriers)
 
 

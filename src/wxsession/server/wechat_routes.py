@@ -19,17 +19,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
+from wxsession.core.address import Address, parse_phone
 from wxsession.core.identity import Identity
 from wxsession.core.platform_errors import AppIdRequired, UnknownApp, WeChatReloginRequired
 from wxsession.core.session import RegisteredSession
 from wxsession.platforms.wechat import SPEC, crypto
 from wxsession.platforms.wechat.mini_program import MiniProgram
 from wxsession.runtime import Runtime
-from wxsession.server.dependencies import RuntimeDep, SessionDep
-from wxsession.server.schemas import Strict, Text, error_responses
+from wxsession.server.dependencies import RuntimeDep, SessionDep, TokenDep, device_of
+from wxsession.server.routes import login_out
+from wxsession.server.schemas import LoginOut, Strict, Text, WeChatLoginIn, error_responses
 
 router = APIRouter(prefix="/v1", tags=["wechat"])
 
@@ -49,6 +51,12 @@ class VerifyOut(Strict):
 
 class PhoneIn(Strict):
     code: Text = Field(
+        min_length=1, max_length=128, description="The code from the getPhoneNumber button."
+    )
+
+
+class PhoneLoginIn(WeChatLoginIn):
+    phone_code: Text = Field(
         min_length=1, max_length=128, description="The code from the getPhoneNumber button."
     )
 
@@ -181,3 +189,38 @@ async def session_key_health(runtime: RuntimeDep, active: SessionDep) -> Session
     openid = identity.subject
     valid = await program.tokens.call(lambda token: client.check_session(token, openid, key))
     return SessionKeyOut(valid=valid)
+
+
+@router.post(
+    "/auth/wechat/phone-login",
+    response_model=LoginOut,
+    tags=["auth"],
+    summary="WeChat's one-tap phone login: a wx.login() code and a getPhoneNumber code",
+    description=(
+        "Signs in the user who owns the phone number (binding the WeChat identity to them), "
+        "or the WeChat identity's user (binding the phone), or registers a user with both "
+        "by `WXSESSION_REGISTRATION` (`closed`: an allow-listed phone only). The phone and "
+        "the WeChat identity on two different users: 409 `ACCOUNT_CONFLICT`, nothing merged."
+    ),
+    responses=error_responses(400, 401, 403, 409, 422, 429, 502, 503),
+)
+async def wechat_phone_login(
+    body: PhoneLoginIn,
+    request: Request,
+    response: Response,
+    runtime: RuntimeDep,
+    presented: TokenDep,
+) -> LoginOut:
+    async def phone_of(appid: str, phone_code: str) -> Address:
+        program = runtime.mini_programs.get(appid)
+        if program is None:  # a platform app without a mini program of ours
+            raise UnknownApp("This app has no getPhoneNumber here.")
+        client = program.client
+        found = await program.tokens.call(lambda token: client.get_phone_number(token, phone_code))
+        return parse_phone(found.phone_number)
+
+    proof = {"code": body.code, "appid": body.appid, "phone_code": body.phone_code}
+    result = await runtime.services.address_logins.wechat_phone_login(
+        proof, phone_of, device=device_of(request), presented_token=presented
+    )
+    return login_out(result, response, runtime.sessions, runtime.carriers)

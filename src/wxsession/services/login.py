@@ -9,11 +9,13 @@ from wxsession.accounts import session_keys
 from wxsession.accounts.repository import AccountRepository
 from wxsession.core.account_errors import AlreadyRegistered
 from wxsession.core.device import Device
+from wxsession.core.identity import Identity
 from wxsession.core.profile import Profile
 from wxsession.core.session import ActiveSession
 from wxsession.metrics import Metrics
 from wxsession.services.common import CodeExchange, LoginResult, Starter, fingerprint, reason
 from wxsession.services.events import CodeLoginFailed, IdentityJoined, Observer, Registered
+from wxsession.services.registration_policy import RegistrationGate
 
 
 class LoginService:
@@ -23,15 +25,14 @@ class LoginService:
         starter: Starter,
         metrics: Metrics,
         emit: Observer,
-        *,
-        auto_register: bool,
+        registration: RegistrationGate,
     ) -> None:
         self.exchange = exchange
         self.starter = starter
         self.accounts: AccountRepository = starter.accounts
         self.metrics = metrics
         self.emit = emit
-        self.auto_register = auto_register
+        self.registration = registration
 
     async def login(
         self,
@@ -73,7 +74,20 @@ class LoginService:
                 )
             )
             raise
-        found = await self.accounts.find_or_register(identity, auto=self.auto_register)
+        return await self.sign_in(identity, device, presented_token)
+
+    async def sign_in(
+        self,
+        identity: Identity,
+        device: Device,
+        presented_token: str | None,
+        *,
+        address: str | None = None,
+    ) -> LoginResult:
+        """The account side of every login once ``identity`` is proven: its user, a new one
+        by the registration mode (a pending session when explicit; when closed, only for an
+        allow-listed ``address`` the login proved), then the session."""
+        found = await self.accounts.find_or_register(identity, auto=self.registration.auto)
         if found.joined and found.user is not None:
             self.emit(
                 IdentityJoined(
@@ -83,9 +97,13 @@ class LoginService:
                     ip=device.ip,
                 )
             )
-        if found.user is None:  # a pending session: its record keeps the key sealed
+        user = found.user
+        if user is None and self.registration.closed:
+            self.registration.check(identity.provider, device, address)
+            user = await self.accounts.register(identity)
+        if user is None:  # a pending session: its record keeps the key sealed
             identity = session_keys.for_pending_record(self.accounts.keys, identity)
-        return await self.starter.start(identity, found.user, device, presented_token)
+        return await self.starter.start(identity, user, device, presented_token)
 
     async def register(
         self, active: ActiveSession, profile: Profile, device: Device
@@ -93,6 +111,7 @@ class LoginService:
         """Complete explicit registration for a pending session; issues a fresh session."""
         if active.record.registered:
             raise AlreadyRegistered()
+        self.registration.check(active.record.provider, device)  # closed since it was issued
         identity = session_keys.from_pending_record(self.accounts.keys, active.record.identity())
         user = await self.accounts.register(identity, profile)
         self.emit(

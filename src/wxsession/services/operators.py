@@ -14,6 +14,7 @@ from wxsession.accounts.resealing import Resealed
 from wxsession.audit import ByOperator
 from wxsession.core.record import SessionRecord
 from wxsession.core.user import UserView
+from wxsession.services.closing import Deletion
 from wxsession.services.events import (
     Observer,
     SessionKeysResealed,
@@ -36,6 +37,7 @@ class Operators:
     ) -> None:
         self.accounts = accounts
         self.sessions = sessions
+        self.deletion = Deletion(accounts, sessions)
         self.emit = emit
         self.by = by
 
@@ -78,11 +80,11 @@ class Operators:
         return True
 
     async def delete(self, user_id: str) -> bool:
-        """Delete the user; their sessions go too (and would resolve to 401 regardless)."""
-        if not await self.accounts.delete_user(user_id):
+        """Delete the user as ``DELETE /v1/me`` does (:mod:`wxsession.services.closing`)."""
+        deleted = await self.deletion.delete(user_id)
+        if deleted is None:
             return False
-        ended = await self.sessions.end_refused(user_id)
-        self.emit(UserDeleted(user=user_id, by=self.by, ended=ended))
+        self.emit(UserDeleted(user=user_id, by=self.by, ended=deleted.ended))
         return True
 
     async def rekey(self) -> Resealed:

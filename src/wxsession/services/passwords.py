@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from wxsession.accounts.addresses import address_identity
 from wxsession.accounts.login_names import PASSWORD_APP_ID, PASSWORD_PROVIDER
 from wxsession.accounts.passwords import PasswordHasher, check_new_password
 from wxsession.core.account_errors import CurrentPasswordIncorrect, PasswordNotSet
+from wxsession.core.address import Address
 from wxsession.core.device import Device
 from wxsession.core.errors import InvalidCredentials, RateLimited, SessionInvalid
+from wxsession.core.identity import Identity
 from wxsession.core.session import RegisteredSession
 from wxsession.metrics import Metrics
+from wxsession.services.codes import VerificationCodes
 from wxsession.services.common import (
     LoginResult,
     Starter,
@@ -30,6 +34,7 @@ from wxsession.services.events import (
     PasswordRegistered,
 )
 from wxsession.services.reauth import Proof, Reauthenticator
+from wxsession.services.registration_policy import RegistrationGate
 from wxsession.throttle import LoginThrottle
 
 
@@ -42,24 +47,45 @@ class PasswordService:
         reauth: Reauthenticator,
         metrics: Metrics,
         emit: Observer,
+        registration: RegistrationGate,
+        codes: VerificationCodes,
     ) -> None:
         self.starter = starter
+        self.codes = codes
         self.accounts = starter.accounts
         self.hasher = hasher
         self.throttle = throttle
         self.reauth = reauth
         self.metrics = metrics
         self.emit = emit
+        self.registration = registration
 
-    async def register(self, name: str, password: str, device: Device) -> LoginResult:
+    async def register(
+        self,
+        name: str,
+        password: str,
+        device: Device,
+        *,
+        phone: Address | None = None,
+        code: str | None = None,
+    ) -> LoginResult:
         """Create a password account named ``name`` (normalised) and start its first session.
 
-        The policy check comes before any hashing; a taken name is 409 ``IDENTITY_TAKEN``.
+        A phone number as the name must be proven by ``code`` (sent to ``phone`` for
+        ``register``), so no one can claim another person's number; it then signs in by
+        code too (a ``phone`` identity). The policy check comes before any hashing; a taken
+        name is 409 ``IDENTITY_TAKEN``. While registration is closed: 403
+        ``REGISTRATION_CLOSED``, but for an allow-listed phone.
         """
+        self.registration.check(PASSWORD_PROVIDER, device, None if phone is None else phone.value)
         check_new_password(password)
         identity = password_identity(name)
+        extra: tuple[Identity, ...] = ()
+        if phone is not None:
+            await self.codes.consume(phone, "register", code or "", client_ip=device.ip)
+            extra = (address_identity(phone.kind, phone.value),)
         user = await self.accounts.register_with_password(
-            identity, await self.hasher.hash(password)
+            identity, await self.hasher.hash(password), extra
         )
         self.emit(PasswordRegistered(user=user.id, provider=PASSWORD_PROVIDER, ip=device.ip))
         return await self.starter.start(identity, user, device, None)

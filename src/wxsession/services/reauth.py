@@ -9,7 +9,9 @@ later change of phone, e-mail or deletion) carry proof in the request itself, ch
   (:attr:`~wxsession.throttle.Scope.PASSWORD_CHANGE`, per user and IP and per user), so a
   stolen session cannot guess it unthrottled; or
 - a fresh login code of a platform (``wx.login()`` needs no user interaction, so a mini
-  program can always send one) whose identity is already bound to the same user.
+  program can always send one) whose identity is already bound to the same user; or
+- a ``login`` verification code sent to the phone or e-mail bound to the user (provider
+  ``phone`` or ``email``): the only proof a user who signs in by phone alone can give.
 
 A wrong password, a code of another user's identity and a code of no one's are one answer,
 401 ``REAUTHENTICATION_FAILED``; no proof at all is 401 ``REAUTHENTICATION_REQUIRED``.
@@ -21,9 +23,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from wxsession.accounts.addresses import ADDRESS_PROVIDERS
 from wxsession.accounts.login_names import PASSWORD_APP_ID, PASSWORD_PROVIDER
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
+from wxsession.core.account_errors import CodeInvalid
+from wxsession.core.address import Address
 from wxsession.core.device import Device
 from wxsession.core.errors import (
     AuthenticationError,
@@ -35,6 +40,7 @@ from wxsession.core.errors import (
 from wxsession.core.identity import Identity
 from wxsession.core.session import RegisteredSession
 from wxsession.platforms.provider import PlatformApps, Provider
+from wxsession.services.codes import VerificationCodes
 from wxsession.services.events import (
     Observer,
     ProofThrottled,
@@ -78,8 +84,10 @@ class Reauthenticator:
         throttle: LoginThrottle,
         exchange: Exchange,
         emit: Observer,
+        codes: VerificationCodes | None = None,
     ) -> None:
         self.providers = providers
+        self.codes = codes
         self.accounts = accounts
         self.passwords = passwords
         self.throttle = throttle
@@ -153,6 +161,8 @@ class Reauthenticator:
         return Identity(provider=PASSWORD_PROVIDER, app_id=PASSWORD_APP_ID, subject="")
 
     async def _code(self, user_id: str, proof: CodeProof, device: Device) -> Identity:
+        if proof.provider in ADDRESS_PROVIDERS and self.codes is not None:
+            return await self._address_code(user_id, proof, device)
         apps = self.providers.get(proof.provider)
         if apps is None or (proof.appid is not None and proof.appid not in apps.apps):
             raise ReauthenticationFailed()  # like a code of no one's: no such platform or app
@@ -164,6 +174,18 @@ class Reauthenticator:
         if not await self.accounts.confirm_identity(user_id, identity):
             raise ReauthenticationFailed()
         return identity
+
+    async def _address_code(self, user_id: str, proof: CodeProof, device: Device) -> Identity:
+        assert self.codes is not None  # _code checked
+        bound = await self.accounts.address_of(user_id, (proof.provider,))
+        if bound is None:
+            raise ReauthenticationFailed()
+        address = Address("phone" if bound.provider == "phone" else "email", bound.subject)
+        try:
+            await self.codes.consume(address, "login", proof.code, client_ip=device.ip)
+        except CodeInvalid as exc:
+            raise ReauthenticationFailed() from exc
+        return bound
 
 
 def _kind(proof: Proof) -> str:

@@ -28,6 +28,7 @@ from wxsession.platforms import OTHERS, OWN, PLATFORMS
 from wxsession.platforms.apps import apps_fields, check_apps, configured
 from wxsession.platforms.spec import PlatformApp, PlatformSpec, first_app_problem, settings_fields
 from wxsession.redis_topology import parse_redis_url
+from wxsession.settings.accounts import AccountSettings
 from wxsession.settings.audit import AuditSettings
 from wxsession.settings.codes import CodeSettings
 from wxsession.settings.console import ConsoleSettings
@@ -58,6 +59,7 @@ _API_BASES = tuple(spec.settings.api_base for spec in PLATFORMS)
 
 
 class Settings(
+    AccountSettings,
     CodeSettings,
     ThrottleSettings,
     AuditSettings,
@@ -127,7 +129,7 @@ class Settings(
     session_ttl: int = Field(default=7200, ge=60, le=30 * 86400)
     session_max_age: int = Field(default=30 * 86400, ge=60, le=365 * 86400)
     session_touch_interval: int = Field(default=60, ge=0, le=3600)
-    registration: Literal["auto", "explicit"] = "auto"
+    registration: Literal["auto", "explicit", "closed"] = "auto"
     # At most this many live sessions per user; a login beyond it ends the oldest.
     max_sessions_per_user: int = Field(default=10, ge=1, le=1000)
     # How long a process may trust its cached copy of a user's revocation point (seconds).

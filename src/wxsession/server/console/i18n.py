@@ -37,8 +37,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "no_data": ("No data yet.", "暂无数据。"),
     "search": ("Search", "搜索"),
     "search_hint": (
-        "id, username, phone, nickname",
-        "用户 ID、用户名、手机号、昵称",
+        "id, username, phone, e-mail, nickname",
+        "用户 ID、用户名、手机号、邮箱、昵称",
     ),
     "id": ("ID", "ID"),
     "nickname": ("Nickname", "昵称"),
