@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -23,10 +22,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wxsession import audit
+from wxsession.admin_operators import add_operator_parser
 from wxsession.core.errors import WxSessionError
 from wxsession.core.record import SessionRecord
 from wxsession.core.user import UserView
-from wxsession.logging_setup import configure_logging
+from wxsession.logging_setup import configure_cli_logging
 from wxsession.runtime import open_storage
 from wxsession.services.operators import Operators
 from wxsession.services.roles import Role, Roles
@@ -81,6 +81,7 @@ def add_admin_parser(commands: Any) -> None:
     )
     rekey.set_defaults(handler=_run(_rekey))
     _add_roles_parser(actions)
+    add_operator_parser(actions)
 
 
 def _add_roles_parser(actions: Any) -> None:
@@ -112,12 +113,7 @@ Handler = Callable[[Operators, argparse.Namespace], Awaitable[int]]
 def _run(handler: Handler) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         settings = load_settings()
-        if not logging.getLogger().handlers:  # leave an embedding program's logging alone
-            # Audit lines of admin acts go to stderr (stdout carries the JSON results).
-            configure_logging(settings.log_level, settings.log_format, stream=sys.stderr)
-            # Opening the storage may migrate (WXSESSION_AUTO_MIGRATE): Alembic's progress
-            # lines are no admin act; its warnings and errors still show.
-            logging.getLogger("alembic").setLevel(logging.WARNING)
+        configure_cli_logging(settings.log_level, settings.log_format)
 
         async def main() -> int:
             async with open_admin(settings) as admin:

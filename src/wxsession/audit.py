@@ -20,6 +20,17 @@ from typing import Any, ClassVar
 
 logger = logging.getLogger("wxsession.audit")
 
+CONSOLE_EVENTS = (
+    "operator_added",
+    "operator_removed",
+    "operator_totp_reset",
+    "operator_signed_in",
+    "operator_sign_in_failed",
+    "operator_signed_out",
+    "operator_denied",
+)
+"""The console's own events (:mod:`wxsession.services.events_console`)."""
+
 EVENTS = frozenset(
     {
         "login",
@@ -57,6 +68,7 @@ EVENTS = frozenset(
         "role_revoked",
         "role_defined",
         "role_deleted",
+        *CONSOLE_EVENTS,
     }
 )
 

@@ -138,9 +138,13 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     check.set_defaults(handler=_config_check)
+    listing = command_list(parser)
+    width = max(24, *(len(name) + 2 for name, _ in listing))  # two spaces after the longest
     parser.epilog = "commands:\n" + "\n".join(
-        textwrap.fill(text, 88, initial_indent=f"  {name:<24}", subsequent_indent=" " * 26)
-        for name, text in command_list(parser)
+        textwrap.fill(
+            text, 88, initial_indent=f"  {name:<{width}}", subsequent_indent=" " * (width + 2)
+        )
+        for name, text in listing
     )
     return parser
 

@@ -101,3 +101,12 @@ def configure_logging(
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
     return handler
+
+
+def configure_cli_logging(level: str, fmt: LogFormat) -> None:
+    """Logging for ``wxsession admin``: audit lines on stderr (stdout carries the JSON
+    results), Alembic's progress quiet; an embedding program's own logging is left alone."""
+    if logging.getLogger().handlers:
+        return
+    configure_logging(level, fmt, stream=sys.stderr)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 # Imported for their tables, which register themselves in Base.metadata.
 import wxsession.accounts.models
+import wxsession.accounts.operator_models
 import wxsession.audit_log.table
 import wxsession.platforms.wechat.token_table
 import wxsession.sessions.ended

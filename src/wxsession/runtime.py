@@ -17,6 +17,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wxsession import audit, migrate
+from wxsession.accounts.operator_store import OperatorStore
 from wxsession.accounts.passwords import PasswordHasher
 from wxsession.accounts.repository import AccountRepository
 from wxsession.audit_log.writer import AuditWriter
@@ -34,6 +35,7 @@ from wxsession.services import Services
 from wxsession.services.audit_trail import AuditTrail
 from wxsession.services.captcha import CaptchaVerifier
 from wxsession.services.code_setup import build_codes, configured_senders
+from wxsession.services.operator_accounts import OperatorAccounts
 from wxsession.services.web_login import WebLogins
 from wxsession.sessions.cache import Announcer, SessionCache
 from wxsession.sessions.ended import SqlRevocations
@@ -76,6 +78,8 @@ class Runtime:
     several): the WeChat client and access token a session's app uses."""
     web_logins: WebLogins | None = None
     """The browser logins; ``None`` without the cookie carrier, which they sign in with."""
+    operator_accounts: OperatorAccounts | None = None
+    """The console's operators (``None`` unless ``WXSESSION_CONSOLE``)."""
 
     @classmethod
     @asynccontextmanager
@@ -141,6 +145,9 @@ class Runtime:
                 emulator_url=base_url if settings.dev_mode else None,
                 backoff=backoff,
             )
+            hasher = password_hasher or PasswordHasher(
+                concurrency=settings.password_hash_concurrency
+            )
             services = Services.build(
                 providers,
                 accounts,
@@ -148,8 +155,7 @@ class Runtime:
                 registration=settings.registration,
                 registration_allow=settings.registration_allow,
                 metrics=metrics,
-                hasher=password_hasher
-                or PasswordHasher(concurrency=settings.password_hash_concurrency),
+                hasher=hasher,
                 throttle=login_throttle(settings, store, engine, clock),
                 code_throttle=code_login_throttle(settings, store, engine, clock),
                 codes=build_codes(
@@ -190,9 +196,31 @@ class Runtime:
                     metrics=metrics,
                     mini_programs=programs,
                     web_logins=web_logins,
+                    operator_accounts=(
+                        operator_accounts(settings, storage, hasher, clock)
+                        if settings.console
+                        else None
+                    ),
                 )
             finally:
                 await http.aclose()
+
+
+def operator_accounts(
+    settings: Settings, storage: Storage, hasher: PasswordHasher, clock: Clock
+) -> OperatorAccounts:
+    """The console's operator accounts (the service's, and ``wxsession admin operator``'s)."""
+    return OperatorAccounts(
+        OperatorStore(storage.engine),
+        hasher,
+        storage.accounts.keys,
+        login_throttle(settings, storage.store, storage.engine, clock),
+        storage.audit.observing(audit.record),
+        issuer=settings.console_totp_issuer,
+        idle=settings.console_idle_seconds,
+        max_age=settings.console_max_age_seconds,
+        clock=clock,
+    )
 
 
 class Storage(NamedTuple):

@@ -74,6 +74,8 @@ DETAIL_FIELDS = frozenset(
         "role",  # a role's name, and what it grants (services/events_roles.py)
         "permissions",
         "holders",
+        "operator",  # console: the operator name an act was about (never a password or TOTP)
+        "permission",  # console: the permission an operator was refused
     }
 )
 """Event fields kept in ``details``; any other field is not written to the table."""

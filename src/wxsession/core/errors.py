@@ -49,8 +49,9 @@ in :mod:`wxsession.core.platform_errors`; the rest here. The tree, with each sta
     │   │   ├── ProviderCodeInvalid         401 PROVIDER_CODE_INVALID (others: bad or used code)
     │   │   │   └── WeChatCodeInvalid       401 WECHAT_CODE_INVALID
     │   │   ├── WeChatCodeUsed              401 WECHAT_CODE_USED
-    │   │   └── ReauthenticationRequired    401 REAUTHENTICATION_REQUIRED (no proof sent)
-    │   │       └── ReauthenticationFailed  401 REAUTHENTICATION_FAILED (proof refused)
+    │   │   ├── ReauthenticationRequired    401 REAUTHENTICATION_REQUIRED (no proof sent)
+    │   │   │   └── ReauthenticationFailed  401 REAUTHENTICATION_FAILED (proof refused)
+    │   │   └── ConsoleSignInRequired       401 CONSOLE_SIGN_IN_REQUIRED (console session)
     │   ├── PermissionDenied                403
     │   │   ├── RegistrationRequired        403 REGISTRATION_REQUIRED
     │   │   ├── CrossSiteRequest            403 CROSS_SITE_REQUEST (cookie session, other site)
@@ -58,6 +59,8 @@ in :mod:`wxsession.core.platform_errors`; the rest here. The tree, with each sta
     │   │   ├── RegistrationClosed          403 REGISTRATION_CLOSED (unknown user, closed mode)
     │   │   ├── WeChatUserBlocked           403 WECHAT_USER_BLOCKED
     │   │   ├── WeChatSnapshotUser          403 WECHAT_SNAPSHOT_USER (WeChat's virtual visitor)
+    │   │   ├── OperatorForbidden           403 OPERATOR_FORBIDDEN (console: not the role's)
+    │   │   ├── ConsoleFormRefused          403 CONSOLE_FORM_REFUSED (console: CSRF token)
     │   │   ├── CaptchaRequired             403 CAPTCHA_REQUIRED (codes: too many sends)
     │   │   │   └── CaptchaFailed           403 CAPTCHA_FAILED (wrong, expired or used)
     │   │   └── NotPermitted                403 PERMISSION_DENIED (no role grants it)

@@ -76,6 +76,10 @@ BY_CODE = MappingProxyType(
             "权限形如 orders:read，每个角色最多 256 个权限。"
         ),
         "ROLE_CONFIGURED": "该角色定义在配置中（WXSESSION_ROLES），请在配置中修改。",
+        # The operator console
+        "CONSOLE_SIGN_IN_REQUIRED": "请登录控制台。",
+        "OPERATOR_FORBIDDEN": "你的操作员角色不允许此操作。",
+        "CONSOLE_FORM_REFUSED": "此表单已失效，请刷新页面后重试。",
         # Web (browser) logins
         "LOGIN_STATE_INVALID": "该登录链接不属于当前浏览器或已过期，请重新发起登录。",
         "LOGIN_STATE_USED": "该登录链接已被使用，请重新发起登录。",

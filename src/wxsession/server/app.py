@@ -14,6 +14,7 @@ from wxsession.accounts.passwords import PasswordHasher
 from wxsession.core.clock import Clock, system_clock
 from wxsession.runtime import Runtime
 from wxsession.server.api_routes import api_router
+from wxsession.server.console import console_router
 from wxsession.server.cors import CorsServiceApp
 from wxsession.server.docs_routes import docs_router
 from wxsession.server.errors import install_error_handlers
@@ -100,6 +101,8 @@ def create_app(
         app.include_router(metrics_router)
     if settings.serve_docs and settings.serve_openapi:
         app.include_router(docs_router(OPENAPI_PATH))
+    if settings.console:
+        app.include_router(console_router())
     document_api(app)
 
     if settings.dev_mode and emulator is not None:

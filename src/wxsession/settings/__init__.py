@@ -31,6 +31,7 @@ from wxsession.redis_topology import parse_redis_url
 from wxsession.settings.accounts import AccountSettings
 from wxsession.settings.audit import AuditSettings
 from wxsession.settings.codes import CodeSettings
+from wxsession.settings.console import ConsoleSettings
 from wxsession.settings.roles import RoleSettings
 from wxsession.settings.sms import SmsSettings
 from wxsession.settings.throttling import ThrottleSettings
@@ -65,6 +66,7 @@ class Settings(
     RoleSettings,
     WebSettings,
     SmsSettings,
+    ConsoleSettings,
     BaseSettings,
 ):
     """Everything wxsession reads from the environment. See docs/configuration.md.

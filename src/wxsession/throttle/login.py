@@ -39,6 +39,7 @@ class Scope(StrEnum):
     LOGIN = "login"
     PASSWORD_CHANGE = "password-change"  # noqa: S105 (a scope name)
     PASSWORD_RESET = "password-reset"  # noqa: S105 (a scope name)
+    CONSOLE = "console"  # operators signing in to the console (their own accounts)
 
 
 class Limit(StrEnum):

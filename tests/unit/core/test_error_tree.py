@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import wxsession
 from wxsession.core import (
     account_errors,
+    console_errors,
     errors,
     platform_errors,
     session_errors,
@@ -19,7 +20,7 @@ from wxsession.core import (
 )
 from wxsession.core.errors import WxSessionError
 
-MODULES = (errors, platform_errors, account_errors, session_errors, sms_errors)
+MODULES = (errors, platform_errors, account_errors, session_errors, sms_errors, console_errors)
 LINE = re.compile(
     r"^(?P<indent>[ │├└─]*)(?P<name>[A-Za-z]+)"
     r"(?:\s+(?P<status>\d{3}|[45]xx)(?::\s.+|\s+(?P<code>[A-Z_]+)(?:\s\(.+\))?)?)?$"
