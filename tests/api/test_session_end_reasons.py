@@ -157,7 +157,7 @@ def test_the_reason_column_migrates_both_ways_keeping_older_ends(
     """Ends recorded before the reasons existed read as logouts (the answer they gave then);
     a downgrade drops the column and keeps the rows."""
     config = alembic_config()
-    script = ScriptDirectory.from_config(config).get_revision("0015")
+    script = ScriptDirectory.from_config(config).get_revision("0013")
     assert script is not None and isinstance(script.down_revision, str)
     before = script.down_revision
 

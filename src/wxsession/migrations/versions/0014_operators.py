@@ -4,8 +4,8 @@ Operators are not users: their own table, their own Argon2id hash, a TOTP secret
 the data key, the last TOTP time step they spent (so a code works once), and a role. Their
 console sessions are stored by the SHA-256 of the cookie's token, never the token.
 
-Revision ID: 0012
-Revises: 0015
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-06
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0015"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ Verification codes and CAPTCHA answers (:mod:`wxsession.throttle.one_time`), eac
 digest under a keyed name (no address, code or answer in clear), with its expiry and the
 tries spent on it. Rows are reclaimed a day after they expire, on a later write.
 
-Revision ID: 0013
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-06
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
+revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None

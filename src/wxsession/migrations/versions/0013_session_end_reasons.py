@@ -7,8 +7,8 @@ with the row its token's public id names, so only the holder learns it. Rows wri
 this revision were logouts or ends of one session: they read as ``logout`` (the answer they
 gave before).
 
-Revision ID: 0015
-Revises: 0013
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0013"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
