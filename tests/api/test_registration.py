@@ -82,6 +82,8 @@ def test_first_and_returning_logins_show_the_user_as_stored(service: Service) ->
     first = service.login("ruth").json()
     again = service.login("ruth").json()
     stored = service.get("/v1/me", again["session_id"]).json()
+    # /v1/me adds what a login does not show: the roles and permissions (none yet).
+    assert (stored.pop("roles"), stored.pop("permissions")) == ([], [])
     assert first["user"] == again["user"] == stored
     assert service.sql_scalar("SELECT session_epoch FROM users") == 0
     assert service.sql_scalar("SELECT disabled FROM users") in (False, 0)
@@ -92,4 +94,5 @@ def test_a_new_users_row_names_every_column() -> None:
     must be added there too, or the login would show it empty."""
     row = new_user_row(Profile("Ruth", None))
     assert set(row) == {column.key for column in User.__table__.columns}
-    assert set(row) == {field.name for field in fields(UserView)}  # the view shows them all
+    # The view shows them all, and the roles read beside the row (table user_roles).
+    assert set(row) | {"roles", "permissions"} == {field.name for field in fields(UserView)}

@@ -48,6 +48,6 @@ test('503 while Redis is down keeps the session; 401 after a revocation drops it
     'SESSION_STORE_UNAVAILABLE',
     'SESSION_STORE_UNAVAILABLE',
     'SESSION_STORE_UNAVAILABLE',
-    'SESSION_INVALID',
+    'SESSION_REVOKED',
   ]);
 });
