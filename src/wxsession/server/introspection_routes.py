@@ -54,7 +54,7 @@ async def introspection_of(runtime: Runtime, active: ActiveSession) -> Introspec
     is read (from the cache when there) for the roles, and a gone or disabled one ends it."""
     user = None
     if active.record.registered:
-        user = guard.cached_user(runtime, active) or await guard.load_user(runtime, active)
+        user = await guard.load_user(runtime, active)  # the cache first
     return IntrospectOut(
         active=True,
         user_id=active.record.user_id,

@@ -16,8 +16,7 @@ operator can delete one account instead (docs/login-methods.md).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from wxsession.accounts.addresses import address_identity
@@ -29,8 +28,8 @@ from wxsession.core.identity import Identity
 from wxsession.core.user import UserView
 from wxsession.metrics import Metrics
 from wxsession.services.codes import VerificationCodes
-from wxsession.services.common import CodeExchange, LoginResult, fingerprint, reason
-from wxsession.services.events import CodeLoginFailed, Observer
+from wxsession.services.common import CodeExchange, LoginResult, login_failure_reported
+from wxsession.services.events import Observer
 from wxsession.services.events_accounts import LinkedAtLogin
 from wxsession.services.login import LoginService
 
@@ -70,7 +69,7 @@ class AddressLogins:
     async def _login(
         self, address: Address, code: str, device: Device, presented: str | None
     ) -> LoginResult:
-        with self._failure(address.kind, PASSWORD_APP_ID, device, presented):
+        with login_failure_reported(self.emit, address.kind, PASSWORD_APP_ID, device, presented):
             await self.codes.consume(address, "login", code, client_ip=device.ip)
         identity = address_identity(address.kind, address.value)
         return await self.logins.sign_in(identity, device, presented, address=address.value)
@@ -94,7 +93,7 @@ class AddressLogins:
         self, proof: Mapping[str, Any], phone_of: PhoneOf, device: Device, presented: str | None
     ) -> LoginResult:
         appid, provider = self.exchange.provider(WECHAT, proof.get("appid"))
-        with self._failure(WECHAT, appid, device, presented):
+        with login_failure_reported(self.emit, WECHAT, appid, device, presented):
             wechat = await self.exchange(provider, proof, device)
             phone = await phone_of(wechat.app_id, str(proof["phone_code"]))
             user = await self._joined(wechat, address_identity("phone", phone.value), device)
@@ -149,22 +148,3 @@ class AddressLogins:
                     ip=device.ip,
                 )
             )
-
-    @contextmanager
-    def _failure(
-        self, provider: str, app: str, device: Device, presented: str | None
-    ) -> Iterator[None]:
-        """Emit :class:`CodeLoginFailed` for an error raised in the block (a refusal)."""
-        try:
-            yield
-        except Exception as exc:
-            self.emit(
-                CodeLoginFailed(
-                    provider=provider,
-                    app=app,
-                    reason=reason(exc),
-                    ip=device.ip,
-                    presented=fingerprint(presented),
-                )
-            )
-            raise

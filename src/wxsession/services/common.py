@@ -3,8 +3,8 @@ step of every way in), and a platform's code exchange under the refused-code lim
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -22,6 +22,7 @@ from wxsession.metrics import UNKNOWN_APP, UNKNOWN_PROVIDER
 from wxsession.platforms.provider import PlatformApps, Provider
 from wxsession.services.events import (
     ChangeFailed,
+    CodeLoginFailed,
     CodeLoginThrottled,
     DisabledLoginRefused,
     LoggedIn,
@@ -91,6 +92,26 @@ async def failure_reported(
                 reason=reason(exc),
                 ip=device.ip,
                 session=active.fingerprint,
+            )
+        )
+        raise
+
+
+@contextmanager
+def login_failure_reported(
+    emit: Observer, provider: str, app: str, device: Device, presented: str | None
+) -> Iterator[None]:
+    """Emit :class:`CodeLoginFailed` with the reason when the block (a login's proof) fails."""
+    try:
+        yield
+    except Exception as exc:
+        emit(
+            CodeLoginFailed(
+                provider=provider,
+                app=app,
+                reason=reason(exc),
+                ip=device.ip,
+                presented=fingerprint(presented),
             )
         )
         raise

@@ -13,8 +13,13 @@ from wxsession.core.identity import Identity
 from wxsession.core.profile import Profile
 from wxsession.core.session import ActiveSession
 from wxsession.metrics import Metrics
-from wxsession.services.common import CodeExchange, LoginResult, Starter, fingerprint, reason
-from wxsession.services.events import CodeLoginFailed, IdentityJoined, Observer, Registered
+from wxsession.services.common import (
+    CodeExchange,
+    LoginResult,
+    Starter,
+    login_failure_reported,
+)
+from wxsession.services.events import IdentityJoined, Observer, Registered
 from wxsession.services.registration_policy import RegistrationGate
 
 
@@ -61,19 +66,8 @@ class LoginService:
         presented_token: str | None,
     ) -> LoginResult:
         appid, provider = self.exchange.provider(provider_name, proof.get("appid"))
-        try:
+        with login_failure_reported(self.emit, provider_name, appid, device, presented_token):
             identity = await self.exchange(provider, proof, device)
-        except Exception as exc:
-            self.emit(
-                CodeLoginFailed(
-                    provider=provider_name,
-                    app=appid,
-                    reason=reason(exc),
-                    ip=device.ip,
-                    presented=fingerprint(presented_token),
-                )
-            )
-            raise
         return await self.sign_in(identity, device, presented_token)
 
     async def sign_in(
