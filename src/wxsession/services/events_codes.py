@@ -16,8 +16,10 @@ WARNING = logging.WARNING
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CodeSent(Event):
-    name = "code_sent"
+class CodeEvent(Event):
+    """What a code's sending or checking names: the channel, the purpose, the address's
+    fingerprint and the client IP (one shape, each outcome its own class and line)."""
+
     kind: str
     purpose: str
     address: str
@@ -25,15 +27,16 @@ class CodeSent(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CodeSendFailed(Event):
+class CodeSent(CodeEvent):
+    name = "code_sent"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeSendFailed(CodeEvent):
     """The sender did not take the message (503): nothing was stored."""
 
     name = "code_send_failed"
     level = WARNING
-    kind: str
-    purpose: str
-    address: str
-    ip: str | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,15 +53,11 @@ class CodeSendThrottled(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CodeFailed(Event):
+class CodeFailed(CodeEvent):
     """A code refused: wrong, expired, used or out of tries (the line does not say which)."""
 
     name = "code_failed"
     level = WARNING
-    kind: str
-    purpose: str
-    address: str
-    ip: str | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
