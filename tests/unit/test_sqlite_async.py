@@ -105,13 +105,26 @@ async def test_a_short_statement_runs_on_the_loop_a_long_one_on_the_thread(
 async def test_a_long_write_interrupted_on_the_loop_is_applied_once_on_the_thread(
     engine: AsyncEngine,
 ) -> None:
-    rows = STEP_BUDGET
+    rows = STEP_BUDGET // 4
     async with engine.begin() as conn:
         await conn.execute(text(INSERT_MANY), {"n": rows})
+    threads: set[str] = set()
+
+    def seen(n: int) -> int:
+        threads.add(threading.current_thread().name)
+        return n
+
+    async with engine.begin() as conn:
+        raw = await conn.get_raw_connection()
+        await raw.driver_connection.create_function("seen", 1, seen)
+        # It begins the transaction: interrupted on the loop, SQLite rolls it back whole.
+        await conn.execute(text("INSERT INTO t SELECT seen(n) FROM t"))
         await conn.execute(text("INSERT INTO t VALUES (0)"))  # the same transaction goes on
+    assert threading.current_thread().name in threads  # begun on the loop...
+    assert any(name.startswith(THREAD_NAME) for name in threads)  # ...done on the thread
     async with engine.connect() as conn:
         count, total = (await conn.execute(text("SELECT count(*), sum(n) FROM t"))).one()
-    assert (count, total) == (rows + 1, rows * (rows + 1) // 2)
+    assert (count, total) == (2 * rows + 1, rows * (rows + 1))  # copied once, not twice
 
 
 async def test_a_write_meeting_another_processes_lock_waits_on_the_thread_not_the_loop(
