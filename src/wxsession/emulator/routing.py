@@ -1,5 +1,6 @@
 """What every platform's emulated routes share: the descriptor the app mounts, the answer
-path through faults and latency, and reading request bodies as the platforms do.
+path through faults and latency, reading request bodies as the platforms do, and checking a
+signed call's timestamp.
 
 Nothing here logs a secret or a code: the one log line names the path and the errcode.
 """
@@ -11,6 +12,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -101,3 +103,23 @@ async def form_or_empty(request: Request) -> dict[str, str]:
     for name, value in pairs:
         form.setdefault(name, value)
     return form
+
+
+async def call_params(request: Request) -> dict[str, str]:
+    """A gateway call's parameters, read from the query string and a form body alike, as the
+    signing gateways read them (a body field wins; a body too large is passed over)."""
+    params = dict(request.query_params)
+    body = await request.body()
+    if body and len(body) <= MAX_CONTROL_BODY:
+        params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    return params
+
+
+def timely(emulator: EmulatorCore, stamp: str, layout: str, zone: tzinfo, window: float) -> bool:
+    """Whether a signed call's ``stamp`` (``layout`` in ``zone``) is within ``window`` seconds
+    of the emulator's clock, as gateways refuse replayed calls; a malformed stamp is not."""
+    try:
+        sent = datetime.strptime(stamp, layout).replace(tzinfo=zone)
+    except ValueError:
+        return False
+    return abs(sent.timestamp() - emulator.clock()) <= window

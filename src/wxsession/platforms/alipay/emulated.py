@@ -19,7 +19,6 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import parse_qsl
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -31,7 +30,7 @@ from starlette.routing import Route
 
 from wxsession.emulator.core import EmulatorCore
 from wxsession.emulator.records import ExchangeErrors
-from wxsession.emulator.routing import MAX_CONTROL_BODY, EmulatedPlatform, answer
+from wxsession.emulator.routing import EmulatedPlatform, answer, call_params, timely
 from wxsession.platforms.alipay import DEV_PREFIX, SPEC, dev_keys, keys
 
 NAME = SPEC.name
@@ -40,6 +39,7 @@ METHOD = "alipay.system.oauth.token"
 RESPONSE = "alipay_system_oauth_token_response"
 CST = timezone(timedelta(hours=8))
 TIMESTAMP_WINDOW = 15 * 60
+STAMP_LAYOUT = "%Y-%m-%d %H:%M:%S"  # Beijing time
 """Alipay refuses a timestamp far from its clock (``isv.invalid-timestamp``); this is the
 emulator's window, in seconds."""
 
@@ -146,14 +146,6 @@ def _signed_by(params: Mapping[str, str], key: RSAPublicKey) -> bool:
     return True
 
 
-def _timely(emulator: EmulatorCore, timestamp: str) -> bool:
-    try:
-        sent = datetime.strptime(timestamp, "%Y-%m-%d %H:%M:%S").replace(tzinfo=CST)
-    except ValueError:
-        return False
-    return abs(sent.timestamp() - emulator.clock()) <= TIMESTAMP_WINDOW
-
-
 def refusal(emulator: EmulatorCore, params: Mapping[str, str]) -> dict[str, Any] | None:
     """The gateway's answer to a call it refuses before looking at the code, else ``None``."""
     appid, apps = params.get("app_id", ""), emulator.platform_apps.get(NAME, {})
@@ -180,7 +172,7 @@ def refusal(emulator: EmulatorCore, params: Mapping[str, str]) -> dict[str, Any]
         return error("isv.missing-signature-key")
     if key is not None and not _signed_by(params, key):
         return error("isv.invalid-signature")
-    if not _timely(emulator, params["timestamp"]):
+    if not timely(emulator, params["timestamp"], STAMP_LAYOUT, CST, TIMESTAMP_WINDOW):
         return error("isv.invalid-timestamp")
     if params.get("grant_type") != "authorization_code":
         return error("isv.invalid-parameter")
@@ -198,7 +190,7 @@ def token(emulator: EmulatorCore, params: Mapping[str, str]) -> dict[str, Any]:
     digits = int.from_bytes(emulator.derive(b"alipay user_id", taken.user).encode()) % 10**12
     content: dict[str, Any] = {
         "access_token": f"authusrB{secrets.token_hex(20)}",
-        "auth_start": datetime.fromtimestamp(emulator.clock(), CST).strftime("%Y-%m-%d %H:%M:%S"),
+        "auth_start": datetime.fromtimestamp(emulator.clock(), CST).strftime(STAMP_LAYOUT),
         "expires_in": 1296000,
         "open_id": emulator.openid_for(taken.appid, taken.user),
         "re_expires_in": 2592000,
@@ -210,20 +202,11 @@ def token(emulator: EmulatorCore, params: Mapping[str, str]) -> dict[str, Any]:
     return _signed(RESPONSE, content)
 
 
-async def _params(request: Request) -> dict[str, str]:
-    """The call's parameters, from the query string and a form body alike (as the gateway)."""
-    params = dict(request.query_params)
-    body = await request.body()
-    if body and len(body) <= MAX_CONTROL_BODY:
-        params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    return params
-
-
 def routes(emulator: EmulatorCore) -> list[Route]:
     """The gateway under :data:`PREFIX`."""
 
     async def gateway(request: Request) -> Response:
-        params = await _params(request)
+        params = await call_params(request)
         return await answer(
             emulator,
             request,
