@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -26,6 +26,9 @@ from wxsession.emulator.faults import ErrorBody
 log = logging.getLogger("wxsession.emulator")
 
 MAX_CONTROL_BODY = 16 * 1024
+
+Params = TypeVar("Params")
+"""A call's parameters, as a route reads them from its request."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,41 @@ async def answer(
     log.debug("%s errcode=%s", request.url.path, result.get(errcode_field, 0))
     code = 200 if status is None else status(result)
     return Response(json.dumps(result), status_code=code, media_type=media_type)
+
+
+def api_route(
+    emulator: EmulatorCore,
+    path: str,
+    methods: list[str],
+    read: Callable[[Request], Awaitable[Params]],
+    produce: Callable[[Params], dict[str, Any]],
+    error: ErrorBody,
+    *,
+    errcode_field: str = "errcode",
+    media_type: str = "application/json",
+    status: Callable[[dict[str, Any]], int] | None = None,
+) -> Route:
+    """An API path that answers one call: its parameters as ``read`` takes them from the
+    request, then ``produce(params)`` through :func:`answer`."""
+
+    async def endpoint(request: Request) -> Response:
+        params = await read(request)
+        return await answer(
+            emulator,
+            request,
+            lambda: produce(params),
+            error,
+            errcode_field=errcode_field,
+            media_type=media_type,
+            status=status,
+        )
+
+    return Route(path, endpoint, methods=methods)
+
+
+async def query(request: Request) -> Mapping[str, str]:
+    """The query string's parameters, for a platform's GET call."""
+    return request.query_params
 
 
 async def json_object(request: Request) -> dict[str, Any]:

@@ -24,13 +24,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from wxsession.emulator.core import EmulatorCore
 from wxsession.emulator.records import ExchangeErrors
-from wxsession.emulator.routing import EmulatedPlatform, answer, call_params, timely
+from wxsession.emulator.routing import EmulatedPlatform, api_route, call_params, timely
 from wxsession.platforms.alipay import DEV_PREFIX, SPEC, dev_keys, keys
 
 NAME = SPEC.name
@@ -204,18 +202,17 @@ def token(emulator: EmulatorCore, params: Mapping[str, str]) -> dict[str, Any]:
 
 def routes(emulator: EmulatorCore) -> list[Route]:
     """The gateway under :data:`PREFIX`."""
-
-    async def gateway(request: Request) -> Response:
-        params = await call_params(request)
-        return await answer(
+    return [
+        api_route(
             emulator,
-            request,
-            lambda: token(emulator, params),
+            f"{PREFIX}/gateway.do",
+            ["GET", "POST"],
+            call_params,
+            lambda params: token(emulator, params),
             forced_error,
             media_type="application/json;charset=utf-8",
         )
-
-    return [Route(f"{PREFIX}/gateway.do", gateway, methods=["GET", "POST"])]
+    ]
 
 
 EMULATED = EmulatedPlatform(NAME, PREFIX, routes)
