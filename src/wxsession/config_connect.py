@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TextIO
 from urllib.parse import urlsplit
 
 import httpx
@@ -35,8 +35,6 @@ from wxsession.startup import describe
 
 TIMEOUT = 5.0
 """Seconds each check may take: a server that does not answer by then fails it."""
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +85,6 @@ def _quiet_warnings() -> Iterator[None]:
         logger.setLevel(level)
 
 
-async def _bounded(check: Awaitable[T]) -> T:
-    async with asyncio.timeout(TIMEOUT):
-        return await check
-
-
 def _missing_sqlite_file(settings: Settings) -> Reached | None:
     """Connecting would create the file: say what serve will do instead."""
     url = make_url(settings.database_url)
@@ -109,8 +102,8 @@ async def _database(settings: Settings, engine: AsyncEngine) -> list[Reached]:
     if missing is not None:
         return [missing]
     try:
-        current = await _bounded(migrate.current_revision(engine))
-        writes = "ok" if current is None else await _bounded(write_verdict(engine))
+        current = await asyncio.wait_for(migrate.current_revision(engine), TIMEOUT)
+        writes = "ok" if current is None else await asyncio.wait_for(write_verdict(engine), TIMEOUT)
     except Exception as exc:
         return [Reached("database", False, describe(settings.database_url, exc))]
     where = mask_url(settings.database_url)
@@ -147,11 +140,12 @@ async def _store(settings: Settings, engine: AsyncEngine, *, database_ok: bool) 
         return Reached("session store", database_ok, "sql: the database above")
     where = mask_url(settings.session_store)
     try:
-        store = await _bounded(
-            open_store(settings.session_store, engine, redis_timeout=settings.redis_timeout)
+        store = await asyncio.wait_for(
+            open_store(settings.session_store, engine, redis_timeout=settings.redis_timeout),
+            TIMEOUT,
         )
         try:
-            await _bounded(store.ping())
+            await asyncio.wait_for(store.ping(), TIMEOUT)
         finally:
             await store.close()
     except Exception as exc:

@@ -1,9 +1,10 @@
 """The SQL database: one async engine, the declarative base every table hangs on.
 
-SQLite is the embedded default; PostgreSQL (asyncpg) is for production. SQLite gets WAL and
-a busy timeout so concurrent writers wait instead of failing, and connections of our own
-(:mod:`wxsession.sqlite_async`: one thread hand-off per statement, one writer at a time per
-process) under SQLAlchemy's ``sqlite+aiosqlite`` dialect. PostgreSQL gets a bounded pool and
+SQLite is the embedded default; PostgreSQL (asyncpg) is for production. SQLite gets WAL,
+checkpoints off the committing connection, and connections of our own
+(:mod:`wxsession.sqlite_async`: statements on the event loop while they cannot wait, on the
+connection's thread when they would, one writer at a time per process) under SQLAlchemy's
+``sqlite+aiosqlite`` dialect. PostgreSQL gets a bounded pool and
 bounded waits (:func:`engine_for`): a database that stops answering turns requests into 503s
 after seconds instead of holding them (and their connections) forever.
 """
@@ -47,7 +48,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         parsed = make_url(url)
-        connect = _sqlite_connect(parsed)
+        connect = _sqlite_connect(parsed, busy_timeout=0)  # waits happen on the thread
         turns = WriteTurns()
 
         async def open_connection() -> SqliteConnection:
@@ -126,28 +127,30 @@ def sqlite_connector(url: URL) -> Callable[[], sqlite3.Connection] | None:
         return None
     if not issubclass(SQLiteDialect_aiosqlite.get_pool_class(url), QueuePool):
         return None
-    return _sqlite_connect(url)
+    return _sqlite_connect(url, busy_timeout=SQLITE_BUSY_TIMEOUT)
 
 
-def _sqlite_connect(url: URL) -> Callable[[], sqlite3.Connection]:
+def _sqlite_connect(url: URL, *, busy_timeout: float) -> Callable[[], sqlite3.Connection]:
     """A sqlite3 connection as SQLAlchemy's dialect reads ``url`` (path, URI, options), used
     from the event loop and its own thread alike (one at a time)."""
     found_args, found_options = SQLiteDialect_aiosqlite().create_connect_args(url)
     args: list[Any] = list(found_args)
     options: dict[str, Any] = {
         **found_options,
-        "timeout": SQLITE_BUSY_TIMEOUT,
+        "timeout": busy_timeout,
         "check_same_thread": False,
     }
     return lambda: sqlite3.connect(*args, **options)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL, whose commits do not sync (``synchronous=NORMAL``), and no checkpoint by the
+    committing connection: the engine checkpoints on a thread (:mod:`wxsession.sqlite_async`)."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT * 1000)}")
     cursor.close()
 
 

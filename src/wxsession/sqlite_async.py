@@ -1,30 +1,58 @@
-"""SQLite connections for SQLAlchemy's async engine: one worker thread each, one hand-off per
-statement, and one writer at a time per engine.
+"""SQLite connections for SQLAlchemy's async engine: statements run on the event loop while they
+cannot wait, on the connection's own thread when they would; one writer at a time per engine.
 
 SQLAlchemy's ``sqlite+aiosqlite`` dialect wraps whatever ``async_creator`` returns with the
 driver API it uses of aiosqlite (``cursor()`` with awaitable ``execute``/``fetchall``/
 ``close``, ``commit``, ``rollback``, ``close``, ``stop``, ``create_function``); this module
 provides it over :mod:`sqlite3` and a single-thread :class:`~concurrent.futures.ThreadPoolExecutor`,
 both documented standard library, so no library's internals are relied on (an aiosqlite
-subclass did, pinned below 0.23). Why not aiosqlite's own connection: it makes every cursor
-call a round trip to its thread, four per statement under SQLAlchemy, each waking the
-thread and then the event loop (issue 8); here a statement and its rows are one.
+subclass did, pinned below 0.23).
 
-One writer at a time: SQLite lets one connection write at once and makes the others wait in
-its busy handler, which *sleeps* (1, 2, 5, 10 ... 100 ms) between tries; with a pool of
-connections in one process, concurrent logins spent most of their p99 asleep (issue 25).
-A connection about to write (any statement but a ``SELECT``, outside a transaction) first
-takes the engine's :class:`asyncio.Lock`, held until its commit or rollback: writers of one
-process queue on the event loop and start the moment the previous one commits. Writers in
-other processes still meet SQLite's busy timeout. The lock is bounded by the same timeout,
-so a coroutine that (wrongly) writes on a second connection inside a write transaction gets
-"database is locked", as SQLite itself would answer it, not a hang.
+Where a statement runs (issue 25). Handing every statement to a thread cost a login more CPU
+than PostgreSQL's whole round trip: ``sqlite3`` releases the GIL around each step, so a
+statement on another thread is several GIL hand-overs with the busy event loop, 24 context
+switches a login, and SQLite-user logins ran at 54-58 % of PostgreSQL-user ones. A point
+lookup or a one-row write is tens of microseconds of SQLite's own work, cheaper than one hand-
+off, so a statement runs on the loop, under three guards that keep the loop from ever
+waiting on it:
+
+- **No lock waits.** The connection's busy timeout is 0: a statement that meets another
+  connection's lock (another process writing, SQLite's rare recovery) fails at once with
+  ``SQLITE_BUSY`` and runs again on the connection's thread, where the busy timeout is the
+  full :data:`~wxsession.db.SQLITE_BUSY_TIMEOUT`.
+- **No long statements.** A statement on the loop may take :data:`STEP_BUDGET` steps of
+  SQLite's virtual machine (0.4 ms on the bench machine; a login's lookup takes 29 steps,
+  ``bench/sqlite_steps.py``); a progress handler interrupts it beyond,
+  and it runs again on the thread without the limit. Only statements that can be run again
+  are run on the loop: reads, and a write that begins its transaction (SQLite rolls that
+  transaction back whole when it is interrupted). Every later write of a transaction, and
+  the commit of a transaction that used the thread, runs on the thread.
+- **No disk syncs.** With WAL and ``synchronous=NORMAL`` a commit appends to the WAL and does
+  not sync; only a checkpoint syncs, and SQLite's automatic checkpoint (run by the committing
+  connection) is off (``wal_autocheckpoint=0``, :mod:`wxsession.db`). The engine checkpoints
+  on a connection's thread instead, at most every :data:`CHECKPOINT_EVERY` seconds after a
+  commit (``PRAGMA wal_checkpoint(PASSIVE)``, which waits for nobody).
+
+What stays on the loop is reading and writing pages through the OS page cache: memory copies
+for a database that fits in memory, which is the size this embedded default is for
+(docs/deployment.md says when to move to PostgreSQL). Opening and closing a connection (the
+last close checkpoints) always run on its thread.
+
+One writer at a time: SQLite lets one connection write at once. A connection about to write
+(any statement but a ``SELECT`` or ``PRAGMA``, outside a transaction) first takes the
+engine's :class:`asyncio.Lock`, held until its commit or rollback: writers of one process
+queue on the event loop and start the moment the previous one commits. Writers in other
+processes meet ``SQLITE_BUSY`` and wait on the thread. The lock is bounded by the same
+timeout, so a coroutine that (wrongly) writes on a second connection inside a write
+transaction gets "database is locked", as SQLite itself would answer it, not a hang.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -33,21 +61,32 @@ from weakref import WeakKeyDictionary
 
 T = TypeVar("T")
 
+logger = logging.getLogger(__name__)
+
 THREAD_NAME = "wxsession-sqlite"
 """Prefix of the connections' thread names (the start-up tests count them)."""
+
+STEP_BUDGET = 20_000
+"""Virtual-machine steps a statement may take on the event loop before it is interrupted and
+run on its connection's thread: ~700 times a login's lookup, 0.4 ms (``bench/sqlite_steps.py``)."""
+
+CHECKPOINT_EVERY = 1.0
+"""Seconds between the engine's WAL checkpoints, each after a commit (none without one)."""
 
 _Done = tuple[Any, int, int | None, list[Any]]
 """A statement's outcome: cursor description, row count, last row id, rows."""
 
 
 class WriteTurns:
-    """The writers' lock of one engine, one per event loop (an engine outlives a loop in
-    tests, and an :class:`asyncio.Lock` belongs to the loop it first waited on)."""
+    """What the connections of one engine share: the writers' lock, one per event loop (an
+    engine outlives a loop in tests, and an :class:`asyncio.Lock` belongs to the loop it first
+    waited on), and when the WAL was last checkpointed."""
 
     def __init__(self) -> None:
         self._locks: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             WeakKeyDictionary()
         )
+        self._checkpointed = time.monotonic()
 
     def lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
@@ -56,10 +95,19 @@ class WriteTurns:
             lock = self._locks[loop] = asyncio.Lock()
         return lock
 
+    def checkpoint_due(self) -> bool:
+        """Whether the commit just made should be followed by a checkpoint (and it is taken)."""
+        now = time.monotonic()
+        if now - self._checkpointed < CHECKPOINT_EVERY:
+            return False
+        self._checkpointed = now
+        return True
+
 
 class SqliteConnection:
     """A sqlite3 connection driven from the event loop: the async driver API SQLAlchemy's
-    aiosqlite dialect wraps. Open it with ``await SqliteConnection(...).open()``."""
+    aiosqlite dialect wraps. Open it with ``await SqliteConnection(...).open()``; ``connect``
+    must open it with a busy timeout of 0 (``timeout=0``)."""
 
     def __init__(
         self,
@@ -72,6 +120,8 @@ class SqliteConnection:
         self._write_timeout = write_timeout
         self._writing: asyncio.Lock | None = None
         """The writers' lock while this connection holds it."""
+        self._threaded = False
+        """Whether a statement of the open transaction ran on the thread: its end does too."""
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_NAME)
         self._connection: sqlite3.Connection | None = None
         """The open connection; ``None`` once closed (SQLAlchemy's adapter checks it before
@@ -81,10 +131,12 @@ class SqliteConnection:
         """Open the file on the connection's thread; on failure, end that thread before the
         error leaves, so no thread outlives a start-up that gives up (:mod:`wxsession.startup`)."""
         try:
-            self._connection = await self._call(self._connect)
+            connection = await self._on_thread(self._connect)
         except BaseException:
             await asyncio.to_thread(self._executor.shutdown)
             raise
+        connection.set_progress_handler(_over_budget, STEP_BUDGET)
+        self._connection = connection
         return self
 
     @property
@@ -95,19 +147,21 @@ class SqliteConnection:
         return SqliteCursor(self)
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
-        await self._call(self._conn.create_function, *args, **kwargs)
+        self._conn.create_function(*args, **kwargs)
 
     async def commit(self) -> None:
         try:
             if self._in_transaction():
-                await self._call(self._conn.commit)
+                await self._end(self._conn.commit)
         finally:
             self._release()
+        if self._connection is not None and self._turns.checkpoint_due():
+            await self._checkpoint()
 
     async def rollback(self) -> None:
         try:
             if self._in_transaction():
-                await self._call(self._conn.rollback)
+                await self._end(self._conn.rollback)
         finally:
             self._release()
 
@@ -115,7 +169,7 @@ class SqliteConnection:
         connection, self._connection = self._connection, None
         try:
             if connection is not None:
-                await self._call(connection.close)
+                await self._on_thread(connection.close)
         finally:
             self._release()
             await asyncio.to_thread(self._executor.shutdown)
@@ -129,10 +183,24 @@ class SqliteConnection:
         self._release()
 
     async def run(self, sql: str, parameters: Any, *, many: bool) -> _Done:
-        """One statement on the connection's thread: its description, counts and rows."""
-        if self._writing is None and not _reads_only(sql):
+        """One statement: its description, counts and rows; on the loop if it can be run
+        again on the thread, and run there when it meets a lock or outgrows its budget."""
+        reads = _reads_only(sql)
+        if self._writing is None and not reads:
             await self._acquire()
-        return await self._call(_run, self._conn, sql, parameters, many=many)
+        conn = self._conn
+        opens = not conn.in_transaction
+        if reads or opens:
+            try:
+                return _run(conn, sql, parameters, many=many)
+            except sqlite3.OperationalError as exc:
+                if not _run_again(exc):
+                    raise
+            if opens and conn.in_transaction:  # the statement's own, now empty: start afresh
+                conn.rollback()
+        done = await self._waiting(partial(_run, conn, sql, parameters, many=many))
+        self._threaded = conn.in_transaction
+        return done
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -141,12 +209,47 @@ class SqliteConnection:
         return self._connection
 
     def _in_transaction(self) -> bool:
-        # Read between statements, when nothing runs on the connection's thread.
         return self._connection is not None and self._connection.in_transaction
 
-    async def _call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def _end(self, end: Callable[[], None]) -> None:
+        """Commit or roll back: on the loop, unless the transaction used the thread or the
+        end meets a lock."""
+        threaded, self._threaded = self._threaded, False
+        if not threaded:
+            try:
+                return end()
+            except sqlite3.OperationalError as exc:
+                if not _run_again(exc):
+                    raise
+        await self._waiting(end)
+
+    async def _checkpoint(self) -> None:
+        """Copy the WAL into the database on the thread; one that fails is logged, not raised
+        (the commit before it stands, and the next one tries again)."""
+        checkpoint = partial(self._conn.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+        try:
+            await self._on_thread(checkpoint)
+        except sqlite3.Error as exc:
+            logger.warning("SQLite WAL checkpoint failed: %s", exc)
+
+    async def _waiting(self, work: Callable[[], T]) -> T:
+        """``work`` on the connection's thread, where it may wait for locks and run long."""
+        conn, timeout_ms = self._conn, int(self._write_timeout * 1000)
+
+        def patiently() -> T:
+            conn.set_progress_handler(None, 0)
+            conn.execute(f"PRAGMA busy_timeout={timeout_ms}")
+            try:
+                return work()
+            finally:
+                conn.execute("PRAGMA busy_timeout=0")
+                conn.set_progress_handler(_over_budget, STEP_BUDGET)
+
+        return await self._on_thread(patiently)
+
+    async def _on_thread(self, function: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, partial(function, *args, **kwargs))
+        return await loop.run_in_executor(self._executor, partial(function, *args))
 
     async def _acquire(self) -> None:
         lock = self._turns.lock()
@@ -216,8 +319,20 @@ def _reads_only(sql: str) -> bool:
     return sql.lstrip()[:6].upper() in ("SELECT", "PRAGMA")
 
 
+def _over_budget() -> int:
+    """SQLite's progress handler on the loop: a statement still running after
+    :data:`STEP_BUDGET` steps is interrupted (``SQLITE_INTERRUPT``), to be run on the thread."""
+    return 1
+
+
+def _run_again(exc: sqlite3.OperationalError) -> bool:
+    """Whether a statement refused on the loop should run on the thread: it met a lock
+    (``SQLITE_BUSY`` and its extended codes) or outgrew its budget (``SQLITE_INTERRUPT``)."""
+    return exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_INTERRUPT)
+
+
 def _run(conn: sqlite3.Connection, sql: str, parameters: Any, *, many: bool) -> _Done:
-    """On the connection's thread: the statement, then every row it returns."""
+    """The statement, then every row it returns."""
     cursor = conn.cursor()
     try:
         if many:

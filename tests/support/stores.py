@@ -27,6 +27,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import pytest
 import redis
@@ -40,68 +41,56 @@ from wxsession.db import create_engine
 # --- real servers (session scope) ---------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisProcess]:
-    server = RedisProcess.from_env()
+class _Server(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+S = TypeVar("S", bound=_Server)
+
+
+def _running(server: S) -> Iterator[S]:
+    """``server`` started for the fixture's scope, and stopped after it; stopped as well when
+    it fails to start, so a half-started one leaves no process or temp dir behind."""
     try:
         server.start()
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisProcess]:
+    yield from _running(RedisProcess.from_env())
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresProcess]:
-    server = PostgresProcess.from_env()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+    yield from _running(PostgresProcess.from_env())
 
 
 @pytest.fixture(scope="session")
 def redis_cluster() -> Iterator[ClusterTopology]:
     """A 3-master Redis Cluster on loopback (about 2 s to form), for the whole session."""
-    cluster = ClusterTopology()
-    try:
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.stop()
+    yield from _running(ClusterTopology())
 
 
 @pytest.fixture(scope="module")
 def sentinel_topology() -> Iterator[SentinelTopology]:
     """1 master, 1 replica, 3 sentinels (about 8 s to settle); the test may fail it over."""
-    topology = SentinelTopology()
-    try:
-        topology.start()
-        yield topology
-    finally:
-        topology.stop()
+    yield from _running(SentinelTopology())
 
 
 @pytest.fixture
 def persistent_redis() -> Iterator[RedisProcess]:
     """A Redis of the test's own that saves to disk, so a crash and restart keeps its data."""
-    server = RedisProcess(persist=True)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _running(RedisProcess(persist=True))
 
 
 @pytest.fixture
 def own_redis() -> Iterator[RedisProcess]:
     """A Redis of the test's own, for tests that stop, pause or restart it."""
-    server = RedisProcess()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _running(RedisProcess())
 
 
 # --- per-test database URLs ---------------------------------------------------------------

@@ -1,5 +1,6 @@
 """What every platform's emulated routes share: the descriptor the app mounts, the answer
-path through faults and latency, and reading request bodies as the platforms do.
+path through faults and latency, reading request bodies as the platforms do, and checking a
+signed call's timestamp.
 
 Nothing here logs a secret or a code: the one log line names the path and the errcode.
 """
@@ -9,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime, tzinfo
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -24,6 +26,9 @@ from wxsession.emulator.faults import ErrorBody
 log = logging.getLogger("wxsession.emulator")
 
 MAX_CONTROL_BODY = 16 * 1024
+
+Params = TypeVar("Params")
+"""A call's parameters, as a route reads them from its request."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +69,41 @@ async def answer(
     return Response(json.dumps(result), status_code=code, media_type=media_type)
 
 
+def api_route(
+    emulator: EmulatorCore,
+    path: str,
+    methods: list[str],
+    read: Callable[[Request], Awaitable[Params]],
+    produce: Callable[[Params], dict[str, Any]],
+    error: ErrorBody,
+    *,
+    errcode_field: str = "errcode",
+    media_type: str = "application/json",
+    status: Callable[[dict[str, Any]], int] | None = None,
+) -> Route:
+    """An API path that answers one call: its parameters as ``read`` takes them from the
+    request, then ``produce(params)`` through :func:`answer`."""
+
+    async def endpoint(request: Request) -> Response:
+        params = await read(request)
+        return await answer(
+            emulator,
+            request,
+            lambda: produce(params),
+            error,
+            errcode_field=errcode_field,
+            media_type=media_type,
+            status=status,
+        )
+
+    return Route(path, endpoint, methods=methods)
+
+
+async def query(request: Request) -> Mapping[str, str]:
+    """The query string's parameters, for a platform's GET call."""
+    return request.query_params
+
+
 async def json_object(request: Request) -> dict[str, Any]:
     """The body as a JSON object, or :class:`BadRequest`."""
     body = await request.body()
@@ -101,3 +141,23 @@ async def form_or_empty(request: Request) -> dict[str, str]:
     for name, value in pairs:
         form.setdefault(name, value)
     return form
+
+
+async def call_params(request: Request) -> dict[str, str]:
+    """A gateway call's parameters, read from the query string and a form body alike, as the
+    signing gateways read them (a body field wins; a body too large is passed over)."""
+    params = dict(request.query_params)
+    body = await request.body()
+    if body and len(body) <= MAX_CONTROL_BODY:
+        params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    return params
+
+
+def timely(emulator: EmulatorCore, stamp: str, layout: str, zone: tzinfo, window: float) -> bool:
+    """Whether a signed call's ``stamp`` (``layout`` in ``zone``) is within ``window`` seconds
+    of the emulator's clock, as gateways refuse replayed calls; a malformed stamp is not."""
+    try:
+        sent = datetime.strptime(stamp, layout).replace(tzinfo=zone)
+    except ValueError:
+        return False
+    return abs(sent.timestamp() - emulator.clock()) <= window

@@ -9,7 +9,8 @@ phones, e-mail with the domain lower-cased); a malformed one is 400 ``PHONE_INVA
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Request, Response, status
 from pydantic import Field
@@ -21,6 +22,7 @@ from wxsession.server.routes import login_out
 from wxsession.server.schemas import UTF8, LoginOut, Strict, error_responses
 
 router = APIRouter(prefix="/v1")
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 PhoneText = Annotated[str, Field(min_length=1, max_length=32), UTF8]
 EmailText = Annotated[str, Field(min_length=3, max_length=254), UTF8]
@@ -60,6 +62,26 @@ class EmailBindIn(EmailLoginIn, ReauthFields):
     """The new e-mail address, its ``bind`` code, and proof of the account."""
 
 
+def _post(
+    path: str,
+    tag: str,
+    summary: str,
+    description: str,
+    responses: dict[int | str, Any],
+    status_code: int = status.HTTP_200_OK,
+) -> Callable[[Endpoint], Endpoint]:
+    """A route that answers with a session, as all four here are declared."""
+    return router.post(
+        path,
+        response_model=LoginOut,
+        status_code=status_code,
+        tags=[tag],
+        summary=summary,
+        description=description,
+        responses=responses,
+    )
+
+
 async def _login(
     address: Address,
     code: str,
@@ -74,13 +96,12 @@ async def _login(
     return login_out(result, response, runtime.sessions, runtime.carriers)
 
 
-@router.post(
+@_post(
     "/auth/phone/login",
-    response_model=LoginOut,
-    tags=["auth"],
-    summary="Sign in (or up) with a code sent to a phone number",
-    description=_SIGN_UP,
-    responses=LOGIN_ERRORS,
+    "auth",
+    "Sign in (or up) with a code sent to a phone number",
+    _SIGN_UP,
+    LOGIN_ERRORS,
 )
 async def phone_login(
     body: PhoneLoginIn,
@@ -92,13 +113,12 @@ async def phone_login(
     return await _login(parse_phone(body.phone), body.code, request, response, runtime, presented)
 
 
-@router.post(
+@_post(
     "/auth/email/login",
-    response_model=LoginOut,
-    tags=["auth"],
-    summary="Sign in (or up) with a code sent to an e-mail address",
-    description=_SIGN_UP,
-    responses=LOGIN_ERRORS,
+    "auth",
+    "Sign in (or up) with a code sent to an e-mail address",
+    _SIGN_UP,
+    LOGIN_ERRORS,
 )
 async def email_login(
     body: EmailLoginIn,
@@ -118,37 +138,43 @@ _BIND = (
 _BIND_ERRORS = error_responses(400, 401, 403, 409, 413, 422, 429, 502, 503)
 
 
-@router.post(
+async def _bind(
+    address: Address,
+    body: PhoneBindIn | EmailBindIn,
+    request: Request,
+    response: Response,
+    runtime: RuntimeDep,
+    active: SessionDep,
+) -> LoginOut:
+    result = await runtime.services.address_binding.bind(
+        active, address, body.code, device_of(request), reauth=body.reauth_proof()
+    )
+    return login_out(result, response, runtime.sessions, runtime.carriers)
+
+
+@_post(
     "/me/identities/phone",
-    response_model=LoginOut,
-    status_code=status.HTTP_201_CREATED,
-    tags=["me"],
-    summary="Bind or change the account's phone number with a code sent to it",
-    description=_BIND,
-    responses=_BIND_ERRORS,
+    "me",
+    "Bind or change the account's phone number with a code sent to it",
+    _BIND,
+    _BIND_ERRORS,
+    status.HTTP_201_CREATED,
 )
 async def bind_phone(
     body: PhoneBindIn, request: Request, response: Response, runtime: RuntimeDep, active: SessionDep
 ) -> LoginOut:
-    result = await runtime.services.address_binding.bind(
-        active, parse_phone(body.phone), body.code, device_of(request), reauth=body.reauth_proof()
-    )
-    return login_out(result, response, runtime.sessions, runtime.carriers)
+    return await _bind(parse_phone(body.phone), body, request, response, runtime, active)
 
 
-@router.post(
+@_post(
     "/me/identities/email",
-    response_model=LoginOut,
-    status_code=status.HTTP_201_CREATED,
-    tags=["me"],
-    summary="Bind or change the account's e-mail address with a code sent to it",
-    description=_BIND,
-    responses=_BIND_ERRORS,
+    "me",
+    "Bind or change the account's e-mail address with a code sent to it",
+    _BIND,
+    _BIND_ERRORS,
+    status.HTTP_201_CREATED,
 )
 async def bind_email(
     body: EmailBindIn, request: Request, response: Response, runtime: RuntimeDep, active: SessionDep
 ) -> LoginOut:
-    result = await runtime.services.address_binding.bind(
-        active, parse_email(body.email), body.code, device_of(request), reauth=body.reauth_proof()
-    )
-    return login_out(result, response, runtime.sessions, runtime.carriers)
+    return await _bind(parse_email(body.email), body, request, response, runtime, active)

@@ -20,8 +20,6 @@ import asyncio
 import functools
 import hmac
 import logging
-from collections.abc import Awaitable
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -50,26 +48,23 @@ def _head_revision() -> str | None:
     return migrate.head_revision()
 
 
-async def _bounded(check: Awaitable[Any]) -> Any:
-    async with asyncio.timeout(CHECK_TIMEOUT):
-        return await check
-
-
 async def _readiness(runtime: Runtime) -> dict[str, str]:
     """Each check's verdict: ``ok``, or why not (a word, never a message that could hold a
     DSN or password)."""
     checks: dict[str, str] = {}
     try:
-        await _bounded(runtime.store.ping())
+        await asyncio.wait_for(runtime.store.ping(), CHECK_TIMEOUT)
         checks["store"] = "ok"
     except Exception as exc:
         log.warning("readiness: session store check failed: %s", type(exc).__name__)
         checks["store"] = "unavailable"
     try:
-        current = await _bounded(migrate.current_revision(runtime.engine))
+        current = await asyncio.wait_for(migrate.current_revision(runtime.engine), CHECK_TIMEOUT)
         # Unmigrated, there is no row to probe with; the migrations check says why.
         checks["database"] = (
-            "ok" if current is None else await _bounded(write_verdict(runtime.engine))
+            "ok"
+            if current is None
+            else await asyncio.wait_for(write_verdict(runtime.engine), CHECK_TIMEOUT)
         )
     except Exception as exc:
         log.warning("readiness: database check failed: %s", type(exc).__name__)

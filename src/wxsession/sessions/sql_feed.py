@@ -21,8 +21,9 @@ ends a read transaction in the WAL index (shared memory), 10 to 15 us on the ben
 (``bench/data_version.py``), with ``busy_timeout`` 0 so it never waits. It is done at most
 once per loop turn: a request handled in this turn was read before the turn began, so a
 commit that preceded the request preceded the check too (a callback queued with
-``call_soon`` forgets the verdict before the next turn's input). Reading the rows is real
-I/O and goes through the engine, off the loop. Any commit (a login, a renewal) makes every
+``call_soon`` forgets the verdict before the next turn's input). Reading the rows goes through
+the engine, whose connections move a statement that would wait or run long to their thread
+(:mod:`wxsession.sqlite_async`). Any commit (a login, a renewal) makes every
 process catch up once; under a steady stream of writes the cache answers between them.
 """
 

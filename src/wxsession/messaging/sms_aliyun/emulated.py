@@ -17,22 +17,23 @@ import hmac
 import json
 import secrets
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from wxsession.emulator.core import EmulatorCore
-from wxsession.emulator.routing import MAX_CONTROL_BODY, answer
+from wxsession.emulator.routing import answer, call_params, timely
 from wxsession.messaging.sms_aliyun import DEV_ACCESS_KEY_ID, DEV_ACCESS_KEY_SECRET, DEV_PREFIX
 from wxsession.messaging.sms_emulated import Inbox, message_text
 
 PREFIX = DEV_PREFIX
 PATH = f"{PREFIX}/"
 TIMESTAMP_WINDOW = 15 * 60
+STAMP_LAYOUT = "%Y-%m-%dT%H:%M:%SZ"  # ISO 8601, UTC
 DEV_KEYS: Mapping[str, str] = {DEV_ACCESS_KEY_ID: DEV_ACCESS_KEY_SECRET}
 
 STATUS: Mapping[str, int] = {
@@ -68,14 +69,6 @@ def expected_signature(method: str, params: Mapping[str, str], secret: str) -> s
     return base64.b64encode(digest).decode()
 
 
-def _timely(emulator: EmulatorCore, stamp: str) -> bool:
-    try:
-        sent = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return False
-    return abs(sent.timestamp() - emulator.clock()) <= TIMESTAMP_WINDOW
-
-
 def refusal(
     emulator: EmulatorCore, method: str, params: Mapping[str, str], keys: Mapping[str, str]
 ) -> dict[str, Any] | None:
@@ -90,7 +83,7 @@ def refusal(
     secret = keys.get(params["AccessKeyId"])
     if secret is None:
         return error("InvalidAccessKeyId.NotFound", "Specified access key is not found.")
-    if not _timely(emulator, params["Timestamp"]):
+    if not timely(emulator, params["Timestamp"], STAMP_LAYOUT, UTC, TIMESTAMP_WINDOW):
         return error("InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
     methods = (params.get("SignatureMethod"), params.get("SignatureVersion"))
     wanted = expected_signature(method, params, secret)
@@ -121,19 +114,11 @@ def send_sms(params: Mapping[str, str], inbox: Inbox) -> dict[str, Any]:
     return {"Code": "OK", "Message": "OK", "BizId": secrets.token_hex(8), "RequestId": _rid()}
 
 
-async def _params(request: Request) -> dict[str, str]:
-    params = dict(request.query_params)
-    body = await request.body()
-    if body and len(body) <= MAX_CONTROL_BODY:
-        params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    return params
-
-
 def routes(emulator: EmulatorCore, inbox: Inbox, keys: Mapping[str, str] = DEV_KEYS) -> list[Route]:
     """The RPC endpoint under :data:`PREFIX`."""
 
     async def endpoint(request: Request) -> Response:
-        params = await _params(request)
+        params = await call_params(request)
 
         def produce() -> dict[str, Any]:
             refused = refusal(emulator, request.method, params, keys)

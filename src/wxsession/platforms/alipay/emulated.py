@@ -19,19 +19,16 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import parse_qsl
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from wxsession.emulator.core import EmulatorCore
 from wxsession.emulator.records import ExchangeErrors
-from wxsession.emulator.routing import MAX_CONTROL_BODY, EmulatedPlatform, answer
+from wxsession.emulator.routing import EmulatedPlatform, api_route, call_params, timely
 from wxsession.platforms.alipay import DEV_PREFIX, SPEC, dev_keys, keys
 
 NAME = SPEC.name
@@ -40,6 +37,7 @@ METHOD = "alipay.system.oauth.token"
 RESPONSE = "alipay_system_oauth_token_response"
 CST = timezone(timedelta(hours=8))
 TIMESTAMP_WINDOW = 15 * 60
+STAMP_LAYOUT = "%Y-%m-%d %H:%M:%S"  # Beijing time
 """Alipay refuses a timestamp far from its clock (``isv.invalid-timestamp``); this is the
 emulator's window, in seconds."""
 
@@ -146,14 +144,6 @@ def _signed_by(params: Mapping[str, str], key: RSAPublicKey) -> bool:
     return True
 
 
-def _timely(emulator: EmulatorCore, timestamp: str) -> bool:
-    try:
-        sent = datetime.strptime(timestamp, "%Y-%m-%d %H:%M:%S").replace(tzinfo=CST)
-    except ValueError:
-        return False
-    return abs(sent.timestamp() - emulator.clock()) <= TIMESTAMP_WINDOW
-
-
 def refusal(emulator: EmulatorCore, params: Mapping[str, str]) -> dict[str, Any] | None:
     """The gateway's answer to a call it refuses before looking at the code, else ``None``."""
     appid, apps = params.get("app_id", ""), emulator.platform_apps.get(NAME, {})
@@ -180,7 +170,7 @@ def refusal(emulator: EmulatorCore, params: Mapping[str, str]) -> dict[str, Any]
         return error("isv.missing-signature-key")
     if key is not None and not _signed_by(params, key):
         return error("isv.invalid-signature")
-    if not _timely(emulator, params["timestamp"]):
+    if not timely(emulator, params["timestamp"], STAMP_LAYOUT, CST, TIMESTAMP_WINDOW):
         return error("isv.invalid-timestamp")
     if params.get("grant_type") != "authorization_code":
         return error("isv.invalid-parameter")
@@ -198,7 +188,7 @@ def token(emulator: EmulatorCore, params: Mapping[str, str]) -> dict[str, Any]:
     digits = int.from_bytes(emulator.derive(b"alipay user_id", taken.user).encode()) % 10**12
     content: dict[str, Any] = {
         "access_token": f"authusrB{secrets.token_hex(20)}",
-        "auth_start": datetime.fromtimestamp(emulator.clock(), CST).strftime("%Y-%m-%d %H:%M:%S"),
+        "auth_start": datetime.fromtimestamp(emulator.clock(), CST).strftime(STAMP_LAYOUT),
         "expires_in": 1296000,
         "open_id": emulator.openid_for(taken.appid, taken.user),
         "re_expires_in": 2592000,
@@ -210,29 +200,19 @@ def token(emulator: EmulatorCore, params: Mapping[str, str]) -> dict[str, Any]:
     return _signed(RESPONSE, content)
 
 
-async def _params(request: Request) -> dict[str, str]:
-    """The call's parameters, from the query string and a form body alike (as the gateway)."""
-    params = dict(request.query_params)
-    body = await request.body()
-    if body and len(body) <= MAX_CONTROL_BODY:
-        params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    return params
-
-
 def routes(emulator: EmulatorCore) -> list[Route]:
     """The gateway under :data:`PREFIX`."""
-
-    async def gateway(request: Request) -> Response:
-        params = await _params(request)
-        return await answer(
+    return [
+        api_route(
             emulator,
-            request,
-            lambda: token(emulator, params),
+            f"{PREFIX}/gateway.do",
+            ["GET", "POST"],
+            call_params,
+            lambda params: token(emulator, params),
             forced_error,
             media_type="application/json;charset=utf-8",
         )
-
-    return [Route(f"{PREFIX}/gateway.do", gateway, methods=["GET", "POST"])]
+    ]
 
 
 EMULATED = EmulatedPlatform(NAME, PREFIX, routes)

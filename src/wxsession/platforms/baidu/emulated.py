@@ -12,13 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from wxsession.emulator.core import EmulatorCore
 from wxsession.emulator.records import ExchangeErrors
-from wxsession.emulator.routing import EmulatedPlatform, answer, form_or_empty
+from wxsession.emulator.routing import EmulatedPlatform, api_route, form_or_empty
 from wxsession.platforms.baidu import DEV_PREFIX, SPEC
 
 NAME = SPEC.name
@@ -63,20 +61,18 @@ def status(result: Mapping[str, Any]) -> int:
 
 def routes(emulator: EmulatorCore) -> list[Route]:
     """Baidu's jscode2sessionkey under :data:`PREFIX`."""
-
-    async def jscode2sessionkey(request: Request) -> Response:
-        form = await form_or_empty(request)
-        return await answer(
+    return [
+        api_route(
             emulator,
-            request,
-            lambda: exchange(emulator, form),
+            f"{PREFIX}/oauth/jscode2sessionkey",
+            ["POST"],
+            form_or_empty,
+            lambda form: exchange(emulator, form),
             error,
             errcode_field="error",
-            media_type="application/json",
             status=status,
         )
-
-    return [Route(f"{PREFIX}/oauth/jscode2sessionkey", jscode2sessionkey, methods=["POST"])]
+    ]
 
 
 EMULATED = EmulatedPlatform(NAME, PREFIX, routes)

@@ -11,14 +11,11 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from wxsession.emulator.core import EmulatorCore
-from wxsession.emulator.faults import ErrorBody
 from wxsession.emulator.records import ExchangeErrors
-from wxsession.emulator.routing import EmulatedPlatform, answer, json_or_empty
+from wxsession.emulator.routing import EmulatedPlatform, api_route, json_or_empty
 from wxsession.platforms.douyin import DEV_PREFIX, SPEC
 
 NAME = SPEC.name
@@ -72,20 +69,17 @@ def exchange(emulator: EmulatorCore, body: Mapping[str, Any]) -> dict[str, Any]:
 
 def routes(emulator: EmulatorCore) -> list[Route]:
     """Douyin's jscode2session under :data:`PREFIX`."""
-    forced_error: ErrorBody = error
-
-    async def jscode2session(request: Request) -> Response:
-        data = await json_or_empty(request)
-        return await answer(
+    return [
+        api_route(
             emulator,
-            request,
-            lambda: exchange(emulator, data),
-            forced_error,
+            f"{PREFIX}/api/apps/v2/jscode2session",
+            ["POST"],
+            json_or_empty,
+            lambda body: exchange(emulator, body),
+            error,
             errcode_field="err_no",
-            media_type="application/json",
         )
-
-    return [Route(f"{PREFIX}/api/apps/v2/jscode2session", jscode2session, methods=["POST"])]
+    ]
 
 
 EMULATED = EmulatedPlatform(NAME, PREFIX, routes)

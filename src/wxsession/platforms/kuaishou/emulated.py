@@ -12,13 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from wxsession.emulator.core import EmulatorCore
 from wxsession.emulator.records import ExchangeErrors
-from wxsession.emulator.routing import EmulatedPlatform, answer, form_or_empty
+from wxsession.emulator.routing import EmulatedPlatform, api_route, form_or_empty
 from wxsession.platforms.kuaishou import DEV_PREFIX, SPEC
 
 NAME = SPEC.name
@@ -60,19 +58,17 @@ def exchange(emulator: EmulatorCore, form: Mapping[str, str]) -> dict[str, Any]:
 
 def routes(emulator: EmulatorCore) -> list[Route]:
     """Kuaishou's code2session under :data:`PREFIX`."""
-
-    async def code2session(request: Request) -> Response:
-        form = await form_or_empty(request)
-        return await answer(
+    return [
+        api_route(
             emulator,
-            request,
-            lambda: exchange(emulator, form),
+            f"{PREFIX}/oauth2/mp/code2session",
+            ["POST"],
+            form_or_empty,
+            lambda form: exchange(emulator, form),
             error,
             errcode_field="result",
-            media_type="application/json",
         )
-
-    return [Route(f"{PREFIX}/oauth2/mp/code2session", code2session, methods=["POST"])]
+    ]
 
 
 EMULATED = EmulatedPlatform(NAME, PREFIX, routes)

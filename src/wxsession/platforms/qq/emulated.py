@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from wxsession.emulator.core import EmulatorCore
 from wxsession.emulator.records import ExchangeErrors
-from wxsession.emulator.routing import EmulatedPlatform, answer
+from wxsession.emulator.routing import EmulatedPlatform, api_route, query
 from wxsession.platforms.qq import DEV_PREFIX, SPEC
 
 NAME = SPEC.name
@@ -65,19 +63,16 @@ def exchange(
 
 def routes(emulator: EmulatorCore) -> list[Route]:
     """QQ's jscode2session under :data:`PREFIX`."""
-    error = emulator.errcode_errors(ERRMSGS)
-
-    async def jscode2session(request: Request) -> Response:
-        q = request.query_params
-        return await answer(
+    return [
+        api_route(
             emulator,
-            request,
-            lambda: exchange(emulator, q.get("appid"), q.get("secret"), q.get("js_code")),
-            error,
-            media_type="application/json",
+            f"{PREFIX}/sns/jscode2session",
+            ["GET"],
+            query,
+            lambda q: exchange(emulator, q.get("appid"), q.get("secret"), q.get("js_code")),
+            emulator.errcode_errors(ERRMSGS),
         )
-
-    return [Route(f"{PREFIX}/sns/jscode2session", jscode2session, methods=["GET"])]
+    ]
 
 
 EMULATED = EmulatedPlatform(NAME, PREFIX, routes)

@@ -27,9 +27,9 @@ from starlette.routing import Route
 
 from wxsession.emulator.core import EmulatorCore
 from wxsession.emulator.faults import Answer
-from wxsession.emulator.records import ExchangeErrors
 from wxsession.emulator.routing import EmulatedPlatform, answer, json_or_empty
 from wxsession.platforms.wechat import SPEC
+from wxsession.platforms.wechat_sns.emulated import ERRORS, WECHAT_ERRMSGS
 
 log = logging.getLogger("wxsession.emulator")
 
@@ -39,34 +39,11 @@ STABLE_TOKEN_MARGIN = 300
 """A stable token is the same for every caller until its last five minutes."""
 
 ERRMSGS: Mapping[int, str] = {
-    -1: "system error",
-    40013: "invalid appid",
-    40029: "invalid code",
-    40125: "invalid appsecret",
-    40163: "code been used",
-    40226: "high risk user",
-    41002: "appid missing",
-    41004: "appsecret missing",
+    **WECHAT_ERRMSGS,
     40001: "invalid credential, access_token is invalid or not latest",
-    40003: "invalid openid",
-    40014: "invalid access_token",
-    41001: "access_token missing",
-    41008: "missing code",
-    42001: "access_token expired",
+    40226: "high risk user",
     87009: "invalid signature",
-    45011: "api minute-quota reach limit  mustslower  retry next minute",
 }
-
-ERRORS = ExchangeErrors(
-    no_appid=41002,
-    no_secret=41004,
-    no_code=41008,
-    bad_appid=40013,
-    bad_secret=40125,
-    bad_code=40029,
-    used_code=40163,
-)
-"""Why a code exchange (or an access token request) failed → WeChat's errcode for it."""
 
 
 # -- jscode2session -------------------------------------------------------------------------

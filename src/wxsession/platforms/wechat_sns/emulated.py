@@ -33,7 +33,7 @@ FAMILY = "wechat"
 USER_TOKEN_TTL = 7200
 BASE_SCOPE = "snsapi_base"
 
-ERRMSGS: Mapping[int, str] = {
+WECHAT_ERRMSGS: Mapping[int, str] = {
     -1: "system error",
     40003: "invalid openid",
     40013: "invalid appid",
@@ -47,8 +47,10 @@ ERRMSGS: Mapping[int, str] = {
     41008: "missing code",
     42001: "access_token expired",
     45011: "api minute-quota reach limit  mustslower  retry next minute",
-    48001: "api unauthorized",
 }
+"""WeChat's global return codes: its API host answers the sns paths and the mini program's
+with one errcode table, so the mini program's emulated answers take this one too."""
+ERRMSGS: Mapping[int, str] = {**WECHAT_ERRMSGS, 48001: "api unauthorized"}
 
 ERRORS = ExchangeErrors(
     no_appid=41002,
@@ -59,6 +61,7 @@ ERRORS = ExchangeErrors(
     bad_code=40029,
     used_code=40163,
 )
+"""Why a code exchange (or an access token request) failed → WeChat's errcode for it."""
 
 
 @dataclass(frozen=True, slots=True)
