@@ -142,9 +142,13 @@ async def _resolve(
 
 
 def _hit(request: Request, response: Response, runtime: Runtime) -> ActiveSession | None:
-    """:func:`_resolve` when it would await nothing (:func:`guard.session_now`): the same
-    token, checks and metrics without the four coroutines of the general path; ``None``
-    sends the request there."""
+    """:func:`_resolve` when it would await nothing: the session this request resolved
+    already, or one in the hot-session cache (:func:`guard.session_now`: the same token,
+    checks and metrics without the four coroutines of the general path); ``None`` sends the
+    request there."""
+    active: ActiveSession | None = request.scope.get(_RESOLVED)
+    if active is not None:
+        return active
     active = guard.session_now(runtime, request)
     if active is not None:
         _no_store(response)
@@ -153,7 +157,7 @@ def _hit(request: Request, response: Response, runtime: Runtime) -> ActiveSessio
 
 
 async def _required(request: Request, response: Response, runtime: Runtime) -> ActiveSession:
-    active = request.scope.get(_RESOLVED) or await _resolve(request, response, runtime)
+    active = _hit(request, response, runtime) or await _resolve(request, response, runtime)
     assert active is not None  # not optional: a missing token raised
     return active
 
@@ -167,8 +171,9 @@ class OptionalSession(_SessionScheme):
     async def __call__(
         self, request: Request, response: Response = AWAITED
     ) -> ActiveSession | None:
-        active: ActiveSession | None = request.scope.get(_RESOLVED)
-        return active or await _resolve(request, response, get_runtime(request), optional=True)
+        runtime = get_runtime(request)
+        active = _hit(request, response, runtime)
+        return active or await _resolve(request, response, runtime, optional=True)
 
 
 class AnySession(_SessionScheme):
@@ -191,11 +196,7 @@ class CurrentUser(_SessionScheme):
     async def __call__(self, request: Request, response: Response = AWAITED) -> UserView:
         # A cache hit awaits nothing: no coroutine but this one (see _hit)
         runtime = get_runtime(request)
-        active = (
-            request.scope.get(_RESOLVED)
-            or _hit(request, response, runtime)
-            or await _resolve(request, response, runtime)
-        )
+        active = _hit(request, response, runtime) or await _resolve(request, response, runtime)
         assert active is not None  # not optional: a missing token raised
         user = guard.cached_user(runtime, active)
         return user if user is not None else await guard.load_user(runtime, active)
