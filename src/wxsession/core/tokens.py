@@ -45,8 +45,9 @@ def new_token(user_id: str | None = None) -> str:
 def is_well_formed(token: str) -> bool:
     """True when ``token`` has a shape :func:`new_token` produces.
 
-    Checked before any hashing or store access, so junk (huge headers, control characters)
-    costs nothing and never reaches a store.
+    Checked before any store access, so junk (huge headers, control characters) costs
+    nothing and never reaches a store; the cache lookup before it hashes only what
+    :func:`may_be_cached` lets through.
     """
     return len(token) in _LENGTHS and (_TOKEN_SHAPE.fullmatch(token) is not None)
 
@@ -55,7 +56,7 @@ def may_be_cached(token: str) -> bool:
     """True when ``token`` has a token's length and is ASCII: enough to look its
     :func:`digest` up in the hot-session cache, which holds the digests of well-formed tokens
     only (:func:`is_well_formed` is checked before the store), so a digest found there
-    proves the shape without the regular expression (a third of a cache hit's own cost)."""
+    proves the shape without the regular expression (about 0.4 µs, a sixth of a hit)."""
     return len(token) in _LENGTHS and token.isascii()
 
 

@@ -79,7 +79,7 @@ long as the hot-session cache shares the view (as ``GET /v1/me``'s bodies are)."
 async def introspection_body(runtime: Runtime, active: ActiveSession) -> bytes:
     """:func:`introspection_of` as the route renders it, for the fast path: a registered
     session's body is its user's head and the seconds left, so a request neither sorts the
-    roles nor builds and renders the model (3 of the 15 µs a request cost in process)."""
+    roles nor builds and renders the model (about 3 of the 15 µs a request cost in process)."""
     if not active.record.registered:
         return (await introspection_of(runtime, active)).model_dump_json().encode()
     user = guard.cached_user(runtime, active) or await guard.load_user(runtime, active)

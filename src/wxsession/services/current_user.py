@@ -37,7 +37,7 @@ def session_now(runtime: Parts, request: AsgiRequestView) -> ActiveSession | Non
     cookie carriers only (the default) and a session in the hot-session cache, with the same
     refusals of the carriers and the same checks and count as ``resolve``. ``None`` sends
     the caller to the general path, which finds the token again and decides. A hit runs
-    no coroutine: on ``GET /v1/me`` and introspection that was a sixth of the request."""
+    no coroutine (the three of the general path were about 1 µs of ``GET /v1/me``'s 11)."""
     carriers = runtime.carriers
     if not carriers.raw_only:
         return None
