@@ -150,12 +150,14 @@ class SqliteConnection:
         self._conn.create_function(*args, **kwargs)
 
     async def commit(self) -> None:
+        committed = False
         try:
             if self._in_transaction():
                 await self._end(self._conn.commit)
+                committed = True
         finally:
             self._release()
-        if self._connection is not None and self._turns.checkpoint_due():
+        if committed and self._turns.checkpoint_due():
             await self._checkpoint()
 
     async def rollback(self) -> None:

@@ -194,3 +194,33 @@ async def test_a_template_without_an_id_is_refused_without_a_call(
         await make(http, url).send(notice)
     assert isinstance(raised.value, SmsMisconfigured)
     assert sum(core.calls.values()) == calls
+
+
+async def test_a_tencent_base_with_its_default_port_signs_the_host_httpx_sends(
+    http: httpx.AsyncClient,
+) -> None:
+    """httpx drops ``:443`` from ``Host``; the signature must cover what arrives."""
+    signed = {}
+    for base in ("https://sms.tencentcloudapi.com:443", "https://SMS.tencentcloudapi.com"):
+        sender = tencent_sender(
+            http,
+            api_base=base,
+            credentials=tencent.Credentials("AKIDexample", "secret-example"),
+            sdk_app_id="1400000000",
+            sign_name="测试",
+            region="ap-guangzhou",
+            templates=TEMPLATES,
+            params=("code",),
+            timeout=5.0,
+            clock=lambda: 1_700_000_000,
+        )
+        request = sender.vendor.build("+8613800138000", "1110", [("code", "482913")])
+        signed[base] = request.headers["Authorization"]
+        assert httpx.Request("POST", base).headers["host"] == "sms.tencentcloudapi.com"
+    plain = tencent.authorization(
+        tencent.Credentials("AKIDexample", "secret-example"),
+        1_700_000_000,
+        "sms.tencentcloudapi.com",
+        request.content or b"",
+    )
+    assert set(signed.values()) == {plain}

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -40,8 +39,9 @@ def tencent_sender(
     timeout: float,
     clock: Clock,
 ) -> SmsSender:
-    """A sender calling ``api_base`` (whose host the signature covers)."""
-    host = urlsplit(api_base).netloc
+    """A sender calling ``api_base`` (whose host the signature covers: the ``Host`` httpx
+    sends, without a default port and in lower case, so ``…:443`` signs what arrives)."""
+    host = httpx.URL(api_base).netloc.decode("ascii")
     app = wire.SmsApp(credentials, sdk_app_id, sign_name, region, host)
 
     def build(phone: str, template_id: str, named: Sequence[tuple[str, str]]) -> PlatformRequest:
