@@ -26,6 +26,8 @@ FIELD_BYTES = 16
 """Bytes of the token's SHA-256 that name a registered session within its user's sessions."""
 _USER_ID = re.compile(r"[0-9a-f]{32}")
 _TOKEN_SHAPE = re.compile(r"(?:[0-9a-f]{32}\.)?[A-Za-z0-9_-]{43}")
+_LENGTHS = (TOKEN_LENGTH, USER_ID_LENGTH + 1 + TOKEN_LENGTH)
+"""A pending token's length, and a registered one's."""
 _SEPARATOR = ":"
 """Between the user id and the session's field in a registered session's storage key."""
 
@@ -43,12 +45,19 @@ def new_token(user_id: str | None = None) -> str:
 def is_well_formed(token: str) -> bool:
     """True when ``token`` has a shape :func:`new_token` produces.
 
-    Checked before any hashing or store access, so junk (huge headers, control characters)
-    costs nothing and never reaches a store.
+    Checked before any store access, so junk (huge headers, control characters) costs
+    nothing and never reaches a store; the cache lookup before it hashes only what
+    :func:`may_be_cached` lets through.
     """
-    return len(token) in (TOKEN_LENGTH, USER_ID_LENGTH + 1 + TOKEN_LENGTH) and (
-        _TOKEN_SHAPE.fullmatch(token) is not None
-    )
+    return len(token) in _LENGTHS and (_TOKEN_SHAPE.fullmatch(token) is not None)
+
+
+def may_be_cached(token: str) -> bool:
+    """True when ``token`` has a token's length and is ASCII: enough to look its
+    :func:`digest` up in the hot-session cache, which holds the digests of well-formed tokens
+    only (:func:`is_well_formed` is checked before the store), so a digest found there
+    proves the shape without the regular expression (about 0.4 µs, a sixth of a hit)."""
+    return len(token) in _LENGTHS and token.isascii()
 
 
 def storage_key(token: str) -> str:

@@ -53,10 +53,11 @@ route's own when it resolves the dependency, a direct caller passes none and set
 def _no_store(response: Response) -> None:
     """Mark the route's answer ``no-store``. FastAPI copies the headers of this response
     into the answer when the route returns a model (routes that build a ``Response``
-    themselves take this one as a parameter instead). Appended raw, as it is the cheapest;
-    a route setting ``Cache-Control`` itself replaces it (``MutableHeaders`` keeps one)."""
+    themselves take this one as a parameter instead). Appended to the raw list its
+    ``headers`` edit in place, as it is the cheapest; a route setting ``Cache-Control``
+    itself replaces it (``MutableHeaders`` keeps one)."""
     if response is not AWAITED:
-        response.headers.raw.append(NO_STORE)
+        response.raw_headers.append(NO_STORE)
 
 
 class _SessionScheme(SecurityBase):
@@ -141,14 +142,14 @@ async def _resolve(
 
 
 def _hit(request: Request, response: Response, runtime: Runtime) -> ActiveSession | None:
-    """:func:`_resolve` when it would await nothing (header and cookie carriers, a session
-    in the hot-session cache): the same token, checks and metrics without the four
-    coroutines of the general path; ``None`` sends the request there (which finds the token
-    again and decides)."""
-    if not runtime.carriers.raw_only:
-        return None
-    token = runtime.carriers.extract_now(request)
-    active = None if token is None else runtime.sessions.hit(token)
+    """:func:`_resolve` when it would await nothing: the session this request resolved
+    already, or one in the hot-session cache (:func:`guard.session_now`: the same token,
+    checks and metrics without the four coroutines of the general path); ``None`` sends the
+    request there."""
+    active: ActiveSession | None = request.scope.get(_RESOLVED)
+    if active is not None:
+        return active
+    active = guard.session_now(runtime, request)
     if active is not None:
         _no_store(response)
         request.scope[_RESOLVED] = active
@@ -156,7 +157,7 @@ def _hit(request: Request, response: Response, runtime: Runtime) -> ActiveSessio
 
 
 async def _required(request: Request, response: Response, runtime: Runtime) -> ActiveSession:
-    active = request.scope.get(_RESOLVED) or await _resolve(request, response, runtime)
+    active = _hit(request, response, runtime) or await _resolve(request, response, runtime)
     assert active is not None  # not optional: a missing token raised
     return active
 
@@ -170,8 +171,9 @@ class OptionalSession(_SessionScheme):
     async def __call__(
         self, request: Request, response: Response = AWAITED
     ) -> ActiveSession | None:
-        active: ActiveSession | None = request.scope.get(_RESOLVED)
-        return active or await _resolve(request, response, get_runtime(request), optional=True)
+        runtime = get_runtime(request)
+        active = _hit(request, response, runtime)
+        return active or await _resolve(request, response, runtime, optional=True)
 
 
 class AnySession(_SessionScheme):
@@ -194,11 +196,7 @@ class CurrentUser(_SessionScheme):
     async def __call__(self, request: Request, response: Response = AWAITED) -> UserView:
         # A cache hit awaits nothing: no coroutine but this one (see _hit)
         runtime = get_runtime(request)
-        active = (
-            request.scope.get(_RESOLVED)
-            or _hit(request, response, runtime)
-            or await _resolve(request, response, runtime)
-        )
+        active = _hit(request, response, runtime) or await _resolve(request, response, runtime)
         assert active is not None  # not optional: a missing token raised
         user = guard.cached_user(runtime, active)
         return user if user is not None else await guard.load_user(runtime, active)

@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
+from wxsession.core.session import ActiveSession
 from wxsession.core.user import UserView
 from wxsession.runtime import Runtime
 from wxsession.server import introspection_routes, routes
@@ -48,9 +49,15 @@ view per user until a change drops it; the body then lives as long as that view,
 changed user is a new view."""
 
 
+async def _resolved(runtime: Runtime, request: Request) -> ActiveSession:
+    """The request's live session through the carriers and the store: what
+    :func:`guard.session_now` (a cache hit, no coroutine) leaves to the general path."""
+    return await guard.any_session(runtime, await runtime.carriers.extract_asgi(request))
+
+
 async def _me(runtime: Runtime, request: Request) -> Answer:
-    active = await guard.any_session(runtime, await runtime.carriers.extract_asgi(request))
-    user = await guard.load_user(runtime, active)
+    active = guard.session_now(runtime, request) or await _resolved(runtime, request)
+    user = guard.cached_user(runtime, active) or await guard.load_user(runtime, active)
     body = _me_bodies.get(user)
     if body is None:
         body = _me_bodies[user] = (await routes.me(user)).model_dump_json().encode()
@@ -58,9 +65,9 @@ async def _me(runtime: Runtime, request: Request) -> Answer:
 
 
 async def _introspect(runtime: Runtime, request: Request) -> Answer:
-    active = await guard.any_session(runtime, await runtime.carriers.extract_asgi(request))
-    body = await introspection_routes.introspection_of(runtime, active)
-    return body.model_dump_json().encode(), SESSION_HEADERS
+    active = guard.session_now(runtime, request) or await _resolved(runtime, request)
+    body = await introspection_routes.introspection_body(runtime, active)
+    return body, SESSION_HEADERS
 
 
 async def _wechat_login(runtime: Runtime, request: Request) -> Answer | None:

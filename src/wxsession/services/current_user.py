@@ -13,7 +13,7 @@ from functools import partial
 from typing import Protocol
 
 from wxsession.accounts.repository import AccountRepository
-from wxsession.carriers import CarrierChain, RequestView
+from wxsession.carriers import AsgiRequestView, CarrierChain, RequestView
 from wxsession.core.account_errors import AccountDisabled, NotPermitted, RegistrationRequired
 from wxsession.core.errors import SessionInvalid, SessionMissing
 from wxsession.core.session import ActiveSession, RegisteredSession
@@ -30,6 +30,19 @@ class Parts(Protocol):
     def accounts(self) -> AccountRepository: ...
     @property
     def carriers(self) -> CarrierChain: ...
+
+
+def session_now(runtime: Parts, request: AsgiRequestView) -> ActiveSession | None:
+    """:func:`any_session` of the request's token when it would await nothing: header and
+    cookie carriers only (the default) and a session in the hot-session cache, with the same
+    refusals of the carriers and the same checks and count as ``resolve``. ``None`` sends
+    the caller to the general path, which finds the token again and decides. A hit runs
+    no coroutine (the three of the general path were about 1 µs of ``GET /v1/me``'s 11)."""
+    carriers = runtime.carriers
+    if not carriers.raw_only:
+        return None
+    token = carriers.extract_now(request)
+    return None if token is None else runtime.sessions.hit(token)
 
 
 async def optional_session(runtime: Parts, token: str | None) -> ActiveSession | None:

@@ -155,7 +155,7 @@ class SessionManager:
         ``token``, within its user's revocation point as this process holds it, counted as
         a validation. ``None`` otherwise (nothing counted): call :meth:`resolve`."""
         started = time.perf_counter()
-        if not tokens.is_well_formed(token):
+        if not tokens.may_be_cached(token):
             return None
         active = self._cached(tokens.digest(token))
         if active is None or not self._known_within_revocation_point(active.record):

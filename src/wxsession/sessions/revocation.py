@@ -124,12 +124,12 @@ class RevocationCache:
         held = self._held(user_id)
         return None if held is None else held[0]
 
-    def _held(self, user_id: str) -> tuple[RevocationPoint | None] | None:
-        """``(point,)`` while this process holds a fresh entry for the user (the point is
+    def _held(self, user_id: str) -> tuple[RevocationPoint | None, float] | None:
+        """The user's entry, ``(point, fresh until)``, while it is fresh (the point is
         ``None`` for a gone user), else ``None``."""
         cached = self._entries.get(user_id)
         if cached is not None and self._monotonic() < cached[1]:
-            return cached[:1]
+            return cached
         return None
 
     async def revoke(self, user_id: str, public_ids: Collection[str], until: float) -> int | None:

@@ -63,6 +63,17 @@ def test_shape_check_rejects_junk() -> None:
         assert not tokens.is_well_formed(junk), junk
 
 
+def test_the_cache_lookup_takes_every_token_and_no_digest_that_could_fail() -> None:
+    """``may_be_cached`` lets a token's digest be looked up in the hot-session cache before
+    the shape check: true for every token we issue, false (never an error) for anything
+    whose length is not a token's or that is not ASCII, which ``digest`` could not encode."""
+    for token in (tokens.new_token(), tokens.new_token(USER)):
+        assert tokens.may_be_cached(token)
+        assert tokens.digest(token) == hashlib.sha256(token.encode()).digest()
+    for junk in ["", "a" * 42, "a" * 44, "a" * 77, "é" * 43, "密" * 76, "a" * 42 + "\udc80"]:
+        assert not tokens.may_be_cached(junk), junk
+
+
 def test_pending_storage_key_is_sha256_and_not_the_token() -> None:
     token = tokens.new_token()
     key = tokens.storage_key(token)

@@ -53,6 +53,8 @@ def test_fast_path_answers_as_the_route_does(
         "missing": {},
         "malformed": {"Authorization": "Bearer not-a-token"},
         "unknown": {"Authorization": "Bearer " + "A" * 43},
+        "junk of a token's length": {"Authorization": "Bearer " + "*" * 43},
+        "not ASCII, a token's length": {"Authorization": b"Bearer " + b"\xe9" * 43},
     }
     for name, headers in cases.items():
         fast = service.http.get(path, headers=headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.support import roles
 from tests.support.service import APPID, Service
 from tests.unit.integrations.scenario import Reply, assert_error
+from wxsession.server.introspection_routes import IntrospectOut
 
 SECRET_FIELDS = ("openid", "unionid", "union_id", "session_key", "subject")
 
@@ -103,3 +104,25 @@ def test_roles_show_on_the_next_introspection_after_a_grant(service: Service) ->
     roles.revoke(service.settings, user_id, "support")
     assert service.get("/v1/session/auth", token).headers["x-user-roles"] == "editor"
     assert service.get("/v1/me", token).json()["permissions"] == ["orders:write"]
+    body = service.get("/v1/session/introspect", token).json()
+    assert (body["roles"], body["permissions"]) == (["editor"], ["orders:write"])
+
+
+def test_introspection_is_rendered_as_its_model_renders(service: Service) -> None:
+    """The service answers a registered session's introspection from its user's rendered
+    head and the seconds left (``introspection_body``): byte for byte what the route's
+    model renders, on a miss and on every hit after it, with roles and without."""
+    login = service.login("uma").json()
+    token, user_id = login["session_id"], login["user"]["id"]
+    roles.define(service.settings, "auditor", "audit:read", "audit:export")
+    for granted in (False, True):
+        if granted:
+            roles.grant(service.settings, user_id, "auditor")
+        for _ in range(3):
+            reply = service.get("/v1/session/introspect", token)
+            assert reply.status_code == 200, reply.text
+            model = IntrospectOut.model_validate_json(reply.content)
+            assert reply.content == model.model_dump_json().encode()
+            assert model.roles == (["auditor"] if granted else [])
+            assert model.permissions == (["audit:export", "audit:read"] if granted else [])
+            assert 0 < model.expires_in <= service.settings.session_ttl
