@@ -32,3 +32,9 @@ pytest_plugins = [
 # Outside dev mode a service needs WXSESSION_DATA_KEYS: every service the suite starts in this
 # process seals with the public test key, unless a test sets its own.
 os.environ.setdefault("WXSESSION_DATA_KEYS", TEST_DATA_KEYS)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``first`` go to the front. pytest-xdist hands tests out in order, so the
+    longest ones (minutes) start at once, beside the rest, instead of making the run's tail."""
+    items.sort(key=lambda item: item.get_closest_marker("first") is None)

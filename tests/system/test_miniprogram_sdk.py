@@ -98,6 +98,7 @@ def servers(tmp_path: Path) -> Iterator[dict[str, str]]:
         }
 
 
+@pytest.mark.first
 def test_miniprogram_sdk(servers: dict[str, str]) -> None:
     node = node_binary()
     env = {**os.environ, **servers, "NO_COLOR": "1"}

@@ -22,6 +22,7 @@ from tests.support.service import Service
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.first,
     pytest.mark.parametrize("backend", ["redis+postgres"], indirect=True),
 ]
 
