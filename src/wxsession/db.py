@@ -48,7 +48,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         parsed = make_url(url)
-        connect = _sqlite_connect(parsed, busy_timeout=0)  # waits happen on the thread
+        connect = _sqlite_connect(parsed)
         turns = WriteTurns()
 
         async def open_connection() -> SqliteConnection:
@@ -122,22 +122,24 @@ def _refuse_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
 
 def sqlite_connector(url: URL) -> Callable[[], sqlite3.Connection] | None:
     """What opens another connection to the SQLite *file* at ``url`` (``None`` for another
-    database, or an in-memory SQLite, which no other connection sees)."""
+    database, or an in-memory SQLite, which no other connection sees), busy timeout 0."""
     if url.get_backend_name() != "sqlite":
         return None
     if not issubclass(SQLiteDialect_aiosqlite.get_pool_class(url), QueuePool):
         return None
-    return _sqlite_connect(url, busy_timeout=SQLITE_BUSY_TIMEOUT)
+    return _sqlite_connect(url)
 
 
-def _sqlite_connect(url: URL, *, busy_timeout: float) -> Callable[[], sqlite3.Connection]:
+def _sqlite_connect(url: URL) -> Callable[[], sqlite3.Connection]:
     """A sqlite3 connection as SQLAlchemy's dialect reads ``url`` (path, URI, options), used
-    from the event loop and its own thread alike (one at a time)."""
+    from the event loop and its own thread alike (one at a time). Its busy timeout is 0:
+    nothing waits for a lock on the loop; the engine's connections wait on their thread
+    (:mod:`wxsession.sqlite_async`), the cache's ``data_version`` check never waits."""
     found_args, found_options = SQLiteDialect_aiosqlite().create_connect_args(url)
     args: list[Any] = list(found_args)
     options: dict[str, Any] = {
         **found_options,
-        "timeout": busy_timeout,
+        "timeout": 0,
         "check_same_thread": False,
     }
     return lambda: sqlite3.connect(*args, **options)

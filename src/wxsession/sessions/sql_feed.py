@@ -141,7 +141,7 @@ class DataVersionFeed:
     async def start(self) -> None:
         """Open the watch connection and catch up once (a table not there yet, migrations
         pending, leaves the cache bypassed until a later catch-up reads it)."""
-        self._watch = await asyncio.to_thread(self._open)
+        self._watch = await asyncio.to_thread(self._connect)  # busy timeout 0: never waits
         await self._catch_up(self._data_version())
 
     async def stop(self) -> None:
@@ -205,11 +205,6 @@ class DataVersionFeed:
             raise sqlite3.ProgrammingError("closed")
         row = self._watch.execute("PRAGMA data_version").fetchone()
         return int(row[0])
-
-    def _open(self) -> sqlite3.Connection:
-        watch = self._connect()
-        watch.execute("PRAGMA busy_timeout=0")  # a check never waits: busy is untrusted
-        return watch
 
     def _fail(self, what: str, exc: Exception) -> None:
         if not self._failing:
